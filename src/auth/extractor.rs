@@ -1,0 +1,54 @@
+//! The `AuthUser` extractor: a verified bearer access token, or a 401.
+
+use std::future::{Ready, ready};
+
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+
+use super::policy::Actor;
+use super::tokens::VerifiedIdentity;
+use crate::error::{AppError, AuthFailure};
+use crate::state::AppState;
+
+#[derive(Debug, Clone)]
+pub struct AuthUser(pub VerifiedIdentity);
+
+impl AuthUser {
+    pub fn actor(&self) -> Actor {
+        Actor::User {
+            id: self.0.user_id,
+            role: self.0.role,
+            organisation_id: self.0.organisation_id,
+        }
+    }
+}
+
+impl FromRequest for AuthUser {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        ready(authenticate(req))
+    }
+}
+
+fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("application state missing")))?;
+    let token = bearer_token(req).ok_or(AppError::Unauthenticated(AuthFailure::MissingToken))?;
+    let identity = state
+        .tokens
+        .verify(token, state.clock.now())
+        .map_err(AppError::Unauthenticated)?;
+    Ok(AuthUser(identity))
+}
+
+fn bearer_token(req: &HttpRequest) -> Option<&str> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|token| !token.is_empty())
+}

@@ -1,0 +1,74 @@
+//! Keyed rate limits for login and registration (GCRA, in memory, per process).
+
+use std::hash::Hash;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use governor::clock::Clock;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::config::RateLimitSettings;
+
+/// Beyond this many tracked keys, forget those that have fully recovered.
+const PRUNE_ABOVE_KEYS: usize = 10_000;
+
+pub struct Limiter<K: Hash + Eq + Clone> {
+    inner: DefaultKeyedRateLimiter<K>,
+}
+
+impl<K: Hash + Eq + Clone> Limiter<K> {
+    fn per_minute(count: u32) -> Self {
+        let count = NonZeroU32::new(count).unwrap_or(NonZeroU32::MIN);
+        Self {
+            inner: RateLimiter::keyed(Quota::per_minute(count)),
+        }
+    }
+
+    /// `Err(wait)` when the key has used up its allowance.
+    pub fn check(&self, key: &K) -> Result<(), Duration> {
+        if self.inner.len() > PRUNE_ABOVE_KEYS {
+            self.inner.retain_recent();
+        }
+        self.inner
+            .check_key(key)
+            .map_err(|not_until| not_until.wait_time_from(self.inner.clock().now()))
+    }
+}
+
+pub struct RateLimits {
+    pub login_by_ip: Limiter<IpAddr>,
+    /// Keyed by the normalised login name, whether or not such an account exists.
+    pub login_by_account: Limiter<String>,
+    pub register_by_ip: Limiter<IpAddr>,
+}
+
+impl RateLimits {
+    pub fn from_settings(settings: &RateLimitSettings) -> Self {
+        Self {
+            login_by_ip: Limiter::per_minute(settings.login_per_ip_per_minute),
+            login_by_account: Limiter::per_minute(settings.login_per_account_per_minute),
+            register_by_ip: Limiter::per_minute(settings.register_per_ip_per_minute),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allows_a_burst_then_asks_to_wait() {
+        let limiter = Limiter::<String>::per_minute(3);
+        let key = "someone".to_owned();
+        for _ in 0..3 {
+            assert!(limiter.check(&key).is_ok());
+        }
+        let wait = limiter.check(&key).unwrap_err();
+        assert!(
+            wait > Duration::ZERO && wait <= Duration::from_secs(20),
+            "{wait:?}"
+        );
+        assert!(limiter.check(&"someone else".to_owned()).is_ok());
+    }
+}

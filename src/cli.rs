@@ -1,0 +1,209 @@
+//! The command line: `serve` (the default), `migrate`, `admin create-user`.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use secrecy::ExposeSecret;
+
+use crate::auth::Actor;
+use crate::config::{LoadOptions, Settings};
+use crate::db::DatabaseTarget;
+use crate::domain::{LanguageTag, Role};
+use crate::service::users::{self, NewUserInput};
+use crate::startup::{self, Application};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "madoguchi",
+    version,
+    about = "Grievance and remedy backend for migrant workers in Japan"
+)]
+pub struct Cli {
+    /// Folder holding default.toml and <profile>.toml.
+    #[arg(
+        long,
+        env = "MADOGUCHI_CONFIG_DIR",
+        default_value = "config",
+        global = true
+    )]
+    pub config_dir: PathBuf,
+    /// Settings profile: development, test or production.
+    #[arg(
+        long,
+        env = "MADOGUCHI_PROFILE",
+        default_value = "development",
+        global = true
+    )]
+    pub profile: String,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP API (the default when no command is given).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Administrative tasks.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Default, Args)]
+pub struct ServeArgs {
+    /// Do not apply pending migrations at start.
+    #[arg(long)]
+    pub no_migrate: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a user (for example the first admin). The password is read from standard input.
+    CreateUser(CreateUserArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateUserArgs {
+    /// worker, advocate, handler, employer_staff, supervising_org_staff, mediator, analyst or admin.
+    #[arg(long)]
+    pub role: Role,
+    #[arg(long)]
+    pub email: Option<String>,
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Organisation id (required for staff roles).
+    #[arg(long)]
+    pub organisation_id: Option<uuid::Uuid>,
+    #[arg(long)]
+    pub display_name: Option<String>,
+    /// Preferred language, a BCP 47 tag.
+    #[arg(long, default_value = "en")]
+    pub language: String,
+    /// Read the password from standard input (one line). Required, so it never appears in shell history.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// Errors from loading settings exit with a distinct code.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct ConfigFailure(#[from] pub crate::config::ConfigError);
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::load(&LoadOptions::from_process(&cli.config_dir, &cli.profile))
+        .map_err(ConfigFailure)?;
+    crate::telemetry::init(&settings.log);
+    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+        Command::Serve(args) => serve(settings, args).await,
+        Command::Migrate => migrate(settings),
+        Command::Admin(AdminCommand::CreateUser(args)) => create_user(settings, args),
+    }
+}
+
+async fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
+    if args.no_migrate {
+        settings.database.run_migrations_on_start = false;
+    }
+    let host = settings.server.host.clone();
+    let database = describe_database(&settings);
+    let app = Application::build(settings)?;
+    let base = format!("http://{host}:{}", app.port());
+    println!("Madoguchi is listening on {base} (database: {database})");
+    println!("API documentation: {base}/docs/   OpenAPI document: {base}/api/v1/openapi.json");
+    app.run_until_stopped()
+        .await
+        .context("the server stopped with an error")
+}
+
+fn migrate(mut settings: Settings) -> anyhow::Result<()> {
+    settings.database.run_migrations_on_start = false;
+    let pool = startup::open_database(&settings)?;
+    let applied = startup::migrate(&pool)?;
+    println!(
+        "{} migration(s) applied to {}",
+        applied.len(),
+        describe_database(&settings)
+    );
+    Ok(())
+}
+
+fn create_user(settings: Settings, args: CreateUserArgs) -> anyhow::Result<()> {
+    if !args.password_stdin {
+        anyhow::bail!("pass the password on standard input with --password-stdin");
+    }
+    if std::io::stdin().is_terminal() {
+        eprintln!("Password (input is shown): ");
+    }
+    let mut password = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut password)
+        .context("cannot read the password")?;
+    let password = password.trim_end_matches(['\r', '\n']).to_owned();
+    let preferred_language = LanguageTag::parse(&args.language).map_err(|_| {
+        anyhow::anyhow!(
+            "--language `{}` is not a BCP 47 language tag",
+            args.language
+        )
+    })?;
+    let input = NewUserInput {
+        email: args.email,
+        username: args.username,
+        phone: None,
+        display_name: args.display_name,
+        password,
+        role: args.role,
+        organisation_id: args.organisation_id.map(Into::into),
+        preferred_language,
+    };
+    let pool = startup::open_database(&settings)?;
+    let mut conn = pool.get().context("cannot connect to the database")?;
+    let user = users::create(&mut conn, &Actor::System, input, chrono::Utc::now())
+        .map_err(describe_app_error)?;
+    println!(
+        "created {} user {} ({})",
+        user.role,
+        user.id,
+        user.email.or(user.username).unwrap_or_default()
+    );
+    Ok(())
+}
+
+/// One line for the terminal, including field errors.
+fn describe_app_error(error: crate::error::AppError) -> anyhow::Error {
+    use crate::error::AppError;
+    match error {
+        AppError::Validation(errors) => anyhow::anyhow!(
+            "{}",
+            errors
+                .0
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        AppError::Internal(cause) => cause,
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+fn describe_database(settings: &Settings) -> String {
+    match settings.database_target() {
+        Ok(DatabaseTarget::Sqlite(path)) => format!("sqlite {}", path.display()),
+        Ok(DatabaseTarget::Postgres(url)) => format!("postgresql {}", redact(&url)),
+        Err(_) => redact(settings.database.url.expose_secret()),
+    }
+}
+
+/// Drops user information from a URL before printing it.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            format!("{}://…@{}", &url[..scheme_end], &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}

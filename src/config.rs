@@ -1,0 +1,287 @@
+//! Settings: built-in defaults, then `config/default.toml`, `config/<profile>.toml`,
+//! then `MADOGUCHI__SECTION__KEY` environment variables, then `DATABASE_URL`.
+//! Loaded once at start, validated, and passed explicitly.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use crate::db::DatabaseTarget;
+
+/// The development JWT secret shipped in `config/default.toml`.
+pub const DEVELOPMENT_JWT_SECRET: &str = "madoguchi-development-secret-do-not-use-in-production";
+
+const BUILT_IN_DEFAULTS: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub profile: Profile,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub storage: StorageSettings,
+    pub auth: AuthSettings,
+    pub rate_limit: RateLimitSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    Development,
+    Test,
+    Production,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    pub workers: usize,
+    pub json_body_limit_bytes: usize,
+    pub trust_forwarded_headers: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// May carry a password, hence secret.
+    pub url: SecretString,
+    pub pool_max_size: u32,
+    pub pool_timeout_seconds: u64,
+    pub run_migrations_on_start: bool,
+    pub sqlite_busy_timeout_ms: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageSettings {
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    pub jwt_secret: SecretString,
+    pub jwt_issuer: String,
+    pub access_token_ttl_seconds: i64,
+    pub refresh_token_ttl_days: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSettings {
+    pub login_per_ip_per_minute: u32,
+    pub login_per_account_per_minute: u32,
+    pub register_per_ip_per_minute: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+/// One clear line naming the offending key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration error: {0}")]
+    Load(#[from] config::ConfigError),
+    #[error("invalid setting `{key}`: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+/// Where settings come from. The environment is passed in rather than read
+/// globally so tests can exercise overrides without touching the process.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    pub config_dir: PathBuf,
+    pub profile: String,
+    pub env: HashMap<String, String>,
+}
+
+impl LoadOptions {
+    pub fn from_process(config_dir: impl Into<PathBuf>, profile: impl Into<String>) -> Self {
+        Self {
+            config_dir: config_dir.into(),
+            profile: profile.into(),
+            env: std::env::vars().collect(),
+        }
+    }
+}
+
+impl Settings {
+    pub fn load(options: &LoadOptions) -> Result<Settings, ConfigError> {
+        let profile = options.profile.trim().to_lowercase();
+        let dir = &options.config_dir;
+        let settings: Settings = config::Config::builder()
+            .add_source(config::File::from_str(
+                BUILT_IN_DEFAULTS,
+                config::FileFormat::Toml,
+            ))
+            .add_source(optional_file(dir, "default"))
+            .add_source(optional_file(dir, &profile))
+            .add_source(
+                config::Environment::with_prefix("MADOGUCHI")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true)
+                    .source(Some(options.env.clone().into_iter().collect())),
+            )
+            .set_override("profile", profile.clone())?
+            .set_override_option("database.url", options.env.get("DATABASE_URL").cloned())?
+            .build()?
+            .try_deserialize()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key, message: &str| {
+            Err(ConfigError::Invalid {
+                key,
+                message: message.to_owned(),
+            })
+        };
+        let secret = self.auth.jwt_secret.expose_secret();
+        if self.profile == Profile::Production && secret == DEVELOPMENT_JWT_SECRET {
+            return invalid(
+                "auth.jwt_secret",
+                "the development secret must not be used in production; set MADOGUCHI__AUTH__JWT_SECRET",
+            );
+        }
+        if secret.len() < 32 {
+            return invalid("auth.jwt_secret", "must be at least 32 bytes long");
+        }
+        if self.auth.access_token_ttl_seconds < 30 || self.auth.access_token_ttl_seconds > 86_400 {
+            return invalid(
+                "auth.access_token_ttl_seconds",
+                "must be between 30 and 86400",
+            );
+        }
+        if self.auth.refresh_token_ttl_days < 1 || self.auth.refresh_token_ttl_days > 365 {
+            return invalid("auth.refresh_token_ttl_days", "must be between 1 and 365");
+        }
+        if self.database.pool_max_size == 0 {
+            return invalid("database.pool_max_size", "must be at least 1");
+        }
+        if self.server.json_body_limit_bytes < 1024 {
+            return invalid("server.json_body_limit_bytes", "must be at least 1024");
+        }
+        let rates = [
+            (
+                "rate_limit.login_per_ip_per_minute",
+                self.rate_limit.login_per_ip_per_minute,
+            ),
+            (
+                "rate_limit.login_per_account_per_minute",
+                self.rate_limit.login_per_account_per_minute,
+            ),
+            (
+                "rate_limit.register_per_ip_per_minute",
+                self.rate_limit.register_per_ip_per_minute,
+            ),
+        ];
+        for (key, value) in rates {
+            if value == 0 {
+                return invalid(key, "must be at least 1");
+            }
+        }
+        if let Err(message) = DatabaseTarget::parse(self.database.url.expose_secret()) {
+            return invalid("database.url", &message);
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+            return invalid(
+                "log.level",
+                "is not a valid tracing filter (try `info` or `madoguchi=debug`)",
+            );
+        }
+        Ok(())
+    }
+
+    pub fn database_target(&self) -> Result<DatabaseTarget, String> {
+        DatabaseTarget::parse(self.database.url.expose_secret())
+    }
+}
+
+fn optional_file(
+    dir: &Path,
+    name: &str,
+) -> config::File<config::FileSourceFile, config::FileFormat> {
+    config::File::from(dir.join(format!("{name}.toml"))).required(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(env: &[(&str, &str)]) -> LoadOptions {
+        LoadOptions {
+            config_dir: PathBuf::from("/nonexistent"),
+            profile: "development".into(),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn built_in_defaults_give_a_sqlite_database_under_data() {
+        let settings = Settings::load(&options(&[])).unwrap();
+        assert_eq!(settings.server.port, 8080);
+        assert!(matches!(
+            settings.database_target().unwrap(),
+            DatabaseTarget::Sqlite(_)
+        ));
+    }
+
+    #[test]
+    fn environment_overrides_and_database_url() {
+        let settings = Settings::load(&options(&[
+            ("MADOGUCHI__SERVER__PORT", "9001"),
+            ("DATABASE_URL", "postgres://u@localhost/db"),
+        ]))
+        .unwrap();
+        assert_eq!(settings.server.port, 9001);
+        assert!(matches!(
+            settings.database_target().unwrap(),
+            DatabaseTarget::Postgres(_)
+        ));
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        let error = Settings::load(&options(&[("MADOGUCHI__SERVER__PORT", "eighty")])).unwrap_err();
+        assert!(error.to_string().contains("server.port"), "{error}");
+    }
+
+    #[test]
+    fn an_unknown_key_is_refused() {
+        let error = Settings::load(&options(&[("MADOGUCHI__SERVER__PROT", "1")])).unwrap_err();
+        assert!(error.to_string().contains("prot"), "{error}");
+    }
+
+    #[test]
+    fn production_refuses_the_development_secret() {
+        let mut opts = options(&[]);
+        opts.profile = "production".into();
+        let error = Settings::load(&opts).unwrap_err();
+        assert!(error.to_string().contains("auth.jwt_secret"), "{error}");
+
+        opts.env
+            .insert("MADOGUCHI__AUTH__JWT_SECRET".into(), "a".repeat(40));
+        assert!(Settings::load(&opts).is_ok());
+    }
+}

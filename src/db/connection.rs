@@ -1,0 +1,151 @@
+//! The connection enum and how a database URL selects its backend.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Which database a URL points at. Chosen from the scheme ourselves, because
+/// the derived `establish` tries each backend in turn and discards the errors.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+impl DatabaseTarget {
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_owned()));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if path.is_empty() {
+            return Err("is empty; use sqlite://path/to/file.db or postgres://…".to_owned());
+        }
+        if path == ":memory:" || path.contains("mode=memory") {
+            // Each pooled connection would get its own empty database.
+            return Err("in-memory SQLite cannot be shared by a pool; use a file path".to_owned());
+        }
+        if path.contains("://") {
+            return Err("has an unsupported scheme; use sqlite:// or postgres://".to_owned());
+        }
+        Ok(Self::Sqlite(PathBuf::from(path)))
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Self::Postgres(_) => "postgresql",
+            Self::Sqlite(_) => "sqlite",
+        }
+    }
+
+    /// Opens one connection with the per-connection settings applied.
+    pub fn connect(&self, sqlite_busy_timeout_ms: u32) -> Result<DbConnection, ConnectionError> {
+        match self {
+            Self::Postgres(url) => {
+                let mut conn = PgConnection::establish(url)?;
+                // Timestamps are stored as UTC `timestamp` columns; make NOW() agree.
+                conn.batch_execute("SET TIME ZONE 'UTC'")
+                    .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Postgresql(conn))
+            }
+            Self::Sqlite(path) => {
+                let parent_exists = path
+                    .parent()
+                    .map(|p| p.as_os_str().is_empty() || p.is_dir())
+                    .unwrap_or(true);
+                if !parent_exists {
+                    return Err(ConnectionError::BadConnection(format!(
+                        "the folder of SQLite database {} does not exist",
+                        path.display()
+                    )));
+                }
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {sqlite_busy_timeout_ms};
+                     PRAGMA foreign_keys = ON;
+                     PRAGMA synchronous = NORMAL;"
+                ))
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+/// Never print a PostgreSQL URL: it may carry a password.
+impl fmt::Debug for DatabaseTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Postgres(_) => f.write_str("Postgres(<redacted>)"),
+            Self::Sqlite(path) => write!(f, "Sqlite({})", path.display()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scheme_selects_the_backend() {
+        assert!(matches!(
+            DatabaseTarget::parse("postgres://u:p@h/db").unwrap(),
+            DatabaseTarget::Postgres(_)
+        ));
+        assert!(matches!(
+            DatabaseTarget::parse("postgresql://h/db").unwrap(),
+            DatabaseTarget::Postgres(_)
+        ));
+        assert_eq!(
+            DatabaseTarget::parse("sqlite://data/m.db").unwrap(),
+            DatabaseTarget::Sqlite("data/m.db".into())
+        );
+        assert_eq!(
+            DatabaseTarget::parse("sqlite:///var/lib/m.db").unwrap(),
+            DatabaseTarget::Sqlite("/var/lib/m.db".into())
+        );
+        assert_eq!(
+            DatabaseTarget::parse("m.db").unwrap(),
+            DatabaseTarget::Sqlite("m.db".into())
+        );
+    }
+
+    #[test]
+    fn refuses_what_cannot_work() {
+        for url in [
+            "",
+            "sqlite::memory:",
+            "mysql://h/db",
+            "file:x?mode=memory&cache=shared",
+        ] {
+            assert!(DatabaseTarget::parse(url).is_err(), "{url}");
+        }
+    }
+
+    #[test]
+    fn debug_hides_postgres_credentials() {
+        let target = DatabaseTarget::parse("postgres://u:hunter2@h/db").unwrap();
+        assert!(!format!("{target:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn sqlite_in_a_missing_folder_is_refused_with_the_reason() {
+        let target = DatabaseTarget::parse("/nonexistent-folder/x/m.db").unwrap();
+        let Err(error) = target.connect(100) else {
+            panic!("connected to a database in a missing folder");
+        };
+        assert!(error.to_string().contains("does not exist"), "{error}");
+    }
+}

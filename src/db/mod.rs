@@ -1,0 +1,31 @@
+//! Persistence: one connection type over PostgreSQL and SQLite, the pool,
+//! embedded migrations, and query functions that take `&mut DbConnection`.
+//! Callers own transactions.
+
+pub mod connection;
+pub mod migrations;
+pub mod organisations;
+pub mod pool;
+pub mod refresh_tokens;
+pub mod schema;
+pub mod transaction;
+pub mod users;
+
+pub use connection::{DatabaseTarget, DbConnection};
+pub use pool::{DbPool, build_pool};
+pub use transaction::write_transaction;
+
+/// A page of rows fetched by keyset pagination: one more row than asked for
+/// is fetched to learn whether another page follows.
+pub fn split_page<T>(mut rows: Vec<T>, limit: usize) -> (Vec<T>, bool) {
+    let has_more = rows.len() > limit;
+    rows.truncate(limit);
+    (rows, has_more)
+}
+
+/// Timestamps are stored as UTC at microsecond precision, the finest both
+/// backends keep, so a value reads back exactly as written.
+pub fn timestamp(at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+    use chrono::SubsecRound;
+    at.trunc_subsecs(6).naive_utc()
+}

@@ -1,0 +1,13 @@
+//! Pure domain types and rules. No I/O lives here.
+
+pub mod ids;
+pub mod language;
+pub mod organisation;
+pub mod user;
+pub mod validation;
+
+pub use ids::{OrganisationId, UserId};
+pub use language::LanguageTag;
+pub use organisation::OrganisationKind;
+pub use user::Role;
+pub use validation::{FieldError, FieldErrors};

@@ -1,0 +1,263 @@
+//! `/admin/*`: organisations and users, for admins.
+
+use actix_web::{HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::auth::{UserResponse, language_or_default};
+use super::extract::ApiJson;
+use super::organisations::OrganisationResponse;
+use super::with_conn;
+use crate::auth::AuthUser;
+use crate::domain::{FieldErrors, OrganisationKind, Role};
+use crate::error::{AppError, Problem};
+use crate::service::organisations::{self, NewOrganisationInput};
+use crate::service::users::{self, NewUserInput, UserListFilter};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(create_organisation)
+        .service(list_organisations)
+        .service(create_user)
+        .service(list_users)
+        .service(get_user);
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOrganisationRequest {
+    #[validate(length(min = 1, max = 200))]
+    #[schema(example = "Sakura Foods K.K.")]
+    pub name: String,
+    pub kind: OrganisationKind,
+    /// Where notifications for this organisation go.
+    #[validate(email)]
+    pub contact_email: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUserRequest {
+    #[validate(email)]
+    pub email: Option<String>,
+    pub username: Option<String>,
+    #[validate(length(min = 5, max = 32))]
+    pub phone: Option<String>,
+    #[validate(length(min = 1, max = 200))]
+    pub display_name: Option<String>,
+    #[validate(length(min = 1, max = 256))]
+    pub password: String,
+    pub role: Role,
+    /// Required for every role but worker and admin; must match the role.
+    pub organisation_id: Option<Uuid>,
+    /// BCP 47 tag; defaults to `en`.
+    pub preferred_language: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OrganisationListQuery {
+    pub kind: Option<OrganisationKind>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<Uuid>,
+    /// 1 to 200; default 50.
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UserListQuery {
+    pub role: Option<Role>,
+    pub organisation_id: Option<Uuid>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<Uuid>,
+    /// 1 to 200; default 50.
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganisationPage {
+    pub items: Vec<OrganisationResponse>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserPage {
+    pub items: Vec<UserResponse>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Create an organisation.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    request_body = CreateOrganisationRequest,
+    responses(
+        (status = 201, body = OrganisationResponse),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/admin/organisations")]
+pub async fn create_organisation(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    body: ApiJson<CreateOrganisationRequest>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.0;
+    let input = NewOrganisationInput {
+        name: body.name.trim().to_owned(),
+        kind: body.kind,
+        contact_email: body.contact_email.map(|e| e.trim().to_lowercase()),
+    };
+    let actor = auth.actor();
+    let now = state.clock.now();
+    let organisation = with_conn(&state, move |conn| {
+        organisations::create(conn, &actor, input, now)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(OrganisationResponse::from(organisation)))
+}
+
+/// List organisations, oldest first.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(OrganisationListQuery),
+    responses(
+        (status = 200, body = OrganisationPage),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/admin/organisations")]
+pub async fn list_organisations(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<OrganisationListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    let actor = auth.actor();
+    let page = with_conn(&state, move |conn| {
+        organisations::list(
+            conn,
+            &actor,
+            query.kind,
+            query.cursor.map(Into::into),
+            query.limit,
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(OrganisationPage {
+        items: page.items.into_iter().map(Into::into).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// Create a user of any role.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    request_body = CreateUserRequest,
+    responses(
+        (status = 201, body = UserResponse),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Email or username taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/admin/users")]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    body: ApiJson<CreateUserRequest>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.0;
+    let mut errors = FieldErrors::default();
+    let preferred_language = language_or_default(body.preferred_language.as_deref(), &mut errors);
+    errors.into_result()?;
+    let input = NewUserInput {
+        email: body.email,
+        username: body.username,
+        phone: body.phone,
+        display_name: body.display_name,
+        password: body.password,
+        role: body.role,
+        organisation_id: body.organisation_id.map(Into::into),
+        preferred_language,
+    };
+    let actor = auth.actor();
+    let now = state.clock.now();
+    let user = with_conn(&state, move |conn| users::create(conn, &actor, input, now)).await?;
+    Ok(HttpResponse::Created().json(UserResponse::from(user)))
+}
+
+/// List users, oldest first.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(UserListQuery),
+    responses(
+        (status = 200, body = UserPage),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/admin/users")]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<UserListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    let actor = auth.actor();
+    let filter = UserListFilter {
+        role: query.role,
+        organisation_id: query.organisation_id.map(Into::into),
+    };
+    let page = with_conn(&state, move |conn| {
+        users::list(
+            conn,
+            &actor,
+            filter,
+            query.cursor.map(Into::into),
+            query.limit,
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(UserPage {
+        items: page.items.into_iter().map(Into::into).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// One user.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "User id")),
+    responses(
+        (status = 200, body = UserResponse),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/admin/users/{id}")]
+pub async fn get_user(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    let actor = auth.actor();
+    let id = id.into_inner().into();
+    let user = with_conn(&state, move |conn| users::get(conn, &actor, id)).await?;
+    Ok(HttpResponse::Ok().json(UserResponse::from(user)))
+}

@@ -1,0 +1,311 @@
+//! `/auth/*` and `/me`: registration, login, token refresh, logout, profile.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::extract::ApiJson;
+use super::{client_ip, with_conn};
+use crate::auth::AuthUser;
+use crate::domain::user::User;
+use crate::domain::{FieldError, FieldErrors, LanguageTag, OrganisationKind, Role};
+use crate::error::{AppError, Problem};
+use crate::service::sessions::{self, LoginName, SessionPolicy, TokenPair};
+use crate::service::users::{self, NewUserInput};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(register)
+        .service(login)
+        .service(refresh)
+        .service(logout)
+        .service(me);
+}
+
+/// A worker's self-registration. Email and phone are optional: many workers
+/// have neither a work email nor a Japanese number.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    #[schema(example = "nguyen.van.a")]
+    pub username: String,
+    #[validate(length(min = 1, max = 256))]
+    pub password: String,
+    #[validate(email)]
+    pub email: Option<String>,
+    #[validate(length(min = 5, max = 32))]
+    pub phone: Option<String>,
+    #[validate(length(min = 1, max = 200))]
+    pub display_name: Option<String>,
+    /// BCP 47 tag, for example `vi` or `ne-NP`. Defaults to `en`.
+    #[schema(example = "vi")]
+    pub preferred_language: Option<String>,
+}
+
+/// Log in with an email address or a username, never both.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: Option<String>,
+    pub username: Option<String>,
+    #[validate(length(min = 1, max = 256))]
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    #[validate(length(min = 1, max = 512))]
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// A JWT to send as `Authorization: Bearer …`.
+    pub access_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    /// Opaque; exchange it at `/auth/refresh` for a new pair. Single use.
+    pub refresh_token: String,
+    pub refresh_expires_at: DateTime<Utc>,
+}
+
+impl From<TokenPair> for TokenResponse {
+    fn from(pair: TokenPair) -> Self {
+        Self {
+            access_token: pair.access_token,
+            token_type: "Bearer".into(),
+            expires_in: pair.access_expires_in.num_seconds(),
+            refresh_token: pair.refresh_token,
+            refresh_expires_at: pair.refresh_expires_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserResponse {
+    pub id: uuid::Uuid,
+    pub email: Option<String>,
+    pub username: Option<String>,
+    pub phone: Option<String>,
+    pub display_name: Option<String>,
+    pub role: Role,
+    pub organisation_id: Option<uuid::Uuid>,
+    pub preferred_language: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<User> for UserResponse {
+    fn from(user: User) -> Self {
+        Self {
+            id: user.id.as_uuid(),
+            email: user.email,
+            username: user.username,
+            phone: user.phone,
+            display_name: user.display_name,
+            role: user.role,
+            organisation_id: user.organisation_id.map(|o| o.as_uuid()),
+            preferred_language: user.preferred_language.to_string(),
+            created_at: user.created_at,
+        }
+    }
+}
+
+/// Parses an optional BCP 47 tag, defaulting to English.
+pub fn language_or_default(raw: Option<&str>, errors: &mut FieldErrors) -> LanguageTag {
+    match raw.map(LanguageTag::parse) {
+        None => LanguageTag::english(),
+        Some(Ok(tag)) => tag,
+        Some(Err(_)) => {
+            errors.push(FieldError::new(
+                "preferred_language",
+                "invalid_language_tag",
+                "is not a BCP 47 language tag (for example `vi`, `ne`, `pt-BR`)",
+            ));
+            LanguageTag::english()
+        }
+    }
+}
+
+/// Register as a worker.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, body = UserResponse),
+        (status = 409, description = "Username or email taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Validation failed", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many registrations from this address", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/register")]
+pub async fn register(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: ApiJson<RegisterRequest>,
+) -> Result<HttpResponse, AppError> {
+    if let Some(ip) = client_ip(&req, state.settings.server.trust_forwarded_headers) {
+        state
+            .rate_limits
+            .register_by_ip
+            .check(&ip)
+            .map_err(|retry_after| AppError::RateLimited { retry_after })?;
+    }
+    let body = body.0;
+    let mut errors = FieldErrors::default();
+    let preferred_language = language_or_default(body.preferred_language.as_deref(), &mut errors);
+    errors.into_result()?;
+    let input = NewUserInput {
+        email: body.email,
+        username: Some(body.username),
+        phone: body.phone,
+        display_name: body.display_name,
+        password: body.password,
+        role: Role::Worker,
+        organisation_id: None,
+        preferred_language,
+    };
+    let now = state.clock.now();
+    let user = with_conn(&state, move |conn| users::register_worker(conn, input, now)).await?;
+    Ok(HttpResponse::Created().json(UserResponse::from(user)))
+}
+
+/// Exchange a login name and password for tokens.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, body = TokenResponse),
+        (status = 401, description = "Wrong login or password", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Neither or both of email and username", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts; see Retry-After", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/login")]
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: ApiJson<LoginRequest>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.0;
+    let name = match (body.email, body.username) {
+        (Some(email), None) => LoginName::Email(email),
+        (None, Some(username)) => LoginName::Username(username),
+        _ => {
+            return Err(AppError::validation(
+                "email",
+                "exactly_one_login_name",
+                "give either `email` or `username`, not both or neither",
+            ));
+        }
+    };
+    let limits = &state.rate_limits;
+    let too_many = |retry_after| AppError::RateLimited { retry_after };
+    if let Some(ip) = client_ip(&req, state.settings.server.trust_forwarded_headers) {
+        limits.login_by_ip.check(&ip).map_err(too_many)?;
+    }
+    limits
+        .login_by_account
+        .check(&name.key())
+        .map_err(too_many)?;
+
+    let now = state.clock.now();
+    let state_for_block = state.clone();
+    let pair = with_conn(&state, move |conn| {
+        let policy = session_policy(&state_for_block);
+        sessions::login(conn, &policy, &name, &body.password, now)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(TokenResponse::from(pair)))
+}
+
+/// Rotate a refresh token: the old one stops working; reusing it ends the session.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, body = TokenResponse),
+        (status = 401, description = "Invalid, expired or reused refresh token", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    body: ApiJson<RefreshRequest>,
+) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
+    let state_for_block = state.clone();
+    let pair = with_conn(&state, move |conn| {
+        let policy = session_policy(&state_for_block);
+        sessions::refresh(conn, &policy, &body.0.refresh_token, now)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(TokenResponse::from(pair)))
+}
+
+/// End the session a refresh token belongs to. Access tokens already issued
+/// stay valid until they expire (minutes).
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses((status = 204, description = "Logged out"))
+)]
+#[post("/auth/logout")]
+pub async fn logout(
+    state: web::Data<AppState>,
+    body: ApiJson<RefreshRequest>,
+) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
+    with_conn(&state, move |conn| {
+        sessions::logout(conn, &body.0.refresh_token, now)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeResponse {
+    #[serde(flatten)]
+    pub user: UserResponse,
+    /// The kind of the caller's organisation, if any.
+    pub organisation_kind: Option<OrganisationKind>,
+}
+
+/// The caller's own profile.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = MeResponse),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me")]
+pub async fn me(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, AppError> {
+    let actor = auth.actor();
+    let user_id = auth.0.user_id;
+    let (user, organisation) = with_conn(&state, move |conn| {
+        let user = users::get(conn, &actor, user_id)?;
+        let organisation = match user.organisation_id {
+            Some(id) => Some(crate::service::organisations::get(conn, &actor, id)?),
+            None => None,
+        };
+        Ok((user, organisation))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(MeResponse {
+        user: user.into(),
+        organisation_kind: organisation.map(|o| o.kind),
+    }))
+}
+
+fn session_policy(state: &AppState) -> SessionPolicy<'_> {
+    SessionPolicy {
+        keys: &state.tokens,
+        refresh_ttl: chrono::Duration::days(state.settings.auth.refresh_token_ttl_days),
+    }
+}

@@ -1,0 +1,200 @@
+//! Request extraction that fails with problem+json: a JSON body extractor
+//! that names the offending field, and error handlers for actix's own
+//! path and query extractors.
+
+use actix_web::error::{PathError, PayloadError, QueryPayloadError};
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use validator::Validate;
+
+use crate::domain::FieldError;
+use crate::error::AppError;
+
+/// A JSON body, deserialised (unknown fields refused by the DTO) and validated.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+/// The largest JSON body accepted; registered as app data at start-up.
+#[derive(Debug, Clone, Copy)]
+pub struct JsonLimit(pub usize);
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for ApiJson<T> {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<JsonLimit>()
+            .copied()
+            .unwrap_or(JsonLimit(65_536))
+            .0;
+        let is_json = is_json_content_type(req);
+        let declared_too_large = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok())
+            .is_some_and(|length| length > limit);
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !is_json {
+                return Err(AppError::UnsupportedMediaType);
+            }
+            if declared_too_large {
+                return Err(AppError::PayloadTooLarge { limit });
+            }
+            let bytes = body
+                .await
+                .map_err(|error| match error.as_error::<PayloadError>() {
+                    Some(PayloadError::Overflow) => AppError::PayloadTooLarge { limit },
+                    _ => AppError::MalformedJson("the body could not be read".to_owned()),
+                })?;
+            let value: T = parse(&bytes)?;
+            value.validate()?;
+            Ok(ApiJson(value))
+        })
+    }
+}
+
+fn is_json_content_type(req: &HttpRequest) -> bool {
+    let Some(value) = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            AppError::MalformedJson(inner.to_string())
+        } else {
+            AppError::InvalidBody(vec![shape_error(&path, &inner)])
+        }
+    })?;
+    deserializer
+        .end()
+        .map_err(|error| AppError::MalformedJson(error.to_string()))?;
+    Ok(value)
+}
+
+/// Names the field a shape error is about. For an unknown or missing field
+/// serde reports the enclosing object, so the field name is taken from the message.
+fn shape_error(path: &str, error: &serde_json::Error) -> FieldError {
+    let message = error.to_string();
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_owned();
+    let quoted = message.split('`').nth(1).map(str::to_owned);
+    let join = |name: String| {
+        if path == "." || path.is_empty() {
+            name
+        } else if path.rsplit('.').next() == Some(name.as_str()) {
+            path.to_owned()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    let (field, code) = if message.starts_with("unknown field") {
+        (
+            quoted.map(join).unwrap_or_else(|| path.to_owned()),
+            "unknown_field",
+        )
+    } else if message.starts_with("missing field") {
+        (
+            quoted.map(join).unwrap_or_else(|| path.to_owned()),
+            "required",
+        )
+    } else {
+        (path.to_owned(), "invalid_type")
+    };
+    let field = if field == "." { String::new() } else { field };
+    FieldError::new(field, code, message)
+}
+
+pub fn path_error(error: PathError, req: &HttpRequest) -> actix_web::Error {
+    let errors = req
+        .match_info()
+        .iter()
+        .map(|(name, _)| FieldError::new(name, "invalid", error.to_string()))
+        .collect();
+    AppError::InvalidPath(errors).into()
+}
+
+pub fn query_error(error: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    AppError::InvalidQuery(error.to_string()).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[expect(dead_code, reason = "fields exist to be deserialised")]
+    struct Inner {
+        amount: u32,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[expect(dead_code, reason = "fields exist to be deserialised")]
+    struct Outer {
+        name: String,
+        items: Vec<Inner>,
+    }
+
+    fn field_of(body: &str) -> (String, String) {
+        match parse::<Outer>(body.as_bytes()) {
+            Err(AppError::InvalidBody(errors)) => (errors[0].field.clone(), errors[0].code.clone()),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn names_the_offending_field() {
+        assert_eq!(
+            field_of(r#"{"name":"a","items":[],"extra":1}"#),
+            ("extra".into(), "unknown_field".into())
+        );
+        assert_eq!(
+            field_of(r#"{"items":[]}"#),
+            ("name".into(), "required".into())
+        );
+        assert_eq!(
+            field_of(r#"{"name":"a","items":[{"amount":"x"}]}"#),
+            ("items[0].amount".into(), "invalid_type".into())
+        );
+    }
+
+    #[test]
+    fn syntax_errors_are_malformed_json() {
+        assert!(matches!(
+            parse::<Outer>(b"{\"name\":"),
+            Err(AppError::MalformedJson(_))
+        ));
+        assert!(matches!(
+            parse::<Outer>(br#"{"name":"a","items":[]} trailing"#),
+            Err(AppError::MalformedJson(_))
+        ));
+    }
+}

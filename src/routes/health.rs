@@ -1,0 +1,69 @@
+//! Liveness, readiness and metrics.
+
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+
+use super::with_conn;
+use crate::db::migrations;
+use crate::error::AppError;
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct HealthStatus {
+    /// `ok` when healthy.
+    pub status: String,
+    /// `sqlite` or `postgresql` (readiness only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+}
+
+/// The process is up.
+#[utoipa::path(tag = "operations", responses((status = 200, body = HealthStatus)))]
+#[get("/health/live")]
+pub async fn live() -> HttpResponse {
+    HttpResponse::Ok().json(HealthStatus {
+        status: "ok".into(),
+        database: None,
+    })
+}
+
+/// The database answers and its schema is up to date.
+#[utoipa::path(
+    tag = "operations",
+    responses(
+        (status = 200, body = HealthStatus),
+        (status = 503, description = "The database is unreachable or not migrated", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/health/ready")]
+pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let backend = state
+        .settings
+        .database_target()
+        .map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
+    let pending = with_conn(&state, |conn| {
+        migrations::has_pending(conn).map_err(|error| {
+            tracing::warn!(error = %error, "readiness check failed");
+            AppError::DatabaseUnavailable
+        })
+    })
+    .await?;
+    if pending {
+        tracing::warn!("readiness: migrations are pending");
+        return Err(AppError::DatabaseUnavailable);
+    }
+    Ok(HttpResponse::Ok().json(HealthStatus {
+        status: "ok".into(),
+        database: Some(backend.backend_name().into()),
+    }))
+}
+
+/// Prometheus text exposition.
+#[utoipa::path(tag = "operations", responses((status = 200, content_type = "text/plain", body = String)))]
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    crate::metrics::record_pool_state(&state.pool);
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(state.metrics.render())
+}

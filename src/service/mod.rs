@@ -1,0 +1,23 @@
+//! Use cases. Each command checks the access policy, then runs as one
+//! transaction. Services know nothing of HTTP.
+
+pub mod organisations;
+pub mod sessions;
+pub mod users;
+
+/// A keyset page: `next_cursor` continues after the last item.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// Page sizes callers may ask for.
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+pub const MAX_PAGE_SIZE: u32 = 200;
+
+pub fn page_size(requested: Option<u32>) -> u32 {
+    requested
+        .unwrap_or(DEFAULT_PAGE_SIZE)
+        .clamp(1, MAX_PAGE_SIZE)
+}

@@ -1,0 +1,86 @@
+//! Organisations: create, read, list.
+
+use chrono::{DateTime, Utc};
+
+use super::{Page, page_size};
+use crate::auth::policy::{self, Actor, Permission};
+use crate::db::{self, DbConnection, organisations::NewOrganisation};
+use crate::domain::organisation::Organisation;
+use crate::domain::{OrganisationId, OrganisationKind};
+use crate::error::AppError;
+
+#[derive(Debug, Clone)]
+pub struct NewOrganisationInput {
+    pub name: String,
+    pub kind: OrganisationKind,
+    pub contact_email: Option<String>,
+}
+
+#[tracing::instrument(skip_all, fields(kind = %input.kind))]
+pub fn create(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    input: NewOrganisationInput,
+    now: DateTime<Utc>,
+) -> Result<Organisation, AppError> {
+    policy::require(actor, Permission::ManageOrganisations)?;
+    let id = OrganisationId::new();
+    let id_text = id.to_string();
+    let at = db::timestamp(now);
+    db::write_transaction(conn, |conn| {
+        db::organisations::insert(
+            conn,
+            &NewOrganisation {
+                id: &id_text,
+                name: &input.name,
+                kind: input.kind.as_str(),
+                contact_email: input.contact_email.as_deref(),
+                created_at: at,
+                updated_at: at,
+            },
+        )?;
+        load(conn, id)
+    })
+}
+
+pub fn get(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: OrganisationId,
+) -> Result<Organisation, AppError> {
+    policy::require_organisation_visible(actor, id)?;
+    load(conn, id)
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    kind: Option<OrganisationKind>,
+    cursor: Option<OrganisationId>,
+    limit: Option<u32>,
+) -> Result<Page<Organisation>, AppError> {
+    policy::require(actor, Permission::ManageOrganisations)?;
+    let limit = page_size(limit) as usize;
+    let rows = db::organisations::list(
+        conn,
+        kind.map(OrganisationKind::as_str),
+        cursor.map(|c| c.to_string()).as_deref(),
+        limit as i64 + 1,
+    )?;
+    let (rows, has_more) = db::split_page(rows, limit);
+    let items = rows
+        .into_iter()
+        .map(|row| row.into_domain().map_err(AppError::internal))
+        .collect::<Result<Vec<_>, _>>()?;
+    let next_cursor = has_more
+        .then(|| items.last().map(|o| o.id.to_string()))
+        .flatten();
+    Ok(Page { items, next_cursor })
+}
+
+fn load(conn: &mut DbConnection, id: OrganisationId) -> Result<Organisation, AppError> {
+    db::organisations::find(conn, &id.to_string())?
+        .ok_or(AppError::NotFound)?
+        .into_domain()
+        .map_err(AppError::internal)
+}

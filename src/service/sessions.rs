@@ -1,0 +1,185 @@
+//! Login sessions: password login, refresh-token rotation with reuse
+//! detection, logout.
+//!
+//! Each login starts a token family. Refreshing marks the presented token
+//! used and issues its successor in the same family. Presenting a used token
+//! means it was copied: the whole family is revoked.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::auth::password;
+use crate::auth::tokens::{self, TokenKeys};
+use crate::db::{self, DbConnection, refresh_tokens::NewRefreshToken};
+use crate::domain::user::{normalise_email, normalise_username};
+use crate::domain::{OrganisationId, Role, UserId};
+use crate::error::{AppError, AuthFailure};
+
+/// What a client logs in with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginName {
+    Email(String),
+    Username(String),
+}
+
+impl LoginName {
+    /// The normalised name, also the key for per-account rate limiting.
+    pub fn key(&self) -> String {
+        match self {
+            Self::Email(email) => format!("email:{}", normalise_email(email)),
+            Self::Username(name) => format!(
+                "username:{}",
+                normalise_username(name).unwrap_or_else(|_| name.trim().to_lowercase())
+            ),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub access_expires_in: Duration,
+    pub refresh_token: String,
+    pub refresh_expires_at: DateTime<Utc>,
+}
+
+pub struct SessionPolicy<'a> {
+    pub keys: &'a TokenKeys,
+    pub refresh_ttl: Duration,
+}
+
+#[tracing::instrument(skip_all)]
+pub fn login(
+    conn: &mut DbConnection,
+    policy: &SessionPolicy<'_>,
+    name: &LoginName,
+    password_attempt: &str,
+    now: DateTime<Utc>,
+) -> Result<TokenPair, AppError> {
+    let row = match name {
+        LoginName::Email(email) => db::users::find_by_email(conn, &normalise_email(email))?,
+        LoginName::Username(username) => match normalise_username(username) {
+            Ok(username) => db::users::find_by_username(conn, &username)?,
+            Err(_) => None,
+        },
+    };
+    let Some(row) = row else {
+        password::verify_against_dummy(password_attempt);
+        return Err(AppError::Unauthenticated(AuthFailure::InvalidCredentials));
+    };
+    if !password::verify(password_attempt, &row.password_hash) {
+        return Err(AppError::Unauthenticated(AuthFailure::InvalidCredentials));
+    }
+    let user = row.into_domain().map_err(AppError::internal)?;
+    let family = uuid::Uuid::new_v4().to_string();
+    db::write_transaction(conn, |conn| {
+        issue_pair(
+            conn,
+            policy,
+            user.id,
+            user.role,
+            user.organisation_id,
+            &family,
+            now,
+        )
+    })
+}
+
+#[tracing::instrument(skip_all)]
+pub fn refresh(
+    conn: &mut DbConnection,
+    policy: &SessionPolicy<'_>,
+    presented: &str,
+    now: DateTime<Utc>,
+) -> Result<TokenPair, AppError> {
+    let hash = tokens::hash_refresh_token(presented);
+    let at = db::timestamp(now);
+    // The reuse verdict must commit even though the request fails, so the
+    // transaction returns it as a value rather than as an error.
+    let outcome = db::write_transaction(
+        conn,
+        |conn| -> Result<Result<TokenPair, AuthFailure>, AppError> {
+            let Some(token) = db::refresh_tokens::find_by_hash(conn, &hash)? else {
+                return Ok(Err(AuthFailure::InvalidRefreshToken));
+            };
+            if token.revoked_at.is_some() {
+                return Ok(Err(AuthFailure::InvalidRefreshToken));
+            }
+            let reused = token.used_at.is_some()
+                || (token.expires_at > at && !db::refresh_tokens::mark_used(conn, &token.id, at)?);
+            if reused {
+                db::refresh_tokens::revoke_family(conn, &token.family_id, at)?;
+                tracing::warn!(family = %token.family_id, "refresh token reused; session revoked");
+                return Ok(Err(AuthFailure::RefreshTokenReused));
+            }
+            if token.expires_at <= at {
+                return Ok(Err(AuthFailure::InvalidRefreshToken));
+            }
+            let Some(user) = db::users::find(conn, &token.user_id)? else {
+                return Ok(Err(AuthFailure::InvalidRefreshToken));
+            };
+            let user = user.into_domain().map_err(AppError::internal)?;
+            issue_pair(
+                conn,
+                policy,
+                user.id,
+                user.role,
+                user.organisation_id,
+                &token.family_id,
+                now,
+            )
+            .map(Ok)
+        },
+    )?;
+    outcome.map_err(AppError::Unauthenticated)
+}
+
+/// Ends the session the refresh token belongs to. Unknown tokens are
+/// ignored: logging out twice is not an error.
+#[tracing::instrument(skip_all)]
+pub fn logout(
+    conn: &mut DbConnection,
+    presented: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let hash = tokens::hash_refresh_token(presented);
+    db::write_transaction(conn, |conn| {
+        if let Some(token) = db::refresh_tokens::find_by_hash(conn, &hash)? {
+            db::refresh_tokens::revoke_family(conn, &token.family_id, db::timestamp(now))?;
+        }
+        Ok(())
+    })
+}
+
+fn issue_pair(
+    conn: &mut DbConnection,
+    policy: &SessionPolicy<'_>,
+    user_id: UserId,
+    role: Role,
+    organisation_id: Option<OrganisationId>,
+    family: &str,
+    now: DateTime<Utc>,
+) -> Result<TokenPair, AppError> {
+    let refresh_token = tokens::new_refresh_token().map_err(AppError::internal)?;
+    let refresh_expires_at = now + policy.refresh_ttl;
+    db::refresh_tokens::insert(
+        conn,
+        &NewRefreshToken {
+            id: &uuid::Uuid::now_v7().to_string(),
+            family_id: family,
+            user_id: &user_id.to_string(),
+            token_hash: &tokens::hash_refresh_token(&refresh_token),
+            issued_at: db::timestamp(now),
+            expires_at: db::timestamp(refresh_expires_at),
+        },
+    )?;
+    let access_token = policy
+        .keys
+        .issue(user_id, role, organisation_id, family, now)
+        .map_err(AppError::internal)?;
+    Ok(TokenPair {
+        access_token,
+        access_expires_in: policy.keys.access_ttl(),
+        refresh_token,
+        refresh_expires_at,
+    })
+}

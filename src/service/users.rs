@@ -1,0 +1,215 @@
+//! User accounts: created by admins (any role) or by workers themselves.
+
+use chrono::{DateTime, Utc};
+
+use super::{Page, page_size};
+use crate::auth::password;
+use crate::auth::policy::{self, Actor, Permission};
+use crate::db::{self, DbConnection, users::NewUser, users::UserFilter};
+use crate::domain::user::{self as user_rules, User};
+use crate::domain::{
+    FieldError, FieldErrors, LanguageTag, OrganisationId, OrganisationKind, Role, UserId,
+};
+use crate::error::AppError;
+
+/// A new account, already parsed: names normalised, language tag valid.
+#[derive(Debug, Clone)]
+pub struct NewUserInput {
+    pub email: Option<String>,
+    pub username: Option<String>,
+    pub phone: Option<String>,
+    pub display_name: Option<String>,
+    pub password: String,
+    pub role: Role,
+    pub organisation_id: Option<OrganisationId>,
+    pub preferred_language: LanguageTag,
+}
+
+impl NewUserInput {
+    /// Checks the rules that need no database: a login name, password
+    /// length, and that names are well formed. Normalises email and username.
+    pub fn checked(mut self) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        if self.email.is_none() && self.username.is_none() {
+            errors.push(FieldError::new(
+                "username",
+                "required",
+                "an email address or a username is required",
+            ));
+        }
+        if let Some(email) = &self.email {
+            self.email = Some(user_rules::normalise_email(email));
+        }
+        if let Some(username) = &self.username {
+            match user_rules::normalise_username(username) {
+                Ok(name) => self.username = Some(name),
+                Err(message) => {
+                    errors.push(FieldError::new("username", "invalid_username", message))
+                }
+            }
+        }
+        if let Err(message) = user_rules::check_password(&self.password) {
+            errors.push(FieldError::new("password", "weak_password", message));
+        }
+        errors.into_result().map(|()| self)
+    }
+}
+
+/// An admin (or the command line) creates a user of any role.
+#[tracing::instrument(skip_all, fields(role = %input.role))]
+pub fn create(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    input: NewUserInput,
+    now: DateTime<Utc>,
+) -> Result<User, AppError> {
+    policy::require(actor, Permission::ManageUsers)?;
+    insert_user(conn, input.checked()?, now)
+}
+
+/// A worker registers themselves: always the worker role, no organisation.
+#[tracing::instrument(skip_all)]
+pub fn register_worker(
+    conn: &mut DbConnection,
+    mut input: NewUserInput,
+    now: DateTime<Utc>,
+) -> Result<User, AppError> {
+    input.role = Role::Worker;
+    input.organisation_id = None;
+    insert_user(conn, input.checked()?, now)
+}
+
+fn insert_user(
+    conn: &mut DbConnection,
+    input: NewUserInput,
+    now: DateTime<Utc>,
+) -> Result<User, AppError> {
+    // Hash before the transaction: it is slow and needs no database.
+    let password_hash = password::hash(&input.password).map_err(AppError::internal)?;
+    let id = UserId::new();
+    let id_text = id.to_string();
+    let organisation_text = input.organisation_id.map(|o| o.to_string());
+    let at = db::timestamp(now);
+    db::write_transaction(conn, |conn| {
+        check_organisation(conn, input.role, organisation_text.as_deref())?;
+        if let Some(email) = &input.email
+            && db::users::email_taken(conn, email)?
+        {
+            return Err(AppError::Conflict {
+                code: "email_taken",
+                detail: "an account with this email address already exists".to_owned(),
+            });
+        }
+        if let Some(username) = &input.username
+            && db::users::username_taken(conn, username)?
+        {
+            return Err(AppError::Conflict {
+                code: "username_taken",
+                detail: "this username is taken; choose another".to_owned(),
+            });
+        }
+        db::users::insert(
+            conn,
+            &NewUser {
+                id: &id_text,
+                email: input.email.as_deref(),
+                username: input.username.as_deref(),
+                phone: input.phone.as_deref(),
+                display_name: input.display_name.as_deref(),
+                password_hash: &password_hash,
+                role: input.role.as_str(),
+                organisation_id: organisation_text.as_deref(),
+                preferred_language: input.preferred_language.as_str(),
+                created_at: at,
+                updated_at: at,
+            },
+        )?;
+        load(conn, id)
+    })
+}
+
+/// The role decides whether, and to what kind of organisation, a user belongs.
+fn check_organisation(
+    conn: &mut DbConnection,
+    role: Role,
+    organisation_id: Option<&str>,
+) -> Result<(), AppError> {
+    let kind = match organisation_id {
+        None => None,
+        Some(id) => {
+            let row = db::organisations::find(conn, id)?.ok_or_else(|| {
+                AppError::validation(
+                    "organisation_id",
+                    "unknown_organisation",
+                    "no organisation has this id",
+                )
+            })?;
+            Some(
+                row.kind
+                    .parse::<OrganisationKind>()
+                    .map_err(AppError::internal)?,
+            )
+        }
+    };
+    let rule = role.organisation_rule();
+    if rule.allows(kind) {
+        Ok(())
+    } else {
+        Err(AppError::validation(
+            "organisation_id",
+            "organisation_mismatch",
+            &format!("a user with role {role} {}", rule.describe()),
+        ))
+    }
+}
+
+pub fn get(conn: &mut DbConnection, actor: &Actor, id: UserId) -> Result<User, AppError> {
+    match actor {
+        Actor::User { id: own, .. } if *own == id => {}
+        _ => policy::require(actor, Permission::ManageUsers)?,
+    }
+    load(conn, id)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UserListFilter {
+    pub role: Option<Role>,
+    pub organisation_id: Option<OrganisationId>,
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    filter: UserListFilter,
+    cursor: Option<UserId>,
+    limit: Option<u32>,
+) -> Result<Page<User>, AppError> {
+    policy::require(actor, Permission::ManageUsers)?;
+    let limit = page_size(limit) as usize;
+    let organisation_text = filter.organisation_id.map(|o| o.to_string());
+    let rows = db::users::list(
+        conn,
+        &UserFilter {
+            role: filter.role.map(Role::as_str),
+            organisation_id: organisation_text.as_deref(),
+        },
+        cursor.map(|c| c.to_string()).as_deref(),
+        limit as i64 + 1,
+    )?;
+    let (rows, has_more) = db::split_page(rows, limit);
+    let items = rows
+        .into_iter()
+        .map(|row| row.into_domain().map_err(AppError::internal))
+        .collect::<Result<Vec<_>, _>>()?;
+    let next_cursor = has_more
+        .then(|| items.last().map(|u| u.id.to_string()))
+        .flatten();
+    Ok(Page { items, next_cursor })
+}
+
+fn load(conn: &mut DbConnection, id: UserId) -> Result<User, AppError> {
+    db::users::find(conn, &id.to_string())?
+        .ok_or(AppError::NotFound)?
+        .into_domain()
+        .map_err(AppError::internal)
+}

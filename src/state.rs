@@ -1,0 +1,20 @@
+//! What every request handler can reach: built once at start-up.
+
+use std::sync::Arc;
+
+use metrics_exporter_prometheus::PrometheusHandle;
+
+use crate::auth::rate_limit::RateLimits;
+use crate::auth::tokens::TokenKeys;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::DbPool;
+
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub pool: DbPool,
+    pub clock: Arc<dyn Clock>,
+    pub tokens: TokenKeys,
+    pub rate_limits: RateLimits,
+    pub metrics: PrometheusHandle,
+}
