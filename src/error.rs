@@ -34,6 +34,8 @@ pub enum AppError {
     Forbidden,
     #[error("the resource does not exist or is not visible to you")]
     NotFound,
+    #[error("no such endpoint")]
+    UnknownRoute,
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
     #[error("too many requests; try again later")]
@@ -103,7 +105,7 @@ impl AppError {
             Self::Validation(_) => "validation_failed",
             Self::Unauthenticated(failure) => failure.code(),
             Self::Forbidden => "forbidden",
-            Self::NotFound => "not_found",
+            Self::NotFound | Self::UnknownRoute => "not_found",
             Self::Conflict { code, .. } => code,
             Self::RateLimited { .. } => "rate_limited",
             Self::DatabaseUnavailable => "database_unavailable",
@@ -203,7 +205,7 @@ impl ResponseError for AppError {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::UnknownRoute => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,

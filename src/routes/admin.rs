@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::auth::{UserResponse, language_or_default};
+use super::auth::{UserResponse, language_or_default, valid_language, valid_password, valid_username};
 use super::extract::ApiJson;
 use super::organisations::OrganisationResponse;
 use super::with_conn;
@@ -42,17 +42,19 @@ pub struct CreateOrganisationRequest {
 pub struct CreateUserRequest {
     #[validate(email)]
     pub email: Option<String>,
+    #[validate(custom(function = "valid_username"))]
     pub username: Option<String>,
     #[validate(length(min = 5, max = 32))]
     pub phone: Option<String>,
     #[validate(length(min = 1, max = 200))]
     pub display_name: Option<String>,
-    #[validate(length(min = 1, max = 256))]
+    #[validate(custom(function = "valid_password"))]
     pub password: String,
     pub role: Role,
     /// Required for every role but worker and admin; must match the role.
     pub organisation_id: Option<Uuid>,
     /// BCP 47 tag; defaults to `en`.
+    #[validate(custom(function = "valid_language"))]
     pub preferred_language: Option<String>,
 }
 

@@ -4,12 +4,12 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use validator::Validate;
+use validator::{Validate, ValidationError};
 
 use super::extract::ApiJson;
 use super::{client_ip, with_conn};
 use crate::auth::AuthUser;
-use crate::domain::user::User;
+use crate::domain::user::{self as user_rules, User};
 use crate::domain::{FieldError, FieldErrors, LanguageTag, OrganisationKind, Role};
 use crate::error::{AppError, Problem};
 use crate::service::sessions::{self, LoginName, SessionPolicy, TokenPair};
@@ -30,8 +30,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     #[schema(example = "nguyen.van.a")]
+    #[validate(custom(function = "valid_username"))]
     pub username: String,
-    #[validate(length(min = 1, max = 256))]
+    #[validate(custom(function = "valid_password"))]
     pub password: String,
     #[validate(email)]
     pub email: Option<String>,
@@ -41,6 +42,7 @@ pub struct RegisterRequest {
     pub display_name: Option<String>,
     /// BCP 47 tag, for example `vi` or `ne-NP`. Defaults to `en`.
     #[schema(example = "vi")]
+    #[validate(custom(function = "valid_language"))]
     pub preferred_language: Option<String>,
 }
 
@@ -113,6 +115,24 @@ impl From<User> for UserResponse {
             created_at: user.created_at,
         }
     }
+}
+
+pub fn valid_username(value: &str) -> Result<(), ValidationError> {
+    user_rules::normalise_username(value)
+        .map(drop)
+        .map_err(|message| ValidationError::new("invalid_username").with_message(message.into()))
+}
+
+pub fn valid_password(value: &str) -> Result<(), ValidationError> {
+    user_rules::check_password(value)
+        .map_err(|message| ValidationError::new("weak_password").with_message(message.into()))
+}
+
+pub fn valid_language(value: &str) -> Result<(), ValidationError> {
+    LanguageTag::parse(value).map(drop).map_err(|_| {
+        ValidationError::new("invalid_language_tag")
+            .with_message("is not a BCP 47 language tag (for example `vi`, `ne`, `pt-BR`)".into())
+    })
 }
 
 /// Parses an optional BCP 47 tag, defaulting to English.

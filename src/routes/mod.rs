@@ -66,7 +66,7 @@ pub fn client_ip(req: &HttpRequest, trust_forwarded: bool) -> Option<IpAddr> {
 
 /// Fallback for unknown routes.
 pub async fn not_found() -> Result<HttpResponse, AppError> {
-    Err(AppError::NotFound)
+    Err(AppError::UnknownRoute)
 }
 
 /// Turns error responses that actix produced itself (405, an unmatched
@@ -90,7 +90,7 @@ pub fn problem_for_bare_errors<B: MessageBody + 'static>(
         _ => "bad_request",
     };
     let detail = match status.as_u16() {
-        404 => "no such resource".to_owned(),
+        404 => AppError::UnknownRoute.to_string(),
         405 => "this method is not allowed on this resource".to_owned(),
         s if s >= 500 => "an internal error occurred; it has been logged".to_owned(),
         _ => status

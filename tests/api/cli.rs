@@ -1,0 +1,138 @@
+//! The binary: bootstrap an admin from the command line, configuration errors.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use madoguchi::clock::SystemClock;
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, TestApp, TestDatabase, assert_problem};
+
+fn madoguchi(db: &TestDatabase, data_dir: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_madoguchi"));
+    command
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("MADOGUCHI_PROFILE", "test")
+        .env("DATABASE_URL", &db.url)
+        .env("MADOGUCHI__STORAGE__DATA_DIR", data_dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+#[tokio::test]
+async fn an_admin_created_on_the_command_line_runs_the_admin_api() {
+    let db = TestDatabase::create();
+    let data_dir = tempfile::tempdir().unwrap();
+
+    let mut child = madoguchi(&db, data_dir.path())
+        .args(["admin", "create-user", "--role", "admin", "--email", "root@example.org", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("created admin user"));
+
+    let app = TestApp::spawn_on(db, |_| {}, Arc::new(SystemClock)).await;
+    let admin = app.session("root@example.org").await.access_token;
+    let employer = app.create_organisation(&admin, "Sakura Foods", "employer").await;
+    let response = app
+        .post(
+            "/api/v1/admin/users",
+            &json!({"email": "staff@sakura.example", "password": PASSWORD, "role": "employer_staff", "organisation_id": employer}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let staff = app.session("staff@sakura.example").await.access_token;
+    assert_problem(app.get("/api/v1/admin/users", Some(&staff)).await, 403, "forbidden").await;
+    let me: Value = app.get("/api/v1/me", Some(&staff)).await.json().await.unwrap();
+    assert_eq!(me["organisation_kind"], "employer");
+}
+
+#[test]
+fn create_user_refuses_a_password_on_the_command_line_and_bad_input() {
+    let db = TestDatabase::create();
+    let data_dir = tempfile::tempdir().unwrap();
+    let output = madoguchi(&db, data_dir.path())
+        .args(["admin", "create-user", "--role", "admin", "--email", "a@example.org"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--password-stdin"));
+
+    let mut child = madoguchi(&db, data_dir.path())
+        .args(["admin", "create-user", "--role", "admin", "--email", "a@example.org", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"short\n").unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("password"), "{stderr}");
+
+    let output = madoguchi(&db, data_dir.path())
+        .args(["admin", "create-user", "--role", "boss", "--email", "a@example.org", "--password-stdin"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown role"));
+}
+
+/// A bad setting: one line naming the key, a non-zero exit, no panic.
+fn assert_config_error(output: std::process::Output, key: &str) {
+    assert_eq!(output.status.code(), Some(2), "exit code");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains(key), "names `{key}`: {stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"), "{stderr}");
+}
+
+#[test]
+fn invalid_settings_exit_with_one_clear_line() {
+    let db = TestDatabase::create();
+    let data_dir = tempfile::tempdir().unwrap();
+    let output = madoguchi(&db, data_dir.path()).env("MADOGUCHI__SERVER__PORT", "eighty").arg("migrate").output().unwrap();
+    assert_config_error(output, "server.port");
+
+    let output = madoguchi(&db, data_dir.path())
+        .env("MADOGUCHI__AUTH__ACCESS_TOKEN_TTL_SECONDS", "5")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert_config_error(output, "auth.access_token_ttl_seconds");
+
+    let output = madoguchi(&db, data_dir.path()).env("DATABASE_URL", "mysql://db/x").arg("migrate").output().unwrap();
+    assert_config_error(output, "database.url");
+
+    let output = madoguchi(&db, data_dir.path()).env("MADOGUCHI_PROFILE", "production").arg("migrate").output().unwrap();
+    assert_config_error(output, "auth.jwt_secret");
+}
+
+#[test]
+fn migrate_applies_the_schema_once() {
+    let db = TestDatabase::create();
+    let data_dir = tempfile::tempdir().unwrap();
+    let output = madoguchi(&db, data_dir.path()).arg("migrate").output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let applied: usize = stdout.split(' ').next().unwrap().parse().unwrap();
+    assert!(applied >= 1, "{stdout}");
+    let output = madoguchi(&db, data_dir.path()).arg("migrate").output().unwrap();
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("0 migration(s) applied"));
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [vec!["--help"], vec!["serve", "--help"], vec!["migrate", "--help"], vec!["admin", "create-user", "--help"]] {
+        let output = Command::new(env!("CARGO_BIN_EXE_madoguchi")).args(&args).output().unwrap();
+        assert!(output.status.success(), "{args:?}");
+        assert!(String::from_utf8_lossy(&output.stdout).contains("Usage"), "{args:?}");
+    }
+}

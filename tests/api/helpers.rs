@@ -1,0 +1,228 @@
+//! `TestApp`: a running server on a fresh database, and typed helpers.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use madoguchi::auth::Actor;
+use madoguchi::clock::{Clock, SystemClock};
+use madoguchi::config::{LoadOptions, Settings};
+use madoguchi::domain::{LanguageTag, Role};
+use madoguchi::service::users::{self, NewUserInput};
+use madoguchi::startup::{self, Application};
+use reqwest::{Response, StatusCode};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "a long enough password";
+
+/// A database owned by one test.
+pub struct TestDatabase {
+    pub url: String,
+    postgres: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestDatabase {
+    pub fn create() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if admin_url.starts_with("postgres") => {
+                let name = format!("madoguchi_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = PgConnection::establish(&admin_url)
+                    .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at TEST_DATABASE_URL: {e}"));
+                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).unwrap();
+                let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin_url);
+                Self {
+                    url: format!("{base}/{name}"),
+                    postgres: Some((admin_url.clone(), name)),
+                    _dir: dir,
+                }
+            }
+            _ => Self {
+                url: format!("sqlite://{}", dir.path().join("madoguchi.db").display()),
+                postgres: None,
+                _dir: dir,
+            },
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.postgres.is_some()
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = &self.postgres
+            && let Ok(mut conn) = PgConnection::establish(admin_url)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
+        }
+    }
+}
+
+/// Settings for a test: the `test` profile, a fresh database, port 0,
+/// and rate limits high enough not to interfere (tests of limits lower them).
+pub fn test_settings(db: &TestDatabase, data_dir: PathBuf) -> Settings {
+    let options = LoadOptions {
+        config_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config"),
+        profile: "test".into(),
+        env: HashMap::new(),
+    };
+    let mut settings = Settings::load(&options).expect("test settings load");
+    settings.database.url = SecretString::from(db.url.clone());
+    settings.storage.data_dir = data_dir;
+    settings.server.port = 0;
+    settings.rate_limit.login_per_ip_per_minute = 10_000;
+    settings.rate_limit.login_per_account_per_minute = 10_000;
+    settings.rate_limit.register_per_ip_per_minute = 10_000;
+    settings
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub settings: Settings,
+    pub db: TestDatabase,
+    _data_dir: tempfile::TempDir,
+}
+
+pub struct Session {
+    pub access_token: String,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(customise: impl FnOnce(&mut Settings)) -> Self {
+        Self::spawn_on(TestDatabase::create(), customise, Arc::new(SystemClock)).await
+    }
+
+    pub async fn spawn_on(db: TestDatabase, customise: impl FnOnce(&mut Settings), clock: Arc<dyn Clock>) -> Self {
+        let data_dir = tempfile::tempdir().expect("data dir");
+        let mut settings = test_settings(&db, data_dir.path().to_path_buf());
+        customise(&mut settings);
+        let app = Application::build_with_clock(settings.clone(), clock).expect("application builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        Self {
+            address,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            settings,
+            db,
+            _data_dir: data_dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        let mut request = self.client.get(self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    pub async fn post(&self, path: &str, body: &Value, token: Option<&str>) -> Response {
+        let mut request = self.client.post(self.url(path)).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    /// Creates a user directly through the service, as the command line does.
+    pub fn create_user_directly(&self, role: Role, email: &str, organisation_id: Option<uuid::Uuid>) {
+        let mut settings = self.settings.clone();
+        settings.database.run_migrations_on_start = false;
+        let pool = startup::open_database(&settings).unwrap();
+        let mut conn = pool.get().unwrap();
+        users::create(
+            &mut conn,
+            &Actor::System,
+            NewUserInput {
+                email: Some(email.into()),
+                username: None,
+                phone: None,
+                display_name: None,
+                password: PASSWORD.into(),
+                role,
+                organisation_id: organisation_id.map(Into::into),
+                preferred_language: LanguageTag::english(),
+            },
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    }
+
+    pub async fn login_email(&self, email: &str, password: &str) -> Response {
+        self.post("/api/v1/auth/login", &json!({"email": email, "password": password}), None)
+            .await
+    }
+
+    pub async fn session(&self, email: &str) -> Session {
+        let response = self.login_email(email, PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::OK, "login of {email}");
+        let body: Value = response.json().await.unwrap();
+        Session {
+            access_token: body["access_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// An admin's access token.
+    pub async fn admin_token(&self) -> String {
+        let email = format!("admin-{}@example.org", uuid::Uuid::new_v4().simple());
+        self.create_user_directly(Role::Admin, &email, None);
+        self.session(&email).await.access_token
+    }
+
+    pub async fn create_organisation(&self, admin: &str, name: &str, kind: &str) -> uuid::Uuid {
+        let response = self
+            .post("/api/v1/admin/organisations", &json!({"name": name, "kind": kind}), Some(admin))
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body: Value = response.json().await.unwrap();
+        body["id"].as_str().unwrap().parse().unwrap()
+    }
+
+    /// Creates a user through the admin API and returns their access token.
+    pub async fn user_token(&self, admin: &str, role: &str, organisation_id: Option<uuid::Uuid>) -> String {
+        let email = format!("{role}-{}@example.org", uuid::Uuid::new_v4().simple());
+        let response = self
+            .post(
+                "/api/v1/admin/users",
+                &json!({"email": email, "password": PASSWORD, "role": role, "organisation_id": organisation_id}),
+                Some(admin),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED, "{}", response.text().await.unwrap());
+        self.session(&email).await.access_token
+    }
+}
+
+/// Asserts an RFC 9457 problem with the given status and code; returns the body.
+pub async fn assert_problem(response: Response, status: u16, code: &str) -> Value {
+    assert_eq!(response.status().as_u16(), status, "status");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status, "{body}");
+    assert_eq!(body["type"], format!("urn:madoguchi:problem:{code}"));
+    assert!(body["title"].is_string() && body["detail"].is_string(), "{body}");
+    body
+}
