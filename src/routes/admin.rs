@@ -6,7 +6,9 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::auth::{UserResponse, language_or_default, valid_language, valid_password, valid_username};
+use super::auth::{
+    UserResponse, language_or_default, valid_language, valid_password, valid_username,
+};
 use super::extract::ApiJson;
 use super::organisations::OrganisationResponse;
 use super::with_conn;

@@ -1,7 +1,12 @@
 //! Integration tests, through HTTP only. Each test owns a fresh database:
 //! a temporary SQLite file, or, when TEST_DATABASE_URL is a PostgreSQL URL,
 //! a database created for the test and dropped after it.
-#![expect(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests fail loudly")]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
 
 mod helpers;
 
