@@ -13,6 +13,7 @@ pub struct OrganisationRow {
     pub name: String,
     pub kind: String,
     pub contact_email: Option<String>,
+    pub supervising_organisation_id: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -24,6 +25,7 @@ pub struct NewOrganisation<'a> {
     pub name: &'a str,
     pub kind: &'a str,
     pub contact_email: Option<&'a str>,
+    pub supervising_organisation_id: Option<&'a str>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -71,6 +73,11 @@ impl OrganisationRow {
             name: self.name,
             kind: self.kind.parse()?,
             contact_email: self.contact_email,
+            supervising_organisation_id: self
+                .supervising_organisation_id
+                .as_deref()
+                .map(str::parse)
+                .transpose()?,
             created_at: self.created_at.and_utc(),
         })
     }

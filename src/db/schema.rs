@@ -8,6 +8,7 @@ diesel::table! {
         name -> Text,
         kind -> Text,
         contact_email -> Nullable<Text>,
+        supervising_organisation_id -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
     }
@@ -42,7 +43,188 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    cases (id) {
+        id -> Text,
+        reference -> Text,
+        state -> Text,
+        version -> Integer,
+        priority -> Text,
+        narrative -> Text,
+        narrative_language -> Text,
+        incident_from -> Nullable<Date>,
+        incident_to -> Nullable<Date>,
+        prefecture -> Nullable<Text>,
+        industry -> Nullable<Text>,
+        employer_organisation_id -> Nullable<Text>,
+        employer_name -> Nullable<Text>,
+        nationality -> Nullable<Text>,
+        residence_status -> Nullable<Text>,
+        lodged_via -> Text,
+        lodged_by_user_id -> Nullable<Text>,
+        worker_user_id -> Nullable<Text>,
+        advocate_organisation_id -> Nullable<Text>,
+        mediator_user_id -> Nullable<Text>,
+        receipt_code_hash -> Text,
+        identity_disclosure_consent -> Bool,
+        satisfaction_rating -> Nullable<Integer>,
+        satisfaction_comment -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        stage_entered_at -> Timestamp,
+        stage_due_at -> Nullable<Timestamp>,
+        acknowledged_at -> Nullable<Timestamp>,
+        referred_at -> Nullable<Timestamp>,
+        first_response_at -> Nullable<Timestamp>,
+        remedy_verified_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    case_categories (case_id, category) {
+        case_id -> Text,
+        category -> Text,
+    }
+}
+
+diesel::table! {
+    case_indicators (case_id, code) {
+        case_id -> Text,
+        code -> Text,
+    }
+}
+
+diesel::table! {
+    case_parties (case_id, organisation_id) {
+        case_id -> Text,
+        organisation_id -> Text,
+        party_role -> Text,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_identities (case_id) {
+        case_id -> Text,
+        full_name -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        address -> Nullable<Text>,
+        residence_card_number -> Nullable<Text>,
+        passport_number -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_events (id) {
+        id -> Text,
+        case_id -> Text,
+        occurred_at -> Timestamp,
+        actor_user_id -> Nullable<Text>,
+        actor_role -> Text,
+        kind -> Text,
+        action -> Nullable<Text>,
+        from_state -> Nullable<Text>,
+        to_state -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        details -> Text,
+        visibility -> Text,
+    }
+}
+
+diesel::table! {
+    case_messages (id) {
+        id -> Text,
+        case_id -> Text,
+        author_user_id -> Nullable<Text>,
+        author_role -> Text,
+        visibility -> Text,
+        body -> Text,
+        language -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    remedies (id) {
+        id -> Text,
+        case_id -> Text,
+        remedy_type -> Text,
+        description -> Text,
+        responsible_organisation_id -> Text,
+        amount -> Nullable<Text>,
+        currency -> Nullable<Text>,
+        due_date -> Nullable<Date>,
+        status -> Text,
+        proposed_by_user_id -> Nullable<Text>,
+        proposed_at -> Timestamp,
+        agreed_at -> Nullable<Timestamp>,
+        delivered_at -> Nullable<Timestamp>,
+        delivery_note -> Nullable<Text>,
+        verified_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    evidence (id) {
+        id -> Text,
+        case_id -> Text,
+        message_id -> Nullable<Text>,
+        remedy_id -> Nullable<Text>,
+        uploaded_by_user_id -> Nullable<Text>,
+        uploader_role -> Text,
+        visibility -> Text,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_reference_counters (year) {
+        year -> Integer,
+        last_value -> BigInt,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (scope, key) {
+        scope -> Text,
+        key -> Text,
+        request_hash -> Text,
+        case_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(case_categories -> cases (case_id));
+diesel::joinable!(case_indicators -> cases (case_id));
+diesel::joinable!(case_parties -> cases (case_id));
+diesel::joinable!(case_identities -> cases (case_id));
+diesel::joinable!(case_events -> cases (case_id));
+diesel::joinable!(case_messages -> cases (case_id));
+diesel::joinable!(remedies -> cases (case_id));
+diesel::joinable!(evidence -> cases (case_id));
 
-diesel::allow_tables_to_appear_in_same_query!(organisations, users, refresh_tokens);
+diesel::allow_tables_to_appear_in_same_query!(
+    organisations,
+    users,
+    refresh_tokens,
+    cases,
+    case_categories,
+    case_indicators,
+    case_parties,
+    case_identities,
+    case_events,
+    case_messages,
+    remedies,
+    evidence,
+    case_reference_counters,
+    idempotency_keys,
+);

@@ -55,6 +55,11 @@ macro_rules! typed_id {
 
 typed_id!(UserId);
 typed_id!(OrganisationId);
+typed_id!(CaseId);
+typed_id!(EventId);
+typed_id!(MessageId);
+typed_id!(EvidenceId);
+typed_id!(RemedyId);
 
 #[cfg(test)]
 mod tests {

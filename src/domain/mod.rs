@@ -1,7 +1,11 @@
 //! Pure domain types and rules. No I/O lives here.
 
+pub mod case;
+pub mod catalogue;
 pub mod ids;
 pub mod language;
+pub mod lifecycle;
+pub mod names;
 pub mod organisation;
 pub mod user;
 pub mod validation;

@@ -25,6 +25,11 @@ pub enum OrganisationKind {
 }
 
 impl OrganisationKind {
+    /// Kinds that can supervise or support an employer's foreign workers.
+    pub fn can_supervise(self) -> bool {
+        matches!(self, Self::SupervisingOrg | Self::SupportOrg)
+    }
+
     pub const ALL: [OrganisationKind; 7] = [
         Self::Employer,
         Self::SupervisingOrg,
@@ -89,5 +94,8 @@ pub struct Organisation {
     pub name: String,
     pub kind: OrganisationKind,
     pub contact_email: Option<String>,
+    /// For employers: the supervising or registered support organisation
+    /// that becomes a party to their cases on referral.
+    pub supervising_organisation_id: Option<super::OrganisationId>,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }

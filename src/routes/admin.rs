@@ -37,6 +37,9 @@ pub struct CreateOrganisationRequest {
     /// Where notifications for this organisation go.
     #[validate(email)]
     pub contact_email: Option<String>,
+    /// For employers: their supervising organisation (監理団体) or registered
+    /// support organisation (登録支援機関), which becomes a party to their cases.
+    pub supervising_organisation_id: Option<Uuid>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -120,6 +123,7 @@ pub async fn create_organisation(
         name: body.name.trim().to_owned(),
         kind: body.kind,
         contact_email: body.contact_email.map(|e| e.trim().to_lowercase()),
+        supervising_organisation_id: body.supervising_organisation_id.map(Into::into),
     };
     let actor = auth.actor();
     let now = state.clock.now();

@@ -24,6 +24,7 @@ pub struct OrganisationResponse {
     pub name: String,
     pub kind: OrganisationKind,
     pub contact_email: Option<String>,
+    pub supervising_organisation_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -34,6 +35,9 @@ impl From<Organisation> for OrganisationResponse {
             name: organisation.name,
             kind: organisation.kind,
             contact_email: organisation.contact_email,
+            supervising_organisation_id: organisation
+                .supervising_organisation_id
+                .map(|o| o.as_uuid()),
             created_at: organisation.created_at,
         }
     }

@@ -14,6 +14,7 @@ pub struct NewOrganisationInput {
     pub name: String,
     pub kind: OrganisationKind,
     pub contact_email: Option<String>,
+    pub supervising_organisation_id: Option<OrganisationId>,
 }
 
 #[tracing::instrument(skip_all, fields(kind = %input.kind))]
@@ -27,7 +28,9 @@ pub fn create(
     let id = OrganisationId::new();
     let id_text = id.to_string();
     let at = db::timestamp(now);
+    let supervisor_text = input.supervising_organisation_id.map(|o| o.to_string());
     db::write_transaction(conn, |conn| {
+        check_supervisor(conn, input.kind, supervisor_text.as_deref())?;
         db::organisations::insert(
             conn,
             &NewOrganisation {
@@ -35,6 +38,7 @@ pub fn create(
                 name: &input.name,
                 kind: input.kind.as_str(),
                 contact_email: input.contact_email.as_deref(),
+                supervising_organisation_id: supervisor_text.as_deref(),
                 created_at: at,
                 updated_at: at,
             },
@@ -76,6 +80,37 @@ pub fn list(
         .then(|| items.last().map(|o| o.id.to_string()))
         .flatten();
     Ok(Page { items, next_cursor })
+}
+
+/// Only employers have a supervisor, and it must be a supervising or support organisation.
+fn check_supervisor(
+    conn: &mut DbConnection,
+    kind: OrganisationKind,
+    supervisor: Option<&str>,
+) -> Result<(), AppError> {
+    let Some(supervisor) = supervisor else {
+        return Ok(());
+    };
+    let field = "supervising_organisation_id";
+    if kind != OrganisationKind::Employer {
+        return Err(AppError::validation(
+            field,
+            "not_an_employer",
+            "only employers have a supervising organisation",
+        ));
+    }
+    let row = db::organisations::find(conn, supervisor)?.ok_or_else(|| {
+        AppError::validation(field, "unknown_organisation", "no organisation has this id")
+    })?;
+    let supervisor_kind: OrganisationKind = row.kind.parse().map_err(AppError::internal)?;
+    if !supervisor_kind.can_supervise() {
+        return Err(AppError::validation(
+            field,
+            "not_a_supervisor",
+            "must be an organisation of kind supervising_org or support_org",
+        ));
+    }
+    Ok(())
 }
 
 fn load(conn: &mut DbConnection, id: OrganisationId) -> Result<Organisation, AppError> {

@@ -7,6 +7,8 @@ CREATE TABLE organisations (
     kind          TEXT NOT NULL CHECK (kind IN ('employer', 'supervising_org', 'support_org',
                                                 'recruiter', 'ngo', 'mediation_body', 'operator')),
     contact_email TEXT,
+    -- For employers: their supervising (監理団体) or support (登録支援機関) organisation.
+    supervising_organisation_id TEXT REFERENCES organisations (id),
     created_at    TIMESTAMP NOT NULL,
     updated_at    TIMESTAMP NOT NULL
 );

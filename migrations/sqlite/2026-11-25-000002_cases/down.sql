@@ -1,0 +1,11 @@
+DROP TABLE idempotency_keys;
+DROP TABLE case_reference_counters;
+DROP TABLE evidence;
+DROP TABLE remedies;
+DROP TABLE case_messages;
+DROP TABLE case_events;
+DROP TABLE case_identities;
+DROP TABLE case_parties;
+DROP TABLE case_indicators;
+DROP TABLE case_categories;
+DROP TABLE cases;

@@ -1,0 +1,241 @@
+//! Case values: references, receipt codes, priority, residence status,
+//! places and nationalities, visibility of what is said on a case.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::lifecycle::CaseRole;
+use super::names::string_enum;
+
+string_enum!(
+    Priority {
+        Normal = "normal",
+        Urgent = "urgent",
+    }
+);
+
+string_enum!(
+    /// The worker's residence status in Japan.
+    ResidenceStatus {
+        /// 技能実習
+        TechnicalIntern = "technical_intern",
+        /// 特定技能
+        SpecifiedSkilledWorker = "specified_skilled_worker",
+        Student = "student",
+        Dispatched = "dispatched",
+        Other = "other",
+    }
+);
+
+string_enum!(
+    /// Who may read a message, an event or evidence on a case.
+    Visibility {
+        /// Everyone on the case, including the employer and supervising organisation.
+        Parties = "parties",
+        /// The worker, their advocate, handlers and the mediator.
+        WorkerSide = "worker_side",
+        /// Handlers and the mediator only.
+        Internal = "internal",
+    }
+);
+
+string_enum!(
+    /// Outside bodies a handler can refer an escalated case to.
+    ExternalBody {
+        /// Organization for Technical Intern Training (外国人技能実習機構).
+        Otit = "otit",
+        LabourStandardsInspectionOffice = "labour_standards_inspection_office",
+        ImmigrationServicesAgency = "immigration_services_agency",
+        LegalAffairsBureau = "legal_affairs_bureau",
+        Police = "police",
+        Embassy = "embassy",
+        Court = "court",
+        LegalAid = "legal_aid",
+    }
+);
+
+impl Visibility {
+    pub fn visible_to(self, role: CaseRole) -> bool {
+        match self {
+            Self::Parties => true,
+            Self::WorkerSide => match role {
+                CaseRole::Worker
+                | CaseRole::Advocate
+                | CaseRole::Handler
+                | CaseRole::Mediator
+                | CaseRole::System => true,
+                CaseRole::Employer | CaseRole::Supervisor => false,
+            },
+            Self::Internal => match role {
+                CaseRole::Handler | CaseRole::Mediator | CaseRole::System => true,
+                CaseRole::Worker
+                | CaseRole::Advocate
+                | CaseRole::Employer
+                | CaseRole::Supervisor => false,
+            },
+        }
+    }
+
+    /// Which visibilities a role may choose for what it writes: nobody can
+    /// write where they could not read, and respondents only write to everyone.
+    pub fn may_post(self, role: CaseRole) -> bool {
+        self.visible_to(role)
+    }
+}
+
+/// Whether the worker's identity (name, contacts, document numbers) is shown.
+/// Respondents see it only while the worker's disclosure consent stands.
+pub fn identity_visible(role: CaseRole, disclosure_consented: bool) -> bool {
+    match role {
+        CaseRole::Worker
+        | CaseRole::Advocate
+        | CaseRole::Handler
+        | CaseRole::Mediator
+        | CaseRole::System => true,
+        CaseRole::Employer | CaseRole::Supervisor => disclosure_consented,
+    }
+}
+
+/// A human-readable case reference, for example `MG-2026-000123`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CaseReference(String);
+
+impl CaseReference {
+    pub fn new(year: i32, sequence: i64) -> Self {
+        Self(format!("MG-{year}-{sequence:06}"))
+    }
+
+    /// Accepts what a worker types: any case, stray spaces.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let upper = raw.trim().to_ascii_uppercase();
+        let mut parts = upper.split('-');
+        let (Some("MG"), Some(year), Some(number), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return None;
+        };
+        let valid = year.len() == 4
+            && year.bytes().all(|b| b.is_ascii_digit())
+            && number.len() >= 6
+            && number.bytes().all(|b| b.is_ascii_digit());
+        valid.then_some(Self(upper))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CaseReference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Receipt codes are read aloud and typed on phones: no 0/O, 1/I/L, 2/Z, 5/S, 8/B.
+const RECEIPT_ALPHABET: &[u8; 26] = b"ACDEFGHJKMNPQRTUVWXY345679";
+/// 20 symbols of a 26-letter alphabet: about 94 bits.
+const RECEIPT_SYMBOLS: usize = 20;
+
+/// Formats bytes as a receipt code, `XXXXX-XXXXX-XXXXX-XXXXX`.
+pub fn receipt_code_from_bytes(bytes: &[u8; 32]) -> String {
+    let symbols: Vec<char> = bytes
+        .iter()
+        .take(RECEIPT_SYMBOLS)
+        .map(|b| RECEIPT_ALPHABET[usize::from(*b) % RECEIPT_ALPHABET.len()] as char)
+        .collect();
+    symbols
+        .chunks(5)
+        .map(|chunk| chunk.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// The canonical form of a typed receipt code: upper case, no separators.
+pub fn normalise_receipt_code(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+/// Prefectures as ISO 3166-2:JP codes `JP-01` (Hokkaido) to `JP-47` (Okinawa).
+pub fn valid_prefecture(code: &str) -> bool {
+    code.strip_prefix("JP-")
+        .and_then(|n| (n.len() == 2).then(|| n.parse::<u8>().ok()).flatten())
+        .is_some_and(|n| (1..=47).contains(&n))
+}
+
+/// Nationalities as ISO 3166-1 alpha-2 codes (`VN`, `NP`, `MM`, …).
+pub fn valid_nationality(code: &str) -> bool {
+    code.len() == 2 && isocountry::CountryCode::for_alpha2(code).is_ok()
+}
+
+/// ISO 4217 currency codes are three capital letters; the common ones are checked.
+pub fn valid_currency(code: &str) -> bool {
+    code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_format_and_parse() {
+        let reference = CaseReference::new(2026, 123);
+        assert_eq!(reference.as_str(), "MG-2026-000123");
+        assert_eq!(CaseReference::parse(" mg-2026-000123 "), Some(reference));
+        assert_eq!(
+            CaseReference::parse("MG-2026-1234567").unwrap().as_str(),
+            "MG-2026-1234567"
+        );
+        for bad in [
+            "",
+            "MG-26-000001",
+            "XX-2026-000001",
+            "MG-2026-12",
+            "MG-2026-000001-1",
+        ] {
+            assert_eq!(CaseReference::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn receipt_codes_are_unambiguous_and_typable() {
+        let code = receipt_code_from_bytes(&[7u8; 32]);
+        assert_eq!(code.len(), 23);
+        assert_eq!(code.matches('-').count(), 3);
+        let typed = code.to_lowercase().replace('-', " ");
+        assert_eq!(normalise_receipt_code(&typed), code.replace('-', ""));
+        for c in ['0', 'O', '1', 'I', 'L', 'B', '8'] {
+            assert!(!RECEIPT_ALPHABET.contains(&(c as u8)), "{c}");
+        }
+    }
+
+    #[test]
+    fn places_and_nationalities() {
+        assert!(
+            valid_prefecture("JP-13") && valid_prefecture("JP-01") && valid_prefecture("JP-47")
+        );
+        assert!(
+            !valid_prefecture("JP-48") && !valid_prefecture("JP-1") && !valid_prefecture("Tokyo")
+        );
+        assert!(valid_nationality("VN") && valid_nationality("NP") && valid_nationality("MM"));
+        assert!(!valid_nationality("XX") && !valid_nationality("vn") && !valid_nationality("VNM"));
+    }
+
+    #[test]
+    fn respondents_see_only_what_is_meant_for_all_parties() {
+        for role in [CaseRole::Employer, CaseRole::Supervisor] {
+            assert!(Visibility::Parties.visible_to(role));
+            assert!(!Visibility::WorkerSide.visible_to(role));
+            assert!(!Visibility::Internal.visible_to(role));
+            assert!(!identity_visible(role, false));
+            assert!(identity_visible(role, true));
+        }
+        assert!(Visibility::WorkerSide.visible_to(CaseRole::Worker));
+        assert!(!Visibility::Internal.visible_to(CaseRole::Advocate));
+        assert!(Visibility::Internal.visible_to(CaseRole::Mediator));
+    }
+}
