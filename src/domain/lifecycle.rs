@@ -2,11 +2,9 @@
 //! each, and the clock of each stage. Pure data plus exhaustive matches, so
 //! that the whole procedure is in one place and can be published to clients.
 
-use std::fmt;
-use std::str::FromStr;
 
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::names::string_enum;
 
