@@ -38,6 +38,9 @@ pub enum AppError {
     UnknownRoute,
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
+    /// A lifecycle action that makes no sense in the case's current state.
+    #[error("{detail}")]
+    InvalidTransition { detail: String, allowed: Vec<String> },
     #[error("too many requests; try again later")]
     RateLimited { retry_after: Duration },
     #[error("the database is unavailable")]
@@ -55,6 +58,7 @@ pub enum AuthFailure {
     InvalidCredentials,
     InvalidRefreshToken,
     RefreshTokenReused,
+    InvalidReceipt,
 }
 
 impl AuthFailure {
@@ -66,6 +70,7 @@ impl AuthFailure {
             Self::InvalidCredentials => "invalid_credentials",
             Self::InvalidRefreshToken => "invalid_refresh_token",
             Self::RefreshTokenReused => "refresh_token_reused",
+            Self::InvalidReceipt => "invalid_receipt",
         }
     }
 
@@ -78,6 +83,7 @@ impl AuthFailure {
             Self::InvalidRefreshToken => {
                 "the refresh token is not valid or has expired; log in again"
             }
+            Self::InvalidReceipt => "the case reference or receipt code is wrong",
             Self::RefreshTokenReused => {
                 "this refresh token was already used; the whole session has been ended for safety; log in again"
             }
@@ -107,6 +113,7 @@ impl AppError {
             Self::Forbidden => "forbidden",
             Self::NotFound | Self::UnknownRoute => "not_found",
             Self::Conflict { code, .. } => code,
+            Self::InvalidTransition { .. } => "invalid_transition",
             Self::RateLimited { .. } => "rate_limited",
             Self::DatabaseUnavailable => "database_unavailable",
             Self::Internal(_) => "internal_error",
@@ -171,6 +178,9 @@ pub struct Problem {
     /// Offending fields, for validation and shape errors.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// For `invalid_transition`: the actions the caller may take instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_actions: Option<Vec<String>>,
 }
 
 impl Problem {
@@ -182,6 +192,7 @@ impl Problem {
             detail,
             code: code.to_owned(),
             errors,
+            allowed_actions: None,
         }
     }
 
@@ -206,7 +217,7 @@ impl ResponseError for AppError {
             Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound | Self::UnknownRoute => StatusCode::NOT_FOUND,
-            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Conflict { .. } | Self::InvalidTransition { .. } => StatusCode::CONFLICT,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -223,8 +234,11 @@ impl ResponseError for AppError {
             Self::Internal(_) => "an internal error occurred; it has been logged".to_owned(),
             other => other.to_string(),
         };
-        let mut response =
-            Problem::new(status, self.code(), detail, self.field_errors().to_vec()).into_response();
+        let mut problem = Problem::new(status, self.code(), detail, self.field_errors().to_vec());
+        if let Self::InvalidTransition { allowed, .. } = self {
+            problem.allowed_actions = Some(allowed.clone());
+        }
+        let mut response = problem.into_response();
         let headers = response.headers_mut();
         match self {
             Self::RateLimited { retry_after } => {

@@ -15,10 +15,26 @@ pub struct AuthUser(pub VerifiedIdentity);
 
 impl AuthUser {
     pub fn actor(&self) -> Actor {
-        Actor::User {
-            id: self.0.user_id,
-            role: self.0.role,
-            organisation_id: self.0.organisation_id,
+        match &self.0 {
+            VerifiedIdentity::User {
+                user_id,
+                role,
+                organisation_id,
+                ..
+            } => Actor::User {
+                id: *user_id,
+                role: *role,
+                organisation_id: *organisation_id,
+            },
+            VerifiedIdentity::CaseSession { case_id } => Actor::CaseSession { case_id: *case_id },
+        }
+    }
+
+    /// The account behind the token; receipt-code sessions have none.
+    pub fn user_id(&self) -> Result<crate::domain::UserId, AppError> {
+        match &self.0 {
+            VerifiedIdentity::User { user_id, .. } => Ok(*user_id),
+            VerifiedIdentity::CaseSession { .. } => Err(AppError::Forbidden),
         }
     }
 }

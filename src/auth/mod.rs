@@ -5,6 +5,7 @@ pub mod extractor;
 pub mod password;
 pub mod policy;
 pub mod rate_limit;
+pub mod receipts;
 pub mod tokens;
 
 pub use extractor::AuthUser;

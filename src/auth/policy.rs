@@ -4,11 +4,13 @@
 //! Wrong role → `Forbidden` (403). A resource that exists but belongs to
 //! another organisation → `NotFound` (404), so its existence is not revealed.
 
-use crate::domain::{OrganisationId, Role, UserId};
+use crate::domain::case::PartyRole;
+use crate::domain::lifecycle::CaseRole;
+use crate::domain::{CaseId, OrganisationId, Role, UserId};
 use crate::error::AppError;
 
-/// Whoever is acting: a logged-in user, or the system itself (command line,
-/// background jobs).
+/// Whoever is acting: a logged-in user, a worker holding a case's receipt
+/// code, or the system itself (command line, background jobs).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
     System,
@@ -16,6 +18,9 @@ pub enum Actor {
         id: UserId,
         role: Role,
         organisation_id: Option<OrganisationId>,
+    },
+    CaseSession {
+        case_id: CaseId,
     },
 }
 
@@ -68,7 +73,7 @@ pub fn require(actor: &Actor, permission: Permission) -> Result<(), AppError> {
     match actor {
         Actor::System => Ok(()),
         Actor::User { role, .. } if role_allows(*role, permission) => Ok(()),
-        Actor::User { .. } => Err(AppError::Forbidden),
+        Actor::User { .. } | Actor::CaseSession { .. } => Err(AppError::Forbidden),
     }
 }
 
@@ -84,7 +89,111 @@ pub fn require_organisation_visible(
             organisation_id: Some(own),
             ..
         } if *own == organisation => Ok(()),
-        Actor::User { .. } => Err(AppError::NotFound),
+        Actor::User { .. } | Actor::CaseSession { .. } => Err(AppError::NotFound),
+    }
+}
+
+/// Who stands how towards one case: the facts the decision needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseAccess {
+    pub case_id: CaseId,
+    pub worker_user_id: Option<UserId>,
+    pub advocate_organisation_id: Option<OrganisationId>,
+    pub mediator_user_id: Option<UserId>,
+    /// Organisations made parties by referral.
+    pub parties: Vec<(OrganisationId, PartyRole)>,
+}
+
+/// The actor's role on this case, or `None` when the case is none of their
+/// business (callers answer 404, so its existence is not revealed).
+pub fn case_role(actor: &Actor, case: &CaseAccess) -> Option<CaseRole> {
+    let is_party = |organisation: &Option<OrganisationId>, wanted: PartyRole| {
+        organisation.is_some_and(|own| case.parties.iter().any(|(org, role)| *org == own && *role == wanted))
+    };
+    match actor {
+        Actor::System => Some(CaseRole::System),
+        Actor::CaseSession { case_id } => (*case_id == case.case_id).then_some(CaseRole::Worker),
+        Actor::User {
+            id,
+            role,
+            organisation_id,
+        } => match role {
+            Role::Worker => (case.worker_user_id == Some(*id)).then_some(CaseRole::Worker),
+            Role::Advocate => (organisation_id.is_some() && case.advocate_organisation_id == *organisation_id)
+                .then_some(CaseRole::Advocate),
+            Role::Handler => Some(CaseRole::Handler),
+            Role::EmployerStaff => is_party(organisation_id, PartyRole::Employer).then_some(CaseRole::Employer),
+            Role::SupervisingOrgStaff => {
+                is_party(organisation_id, PartyRole::Supervisor).then_some(CaseRole::Supervisor)
+            }
+            Role::Mediator => (case.mediator_user_id == Some(*id)).then_some(CaseRole::Mediator),
+            // Analysts read pseudonymised reports; admins run the installation, not cases.
+            Role::Analyst | Role::Admin => None,
+        },
+    }
+}
+
+/// Which cases a caller's list is drawn from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseScope {
+    All,
+    Worker(UserId),
+    AdvocateOrganisation(OrganisationId),
+    Mediator(UserId),
+    Party(OrganisationId, PartyRole),
+    OneCase(CaseId),
+}
+
+pub fn case_scope(actor: &Actor) -> Result<CaseScope, AppError> {
+    match actor {
+        Actor::System => Ok(CaseScope::All),
+        Actor::CaseSession { case_id } => Ok(CaseScope::OneCase(*case_id)),
+        Actor::User {
+            id,
+            role,
+            organisation_id,
+        } => {
+            let organisation = || organisation_id.ok_or(AppError::Forbidden);
+            match role {
+                Role::Handler => Ok(CaseScope::All),
+                Role::Worker => Ok(CaseScope::Worker(*id)),
+                Role::Advocate => Ok(CaseScope::AdvocateOrganisation(organisation()?)),
+                Role::Mediator => Ok(CaseScope::Mediator(*id)),
+                Role::EmployerStaff => Ok(CaseScope::Party(organisation()?, PartyRole::Employer)),
+                Role::SupervisingOrgStaff => Ok(CaseScope::Party(organisation()?, PartyRole::Supervisor)),
+                Role::Analyst | Role::Admin => Err(AppError::Forbidden),
+            }
+        }
+    }
+}
+
+/// Who may lodge a grievance, and as what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lodger {
+    /// A worker with an account, for themselves.
+    Worker(UserId),
+    /// An advocate for a worker, with the worker's consent.
+    Advocate { user: UserId, organisation: OrganisationId },
+    /// Anyone, without an account (the intake form).
+    Anonymous,
+}
+
+pub fn lodger(actor: Option<&Actor>) -> Result<Lodger, AppError> {
+    match actor {
+        None => Ok(Lodger::Anonymous),
+        Some(Actor::User { id, role, organisation_id }) => match role {
+            Role::Worker => Ok(Lodger::Worker(*id)),
+            Role::Advocate => organisation_id
+                .map(|organisation| Lodger::Advocate { user: *id, organisation })
+                .ok_or(AppError::Forbidden),
+            Role::Handler
+            | Role::EmployerStaff
+            | Role::SupervisingOrgStaff
+            | Role::Mediator
+            | Role::Analyst
+            | Role::Admin => Err(AppError::Forbidden),
+        },
+        Some(Actor::System | Actor::CaseSession { .. }) => Err(AppError::Forbidden),
     }
 }
 
@@ -118,6 +227,54 @@ mod tests {
     fn the_system_may_do_everything() {
         for permission in Permission::ALL {
             assert!(require(&Actor::System, permission).is_ok());
+        }
+    }
+
+    #[test]
+    fn case_roles_follow_the_relationship_not_just_the_role() {
+        let worker = UserId::new();
+        let mediator = UserId::new();
+        let ngo = OrganisationId::new();
+        let employer = OrganisationId::new();
+        let supervisor = OrganisationId::new();
+        let mut case = CaseAccess {
+            case_id: CaseId::new(),
+            worker_user_id: Some(worker),
+            advocate_organisation_id: Some(ngo),
+            mediator_user_id: Some(mediator),
+            parties: vec![],
+        };
+        let person = |id, role, organisation_id| Actor::User { id, role, organisation_id };
+        assert_eq!(case_role(&person(worker, Role::Worker, None), &case), Some(CaseRole::Worker));
+        assert_eq!(case_role(&person(UserId::new(), Role::Worker, None), &case), None);
+        assert_eq!(case_role(&person(UserId::new(), Role::Advocate, Some(ngo)), &case), Some(CaseRole::Advocate));
+        assert_eq!(case_role(&person(UserId::new(), Role::Advocate, Some(OrganisationId::new())), &case), None);
+        assert_eq!(case_role(&person(UserId::new(), Role::Handler, None), &case), Some(CaseRole::Handler));
+        assert_eq!(case_role(&person(mediator, Role::Mediator, None), &case), Some(CaseRole::Mediator));
+        assert_eq!(case_role(&person(UserId::new(), Role::Mediator, None), &case), None);
+        assert_eq!(case_role(&person(UserId::new(), Role::Analyst, Some(ngo)), &case), None);
+        assert_eq!(case_role(&person(UserId::new(), Role::Admin, None), &case), None);
+
+        // Respondents see a case only once referral made them parties.
+        let staff = person(UserId::new(), Role::EmployerStaff, Some(employer));
+        let supervisor_staff = person(UserId::new(), Role::SupervisingOrgStaff, Some(supervisor));
+        assert_eq!(case_role(&staff, &case), None);
+        case.parties = vec![(employer, PartyRole::Employer), (supervisor, PartyRole::Supervisor)];
+        assert_eq!(case_role(&staff, &case), Some(CaseRole::Employer));
+        assert_eq!(case_role(&supervisor_staff, &case), Some(CaseRole::Supervisor));
+        let other_staff = person(UserId::new(), Role::EmployerStaff, Some(OrganisationId::new()));
+        assert_eq!(case_role(&other_staff, &case), None);
+
+        assert_eq!(case_role(&Actor::CaseSession { case_id: case.case_id }, &case), Some(CaseRole::Worker));
+        assert_eq!(case_role(&Actor::CaseSession { case_id: CaseId::new() }, &case), None);
+    }
+
+    #[test]
+    fn only_workers_advocates_and_anonymous_callers_lodge() {
+        assert_eq!(lodger(None), Ok(Lodger::Anonymous));
+        for role in Role::ALL {
+            let result = lodger(Some(&user(role, Some(OrganisationId::new()))));
+            assert_eq!(result.is_ok(), matches!(role, Role::Worker | Role::Advocate), "{role}");
         }
     }
 

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::config::AuthSettings;
-use crate::domain::{OrganisationId, Role, UserId};
+use crate::domain::{CaseId, OrganisationId, Role, UserId};
 use crate::error::AuthFailure;
 
 pub const AUDIENCE: &str = "madoguchi-api";
@@ -24,6 +24,9 @@ pub struct Claims {
     pub org: Option<String>,
     /// The login session (refresh-token family) this token belongs to.
     pub sid: String,
+    /// Set on receipt-code sessions: the one case this token may act on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
     pub iss: String,
     pub aud: String,
     pub iat: i64,
@@ -32,11 +35,15 @@ pub struct Claims {
 
 /// Who an access token says the caller is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VerifiedIdentity {
-    pub user_id: UserId,
-    pub role: Role,
-    pub organisation_id: Option<OrganisationId>,
-    pub session_id: String,
+pub enum VerifiedIdentity {
+    User {
+        user_id: UserId,
+        role: Role,
+        organisation_id: Option<OrganisationId>,
+        session_id: String,
+    },
+    /// A worker without an account, holding a case's receipt code.
+    CaseSession { case_id: CaseId },
 }
 
 pub struct TokenKeys {
@@ -83,6 +90,7 @@ impl TokenKeys {
             role,
             org: organisation_id.map(|id| id.to_string()),
             sid: session_id.to_owned(),
+            case: None,
             iss: self.issuer.clone(),
             aud: AUDIENCE.to_owned(),
             iat: now.timestamp(),
@@ -105,6 +113,10 @@ impl TokenKeys {
         if claims.exp <= now.timestamp() {
             return Err(AuthFailure::ExpiredToken);
         }
+        if let Some(case) = claims.case {
+            let case_id = case.parse().map_err(|_| AuthFailure::InvalidToken)?;
+            return Ok(VerifiedIdentity::CaseSession { case_id });
+        }
         let user_id = claims.sub.parse().map_err(|_| AuthFailure::InvalidToken)?;
         let organisation_id = claims
             .org
@@ -112,12 +124,33 @@ impl TokenKeys {
             .map(str::parse)
             .transpose()
             .map_err(|_| AuthFailure::InvalidToken)?;
-        Ok(VerifiedIdentity {
+        Ok(VerifiedIdentity::User {
             user_id,
             role: claims.role,
             organisation_id,
             session_id: claims.sid,
         })
+    }
+
+    /// A token limited to one case, for a worker who holds its receipt code.
+    pub fn issue_case_session(
+        &self,
+        case_id: CaseId,
+        ttl: chrono::Duration,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<String> {
+        let claims = Claims {
+            sub: format!("case:{case_id}"),
+            role: Role::Worker,
+            org: None,
+            sid: "receipt".to_owned(),
+            case: Some(case_id.to_string()),
+            iss: self.issuer.clone(),
+            aud: AUDIENCE.to_owned(),
+            iat: now.timestamp(),
+            exp: (now + ttl).timestamp(),
+        };
+        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
     }
 }
 
@@ -157,11 +190,26 @@ mod tests {
         let token = keys
             .issue(user, Role::Handler, None, "session", now)
             .unwrap();
-        let identity = keys.verify(&token, now).unwrap();
-        assert_eq!(identity.user_id, user);
-        assert_eq!(identity.role, Role::Handler);
+        let VerifiedIdentity::User { user_id, role, .. } = keys.verify(&token, now).unwrap() else {
+            panic!("not a user token");
+        };
+        assert_eq!(user_id, user);
+        assert_eq!(role, Role::Handler);
         assert_eq!(
             keys.verify(&token, now + chrono::Duration::seconds(901)),
+            Err(AuthFailure::ExpiredToken)
+        );
+    }
+
+    #[test]
+    fn case_sessions_name_their_case() {
+        let keys = keys(&"s".repeat(40));
+        let now = Utc::now();
+        let case_id = CaseId::new();
+        let token = keys.issue_case_session(case_id, chrono::Duration::minutes(30), now).unwrap();
+        assert_eq!(keys.verify(&token, now), Ok(VerifiedIdentity::CaseSession { case_id }));
+        assert_eq!(
+            keys.verify(&token, now + chrono::Duration::minutes(31)),
             Err(AuthFailure::ExpiredToken)
         );
     }

@@ -2,11 +2,16 @@
 //! embedded migrations, and query functions that take `&mut DbConnection`.
 //! Callers own transactions.
 
+pub mod case_details;
+pub mod case_events;
+pub mod cases;
 pub mod connection;
+pub mod intake;
 pub mod migrations;
 pub mod organisations;
 pub mod pool;
 pub mod refresh_tokens;
+pub mod remedies;
 pub mod schema;
 pub mod transaction;
 pub mod users;

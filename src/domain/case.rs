@@ -41,6 +41,25 @@ string_enum!(
 );
 
 string_enum!(
+    /// Why an organisation is a party to a case.
+    PartyRole {
+        /// The employer named in the case.
+        Employer = "employer",
+        /// The employer's supervising or registered support organisation.
+        Supervisor = "supervisor",
+    }
+);
+
+string_enum!(
+    /// How a case came in.
+    LodgedVia {
+        Worker = "worker",
+        Advocate = "advocate",
+        Intake = "intake",
+    }
+);
+
+string_enum!(
     /// Outside bodies a handler can refer an escalated case to.
     ExternalBody {
         /// Organization for Technical Intern Training (外国人技能実習機構).
@@ -238,4 +257,73 @@ mod tests {
         assert!(!Visibility::Internal.visible_to(CaseRole::Advocate));
         assert!(Visibility::Internal.visible_to(CaseRole::Mediator));
     }
+}
+
+/// A grievance case as the services see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Case {
+    pub id: super::CaseId,
+    pub reference: CaseReference,
+    pub state: super::lifecycle::CaseState,
+    pub version: i32,
+    pub priority: Priority,
+    pub categories: Vec<super::catalogue::Category>,
+    pub narrative: String,
+    pub narrative_language: super::LanguageTag,
+    pub incident_from: Option<chrono::NaiveDate>,
+    pub incident_to: Option<chrono::NaiveDate>,
+    pub prefecture: Option<String>,
+    pub industry: Option<String>,
+    pub employer_organisation_id: Option<super::OrganisationId>,
+    pub employer_name: Option<String>,
+    pub nationality: Option<String>,
+    pub residence_status: Option<ResidenceStatus>,
+    pub lodged_via: LodgedVia,
+    pub worker_user_id: Option<super::UserId>,
+    pub advocate_organisation_id: Option<super::OrganisationId>,
+    pub mediator_user_id: Option<super::UserId>,
+    pub identity_disclosure_consent: bool,
+    pub satisfaction_rating: Option<i32>,
+    pub satisfaction_comment: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+    pub stage_entered_at: chrono::DateTime<chrono::Utc>,
+    pub stage_due_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub acknowledged_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub referred_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub first_response_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub remedy_verified_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The worker's identity, stored apart from the narrative.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Identity {
+    pub full_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub residence_card_number: Option<String>,
+    pub passport_number: Option<String>,
+}
+
+impl Identity {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// One entry of a case's audit trail.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseEvent {
+    pub id: super::EventId,
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
+    pub actor_role: super::lifecycle::CaseRole,
+    pub kind: String,
+    pub action: Option<super::lifecycle::Action>,
+    pub from_state: Option<super::lifecycle::CaseState>,
+    pub to_state: Option<super::lifecycle::CaseState>,
+    pub reason: Option<String>,
+    pub details: serde_json::Value,
+    pub visibility: Visibility,
 }

@@ -6,11 +6,12 @@ pub mod ids;
 pub mod language;
 pub mod lifecycle;
 pub mod names;
+pub mod remedy;
 pub mod organisation;
 pub mod user;
 pub mod validation;
 
-pub use ids::{OrganisationId, UserId};
+pub use ids::{CaseId, EventId, EvidenceId, MessageId, OrganisationId, RemedyId, UserId};
 pub use language::LanguageTag;
 pub use organisation::OrganisationKind;
 pub use user::Role;

@@ -307,7 +307,7 @@ pub struct MeResponse {
 #[get("/me")]
 pub async fn me(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, AppError> {
     let actor = auth.actor();
-    let user_id = auth.0.user_id;
+    let user_id = auth.user_id()?;
     let (user, organisation) = with_conn(&state, move |conn| {
         let user = users::get(conn, &actor, user_id)?;
         let organisation = match user.organisation_id {

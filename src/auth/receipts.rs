@@ -1,0 +1,85 @@
+//! Receipt codes: how a worker without an account comes back to their case.
+//!
+//! A code is shown once and stored only as a SHA-256 hash (it carries about
+//! 94 bits, so a fast hash suffices). When the client sent an
+//! `Idempotency-Key`, the code is derived from it with a server key, so a
+//! retried request can be answered with the same code without storing it.
+
+use hmac::{Hmac, Mac};
+use secrecy::ExposeSecret;
+use sha2::{Digest, Sha256};
+
+use crate::config::AuthSettings;
+use crate::domain::case::{normalise_receipt_code, receipt_code_from_bytes};
+
+type HmacSha256 = Hmac<Sha256>;
+
+pub struct ReceiptKeys {
+    key: [u8; 32],
+}
+
+impl ReceiptKeys {
+    pub fn from_settings(settings: &AuthSettings) -> Self {
+        // A sub-key of the signing secret, so one secret configures both.
+        Self {
+            key: hmac(settings.jwt_secret.expose_secret().as_bytes(), b"madoguchi receipt codes v1"),
+        }
+    }
+
+    pub fn random_code(&self) -> anyhow::Result<String> {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(|error| anyhow::anyhow!("no randomness: {error}"))?;
+        Ok(receipt_code_from_bytes(&bytes))
+    }
+
+    pub fn code_for_retry_key(&self, scope: &str, key: &str) -> String {
+        let message = format!("{scope}\u{0}{key}");
+        receipt_code_from_bytes(&hmac(&self.key, message.as_bytes()))
+    }
+
+    /// What is stored, and what a typed code is compared by.
+    pub fn hash(&self, code: &str) -> String {
+        let digest = Sha256::digest(normalise_receipt_code(code).as_bytes());
+        digest.iter().map(|byte| format!("{byte:02x}")).collect()
+    }
+}
+
+fn hmac(key: &[u8], message: &[u8]) -> [u8; 32] {
+    // HMAC accepts keys of any length, so `new_from_slice` cannot fail here.
+    let mut mac = <HmacSha256 as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    mac.update(message);
+    mac.finalize().into_bytes().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::SecretString;
+
+    use super::*;
+
+    fn keys(secret: &str) -> ReceiptKeys {
+        ReceiptKeys::from_settings(&AuthSettings {
+            jwt_secret: SecretString::from(secret.to_owned()),
+            jwt_issuer: "madoguchi".into(),
+            access_token_ttl_seconds: 900,
+            refresh_token_ttl_days: 30,
+        })
+    }
+
+    #[test]
+    fn retry_keys_give_the_same_code_and_servers_differ() {
+        let a = keys(&"a".repeat(40));
+        assert_eq!(a.code_for_retry_key("intake", "k1"), a.code_for_retry_key("intake", "k1"));
+        assert_ne!(a.code_for_retry_key("intake", "k1"), a.code_for_retry_key("intake", "k2"));
+        assert_ne!(a.code_for_retry_key("intake", "k1"), keys(&"b".repeat(40)).code_for_retry_key("intake", "k1"));
+        assert_ne!(a.random_code().unwrap(), a.random_code().unwrap());
+    }
+
+    #[test]
+    fn hashes_ignore_how_the_code_was_typed() {
+        let k = keys(&"a".repeat(40));
+        let code = k.random_code().unwrap();
+        assert_eq!(k.hash(&code), k.hash(&code.to_lowercase().replace('-', " ")));
+        assert_ne!(k.hash(&code), code);
+    }
+}

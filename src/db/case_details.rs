@@ -1,0 +1,148 @@
+//! Queries on what hangs off a case: categories, forced-labour indicators,
+//! parties and the worker's identity.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::connection::DbConnection;
+use super::schema::{case_categories, case_identities, case_indicators, case_parties};
+
+pub fn insert_category(conn: &mut DbConnection, case_id: &str, category: &str) -> QueryResult<()> {
+    diesel::insert_into(case_categories::table)
+        .values((case_categories::case_id.eq(case_id), case_categories::category.eq(category)))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn delete_categories(conn: &mut DbConnection, case_id: &str) -> QueryResult<usize> {
+    diesel::delete(case_categories::table.filter(case_categories::case_id.eq(case_id))).execute(conn)
+}
+
+/// (case id, category) pairs for the given cases.
+pub fn categories_of(conn: &mut DbConnection, case_ids: &[String]) -> QueryResult<Vec<(String, String)>> {
+    case_categories::table
+        .filter(case_categories::case_id.eq_any(case_ids))
+        .select((case_categories::case_id, case_categories::category))
+        .order((case_categories::case_id, case_categories::category))
+        .load(conn)
+}
+
+pub fn replace_indicators(conn: &mut DbConnection, case_id: &str, codes: &[String]) -> QueryResult<()> {
+    diesel::delete(case_indicators::table.filter(case_indicators::case_id.eq(case_id))).execute(conn)?;
+    for code in codes {
+        diesel::insert_into(case_indicators::table)
+            .values((case_indicators::case_id.eq(case_id), case_indicators::code.eq(code)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn indicators_of(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<String>> {
+    case_indicators::table
+        .filter(case_indicators::case_id.eq(case_id))
+        .select(case_indicators::code)
+        .order(case_indicators::code)
+        .load(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = case_parties)]
+pub struct PartyRow {
+    pub case_id: String,
+    pub organisation_id: String,
+    pub party_role: String,
+    pub added_at: NaiveDateTime,
+}
+
+/// Adds a party unless it already is one (a case can be referred twice).
+pub fn add_party(
+    conn: &mut DbConnection,
+    case_id: &str,
+    organisation_id: &str,
+    party_role: &str,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let exists: bool = diesel::select(diesel::dsl::exists(
+        case_parties::table
+            .filter(case_parties::case_id.eq(case_id))
+            .filter(case_parties::organisation_id.eq(organisation_id)),
+    ))
+    .get_result(conn)?;
+    if exists {
+        return Ok(false);
+    }
+    diesel::insert_into(case_parties::table)
+        .values((
+            case_parties::case_id.eq(case_id),
+            case_parties::organisation_id.eq(organisation_id),
+            case_parties::party_role.eq(party_role),
+            case_parties::added_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
+pub fn parties_of(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<PartyRow>> {
+    case_parties::table
+        .filter(case_parties::case_id.eq(case_id))
+        .select(PartyRow::as_select())
+        .order(case_parties::added_at)
+        .load(conn)
+}
+
+#[derive(Debug, Clone, Default, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = case_identities)]
+#[diesel(treat_none_as_null = true)]
+pub struct IdentityRow {
+    pub case_id: String,
+    pub full_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub residence_card_number: Option<String>,
+    pub passport_number: Option<String>,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert_identity(conn: &mut DbConnection, row: &IdentityRow) -> QueryResult<()> {
+    diesel::insert_into(case_identities::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+pub fn update_identity(conn: &mut DbConnection, row: &IdentityRow) -> QueryResult<usize> {
+    diesel::update(case_identities::table.find(&row.case_id)).set(row).execute(conn)
+}
+
+pub fn identity_of(conn: &mut DbConnection, case_id: &str) -> QueryResult<Option<IdentityRow>> {
+    case_identities::table
+        .find(case_id)
+        .select(IdentityRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+impl IdentityRow {
+    pub fn into_domain(self) -> crate::domain::case::Identity {
+        crate::domain::case::Identity {
+            full_name: self.full_name,
+            email: self.email,
+            phone: self.phone,
+            address: self.address,
+            residence_card_number: self.residence_card_number,
+            passport_number: self.passport_number,
+        }
+    }
+
+    pub fn from_domain(case_id: &str, identity: crate::domain::case::Identity, at: NaiveDateTime) -> Self {
+        Self {
+            case_id: case_id.to_owned(),
+            full_name: identity.full_name,
+            email: identity.email,
+            phone: identity.phone,
+            address: identity.address,
+            residence_card_number: identity.residence_card_number,
+            passport_number: identity.passport_number,
+            updated_at: at,
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! Lodging a grievance: by a worker, by an advocate with the worker's
+//! consent, or without an account. Every case gets a receipt code, shown
+//! once and stored only as a hash.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use serde_json::json;
+
+use super::{NewEvent, load_for, record_event};
+use crate::auth::policy::{Actor, Lodger};
+use crate::auth::receipts::ReceiptKeys;
+use crate::db::{self, DbConnection, case_details::IdentityRow, cases::CaseRow, intake::IdempotencyRow};
+use crate::domain::case::{CaseReference, Identity, LodgedVia, Priority, ResidenceStatus, Visibility};
+use crate::domain::catalogue::Category;
+use crate::domain::lifecycle::{self, CaseRole, CaseState};
+use crate::domain::{CaseId, LanguageTag, OrganisationId, OrganisationKind};
+use crate::error::AppError;
+
+/// The employer named in a grievance: registered, or only a name for now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EmployerInput {
+    Registered(OrganisationId),
+    Named(String),
+}
+
+/// How an advocate obtained the worker's consent to act for them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdvocateConsent {
+    /// For example "signed form" or "verbal, witnessed by a colleague".
+    pub method: String,
+    pub obtained_on: NaiveDate,
+}
+
+/// A grievance, already parsed and checked field by field.
+#[derive(Debug, Clone)]
+pub struct NewCaseInput {
+    pub categories: Vec<Category>,
+    pub narrative: String,
+    pub narrative_language: LanguageTag,
+    pub incident_from: Option<NaiveDate>,
+    pub incident_to: Option<NaiveDate>,
+    pub prefecture: Option<String>,
+    pub industry: Option<String>,
+    pub employer: EmployerInput,
+    pub nationality: Option<String>,
+    pub residence_status: Option<ResidenceStatus>,
+    pub identity: Identity,
+    /// Whether the employer and supervising organisation may see the identity.
+    pub disclose_identity: bool,
+    pub advocate_consent: Option<AdvocateConsent>,
+}
+
+/// A client's retry key (`Idempotency-Key`) and a hash of what it sent.
+#[derive(Debug, Clone)]
+pub struct IdempotencyInput {
+    pub scope: String,
+    pub key: String,
+    pub request_hash: String,
+}
+
+#[derive(Debug)]
+pub struct Lodged {
+    pub case_id: CaseId,
+    pub reference: CaseReference,
+    pub receipt_code: String,
+    /// True when this answers a retry of an earlier request.
+    pub replayed: bool,
+}
+
+#[tracing::instrument(skip_all)]
+pub fn lodge(
+    conn: &mut DbConnection,
+    lodger: Lodger,
+    mut input: NewCaseInput,
+    idempotency: Option<IdempotencyInput>,
+    receipts: &ReceiptKeys,
+    now: DateTime<Utc>,
+) -> Result<Lodged, AppError> {
+    input.categories.sort();
+    input.categories.dedup();
+    if matches!(lodger, Lodger::Advocate { .. }) && input.advocate_consent.is_none() {
+        return Err(AppError::validation(
+            "worker_consent",
+            "required",
+            "an advocate lodges only with the worker's recorded consent",
+        ));
+    }
+    let receipt_code = match &idempotency {
+        Some(key) => receipts.code_for_retry_key(&key.scope, &key.key),
+        None => receipts.random_code().map_err(AppError::internal)?,
+    };
+    let attempt = db::write_transaction(conn, |conn| {
+        if let Some(key) = &idempotency
+            && let Some(earlier) = replay(conn, key, &receipt_code)?
+        {
+            return Ok(earlier);
+        }
+        insert_case(conn, lodger, &input, idempotency.as_ref(), receipts.hash(&receipt_code), now).map(
+            |(case_id, reference)| Lodged {
+                case_id,
+                reference,
+                receipt_code: receipt_code.clone(),
+                replayed: false,
+            },
+        )
+    });
+    match (attempt, &idempotency) {
+        // Two retries raced on PostgreSQL: the loser's insert hit the key's
+        // primary key. The winner has committed; answer as it did.
+        (Err(AppError::Conflict { code: "duplicate", .. }), Some(key)) => {
+            replay(conn, key, &receipt_code)?.ok_or(AppError::internal(anyhow::anyhow!("idempotency race lost")))
+        }
+        (result, _) => result,
+    }
+}
+
+/// The answer to an earlier request with the same key, if there was one.
+fn replay(conn: &mut DbConnection, key: &IdempotencyInput, receipt_code: &str) -> Result<Option<Lodged>, AppError> {
+    let Some(row) = db::intake::find_key(conn, &key.scope, &key.key)? else {
+        return Ok(None);
+    };
+    if row.request_hash != key.request_hash {
+        return Err(AppError::Conflict {
+            code: "idempotency_key_reused",
+            detail: "this Idempotency-Key was used for a different request; use a new key".to_owned(),
+        });
+    }
+    let case = db::cases::find(conn, &row.case_id)?.ok_or(AppError::NotFound)?;
+    Ok(Some(Lodged {
+        case_id: case.id.parse().map_err(AppError::internal)?,
+        reference: CaseReference::parse(&case.reference)
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("malformed reference")))?,
+        receipt_code: receipt_code.to_owned(),
+        replayed: true,
+    }))
+}
+
+fn insert_case(
+    conn: &mut DbConnection,
+    lodger: Lodger,
+    input: &NewCaseInput,
+    idempotency: Option<&IdempotencyInput>,
+    receipt_hash: String,
+    now: DateTime<Utc>,
+) -> Result<(CaseId, CaseReference), AppError> {
+    let (employer_organisation_id, employer_name) = match &input.employer {
+        EmployerInput::Registered(id) => {
+            check_employer(conn, *id)?;
+            (Some(id.to_string()), None)
+        }
+        EmployerInput::Named(name) => (None, Some(name.clone())),
+    };
+    let id = CaseId::new();
+    let id_text = id.to_string();
+    let at = db::timestamp(now);
+    let reference = CaseReference::new(now.year(), db::intake::next_reference_number(conn, now.year())?);
+    let urgent = input.categories.iter().any(|c| c.urgent_by_default());
+    let priority = if urgent { Priority::Urgent } else { Priority::Normal };
+    let (lodged_via, lodged_by, worker, advocate_organisation, role) = match lodger {
+        Lodger::Worker(user) => (LodgedVia::Worker, Some(user), Some(user), None, CaseRole::Worker),
+        Lodger::Advocate { user, organisation } => {
+            (LodgedVia::Advocate, Some(user), None, Some(organisation), CaseRole::Advocate)
+        }
+        Lodger::Anonymous => (LodgedVia::Intake, None, None, None, CaseRole::Worker),
+    };
+    let state = CaseState::Submitted;
+    db::cases::insert(
+        conn,
+        &CaseRow {
+            id: id_text.clone(),
+            reference: reference.to_string(),
+            state: state.as_str().to_owned(),
+            version: 1,
+            priority: priority.as_str().to_owned(),
+            narrative: input.narrative.clone(),
+            narrative_language: input.narrative_language.to_string(),
+            incident_from: input.incident_from,
+            incident_to: input.incident_to,
+            prefecture: input.prefecture.clone(),
+            industry: input.industry.clone(),
+            employer_organisation_id,
+            employer_name,
+            nationality: input.nationality.clone(),
+            residence_status: input.residence_status.map(|r| r.as_str().to_owned()),
+            lodged_via: lodged_via.as_str().to_owned(),
+            lodged_by_user_id: lodged_by.map(|u| u.to_string()),
+            worker_user_id: worker.map(|u| u.to_string()),
+            advocate_organisation_id: advocate_organisation.map(|o| o.to_string()),
+            mediator_user_id: None,
+            receipt_code_hash: receipt_hash,
+            identity_disclosure_consent: input.disclose_identity,
+            satisfaction_rating: None,
+            satisfaction_comment: None,
+            created_at: at,
+            updated_at: at,
+            stage_entered_at: at,
+            stage_due_at: lifecycle::stage_due_at(state, urgent, now, None).map(db::timestamp),
+            acknowledged_at: None,
+            referred_at: None,
+            first_response_at: None,
+            remedy_verified_at: None,
+            finished_at: None,
+        },
+    )?;
+    for category in &input.categories {
+        db::case_details::insert_category(conn, &id_text, category.as_str())?;
+    }
+    db::case_details::insert_identity(conn, &IdentityRow::from_domain(&id_text, input.identity.clone(), at))?;
+    if let Some(key) = idempotency {
+        db::intake::insert_key(
+            conn,
+            &IdempotencyRow {
+                scope: key.scope.clone(),
+                key: key.key.clone(),
+                request_hash: key.request_hash.clone(),
+                case_id: id_text.clone(),
+                created_at: at,
+            },
+        )?;
+    }
+    let actor = match lodger {
+        Lodger::Worker(user) | Lodger::Advocate { user, .. } => Actor::User {
+            id: user,
+            role: if role == CaseRole::Advocate {
+                crate::domain::Role::Advocate
+            } else {
+                crate::domain::Role::Worker
+            },
+            organisation_id: advocate_organisation,
+        },
+        Lodger::Anonymous => Actor::CaseSession { case_id: id },
+    };
+    let details = json!({
+        "categories": input.categories.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+        "priority": priority.as_str(),
+        "lodged_via": lodged_via.as_str(),
+        "identity_disclosed": input.disclose_identity,
+    });
+    record_event(
+        conn,
+        &id_text,
+        &actor,
+        role,
+        NewEvent {
+            to: Some(state),
+            ..NewEvent::note("lodged", Visibility::Parties, details)
+        },
+        now,
+    )?;
+    if let Some(consent) = &input.advocate_consent {
+        record_event(
+            conn,
+            &id_text,
+            &actor,
+            role,
+            NewEvent::note(
+                "advocate_consent_recorded",
+                Visibility::WorkerSide,
+                json!({"method": consent.method, "obtained_on": consent.obtained_on}),
+            ),
+            now,
+        )?;
+    }
+    // The lodger must be able to read what they lodged.
+    load_for(conn, &actor, id)?;
+    Ok((id, reference))
+}
+
+fn check_employer(conn: &mut DbConnection, id: OrganisationId) -> Result<(), AppError> {
+    let field = "employer_organisation_id";
+    let row = db::organisations::find(conn, &id.to_string())?
+        .ok_or_else(|| AppError::validation(field, "unknown_organisation", "no organisation has this id"))?;
+    let kind: OrganisationKind = row.kind.parse().map_err(AppError::internal)?;
+    if kind == OrganisationKind::Employer {
+        Ok(())
+    } else {
+        Err(AppError::validation(field, "not_an_employer", "this organisation is not an employer"))
+    }
+}

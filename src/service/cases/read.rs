@@ -1,0 +1,182 @@
+//! Reading cases: one case as its caller may see it, and keyset-paged lists.
+
+use chrono::{DateTime, Utc};
+
+use super::{Loaded, load_for};
+use crate::auth::policy::{self, Actor, CaseScope};
+use crate::db::{self, DbConnection, cases::ListFilter, cases::Scope};
+use crate::domain::case::{Case, CaseEvent, Identity, PartyRole, Priority, Visibility, identity_visible};
+use crate::domain::catalogue::Category;
+use crate::domain::lifecycle::{self, Action, CaseRole, CaseState};
+use crate::domain::remedy::Remedy;
+use crate::domain::{CaseId, OrganisationId};
+use crate::error::AppError;
+use crate::service::{Page, page_size};
+
+/// A case as one caller may see it.
+#[derive(Debug, Clone)]
+pub struct CaseView {
+    pub case: Case,
+    pub role: CaseRole,
+    /// What this caller may do next.
+    pub allowed_actions: Vec<Action>,
+    /// `None` when hidden from this caller.
+    pub identity: Option<Identity>,
+    /// Handlers' assessment; `None` when hidden from this caller (respondents).
+    pub forced_labour_indicators: Option<Vec<String>>,
+    pub parties: Vec<(OrganisationId, PartyRole)>,
+    pub remedies: Vec<Remedy>,
+    pub timeline: Vec<CaseEvent>,
+}
+
+pub fn get(conn: &mut DbConnection, actor: &Actor, id: CaseId, now: DateTime<Utc>) -> Result<CaseView, AppError> {
+    let loaded = load_for(conn, actor, id)?;
+    view(conn, loaded, now)
+}
+
+pub(crate) fn view(conn: &mut DbConnection, loaded: Loaded, now: DateTime<Utc>) -> Result<CaseView, AppError> {
+    let Loaded { case, role, access } = loaded;
+    let id = case.id.to_string();
+    let identity = if identity_visible(role, case.identity_disclosure_consent) {
+        db::case_details::identity_of(conn, &id)?.map(|row| row.into_domain())
+    } else {
+        None
+    };
+    let forced_labour_indicators = if Visibility::WorkerSide.visible_to(role) {
+        Some(db::case_details::indicators_of(conn, &id)?)
+    } else {
+        None
+    };
+    let visibilities: Vec<&str> = Visibility::ALL
+        .iter()
+        .filter(|v| v.visible_to(role))
+        .map(|v| v.as_str())
+        .collect();
+    let timeline = db::case_events::for_case(conn, &id, &visibilities)?
+        .into_iter()
+        .map(|row| row.into_domain())
+        .collect::<anyhow::Result<Vec<_>>>()
+        .map_err(AppError::internal)?;
+    let remedies = db::remedies::for_case(conn, &id)?
+        .into_iter()
+        .map(|row| row.into_domain())
+        .collect::<anyhow::Result<Vec<_>>>()
+        .map_err(AppError::internal)?;
+    let allowed_actions = allowed_for(&case, role, now);
+    Ok(CaseView {
+        case,
+        role,
+        allowed_actions,
+        identity,
+        forced_labour_indicators,
+        parties: access.parties,
+        remedies,
+        timeline,
+    })
+}
+
+/// The lifecycle's actions for this role, less a reopen whose window has passed.
+pub(crate) fn allowed_for(case: &Case, role: CaseRole, now: DateTime<Utc>) -> Vec<Action> {
+    lifecycle::allowed_actions(case.state, role)
+        .into_iter()
+        .filter(|action| match (action, case.finished_at) {
+            (Action::Reopen, Some(finished)) => lifecycle::reopen_allowed(role, finished, now),
+            _ => true,
+        })
+        .collect()
+}
+
+/// A line in a case list.
+#[derive(Debug, Clone)]
+pub struct CaseSummary {
+    pub id: CaseId,
+    pub reference: String,
+    pub state: CaseState,
+    pub priority: Priority,
+    pub categories: Vec<Category>,
+    pub employer_organisation_id: Option<OrganisationId>,
+    pub employer_name: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub stage_due_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub state: Option<CaseState>,
+    pub category: Option<Category>,
+    pub priority: Option<Priority>,
+    pub party_organisation_id: Option<OrganisationId>,
+    pub overdue: bool,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    filter: &CaseFilter,
+    cursor: Option<CaseId>,
+    limit: Option<u32>,
+    now: DateTime<Utc>,
+) -> Result<Page<CaseSummary>, AppError> {
+    let scope = policy::case_scope(actor)?;
+    let (scope_user, scope_org, scope_role) = match scope {
+        CaseScope::Worker(user) | CaseScope::Mediator(user) => (Some(user.to_string()), None, None),
+        CaseScope::AdvocateOrganisation(org) => (None, Some(org.to_string()), None),
+        CaseScope::Party(org, role) => (None, Some(org.to_string()), Some(role)),
+        CaseScope::OneCase(case) => (Some(case.to_string()), None, None),
+        CaseScope::All => (None, None, None),
+    };
+    let db_scope = match scope {
+        CaseScope::All => Scope::All,
+        CaseScope::Worker(_) => Scope::Worker(scope_user.as_deref().unwrap_or_default()),
+        CaseScope::Mediator(_) => Scope::Mediator(scope_user.as_deref().unwrap_or_default()),
+        CaseScope::OneCase(_) => Scope::OneCase(scope_user.as_deref().unwrap_or_default()),
+        CaseScope::AdvocateOrganisation(_) => Scope::AdvocateOrganisation(scope_org.as_deref().unwrap_or_default()),
+        CaseScope::Party(..) => Scope::Party {
+            organisation_id: scope_org.as_deref().unwrap_or_default(),
+            party_role: scope_role.map(PartyRole::as_str).unwrap_or_default(),
+        },
+    };
+    let db_filter = ListFilter {
+        state: filter.state.map(|s| s.as_str().to_owned()),
+        category: filter.category.map(|c| c.as_str().to_owned()),
+        priority: filter.priority.map(|p| p.as_str().to_owned()),
+        party_organisation_id: filter.party_organisation_id.map(|o| o.to_string()),
+        overdue_at: filter.overdue.then(|| db::timestamp(now)),
+        created_from: filter.created_from.map(db::timestamp),
+        created_before: filter.created_before.map(db::timestamp),
+    };
+    let limit = page_size(limit) as usize;
+    let cursor_text = cursor.map(|c| c.to_string());
+    let rows = db::cases::list(conn, db_scope, &db_filter, cursor_text.as_deref(), limit as i64 + 1)?;
+    let (rows, has_more) = db::split_page(rows, limit);
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut categories = db::case_details::categories_of(conn, &ids)?;
+    let items = rows
+        .into_iter()
+        .map(|row| {
+            let own: Vec<String> = categories
+                .iter()
+                .filter(|(case_id, _)| *case_id == row.id)
+                .map(|(_, c)| c.clone())
+                .collect();
+            categories.retain(|(case_id, _)| *case_id != row.id);
+            let case = row.into_domain(own)?;
+            Ok(CaseSummary {
+                id: case.id,
+                reference: case.reference.to_string(),
+                state: case.state,
+                priority: case.priority,
+                categories: case.categories,
+                employer_organisation_id: case.employer_organisation_id,
+                employer_name: case.employer_name,
+                created_at: case.created_at,
+                stage_due_at: case.stage_due_at,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()
+        .map_err(AppError::internal)?;
+    let next_cursor = has_more.then(|| items.last().map(|c| c.id.to_string())).flatten();
+    Ok(Page { items, next_cursor })
+}
