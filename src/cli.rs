@@ -15,27 +15,13 @@ use crate::service::users::{self, NewUserInput};
 use crate::startup::{self, Application};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "madoguchi",
-    version,
-    about = "Grievance and remedy backend for migrant workers in Japan"
-)]
+#[command(name = "madoguchi", version, about = "Grievance and remedy backend for migrant workers in Japan")]
 pub struct Cli {
     /// Folder holding default.toml and <profile>.toml.
-    #[arg(
-        long,
-        env = "MADOGUCHI_CONFIG_DIR",
-        default_value = "config",
-        global = true
-    )]
+    #[arg(long, env = "MADOGUCHI_CONFIG_DIR", default_value = "config", global = true)]
     pub config_dir: PathBuf,
     /// Settings profile: development, test or production.
-    #[arg(
-        long,
-        env = "MADOGUCHI_PROFILE",
-        default_value = "development",
-        global = true
-    )]
+    #[arg(long, env = "MADOGUCHI_PROFILE", default_value = "development", global = true)]
     pub profile: String,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -93,8 +79,7 @@ pub struct CreateUserArgs {
 pub struct ConfigFailure(#[from] pub crate::config::ConfigError);
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let settings = Settings::load(&LoadOptions::from_process(&cli.config_dir, &cli.profile))
-        .map_err(ConfigFailure)?;
+    let settings = Settings::load(&LoadOptions::from_process(&cli.config_dir, &cli.profile)).map_err(ConfigFailure)?;
     crate::telemetry::init(&settings.log);
     match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
         Command::Serve(args) => serve(settings, args).await,
@@ -113,20 +98,14 @@ async fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
     let base = format!("http://{host}:{}", app.port());
     println!("Madoguchi is listening on {base} (database: {database})");
     println!("API documentation: {base}/docs/   OpenAPI document: {base}/api/v1/openapi.json");
-    app.run_until_stopped()
-        .await
-        .context("the server stopped with an error")
+    app.run_until_stopped().await.context("the server stopped with an error")
 }
 
 fn migrate(mut settings: Settings) -> anyhow::Result<()> {
     settings.database.run_migrations_on_start = false;
     let pool = startup::open_database(&settings)?;
     let applied = startup::migrate(&pool)?;
-    println!(
-        "{} migration(s) applied to {}",
-        applied.len(),
-        describe_database(&settings)
-    );
+    println!("{} migration(s) applied to {}", applied.len(), describe_database(&settings));
     Ok(())
 }
 
@@ -138,17 +117,10 @@ fn create_user(settings: Settings, args: CreateUserArgs) -> anyhow::Result<()> {
         eprintln!("Password (input is shown): ");
     }
     let mut password = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut password)
-        .context("cannot read the password")?;
+    std::io::stdin().lock().read_line(&mut password).context("cannot read the password")?;
     let password = password.trim_end_matches(['\r', '\n']).to_owned();
-    let preferred_language = LanguageTag::parse(&args.language).map_err(|_| {
-        anyhow::anyhow!(
-            "--language `{}` is not a BCP 47 language tag",
-            args.language
-        )
-    })?;
+    let preferred_language = LanguageTag::parse(&args.language)
+        .map_err(|_| anyhow::anyhow!("--language `{}` is not a BCP 47 language tag", args.language))?;
     let input = NewUserInput {
         email: args.email,
         username: args.username,
@@ -161,14 +133,8 @@ fn create_user(settings: Settings, args: CreateUserArgs) -> anyhow::Result<()> {
     };
     let pool = startup::open_database(&settings)?;
     let mut conn = pool.get().context("cannot connect to the database")?;
-    let user = users::create(&mut conn, &Actor::System, input, chrono::Utc::now())
-        .map_err(describe_app_error)?;
-    println!(
-        "created {} user {} ({})",
-        user.role,
-        user.id,
-        user.email.or(user.username).unwrap_or_default()
-    );
+    let user = users::create(&mut conn, &Actor::System, input, chrono::Utc::now()).map_err(describe_app_error)?;
+    println!("created {} user {} ({})", user.role, user.id, user.email.or(user.username).unwrap_or_default());
     Ok(())
 }
 
@@ -178,12 +144,7 @@ fn describe_app_error(error: crate::error::AppError) -> anyhow::Error {
     match error {
         AppError::Validation(errors) => anyhow::anyhow!(
             "{}",
-            errors
-                .0
-                .iter()
-                .map(|e| format!("{}: {}", e.field, e.message))
-                .collect::<Vec<_>>()
-                .join("; ")
+            errors.0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
         ),
         AppError::Internal(cause) => cause,
         other => anyhow::anyhow!("{other}"),

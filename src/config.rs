@@ -69,6 +69,7 @@ pub struct AuthSettings {
     pub jwt_issuer: String,
     pub access_token_ttl_seconds: i64,
     pub refresh_token_ttl_days: i64,
+    pub case_session_ttl_seconds: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -77,6 +78,9 @@ pub struct RateLimitSettings {
     pub login_per_ip_per_minute: u32,
     pub login_per_account_per_minute: u32,
     pub register_per_ip_per_minute: u32,
+    pub intake_per_ip_per_minute: u32,
+    pub receipt_per_ip_per_minute: u32,
+    pub receipt_per_reference_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -113,11 +117,7 @@ pub struct LoadOptions {
 
 impl LoadOptions {
     pub fn from_process(config_dir: impl Into<PathBuf>, profile: impl Into<String>) -> Self {
-        Self {
-            config_dir: config_dir.into(),
-            profile: profile.into(),
-            env: std::env::vars().collect(),
-        }
+        Self { config_dir: config_dir.into(), profile: profile.into(), env: std::env::vars().collect() }
     }
 }
 
@@ -126,10 +126,7 @@ impl Settings {
         let profile = options.profile.trim().to_lowercase();
         let dir = &options.config_dir;
         let settings: Settings = config::Config::builder()
-            .add_source(config::File::from_str(
-                BUILT_IN_DEFAULTS,
-                config::FileFormat::Toml,
-            ))
+            .add_source(config::File::from_str(BUILT_IN_DEFAULTS, config::FileFormat::Toml))
             .add_source(optional_file(dir, "default"))
             .add_source(optional_file(dir, &profile))
             .add_source(
@@ -148,12 +145,7 @@ impl Settings {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        let invalid = |key, message: &str| {
-            Err(ConfigError::Invalid {
-                key,
-                message: message.to_owned(),
-            })
-        };
+        let invalid = |key, message: &str| Err(ConfigError::Invalid { key, message: message.to_owned() });
         let secret = self.auth.jwt_secret.expose_secret();
         if self.profile == Profile::Production && secret == DEVELOPMENT_JWT_SECRET {
             return invalid(
@@ -165,13 +157,13 @@ impl Settings {
             return invalid("auth.jwt_secret", "must be at least 32 bytes long");
         }
         if self.auth.access_token_ttl_seconds < 30 || self.auth.access_token_ttl_seconds > 86_400 {
-            return invalid(
-                "auth.access_token_ttl_seconds",
-                "must be between 30 and 86400",
-            );
+            return invalid("auth.access_token_ttl_seconds", "must be between 30 and 86400");
         }
         if self.auth.refresh_token_ttl_days < 1 || self.auth.refresh_token_ttl_days > 365 {
             return invalid("auth.refresh_token_ttl_days", "must be between 1 and 365");
+        }
+        if self.auth.case_session_ttl_seconds < 60 || self.auth.case_session_ttl_seconds > 86_400 {
+            return invalid("auth.case_session_ttl_seconds", "must be between 60 and 86400");
         }
         if self.database.pool_max_size == 0 {
             return invalid("database.pool_max_size", "must be at least 1");
@@ -180,18 +172,12 @@ impl Settings {
             return invalid("server.json_body_limit_bytes", "must be at least 1024");
         }
         let rates = [
-            (
-                "rate_limit.login_per_ip_per_minute",
-                self.rate_limit.login_per_ip_per_minute,
-            ),
-            (
-                "rate_limit.login_per_account_per_minute",
-                self.rate_limit.login_per_account_per_minute,
-            ),
-            (
-                "rate_limit.register_per_ip_per_minute",
-                self.rate_limit.register_per_ip_per_minute,
-            ),
+            ("rate_limit.login_per_ip_per_minute", self.rate_limit.login_per_ip_per_minute),
+            ("rate_limit.login_per_account_per_minute", self.rate_limit.login_per_account_per_minute),
+            ("rate_limit.register_per_ip_per_minute", self.rate_limit.register_per_ip_per_minute),
+            ("rate_limit.intake_per_ip_per_minute", self.rate_limit.intake_per_ip_per_minute),
+            ("rate_limit.receipt_per_ip_per_minute", self.rate_limit.receipt_per_ip_per_minute),
+            ("rate_limit.receipt_per_reference_per_minute", self.rate_limit.receipt_per_reference_per_minute),
         ];
         for (key, value) in rates {
             if value == 0 {
@@ -202,10 +188,7 @@ impl Settings {
             return invalid("database.url", &message);
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
-            return invalid(
-                "log.level",
-                "is not a valid tracing filter (try `info` or `madoguchi=debug`)",
-            );
+            return invalid("log.level", "is not a valid tracing filter (try `info` or `madoguchi=debug`)");
         }
         Ok(())
     }
@@ -215,10 +198,7 @@ impl Settings {
     }
 }
 
-fn optional_file(
-    dir: &Path,
-    name: &str,
-) -> config::File<config::FileSourceFile, config::FileFormat> {
+fn optional_file(dir: &Path, name: &str) -> config::File<config::FileSourceFile, config::FileFormat> {
     config::File::from(dir.join(format!("{name}.toml"))).required(false)
 }
 
@@ -230,10 +210,7 @@ mod tests {
         LoadOptions {
             config_dir: PathBuf::from("/nonexistent"),
             profile: "development".into(),
-            env: env
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         }
     }
 
@@ -241,10 +218,7 @@ mod tests {
     fn built_in_defaults_give_a_sqlite_database_under_data() {
         let settings = Settings::load(&options(&[])).unwrap();
         assert_eq!(settings.server.port, 8080);
-        assert!(matches!(
-            settings.database_target().unwrap(),
-            DatabaseTarget::Sqlite(_)
-        ));
+        assert!(matches!(settings.database_target().unwrap(), DatabaseTarget::Sqlite(_)));
     }
 
     #[test]
@@ -255,10 +229,7 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(settings.server.port, 9001);
-        assert!(matches!(
-            settings.database_target().unwrap(),
-            DatabaseTarget::Postgres(_)
-        ));
+        assert!(matches!(settings.database_target().unwrap(), DatabaseTarget::Postgres(_)));
     }
 
     #[test]
@@ -280,8 +251,7 @@ mod tests {
         let error = Settings::load(&opts).unwrap_err();
         assert!(error.to_string().contains("auth.jwt_secret"), "{error}");
 
-        opts.env
-            .insert("MADOGUCHI__AUTH__JWT_SECRET".into(), "a".repeat(40));
+        opts.env.insert("MADOGUCHI__AUTH__JWT_SECRET".into(), "a".repeat(40));
         assert!(Settings::load(&opts).is_ok());
     }
 }

@@ -80,9 +80,7 @@ impl AuthFailure {
             Self::InvalidToken => "the access token is not valid",
             Self::ExpiredToken => "the access token has expired; refresh it",
             Self::InvalidCredentials => "the login or password is wrong",
-            Self::InvalidRefreshToken => {
-                "the refresh token is not valid or has expired; log in again"
-            }
+            Self::InvalidRefreshToken => "the refresh token is not valid or has expired; log in again",
             Self::InvalidReceipt => "the case reference or receipt code is wrong",
             Self::RefreshTokenReused => {
                 "this refresh token was already used; the whole session has been ended for safety; log in again"
@@ -137,9 +135,7 @@ impl From<diesel::result::Error> for AppError {
                 code: "duplicate",
                 detail: "a record with the same unique value already exists".to_owned(),
             },
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
-                Self::DatabaseUnavailable
-            }
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => Self::DatabaseUnavailable,
             other => Self::Internal(anyhow::Error::new(other).context("database query failed")),
         }
     }
@@ -198,19 +194,16 @@ impl Problem {
 
     pub fn into_response(self) -> HttpResponse {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        HttpResponse::build(status)
-            .content_type(PROBLEM_JSON)
-            .json(self)
+        HttpResponse::build(status).content_type(PROBLEM_JSON).json(self)
     }
 }
 
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::MalformedJson(_)
-            | Self::InvalidBody(_)
-            | Self::InvalidPath(_)
-            | Self::InvalidQuery(_) => StatusCode::BAD_REQUEST,
+            Self::MalformedJson(_) | Self::InvalidBody(_) | Self::InvalidPath(_) | Self::InvalidQuery(_) => {
+                StatusCode::BAD_REQUEST
+            }
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -10,11 +10,7 @@ async fn main() -> ExitCode {
         Err(error) => {
             // One line, no backtrace: the chain of causes, joined.
             eprintln!("error: {error:#}");
-            if error.is::<ConfigFailure>() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::FAILURE
-            }
+            if error.is::<ConfigFailure>() { ExitCode::from(2) } else { ExitCode::FAILURE }
         }
     }
 }

@@ -12,25 +12,18 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use crate::db::DbPool;
 
-const LATENCY_BUCKETS: &[f64] = &[
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
-];
+const LATENCY_BUCKETS: &[f64] = &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
 
 /// The `metrics` facade has one global recorder per process; install it once
 /// and hand out its handle (tests build many applications in one process).
 pub fn handle() -> anyhow::Result<PrometheusHandle> {
     static HANDLE: Mutex<Option<PrometheusHandle>> = Mutex::new(None);
-    let mut slot = HANDLE
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut slot = HANDLE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some(handle) = slot.as_ref() {
         return Ok(handle.clone());
     }
     let recorder = PrometheusBuilder::new()
-        .set_buckets_for_metric(
-            Matcher::Full("http_request_duration_seconds".into()),
-            LATENCY_BUCKETS,
-        )?
+        .set_buckets_for_metric(Matcher::Full("http_request_duration_seconds".into()), LATENCY_BUCKETS)?
         .build_recorder();
     let handle = recorder.handle();
     metrics::set_global_recorder(recorder)
@@ -47,10 +40,7 @@ pub async fn record_requests(
     let method = req.method().to_string();
     let response = next.call(req).await?;
     // The route pattern, not the path, so ids do not explode the label set.
-    let route = response
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
     let status = response.status().as_u16().to_string();
     metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status)
         .increment(1);
@@ -64,7 +54,6 @@ pub fn record_pool_state(pool: &DbPool) {
     let state = pool.state();
     let in_use = state.connections.saturating_sub(state.idle_connections);
     metrics::gauge!("db_pool_connections", "state" => "in_use").set(f64::from(in_use));
-    metrics::gauge!("db_pool_connections", "state" => "idle")
-        .set(f64::from(state.idle_connections));
+    metrics::gauge!("db_pool_connections", "state" => "idle").set(f64::from(state.idle_connections));
     metrics::gauge!("db_pool_max_size").set(f64::from(pool.max_size()));
 }

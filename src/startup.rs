@@ -31,15 +31,11 @@ impl Application {
     pub fn build_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let pool = open_database(&settings)?;
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
-            .with_context(|| {
-                format!(
-                    "cannot listen on {}:{}",
-                    settings.server.host, settings.server.port
-                )
-            })?;
+            .with_context(|| format!("cannot listen on {}:{}", settings.server.host, settings.server.port))?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState {
             tokens: TokenKeys::from_settings(&settings.auth),
+            receipts: crate::auth::receipts::ReceiptKeys::from_settings(&settings.auth),
             rate_limits: RateLimits::from_settings(&settings.rate_limit),
             metrics: crate::metrics::handle()?,
             settings: Arc::new(settings.clone()),
@@ -68,10 +64,7 @@ impl Application {
         if settings.server.workers > 0 {
             server = server.workers(settings.server.workers);
         }
-        Ok(Self {
-            port,
-            server: server.run(),
-        })
+        Ok(Self { port, server: server.run() })
     }
 
     pub fn port(&self) -> u16 {
@@ -85,16 +78,11 @@ impl Application {
 
 /// Creates the data folder, builds the pool and, unless disabled, migrates.
 pub fn open_database(settings: &Settings) -> anyhow::Result<DbPool> {
-    let target = settings
-        .database_target()
-        .map_err(|message| anyhow::anyhow!("invalid setting `database.url`: {message}"))?;
+    let target =
+        settings.database_target().map_err(|message| anyhow::anyhow!("invalid setting `database.url`: {message}"))?;
     if let DatabaseTarget::Sqlite(_) = target {
-        std::fs::create_dir_all(&settings.storage.data_dir).with_context(|| {
-            format!(
-                "cannot create the data folder {}",
-                settings.storage.data_dir.display()
-            )
-        })?;
+        std::fs::create_dir_all(&settings.storage.data_dir)
+            .with_context(|| format!("cannot create the data folder {}", settings.storage.data_dir.display()))?;
     }
     let pool = db::build_pool(
         target,

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::auth::rate_limit::RateLimits;
+use crate::auth::receipts::ReceiptKeys;
 use crate::auth::tokens::TokenKeys;
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -15,6 +16,7 @@ pub struct AppState {
     pub pool: DbPool,
     pub clock: Arc<dyn Clock>,
     pub tokens: TokenKeys,
+    pub receipts: ReceiptKeys,
     pub rate_limits: RateLimits,
     pub metrics: PrometheusHandle,
 }

@@ -16,16 +16,9 @@ pub struct AuthUser(pub VerifiedIdentity);
 impl AuthUser {
     pub fn actor(&self) -> Actor {
         match &self.0 {
-            VerifiedIdentity::User {
-                user_id,
-                role,
-                organisation_id,
-                ..
-            } => Actor::User {
-                id: *user_id,
-                role: *role,
-                organisation_id: *organisation_id,
-            },
+            VerifiedIdentity::User { user_id, role, organisation_id, .. } => {
+                Actor::User { id: *user_id, role: *role, organisation_id: *organisation_id }
+            }
             VerifiedIdentity::CaseSession { case_id } => Actor::CaseSession { case_id: *case_id },
         }
     }
@@ -53,18 +46,12 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("application state missing")))?;
     let token = bearer_token(req).ok_or(AppError::Unauthenticated(AuthFailure::MissingToken))?;
-    let identity = state
-        .tokens
-        .verify(token, state.clock.now())
-        .map_err(AppError::Unauthenticated)?;
+    let identity = state.tokens.verify(token, state.clock.now()).map_err(AppError::Unauthenticated)?;
     Ok(AuthUser(identity))
 }
 
 fn bearer_token(req: &HttpRequest) -> Option<&str> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim())
-        .filter(|token| !token.is_empty())
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|token| !token.is_empty())
 }

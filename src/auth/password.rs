@@ -13,9 +13,7 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
 
 /// True when `password` matches `stored`; a malformed stored hash never matches.
 pub fn verify(password: &str, stored: &str) -> bool {
-    Argon2::default()
-        .verify_password(password.as_bytes(), stored)
-        .is_ok()
+    Argon2::default().verify_password(password.as_bytes(), stored).is_ok()
 }
 
 /// Spends the same work as a real verification, so that a login for an

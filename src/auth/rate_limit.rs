@@ -20,9 +20,7 @@ pub struct Limiter<K: Hash + Eq + Clone> {
 impl<K: Hash + Eq + Clone> Limiter<K> {
     fn per_minute(count: u32) -> Self {
         let count = NonZeroU32::new(count).unwrap_or(NonZeroU32::MIN);
-        Self {
-            inner: RateLimiter::keyed(Quota::per_minute(count)),
-        }
+        Self { inner: RateLimiter::keyed(Quota::per_minute(count)) }
     }
 
     /// `Err(wait)` when the key has used up its allowance.
@@ -30,9 +28,7 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
         if self.inner.len() > PRUNE_ABOVE_KEYS {
             self.inner.retain_recent();
         }
-        self.inner
-            .check_key(key)
-            .map_err(|not_until| not_until.wait_time_from(self.inner.clock().now()))
+        self.inner.check_key(key).map_err(|not_until| not_until.wait_time_from(self.inner.clock().now()))
     }
 }
 
@@ -41,6 +37,10 @@ pub struct RateLimits {
     /// Keyed by the normalised login name, whether or not such an account exists.
     pub login_by_account: Limiter<String>,
     pub register_by_ip: Limiter<IpAddr>,
+    pub intake_by_ip: Limiter<IpAddr>,
+    pub receipt_by_ip: Limiter<IpAddr>,
+    /// Keyed by case reference: guessing one case's code from many addresses is slowed too.
+    pub receipt_by_reference: Limiter<String>,
 }
 
 impl RateLimits {
@@ -49,6 +49,9 @@ impl RateLimits {
             login_by_ip: Limiter::per_minute(settings.login_per_ip_per_minute),
             login_by_account: Limiter::per_minute(settings.login_per_account_per_minute),
             register_by_ip: Limiter::per_minute(settings.register_per_ip_per_minute),
+            intake_by_ip: Limiter::per_minute(settings.intake_per_ip_per_minute),
+            receipt_by_ip: Limiter::per_minute(settings.receipt_per_ip_per_minute),
+            receipt_by_reference: Limiter::per_minute(settings.receipt_per_reference_per_minute),
         }
     }
 }
@@ -65,10 +68,7 @@ mod tests {
             assert!(limiter.check(&key).is_ok());
         }
         let wait = limiter.check(&key).unwrap_err();
-        assert!(
-            wait > Duration::ZERO && wait <= Duration::from_secs(20),
-            "{wait:?}"
-        );
+        assert!(wait > Duration::ZERO && wait <= Duration::from_secs(20), "{wait:?}");
         assert!(limiter.check(&"someone else".to_owned()).is_ok());
     }
 }

@@ -21,9 +21,7 @@ pub struct ReceiptKeys {
 impl ReceiptKeys {
     pub fn from_settings(settings: &AuthSettings) -> Self {
         // A sub-key of the signing secret, so one secret configures both.
-        Self {
-            key: hmac(settings.jwt_secret.expose_secret().as_bytes(), b"madoguchi receipt codes v1"),
-        }
+        Self { key: hmac(settings.jwt_secret.expose_secret().as_bytes(), b"madoguchi receipt codes v1") }
     }
 
     pub fn random_code(&self) -> anyhow::Result<String> {
@@ -46,7 +44,8 @@ impl ReceiptKeys {
 
 fn hmac(key: &[u8], message: &[u8]) -> [u8; 32] {
     // HMAC accepts keys of any length, so `new_from_slice` cannot fail here.
-    let mut mac = <HmacSha256 as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    let mut mac =
+        <HmacSha256 as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
     mac.update(message);
     mac.finalize().into_bytes().into()
 }
@@ -63,6 +62,7 @@ mod tests {
             jwt_issuer: "madoguchi".into(),
             access_token_ttl_seconds: 900,
             refresh_token_ttl_days: 30,
+            case_session_ttl_seconds: 3600,
         })
     }
 

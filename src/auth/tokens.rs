@@ -43,7 +43,9 @@ pub enum VerifiedIdentity {
         session_id: String,
     },
     /// A worker without an account, holding a case's receipt code.
-    CaseSession { case_id: CaseId },
+    CaseSession {
+        case_id: CaseId,
+    },
 }
 
 pub struct TokenKeys {
@@ -96,18 +98,16 @@ impl TokenKeys {
             iat: now.timestamp(),
             exp: (now + self.access_ttl).timestamp(),
         };
-        Ok(jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &claims,
-            &self.encoding,
-        )?)
+        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
     }
 
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<VerifiedIdentity, AuthFailure> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|error| match error.kind() {
-                ErrorKind::ExpiredSignature => AuthFailure::ExpiredToken,
-                _ => AuthFailure::InvalidToken,
+        let data =
+            jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|error| {
+                match error.kind() {
+                    ErrorKind::ExpiredSignature => AuthFailure::ExpiredToken,
+                    _ => AuthFailure::InvalidToken,
+                }
             })?;
         let claims = data.claims;
         if claims.exp <= now.timestamp() {
@@ -118,18 +118,9 @@ impl TokenKeys {
             return Ok(VerifiedIdentity::CaseSession { case_id });
         }
         let user_id = claims.sub.parse().map_err(|_| AuthFailure::InvalidToken)?;
-        let organisation_id = claims
-            .org
-            .as_deref()
-            .map(str::parse)
-            .transpose()
-            .map_err(|_| AuthFailure::InvalidToken)?;
-        Ok(VerifiedIdentity::User {
-            user_id,
-            role: claims.role,
-            organisation_id,
-            session_id: claims.sid,
-        })
+        let organisation_id =
+            claims.org.as_deref().map(str::parse).transpose().map_err(|_| AuthFailure::InvalidToken)?;
+        Ok(VerifiedIdentity::User { user_id, role: claims.role, organisation_id, session_id: claims.sid })
     }
 
     /// A token limited to one case, for a worker who holds its receipt code.
@@ -179,6 +170,7 @@ mod tests {
             jwt_issuer: "madoguchi".into(),
             access_token_ttl_seconds: 900,
             refresh_token_ttl_days: 30,
+            case_session_ttl_seconds: 3600,
         })
     }
 
@@ -187,18 +179,13 @@ mod tests {
         let keys = keys(&"s".repeat(40));
         let now = Utc::now();
         let user = UserId::new();
-        let token = keys
-            .issue(user, Role::Handler, None, "session", now)
-            .unwrap();
+        let token = keys.issue(user, Role::Handler, None, "session", now).unwrap();
         let VerifiedIdentity::User { user_id, role, .. } = keys.verify(&token, now).unwrap() else {
             panic!("not a user token");
         };
         assert_eq!(user_id, user);
         assert_eq!(role, Role::Handler);
-        assert_eq!(
-            keys.verify(&token, now + chrono::Duration::seconds(901)),
-            Err(AuthFailure::ExpiredToken)
-        );
+        assert_eq!(keys.verify(&token, now + chrono::Duration::seconds(901)), Err(AuthFailure::ExpiredToken));
     }
 
     #[test]
@@ -208,22 +195,14 @@ mod tests {
         let case_id = CaseId::new();
         let token = keys.issue_case_session(case_id, chrono::Duration::minutes(30), now).unwrap();
         assert_eq!(keys.verify(&token, now), Ok(VerifiedIdentity::CaseSession { case_id }));
-        assert_eq!(
-            keys.verify(&token, now + chrono::Duration::minutes(31)),
-            Err(AuthFailure::ExpiredToken)
-        );
+        assert_eq!(keys.verify(&token, now + chrono::Duration::minutes(31)), Err(AuthFailure::ExpiredToken));
     }
 
     #[test]
     fn a_token_signed_with_another_key_is_refused() {
         let now = Utc::now();
-        let token = keys(&"a".repeat(40))
-            .issue(UserId::new(), Role::Admin, None, "s", now)
-            .unwrap();
-        assert_eq!(
-            keys(&"b".repeat(40)).verify(&token, now),
-            Err(AuthFailure::InvalidToken)
-        );
+        let token = keys(&"a".repeat(40)).issue(UserId::new(), Role::Admin, None, "s", now).unwrap();
+        assert_eq!(keys(&"b".repeat(40)).verify(&token, now), Err(AuthFailure::InvalidToken));
     }
 
     #[test]

@@ -86,7 +86,7 @@ pub fn parties_of(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<Par
     case_parties::table
         .filter(case_parties::case_id.eq(case_id))
         .select(PartyRow::as_select())
-        .order(case_parties::added_at)
+        .order((case_parties::added_at, case_parties::party_role))
         .load(conn)
 }
 
@@ -114,11 +114,7 @@ pub fn update_identity(conn: &mut DbConnection, row: &IdentityRow) -> QueryResul
 }
 
 pub fn identity_of(conn: &mut DbConnection, case_id: &str) -> QueryResult<Option<IdentityRow>> {
-    case_identities::table
-        .find(case_id)
-        .select(IdentityRow::as_select())
-        .first(conn)
-        .optional()
+    case_identities::table.find(case_id).select(IdentityRow::as_select()).first(conn).optional()
 }
 
 impl IdentityRow {

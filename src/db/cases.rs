@@ -74,11 +74,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<CaseRow>> {
 }
 
 pub fn find_by_reference(conn: &mut DbConnection, reference: &str) -> QueryResult<Option<CaseRow>> {
-    cases::table
-        .filter(cases::reference.eq(reference))
-        .select(CaseRow::as_select())
-        .first(conn)
-        .optional()
+    cases::table.filter(cases::reference.eq(reference)).select(CaseRow::as_select()).first(conn).optional()
 }
 
 /// Applies `changes` only if the case is still at `expected_version`, and
@@ -90,15 +86,9 @@ pub fn update_versioned(
     updated_at: NaiveDateTime,
     changes: &CaseChanges,
 ) -> QueryResult<bool> {
-    let target = cases::table
-        .filter(cases::id.eq(id))
-        .filter(cases::version.eq(expected_version));
+    let target = cases::table.filter(cases::id.eq(id)).filter(cases::version.eq(expected_version));
     let updated = diesel::update(target)
-        .set((
-            changes,
-            cases::version.eq(expected_version + 1),
-            cases::updated_at.eq(updated_at),
-        ))
+        .set((changes, cases::version.eq(expected_version + 1), cases::updated_at.eq(updated_at)))
         .execute(conn)?;
     Ok(updated == 1)
 }
@@ -135,20 +125,13 @@ pub fn list(
     before_id: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<CaseRow>> {
-    let mut query = cases::table
-        .select(CaseRow::as_select())
-        .order(cases::id.desc())
-        .limit(limit)
-        .into_boxed();
+    let mut query = cases::table.select(CaseRow::as_select()).order(cases::id.desc()).limit(limit).into_boxed();
     query = match scope {
         Scope::All => query,
         Scope::Worker(user) => query.filter(cases::worker_user_id.eq(user.to_owned())),
         Scope::AdvocateOrganisation(org) => query.filter(cases::advocate_organisation_id.eq(org.to_owned())),
         Scope::Mediator(user) => query.filter(cases::mediator_user_id.eq(user.to_owned())),
-        Scope::Party {
-            organisation_id,
-            party_role,
-        } => query.filter(diesel::dsl::exists(
+        Scope::Party { organisation_id, party_role } => query.filter(diesel::dsl::exists(
             case_parties::table
                 .filter(case_parties::case_id.eq(cases::id))
                 .filter(case_parties::organisation_id.eq(organisation_id.to_owned()))

@@ -26,10 +26,7 @@ impl DatabaseTarget {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(Self::Postgres(url.to_owned()));
         }
-        let path = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .unwrap_or(url);
+        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
         if path.is_empty() {
             return Err("is empty; use sqlite://path/to/file.db or postgres://…".to_owned());
         }
@@ -56,15 +53,11 @@ impl DatabaseTarget {
             Self::Postgres(url) => {
                 let mut conn = PgConnection::establish(url)?;
                 // Timestamps are stored as UTC `timestamp` columns; make NOW() agree.
-                conn.batch_execute("SET TIME ZONE 'UTC'")
-                    .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                conn.batch_execute("SET TIME ZONE 'UTC'").map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Postgresql(conn))
             }
             Self::Sqlite(path) => {
-                let parent_exists = path
-                    .parent()
-                    .map(|p| p.as_os_str().is_empty() || p.is_dir())
-                    .unwrap_or(true);
+                let parent_exists = path.parent().map(|p| p.as_os_str().is_empty() || p.is_dir()).unwrap_or(true);
                 if !parent_exists {
                     return Err(ConnectionError::BadConnection(format!(
                         "the folder of SQLite database {} does not exist",
@@ -100,36 +93,19 @@ mod tests {
 
     #[test]
     fn scheme_selects_the_backend() {
-        assert!(matches!(
-            DatabaseTarget::parse("postgres://u:p@h/db").unwrap(),
-            DatabaseTarget::Postgres(_)
-        ));
-        assert!(matches!(
-            DatabaseTarget::parse("postgresql://h/db").unwrap(),
-            DatabaseTarget::Postgres(_)
-        ));
-        assert_eq!(
-            DatabaseTarget::parse("sqlite://data/m.db").unwrap(),
-            DatabaseTarget::Sqlite("data/m.db".into())
-        );
+        assert!(matches!(DatabaseTarget::parse("postgres://u:p@h/db").unwrap(), DatabaseTarget::Postgres(_)));
+        assert!(matches!(DatabaseTarget::parse("postgresql://h/db").unwrap(), DatabaseTarget::Postgres(_)));
+        assert_eq!(DatabaseTarget::parse("sqlite://data/m.db").unwrap(), DatabaseTarget::Sqlite("data/m.db".into()));
         assert_eq!(
             DatabaseTarget::parse("sqlite:///var/lib/m.db").unwrap(),
             DatabaseTarget::Sqlite("/var/lib/m.db".into())
         );
-        assert_eq!(
-            DatabaseTarget::parse("m.db").unwrap(),
-            DatabaseTarget::Sqlite("m.db".into())
-        );
+        assert_eq!(DatabaseTarget::parse("m.db").unwrap(), DatabaseTarget::Sqlite("m.db".into()));
     }
 
     #[test]
     fn refuses_what_cannot_work() {
-        for url in [
-            "",
-            "sqlite::memory:",
-            "mysql://h/db",
-            "file:x?mode=memory&cache=shared",
-        ] {
+        for url in ["", "sqlite::memory:", "mysql://h/db", "file:x?mode=memory&cache=shared"] {
             assert!(DatabaseTarget::parse(url).is_err(), "{url}");
         }
     }

@@ -37,11 +37,7 @@ pub struct IdempotencyRow {
 }
 
 pub fn find_key(conn: &mut DbConnection, scope: &str, key: &str) -> QueryResult<Option<IdempotencyRow>> {
-    idempotency_keys::table
-        .find((scope, key))
-        .select(IdempotencyRow::as_select())
-        .first(conn)
-        .optional()
+    idempotency_keys::table.find((scope, key)).select(IdempotencyRow::as_select()).first(conn).optional()
 }
 
 pub fn insert_key(conn: &mut DbConnection, row: &IdempotencyRow) -> QueryResult<()> {

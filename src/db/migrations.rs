@@ -15,25 +15,16 @@ const POSTGRES_MIGRATION_LOCK: i64 = 0x6d61_646f_6775_6368;
 pub fn run_pending(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
     let applied = match conn {
         DbConnection::Postgresql(pg) => {
-            diesel::sql_query(format!(
-                "SELECT pg_advisory_lock({POSTGRES_MIGRATION_LOCK})"
-            ))
-            .execute(pg)?;
-            let result = pg
-                .run_pending_migrations(POSTGRES)
-                .map(|versions| versions.iter().map(ToString::to_string).collect());
-            diesel::sql_query(format!(
-                "SELECT pg_advisory_unlock({POSTGRES_MIGRATION_LOCK})"
-            ))
-            .execute(pg)?;
+            diesel::sql_query(format!("SELECT pg_advisory_lock({POSTGRES_MIGRATION_LOCK})")).execute(pg)?;
+            let result =
+                pg.run_pending_migrations(POSTGRES).map(|versions| versions.iter().map(ToString::to_string).collect());
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({POSTGRES_MIGRATION_LOCK})")).execute(pg)?;
             result
         }
         DbConnection::Sqlite(sqlite) => {
             // WAL lets readers proceed during writes; it is persistent, so set it once here.
             diesel::sql_query("PRAGMA journal_mode = WAL").execute(sqlite)?;
-            sqlite
-                .run_pending_migrations(SQLITE)
-                .map(|versions| versions.iter().map(ToString::to_string).collect())
+            sqlite.run_pending_migrations(SQLITE).map(|versions| versions.iter().map(ToString::to_string).collect())
         }
     };
     applied.map_err(|error| anyhow::anyhow!("migration failed: {error}"))
@@ -72,10 +63,7 @@ mod tests {
         for version in &postgres {
             for file in ["up.sql", "down.sql"] {
                 for tree in ["migrations/postgres", "migrations/sqlite"] {
-                    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-                        .join(tree)
-                        .join(version)
-                        .join(file);
+                    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(tree).join(version).join(file);
                     assert!(path.is_file(), "missing {}", path.display());
                 }
             }

@@ -31,18 +31,12 @@ pub struct NewOrganisation<'a> {
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewOrganisation<'_>) -> QueryResult<()> {
-    diesel::insert_into(organisations::table)
-        .values(new)
-        .execute(conn)?;
+    diesel::insert_into(organisations::table).values(new).execute(conn)?;
     Ok(())
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<OrganisationRow>> {
-    organisations::table
-        .find(id)
-        .select(OrganisationRow::as_select())
-        .first(conn)
-        .optional()
+    organisations::table.find(id).select(OrganisationRow::as_select()).first(conn).optional()
 }
 
 /// Keyset page ordered by id (UUIDv7, so by creation time).
@@ -73,11 +67,7 @@ impl OrganisationRow {
             name: self.name,
             kind: self.kind.parse()?,
             contact_email: self.contact_email,
-            supervising_organisation_id: self
-                .supervising_organisation_id
-                .as_deref()
-                .map(str::parse)
-                .transpose()?,
+            supervising_organisation_id: self.supervising_organisation_id.as_deref().map(str::parse).transpose()?,
             created_at: self.created_at.and_utc(),
         })
     }

@@ -43,22 +43,14 @@ impl r2d2::ManageConnection for ConnectionManager {
 
 /// Builds the pool without connecting: the server starts (and reports
 /// not-ready) even when the database is briefly down.
-pub fn build_pool(
-    target: DatabaseTarget,
-    max_size: u32,
-    timeout: Duration,
-    sqlite_busy_timeout_ms: u32,
-) -> DbPool {
+pub fn build_pool(target: DatabaseTarget, max_size: u32, timeout: Duration, sqlite_busy_timeout_ms: u32) -> DbPool {
     r2d2::Pool::builder()
         .max_size(max_size)
         .min_idle(Some(0))
         .connection_timeout(timeout)
         .test_on_check_out(false)
         .error_handler(Box::new(LogConnectionErrors))
-        .build_unchecked(ConnectionManager {
-            target,
-            sqlite_busy_timeout_ms,
-        })
+        .build_unchecked(ConnectionManager { target, sqlite_busy_timeout_ms })
 }
 
 #[derive(Debug)]

@@ -31,16 +31,11 @@ pub struct NewRefreshToken<'a> {
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewRefreshToken<'_>) -> QueryResult<()> {
-    diesel::insert_into(refresh_tokens::table)
-        .values(new)
-        .execute(conn)?;
+    diesel::insert_into(refresh_tokens::table).values(new).execute(conn)?;
     Ok(())
 }
 
-pub fn find_by_hash(
-    conn: &mut DbConnection,
-    token_hash: &str,
-) -> QueryResult<Option<RefreshTokenRow>> {
+pub fn find_by_hash(conn: &mut DbConnection, token_hash: &str) -> QueryResult<Option<RefreshTokenRow>> {
     refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(token_hash))
         .select(RefreshTokenRow::as_select())
@@ -62,11 +57,7 @@ pub fn mark_used(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> QueryR
 }
 
 /// Revokes every token of a login session (a token family).
-pub fn revoke_family(
-    conn: &mut DbConnection,
-    family_id: &str,
-    at: NaiveDateTime,
-) -> QueryResult<usize> {
+pub fn revoke_family(conn: &mut DbConnection, family_id: &str, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::family_id.eq(family_id))

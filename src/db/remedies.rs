@@ -48,27 +48,17 @@ pub fn set_status_where(
     to: &str,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
-    let target = remedies::table
-        .filter(remedies::case_id.eq(case_id))
-        .filter(remedies::status.eq_any(from));
+    let target = remedies::table.filter(remedies::case_id.eq(case_id)).filter(remedies::status.eq_any(from));
     match to {
-        "agreed" => diesel::update(target)
-            .set((remedies::status.eq(to), remedies::agreed_at.eq(at)))
-            .execute(conn),
-        "verified" => diesel::update(target)
-            .set((remedies::status.eq(to), remedies::verified_at.eq(at)))
-            .execute(conn),
+        "agreed" => diesel::update(target).set((remedies::status.eq(to), remedies::agreed_at.eq(at))).execute(conn),
+        "verified" => diesel::update(target).set((remedies::status.eq(to), remedies::verified_at.eq(at))).execute(conn),
         _ => diesel::update(target).set(remedies::status.eq(to)).execute(conn),
     }
 }
 
 pub fn mark_delivered(conn: &mut DbConnection, id: &str, note: &str, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(remedies::table.find(id))
-        .set((
-            remedies::status.eq("delivered"),
-            remedies::delivered_at.eq(at),
-            remedies::delivery_note.eq(note),
-        ))
+        .set((remedies::status.eq("delivered"), remedies::delivered_at.eq(at), remedies::delivery_note.eq(note)))
         .execute(conn)
 }
 

@@ -39,48 +39,28 @@ pub struct NewUser<'a> {
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewUser<'_>) -> QueryResult<()> {
-    diesel::insert_into(users::table)
-        .values(new)
-        .execute(conn)?;
+    diesel::insert_into(users::table).values(new).execute(conn)?;
     Ok(())
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> {
-    users::table
-        .find(id)
-        .select(UserRow::as_select())
-        .first(conn)
-        .optional()
+    users::table.find(id).select(UserRow::as_select()).first(conn).optional()
 }
 
 pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<UserRow>> {
-    users::table
-        .filter(users::email.eq(email))
-        .select(UserRow::as_select())
-        .first(conn)
-        .optional()
+    users::table.filter(users::email.eq(email)).select(UserRow::as_select()).first(conn).optional()
 }
 
 pub fn find_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<UserRow>> {
-    users::table
-        .filter(users::username.eq(username))
-        .select(UserRow::as_select())
-        .first(conn)
-        .optional()
+    users::table.filter(users::username.eq(username)).select(UserRow::as_select()).first(conn).optional()
 }
 
 pub fn email_taken(conn: &mut DbConnection, email: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        users::table.filter(users::email.eq(email)),
-    ))
-    .get_result(conn)
+    diesel::select(diesel::dsl::exists(users::table.filter(users::email.eq(email)))).get_result(conn)
 }
 
 pub fn username_taken(conn: &mut DbConnection, username: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        users::table.filter(users::username.eq(username)),
-    ))
-    .get_result(conn)
+    diesel::select(diesel::dsl::exists(users::table.filter(users::username.eq(username)))).get_result(conn)
 }
 
 /// Filters for listing users; all optional.
@@ -97,11 +77,7 @@ pub fn list(
     after_id: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<UserRow>> {
-    let mut query = users::table
-        .select(UserRow::as_select())
-        .order(users::id.asc())
-        .limit(limit)
-        .into_boxed();
+    let mut query = users::table.select(UserRow::as_select()).order(users::id.asc()).limit(limit).into_boxed();
     if let Some(role) = filter.role {
         query = query.filter(users::role.eq(role.to_owned()));
     }
@@ -123,11 +99,7 @@ impl UserRow {
             phone: self.phone,
             display_name: self.display_name,
             role: self.role.parse()?,
-            organisation_id: self
-                .organisation_id
-                .as_deref()
-                .map(str::parse)
-                .transpose()?,
+            organisation_id: self.organisation_id.as_deref().map(str::parse).transpose()?,
             preferred_language: crate::domain::LanguageTag::parse(&self.preferred_language)?,
             created_at: self.created_at.and_utc(),
         })

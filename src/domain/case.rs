@@ -79,19 +79,14 @@ impl Visibility {
         match self {
             Self::Parties => true,
             Self::WorkerSide => match role {
-                CaseRole::Worker
-                | CaseRole::Advocate
-                | CaseRole::Handler
-                | CaseRole::Mediator
-                | CaseRole::System => true,
+                CaseRole::Worker | CaseRole::Advocate | CaseRole::Handler | CaseRole::Mediator | CaseRole::System => {
+                    true
+                }
                 CaseRole::Employer | CaseRole::Supervisor => false,
             },
             Self::Internal => match role {
                 CaseRole::Handler | CaseRole::Mediator | CaseRole::System => true,
-                CaseRole::Worker
-                | CaseRole::Advocate
-                | CaseRole::Employer
-                | CaseRole::Supervisor => false,
+                CaseRole::Worker | CaseRole::Advocate | CaseRole::Employer | CaseRole::Supervisor => false,
             },
         }
     }
@@ -107,11 +102,7 @@ impl Visibility {
 /// Respondents see it only while the worker's disclosure consent stands.
 pub fn identity_visible(role: CaseRole, disclosure_consented: bool) -> bool {
     match role {
-        CaseRole::Worker
-        | CaseRole::Advocate
-        | CaseRole::Handler
-        | CaseRole::Mediator
-        | CaseRole::System => true,
+        CaseRole::Worker | CaseRole::Advocate | CaseRole::Handler | CaseRole::Mediator | CaseRole::System => true,
         CaseRole::Employer | CaseRole::Supervisor => disclosure_consented,
     }
 }
@@ -129,8 +120,7 @@ impl CaseReference {
     pub fn parse(raw: &str) -> Option<Self> {
         let upper = raw.trim().to_ascii_uppercase();
         let mut parts = upper.split('-');
-        let (Some("MG"), Some(year), Some(number), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some("MG"), Some(year), Some(number), None) = (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return None;
         };
@@ -164,19 +154,12 @@ pub fn receipt_code_from_bytes(bytes: &[u8; 32]) -> String {
         .take(RECEIPT_SYMBOLS)
         .map(|b| RECEIPT_ALPHABET[usize::from(*b) % RECEIPT_ALPHABET.len()] as char)
         .collect();
-    symbols
-        .chunks(5)
-        .map(|chunk| chunk.iter().collect::<String>())
-        .collect::<Vec<_>>()
-        .join("-")
+    symbols.chunks(5).map(|chunk| chunk.iter().collect::<String>()).collect::<Vec<_>>().join("-")
 }
 
 /// The canonical form of a typed receipt code: upper case, no separators.
 pub fn normalise_receipt_code(raw: &str) -> String {
-    raw.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
+    raw.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
 }
 
 /// Prefectures as ISO 3166-2:JP codes `JP-01` (Hokkaido) to `JP-47` (Okinawa).
@@ -205,17 +188,8 @@ mod tests {
         let reference = CaseReference::new(2026, 123);
         assert_eq!(reference.as_str(), "MG-2026-000123");
         assert_eq!(CaseReference::parse(" mg-2026-000123 "), Some(reference));
-        assert_eq!(
-            CaseReference::parse("MG-2026-1234567").unwrap().as_str(),
-            "MG-2026-1234567"
-        );
-        for bad in [
-            "",
-            "MG-26-000001",
-            "XX-2026-000001",
-            "MG-2026-12",
-            "MG-2026-000001-1",
-        ] {
+        assert_eq!(CaseReference::parse("MG-2026-1234567").unwrap().as_str(), "MG-2026-1234567");
+        for bad in ["", "MG-26-000001", "XX-2026-000001", "MG-2026-12", "MG-2026-000001-1"] {
             assert_eq!(CaseReference::parse(bad), None, "{bad}");
         }
     }
@@ -234,12 +208,8 @@ mod tests {
 
     #[test]
     fn places_and_nationalities() {
-        assert!(
-            valid_prefecture("JP-13") && valid_prefecture("JP-01") && valid_prefecture("JP-47")
-        );
-        assert!(
-            !valid_prefecture("JP-48") && !valid_prefecture("JP-1") && !valid_prefecture("Tokyo")
-        );
+        assert!(valid_prefecture("JP-13") && valid_prefecture("JP-01") && valid_prefecture("JP-47"));
+        assert!(!valid_prefecture("JP-48") && !valid_prefecture("JP-1") && !valid_prefecture("Tokyo"));
         assert!(valid_nationality("VN") && valid_nationality("NP") && valid_nationality("MM"));
         assert!(!valid_nationality("XX") && !valid_nationality("vn") && !valid_nationality("VNM"));
     }

@@ -27,90 +27,38 @@ pub enum Framework {
 }
 
 const fn norm(code: &'static str, framework: Framework, title: &'static str) -> Norm {
-    Norm {
-        code,
-        framework,
-        title,
-    }
+    Norm { code, framework, title }
 }
 
 use Framework::{DhakaPrinciples as DP, IloForcedLabour as FL, TokyoDeclaration as TD};
 
 pub const NORMS: &[Norm] = &[
-    norm(
-        "TD-1",
-        TD,
-        "Fair wages, conditions and environment; no discrimination",
-    ),
-    norm(
-        "TD-2",
-        TD,
-        "Employers and recruiters have and apply human-rights and recruitment policies",
-    ),
-    norm(
-        "TD-3",
-        TD,
-        "Workers bear no recruitment fees or related costs",
-    ),
-    norm(
-        "TD-4",
-        TD,
-        "Contract and conditions in the mother tongue, in writing, agreed before travel",
-    ),
+    norm("TD-1", TD, "Fair wages, conditions and environment; no discrimination"),
+    norm("TD-2", TD, "Employers and recruiters have and apply human-rights and recruitment policies"),
+    norm("TD-3", TD, "Workers bear no recruitment fees or related costs"),
+    norm("TD-4", TD, "Contract and conditions in the mother tongue, in writing, agreed before travel"),
     norm("TD-5", TD, "All work-related rights guaranteed"),
-    norm(
-        "TD-6",
-        TD,
-        "Identity documents stay under the worker's own control",
-    ),
+    norm("TD-6", TD, "Identity documents stay under the worker's own control"),
     norm("TD-7", TD, "Wages paid properly on the agreed dates"),
-    norm(
-        "TD-8",
-        TD,
-        "Safe, healthy workplace with safety training in the mother tongue",
-    ),
+    norm("TD-8", TD, "Safe, healthy workplace with safety training in the mother tongue"),
     norm("TD-9", TD, "Safe, sanitary living conditions"),
-    norm(
-        "TD-10",
-        TD,
-        "No restriction on leaving dormitories or on home visits during leave",
-    ),
-    norm(
-        "TD-11",
-        TD,
-        "The worker's free will on job change and resignation",
-    ),
+    norm("TD-10", TD, "No restriction on leaving dormitories or on home visits during leave"),
+    norm("TD-11", TD, "The worker's free will on job change and resignation"),
     // Not yet verified against the published text; kept editable here.
     norm("TD-12", TD, "(to be verified)"),
     norm("TD-13", TD, "Travel costs borne by the employer"),
     norm("DP-A", DP, "Equality of treatment; no discrimination"),
-    norm(
-        "DP-B",
-        DP,
-        "A legally recognised employment relationship with an identifiable employer",
-    ),
+    norm("DP-B", DP, "A legally recognised employment relationship with an identifiable employer"),
     norm("DP-1", DP, "No fees charged to workers"),
-    norm(
-        "DP-2",
-        DP,
-        "Clear, transparent contracts in a language the worker understands",
-    ),
+    norm("DP-2", DP, "Clear, transparent contracts in a language the worker understands"),
     norm("DP-3", DP, "Inclusive policies and procedures"),
-    norm(
-        "DP-4",
-        DP,
-        "No retention of passports or identity documents",
-    ),
+    norm("DP-4", DP, "No retention of passports or identity documents"),
     norm("DP-5", DP, "Wages paid regularly, directly and on time"),
     norm("DP-6", DP, "Right to worker representation respected"),
     norm("DP-7", DP, "Safe and decent working conditions"),
     norm("DP-8", DP, "Safe and decent living conditions"),
     norm("DP-9", DP, "Access to remedy"),
-    norm(
-        "DP-10",
-        DP,
-        "Freedom to change employment, and safe, timely return",
-    ),
+    norm("DP-10", DP, "Freedom to change employment, and safe, timely return"),
     norm("FL-1", FL, "Abuse of vulnerability"),
     norm("FL-2", FL, "Deception"),
     norm("FL-3", FL, "Restriction of movement"),
@@ -185,11 +133,7 @@ pub struct UnknownCategory(pub String);
 impl FromStr for Category {
     type Err = UnknownCategory;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|c| c.as_str() == s)
-            .ok_or_else(|| UnknownCategory(s.to_owned()))
+        Self::ALL.iter().copied().find(|c| c.as_str() == s).ok_or_else(|| UnknownCategory(s.to_owned()))
     }
 }
 
@@ -220,46 +164,19 @@ mod tests {
     fn norm_codes_are_unique_and_complete() {
         let codes: HashSet<_> = NORMS.iter().map(|n| n.code).collect();
         assert_eq!(codes.len(), NORMS.len());
-        assert_eq!(
-            NORMS
-                .iter()
-                .filter(|n| n.framework == Framework::TokyoDeclaration)
-                .count(),
-            13
-        );
-        assert_eq!(
-            NORMS
-                .iter()
-                .filter(|n| n.framework == Framework::DhakaPrinciples)
-                .count(),
-            12
-        );
-        assert_eq!(
-            NORMS
-                .iter()
-                .filter(|n| n.framework == Framework::IloForcedLabour)
-                .count(),
-            11
-        );
+        assert_eq!(NORMS.iter().filter(|n| n.framework == Framework::TokyoDeclaration).count(), 13);
+        assert_eq!(NORMS.iter().filter(|n| n.framework == Framework::DhakaPrinciples).count(), 12);
+        assert_eq!(NORMS.iter().filter(|n| n.framework == Framework::IloForcedLabour).count(), 11);
         assert!(is_forced_labour_indicator("FL-9"));
         assert!(!is_forced_labour_indicator("TD-9"));
     }
 
     #[test]
     fn the_urgent_categories_are_those_of_the_domain() {
-        let urgent: Vec<_> = Category::ALL
-            .iter()
-            .filter(|c| c.urgent_by_default())
-            .map(|c| c.as_str())
-            .collect();
+        let urgent: Vec<_> = Category::ALL.iter().filter(|c| c.urgent_by_default()).map(|c| c.as_str()).collect();
         assert_eq!(
             urgent,
-            [
-                "passport_id_retention",
-                "restriction_of_movement",
-                "harassment_violence",
-                "forced_return_or_dismissal"
-            ]
+            ["passport_id_retention", "restriction_of_movement", "harassment_violence", "forced_return_or_dismissal"]
         );
     }
 }

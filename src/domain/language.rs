@@ -41,10 +41,7 @@ fn canonical_case(tag: &str) -> String {
             } else if part.len() == 4 && part.chars().all(|c| c.is_ascii_alphabetic()) {
                 let lower = part.to_ascii_lowercase();
                 let mut chars = lower.chars();
-                chars
-                    .next()
-                    .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
-                    .unwrap_or_default()
+                chars.next().map(|first| first.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
             } else if part.len() == 2 && part.chars().all(|c| c.is_ascii_alphabetic()) {
                 part.to_ascii_uppercase()
             } else {
@@ -84,19 +81,14 @@ mod tests {
 
     #[test]
     fn accepts_the_languages_workers_use() {
-        for tag in [
-            "ja", "en", "vi", "zh", "id", "fil", "ne", "my", "km", "th", "mn", "pt-BR",
-        ] {
+        for tag in ["ja", "en", "vi", "zh", "id", "fil", "ne", "my", "km", "th", "mn", "pt-BR"] {
             assert!(LanguageTag::parse(tag).is_ok(), "{tag}");
         }
     }
 
     #[test]
     fn normalises_case() {
-        assert_eq!(
-            LanguageTag::parse("ZH-hant-tw").unwrap().as_str(),
-            "zh-Hant-TW"
-        );
+        assert_eq!(LanguageTag::parse("ZH-hant-tw").unwrap().as_str(), "zh-Hant-TW");
         assert_eq!(LanguageTag::parse("vi-vn").unwrap().primary(), "vi");
     }
 

@@ -2,7 +2,6 @@
 //! each, and the clock of each stage. Pure data plus exhaustive matches, so
 //! that the whole procedure is in one place and can be published to clients.
 
-
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
@@ -106,18 +105,8 @@ pub struct Transition {
     pub reason_required: bool,
 }
 
-const fn edge(
-    from: CaseState,
-    to: CaseState,
-    roles: &'static [CaseRole],
-    reason_required: bool,
-) -> Transition {
-    Transition {
-        from,
-        to,
-        roles,
-        reason_required,
-    }
+const fn edge(from: CaseState, to: CaseState, roles: &'static [CaseRole], reason_required: bool) -> Transition {
+    Transition { from, to, roles, reason_required }
 }
 
 use CaseRole as R;
@@ -148,79 +137,32 @@ const REOPEN_ROLES: &[CaseRole] = &[R::Worker, R::Advocate, R::Handler];
 pub fn transitions(action: Action) -> &'static [Transition] {
     match action {
         Action::Acknowledge => const { &[edge(S::Submitted, S::Acknowledged, HANDLER, false)] },
-        Action::RejectNotAdmissible => {
-            const { &[edge(S::Submitted, S::NotAdmissible, HANDLER, true)] }
-        }
+        Action::RejectNotAdmissible => const { &[edge(S::Submitted, S::NotAdmissible, HANDLER, true)] },
         Action::Refer => const { &[edge(S::Acknowledged, S::Referred, HANDLER, false)] },
         Action::Respond => const { &[edge(S::Referred, S::Responded, RESPONDENTS, false)] },
         Action::Escalate => {
             const {
                 &[
                     edge(S::Referred, S::Escalated, &[R::Handler, R::System], true),
-                    edge(
-                        S::InMediation,
-                        S::Escalated,
-                        &[R::Handler, R::Mediator],
-                        true,
-                    ),
+                    edge(S::InMediation, S::Escalated, &[R::Handler, R::Mediator], true),
                 ]
             }
         }
-        Action::StartMediation => {
-            const {
-                &[edge(
-                    S::Responded,
-                    S::InMediation,
-                    &[R::Handler, R::Mediator],
-                    false,
-                )]
-            }
-        }
+        Action::StartMediation => const { &[edge(S::Responded, S::InMediation, &[R::Handler, R::Mediator], false)] },
         Action::ProposeRemedy => {
             const {
                 &[
-                    edge(
-                        S::Responded,
-                        S::RemedyProposed,
-                        &[R::Employer, R::Supervisor, R::Mediator],
-                        false,
-                    ),
+                    edge(S::Responded, S::RemedyProposed, &[R::Employer, R::Supervisor, R::Mediator], false),
                     edge(S::InMediation, S::RemedyProposed, &[R::Mediator], false),
                 ]
             }
         }
-        Action::CloseUnresolved => {
-            const { &[edge(S::InMediation, S::Closed, &[R::Mediator], true)] }
-        }
-        Action::AcceptRemedy => {
-            const { &[edge(S::RemedyProposed, S::RemedyAgreed, WORKER_SIDE, false)] }
-        }
-        Action::RejectRemedy => {
-            const { &[edge(S::RemedyProposed, S::InMediation, WORKER_SIDE, false)] }
-        }
-        Action::MarkRemedyDelivered => {
-            const {
-                &[edge(
-                    S::RemedyAgreed,
-                    S::RemedyDelivered,
-                    RESPONDENTS,
-                    false,
-                )]
-            }
-        }
-        Action::ConfirmRemedy => {
-            const {
-                &[edge(
-                    S::RemedyDelivered,
-                    S::RemedyVerified,
-                    WORKER_SIDE,
-                    false,
-                )]
-            }
-        }
-        Action::DisputeRemedy => {
-            const { &[edge(S::RemedyDelivered, S::RemedyAgreed, WORKER_SIDE, true)] }
-        }
+        Action::CloseUnresolved => const { &[edge(S::InMediation, S::Closed, &[R::Mediator], true)] },
+        Action::AcceptRemedy => const { &[edge(S::RemedyProposed, S::RemedyAgreed, WORKER_SIDE, false)] },
+        Action::RejectRemedy => const { &[edge(S::RemedyProposed, S::InMediation, WORKER_SIDE, false)] },
+        Action::MarkRemedyDelivered => const { &[edge(S::RemedyAgreed, S::RemedyDelivered, RESPONDENTS, false)] },
+        Action::ConfirmRemedy => const { &[edge(S::RemedyDelivered, S::RemedyVerified, WORKER_SIDE, false)] },
+        Action::DisputeRemedy => const { &[edge(S::RemedyDelivered, S::RemedyAgreed, WORKER_SIDE, true)] },
         Action::Close => {
             const {
                 &[
@@ -231,9 +173,7 @@ pub fn transitions(action: Action) -> &'static [Transition] {
             }
         }
         Action::ReferBack => const { &[edge(S::Escalated, S::Referred, HANDLER, false)] },
-        Action::ReferExternal => {
-            const { &[edge(S::Escalated, S::ReferredExternal, HANDLER, true)] }
-        }
+        Action::ReferExternal => const { &[edge(S::Escalated, S::ReferredExternal, HANDLER, true)] },
         Action::Withdraw => &WITHDRAW_EDGES,
         Action::Reopen => {
             const {
@@ -272,11 +212,7 @@ pub fn apply(
     reason: Option<&str>,
 ) -> Result<Transition, LifecycleError> {
     let Some(transition) = transitions(action).iter().find(|t| t.from == state) else {
-        return Err(LifecycleError::NotAllowedInState {
-            state,
-            action,
-            allowed: allowed_actions(state, role),
-        });
+        return Err(LifecycleError::NotAllowedInState { state, action, allowed: allowed_actions(state, role) });
     };
     if !transition.roles.contains(&role) {
         return Err(LifecycleError::RoleNotAllowed { action, role });
@@ -293,11 +229,7 @@ pub fn allowed_actions(state: CaseState, role: CaseRole) -> Vec<Action> {
     Action::ALL
         .iter()
         .copied()
-        .filter(|action| {
-            transitions(*action)
-                .iter()
-                .any(|t| t.from == state && t.roles.contains(&role))
-        })
+        .filter(|action| transitions(*action).iter().any(|t| t.from == state && t.roles.contains(&role)))
         .collect()
 }
 
@@ -311,9 +243,7 @@ pub const FEEDBACK_OUTER_BOUND_DAYS: i64 = 90;
 pub fn reopen_allowed(role: CaseRole, finished_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     match role {
         CaseRole::Handler => true,
-        CaseRole::Worker | CaseRole::Advocate => {
-            now - finished_at <= Duration::days(REOPEN_WINDOW_DAYS)
-        }
+        CaseRole::Worker | CaseRole::Advocate => now - finished_at <= Duration::days(REOPEN_WINDOW_DAYS),
         CaseRole::Employer | CaseRole::Supervisor | CaseRole::Mediator | CaseRole::System => false,
     }
 }
@@ -351,57 +281,17 @@ pub struct StageClock {
 /// The clock of each stage. Exhaustive over states.
 pub fn clock(state: CaseState) -> Option<StageClock> {
     let stage = |days, urgent_days, starts, must_act, on_expiry| {
-        Some(StageClock {
-            days,
-            urgent_days,
-            starts,
-            must_act,
-            on_expiry,
-        })
+        Some(StageClock { days, urgent_days, starts, must_act, on_expiry })
     };
     match state {
-        S::Submitted => stage(
-            7,
-            Some(1),
-            ClockStart::StageEntry,
-            HANDLER,
-            OnExpiry::NotifyHandlers,
-        ),
-        S::Acknowledged => stage(
-            7,
-            None,
-            ClockStart::StageEntry,
-            HANDLER,
-            OnExpiry::NotifyHandlers,
-        ),
-        S::Referred => stage(
-            30,
-            None,
-            ClockStart::StageEntry,
-            RESPONDENTS,
-            OnExpiry::SystemAction(Action::Escalate),
-        ),
-        S::Responded => stage(
-            45,
-            None,
-            ClockStart::Referral,
-            &[R::Employer, R::Supervisor, R::Mediator],
-            OnExpiry::NotifyHandlers,
-        ),
-        S::RemedyProposed => stage(
-            14,
-            None,
-            ClockStart::StageEntry,
-            WORKER_SIDE,
-            OnExpiry::NotifyHandlers,
-        ),
-        S::RemedyDelivered => stage(
-            30,
-            None,
-            ClockStart::StageEntry,
-            WORKER_SIDE,
-            OnExpiry::NotifyHandlers,
-        ),
+        S::Submitted => stage(7, Some(1), ClockStart::StageEntry, HANDLER, OnExpiry::NotifyHandlers),
+        S::Acknowledged => stage(7, None, ClockStart::StageEntry, HANDLER, OnExpiry::NotifyHandlers),
+        S::Referred => stage(30, None, ClockStart::StageEntry, RESPONDENTS, OnExpiry::SystemAction(Action::Escalate)),
+        S::Responded => {
+            stage(45, None, ClockStart::Referral, &[R::Employer, R::Supervisor, R::Mediator], OnExpiry::NotifyHandlers)
+        }
+        S::RemedyProposed => stage(14, None, ClockStart::StageEntry, WORKER_SIDE, OnExpiry::NotifyHandlers),
+        S::RemedyDelivered => stage(30, None, ClockStart::StageEntry, WORKER_SIDE, OnExpiry::NotifyHandlers),
         // Each agreed remedy carries its own due date.
         S::RemedyAgreed => None,
         S::InMediation
@@ -442,116 +332,31 @@ mod tests {
     fn expected() -> Vec<(CaseState, Action, CaseState, Vec<CaseRole>)> {
         use Action as A;
         let mut table = vec![
-            (
-                S::Submitted,
-                A::Acknowledge,
-                S::Acknowledged,
-                vec![R::Handler],
-            ),
-            (
-                S::Submitted,
-                A::RejectNotAdmissible,
-                S::NotAdmissible,
-                vec![R::Handler],
-            ),
+            (S::Submitted, A::Acknowledge, S::Acknowledged, vec![R::Handler]),
+            (S::Submitted, A::RejectNotAdmissible, S::NotAdmissible, vec![R::Handler]),
             (S::Acknowledged, A::Refer, S::Referred, vec![R::Handler]),
-            (
-                S::Referred,
-                A::Respond,
-                S::Responded,
-                vec![R::Employer, R::Supervisor],
-            ),
-            (
-                S::Referred,
-                A::Escalate,
-                S::Escalated,
-                vec![R::Handler, R::System],
-            ),
-            (
-                S::Responded,
-                A::StartMediation,
-                S::InMediation,
-                vec![R::Handler, R::Mediator],
-            ),
-            (
-                S::Responded,
-                A::ProposeRemedy,
-                S::RemedyProposed,
-                vec![R::Employer, R::Supervisor, R::Mediator],
-            ),
-            (
-                S::InMediation,
-                A::ProposeRemedy,
-                S::RemedyProposed,
-                vec![R::Mediator],
-            ),
-            (
-                S::InMediation,
-                A::Escalate,
-                S::Escalated,
-                vec![R::Handler, R::Mediator],
-            ),
-            (
-                S::InMediation,
-                A::CloseUnresolved,
-                S::Closed,
-                vec![R::Mediator],
-            ),
-            (
-                S::RemedyProposed,
-                A::AcceptRemedy,
-                S::RemedyAgreed,
-                vec![R::Worker, R::Advocate],
-            ),
-            (
-                S::RemedyProposed,
-                A::RejectRemedy,
-                S::InMediation,
-                vec![R::Worker, R::Advocate],
-            ),
-            (
-                S::RemedyAgreed,
-                A::MarkRemedyDelivered,
-                S::RemedyDelivered,
-                vec![R::Employer, R::Supervisor],
-            ),
-            (
-                S::RemedyDelivered,
-                A::ConfirmRemedy,
-                S::RemedyVerified,
-                vec![R::Worker, R::Advocate],
-            ),
-            (
-                S::RemedyDelivered,
-                A::DisputeRemedy,
-                S::RemedyAgreed,
-                vec![R::Worker, R::Advocate],
-            ),
+            (S::Referred, A::Respond, S::Responded, vec![R::Employer, R::Supervisor]),
+            (S::Referred, A::Escalate, S::Escalated, vec![R::Handler, R::System]),
+            (S::Responded, A::StartMediation, S::InMediation, vec![R::Handler, R::Mediator]),
+            (S::Responded, A::ProposeRemedy, S::RemedyProposed, vec![R::Employer, R::Supervisor, R::Mediator]),
+            (S::InMediation, A::ProposeRemedy, S::RemedyProposed, vec![R::Mediator]),
+            (S::InMediation, A::Escalate, S::Escalated, vec![R::Handler, R::Mediator]),
+            (S::InMediation, A::CloseUnresolved, S::Closed, vec![R::Mediator]),
+            (S::RemedyProposed, A::AcceptRemedy, S::RemedyAgreed, vec![R::Worker, R::Advocate]),
+            (S::RemedyProposed, A::RejectRemedy, S::InMediation, vec![R::Worker, R::Advocate]),
+            (S::RemedyAgreed, A::MarkRemedyDelivered, S::RemedyDelivered, vec![R::Employer, R::Supervisor]),
+            (S::RemedyDelivered, A::ConfirmRemedy, S::RemedyVerified, vec![R::Worker, R::Advocate]),
+            (S::RemedyDelivered, A::DisputeRemedy, S::RemedyAgreed, vec![R::Worker, R::Advocate]),
             (S::RemedyVerified, A::Close, S::Closed, vec![R::Handler]),
             (S::Escalated, A::ReferBack, S::Referred, vec![R::Handler]),
-            (
-                S::Escalated,
-                A::ReferExternal,
-                S::ReferredExternal,
-                vec![R::Handler],
-            ),
+            (S::Escalated, A::ReferExternal, S::ReferredExternal, vec![R::Handler]),
             (S::ReferredExternal, A::Close, S::Closed, vec![R::Handler]),
         ];
         for state in CaseState::open_states() {
-            table.push((
-                state,
-                A::Withdraw,
-                S::Withdrawn,
-                vec![R::Worker, R::Advocate],
-            ));
+            table.push((state, A::Withdraw, S::Withdrawn, vec![R::Worker, R::Advocate]));
         }
         for state in [S::Closed, S::NotAdmissible, S::Withdrawn] {
-            table.push((
-                state,
-                A::Reopen,
-                S::Acknowledged,
-                vec![R::Worker, R::Advocate, R::Handler],
-            ));
+            table.push((state, A::Reopen, S::Acknowledged, vec![R::Worker, R::Advocate, R::Handler]));
         }
         table
     }
@@ -562,9 +367,7 @@ mod tests {
         let mut checked = 0;
         for &state in CaseState::ALL {
             for &action in Action::ALL {
-                let row = table
-                    .iter()
-                    .find(|(from, a, _, _)| *from == state && *a == action);
+                let row = table.iter().find(|(from, a, _, _)| *from == state && *a == action);
                 for &role in CaseRole::ALL {
                     let result = apply(state, action, role, Some("a reason"));
                     match row {
@@ -585,10 +388,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(
-            checked,
-            CaseState::ALL.len() * Action::ALL.len() * CaseRole::ALL.len()
-        );
+        assert_eq!(checked, CaseState::ALL.len() * Action::ALL.len() * CaseRole::ALL.len());
     }
 
     #[test]
@@ -644,54 +444,24 @@ mod tests {
 
     #[test]
     fn clocks_follow_the_published_time_frames() {
-        let t0 = DateTime::parse_from_rfc3339("2026-04-01T09:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
+        let t0 = DateTime::parse_from_rfc3339("2026-04-01T09:00:00Z").unwrap().with_timezone(&Utc);
         let days = |n| t0 + Duration::days(n);
         assert_eq!(stage_due_at(S::Submitted, false, t0, None), Some(days(7)));
         assert_eq!(stage_due_at(S::Submitted, true, t0, None), Some(days(1)));
         assert_eq!(stage_due_at(S::Acknowledged, true, t0, None), Some(days(7)));
-        assert_eq!(
-            stage_due_at(S::Referred, false, t0, Some(t0)),
-            Some(days(30))
-        );
+        assert_eq!(stage_due_at(S::Referred, false, t0, Some(t0)), Some(days(30)));
         // The remedy plan is due 45 days after referral, not after the response.
-        assert_eq!(
-            stage_due_at(S::Responded, false, days(20), Some(t0)),
-            Some(days(45))
-        );
-        assert_eq!(
-            stage_due_at(S::RemedyProposed, false, t0, Some(t0)),
-            Some(days(14))
-        );
-        assert_eq!(
-            stage_due_at(S::RemedyDelivered, false, t0, Some(t0)),
-            Some(days(30))
-        );
-        for state in [
-            S::InMediation,
-            S::RemedyAgreed,
-            S::Escalated,
-            S::Closed,
-            S::Withdrawn,
-        ] {
+        assert_eq!(stage_due_at(S::Responded, false, days(20), Some(t0)), Some(days(45)));
+        assert_eq!(stage_due_at(S::RemedyProposed, false, t0, Some(t0)), Some(days(14)));
+        assert_eq!(stage_due_at(S::RemedyDelivered, false, t0, Some(t0)), Some(days(30)));
+        for state in [S::InMediation, S::RemedyAgreed, S::Escalated, S::Closed, S::Withdrawn] {
             assert_eq!(stage_due_at(state, false, t0, Some(t0)), None, "{state}");
         }
-        assert_eq!(
-            clock(S::Referred).unwrap().on_expiry,
-            OnExpiry::SystemAction(Action::Escalate)
-        );
+        assert_eq!(clock(S::Referred).unwrap().on_expiry, OnExpiry::SystemAction(Action::Escalate));
         // The system's expiry action must be one the lifecycle lets it take.
         for &state in CaseState::ALL {
-            if let Some(StageClock {
-                on_expiry: OnExpiry::SystemAction(action),
-                ..
-            }) = clock(state)
-            {
-                assert!(
-                    apply(state, action, R::System, Some("clock ran out")).is_ok(),
-                    "{state}"
-                );
+            if let Some(StageClock { on_expiry: OnExpiry::SystemAction(action), .. }) = clock(state) {
+                assert!(apply(state, action, R::System, Some("clock ran out")).is_ok(), "{state}");
             }
         }
     }
@@ -700,11 +470,7 @@ mod tests {
     fn workers_reopen_within_ninety_days_handlers_any_time() {
         let closed = Utc::now() - Duration::days(91);
         assert!(!reopen_allowed(R::Worker, closed, Utc::now()));
-        assert!(reopen_allowed(
-            R::Worker,
-            Utc::now() - Duration::days(30),
-            Utc::now()
-        ));
+        assert!(reopen_allowed(R::Worker, Utc::now() - Duration::days(30), Utc::now()));
         assert!(reopen_allowed(R::Handler, closed, Utc::now()));
         assert!(!reopen_allowed(R::Employer, Utc::now(), Utc::now()));
     }

@@ -3,11 +3,12 @@
 pub mod case;
 pub mod catalogue;
 pub mod ids;
+pub mod labels;
 pub mod language;
 pub mod lifecycle;
 pub mod names;
-pub mod remedy;
 pub mod organisation;
+pub mod remedy;
 pub mod user;
 pub mod validation;
 

@@ -60,10 +60,7 @@ pub struct UnknownOrganisationKind(pub String);
 impl FromStr for OrganisationKind {
     type Err = UnknownOrganisationKind;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|kind| kind.as_str() == s)
-            .ok_or_else(|| UnknownOrganisationKind(s.to_owned()))
+        Self::ALL.into_iter().find(|kind| kind.as_str() == s).ok_or_else(|| UnknownOrganisationKind(s.to_owned()))
     }
 }
 

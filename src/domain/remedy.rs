@@ -73,10 +73,7 @@ impl Money {
         if !super::case::valid_currency(currency) {
             return Err("currency must be an ISO 4217 code such as JPY");
         }
-        Ok(Self {
-            amount: amount.to_owned(),
-            currency: currency.to_owned(),
-        })
+        Ok(Self { amount: amount.to_owned(), currency: currency.to_owned() })
     }
 }
 

@@ -61,9 +61,7 @@ impl Role {
             Self::Advocate => OrganisationRule::OneOf(&[K::Ngo]),
             Self::Handler => OrganisationRule::OneOf(&[K::Operator]),
             Self::EmployerStaff => OrganisationRule::OneOf(&[K::Employer]),
-            Self::SupervisingOrgStaff => {
-                OrganisationRule::OneOf(&[K::SupervisingOrg, K::SupportOrg])
-            }
+            Self::SupervisingOrgStaff => OrganisationRule::OneOf(&[K::SupervisingOrg, K::SupportOrg]),
             Self::Mediator => OrganisationRule::OneOf(&[K::MediationBody]),
             Self::Analyst => OrganisationRule::OneOf(&[K::Ngo, K::Operator]),
             // The bootstrap admin is created before any organisation exists.
@@ -88,30 +86,19 @@ impl OrganisationRule {
         match (self, kind) {
             (Self::None, None) | (Self::Optional(_), None) => true,
             (Self::None, Some(_)) | (Self::OneOf(_), None) => false,
-            (Self::OneOf(kinds), Some(kind)) | (Self::Optional(kinds), Some(kind)) => {
-                kinds.contains(&kind)
-            }
+            (Self::OneOf(kinds), Some(kind)) | (Self::Optional(kinds), Some(kind)) => kinds.contains(&kind),
         }
     }
 
     pub fn describe(self) -> String {
-        let names = |kinds: &[OrganisationKind]| {
-            kinds
-                .iter()
-                .map(|k| k.as_str())
-                .collect::<Vec<_>>()
-                .join(" or ")
-        };
+        let names = |kinds: &[OrganisationKind]| kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(" or ");
         match self {
             Self::None => "must not belong to an organisation".to_owned(),
             Self::OneOf(kinds) => {
                 format!("must belong to an organisation of kind {}", names(kinds))
             }
             Self::Optional(kinds) => {
-                format!(
-                    "may belong only to an organisation of kind {}",
-                    names(kinds)
-                )
+                format!("may belong only to an organisation of kind {}", names(kinds))
             }
         }
     }
@@ -124,10 +111,7 @@ pub struct UnknownRole(pub String);
 impl FromStr for Role {
     type Err = UnknownRole;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|role| role.as_str() == s)
-            .ok_or_else(|| UnknownRole(s.to_owned()))
+        Self::ALL.into_iter().find(|role| role.as_str() == s).ok_or_else(|| UnknownRole(s.to_owned()))
     }
 }
 
@@ -148,10 +132,7 @@ pub fn normalise_username(raw: &str) -> Result<String, &'static str> {
     if name.contains('@') {
         return Err("must not contain `@` (that is for email addresses)");
     }
-    if !name
-        .chars()
-        .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'))
-    {
+    if !name.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-')) {
         return Err("may contain only letters, digits, `.`, `_` and `-`");
     }
     Ok(name)
@@ -229,27 +210,17 @@ mod tests {
             (Role::Admin, Some(K::Employer), false),
         ];
         for &(role, kind, expected) in cases {
-            assert_eq!(
-                role.organisation_rule().allows(kind),
-                expected,
-                "{role} {kind:?}"
-            );
+            assert_eq!(role.organisation_rule().allows(kind), expected, "{role} {kind:?}");
         }
         // No role may belong to a recruiter: recruiters are respondents, not users.
         for role in Role::ALL {
-            assert!(
-                !role.organisation_rule().allows(Some(K::Recruiter)),
-                "{role}"
-            );
+            assert!(!role.organisation_rule().allows(Some(K::Recruiter)), "{role}");
         }
     }
 
     #[test]
     fn usernames() {
-        assert_eq!(
-            normalise_username("  Nguyen.Van_A ").unwrap(),
-            "nguyen.van_a"
-        );
+        assert_eq!(normalise_username("  Nguyen.Van_A ").unwrap(), "nguyen.van_a");
         assert!(normalise_username("ngườilaođộng").is_ok());
         assert!(normalise_username("ab").is_err());
         assert!(normalise_username("a@b.c").is_err());

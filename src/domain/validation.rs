@@ -13,16 +13,8 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(
-        field: impl Into<String>,
-        code: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
-        Self {
-            field: field.into(),
-            code: code.into(),
-            message: message.into(),
-        }
+    pub fn new(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), code: code.into(), message: message.into() }
     }
 }
 
@@ -61,24 +53,13 @@ impl From<validator::ValidationErrors> for FieldErrors {
 fn flatten(prefix: String, errors: &validator::ValidationErrors, out: &mut Vec<FieldError>) {
     use validator::ValidationErrorsKind;
     for (field, kind) in errors.errors() {
-        let path = if prefix.is_empty() {
-            field.to_string()
-        } else {
-            format!("{prefix}.{field}")
-        };
+        let path = if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") };
         match kind {
             ValidationErrorsKind::Field(list) => {
                 for error in list {
-                    let message = error
-                        .message
-                        .as_ref()
-                        .map(|m| m.to_string())
-                        .unwrap_or_else(|| default_message(&error.code));
-                    out.push(FieldError::new(
-                        path.clone(),
-                        error.code.to_string(),
-                        message,
-                    ));
+                    let message =
+                        error.message.as_ref().map(|m| m.to_string()).unwrap_or_else(|| default_message(&error.code));
+                    out.push(FieldError::new(path.clone(), error.code.to_string(), message));
                 }
             }
             ValidationErrorsKind::Struct(inner) => flatten(path, inner, out),

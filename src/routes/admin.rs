@@ -6,9 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::auth::{
-    UserResponse, language_or_default, valid_language, valid_password, valid_username,
-};
+use super::auth::{UserResponse, language_or_default, valid_language, valid_password, valid_username};
 use super::extract::ApiJson;
 use super::organisations::OrganisationResponse;
 use super::with_conn;
@@ -127,10 +125,7 @@ pub async fn create_organisation(
     };
     let actor = auth.actor();
     let now = state.clock.now();
-    let organisation = with_conn(&state, move |conn| {
-        organisations::create(conn, &actor, input, now)
-    })
-    .await?;
+    let organisation = with_conn(&state, move |conn| organisations::create(conn, &actor, input, now)).await?;
     Ok(HttpResponse::Created().json(OrganisationResponse::from(organisation)))
 }
 
@@ -154,13 +149,7 @@ pub async fn list_organisations(
     let query = query.into_inner();
     let actor = auth.actor();
     let page = with_conn(&state, move |conn| {
-        organisations::list(
-            conn,
-            &actor,
-            query.kind,
-            query.cursor.map(Into::into),
-            query.limit,
-        )
+        organisations::list(conn, &actor, query.kind, query.cursor.map(Into::into), query.limit)
     })
     .await?;
     Ok(HttpResponse::Ok().json(OrganisationPage {
@@ -227,24 +216,12 @@ pub async fn list_users(
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let actor = auth.actor();
-    let filter = UserListFilter {
-        role: query.role,
-        organisation_id: query.organisation_id.map(Into::into),
-    };
-    let page = with_conn(&state, move |conn| {
-        users::list(
-            conn,
-            &actor,
-            filter,
-            query.cursor.map(Into::into),
-            query.limit,
-        )
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(UserPage {
-        items: page.items.into_iter().map(Into::into).collect(),
-        next_cursor: page.next_cursor,
-    }))
+    let filter = UserListFilter { role: query.role, organisation_id: query.organisation_id.map(Into::into) };
+    let page =
+        with_conn(&state, move |conn| users::list(conn, &actor, filter, query.cursor.map(Into::into), query.limit))
+            .await?;
+    Ok(HttpResponse::Ok()
+        .json(UserPage { items: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next_cursor }))
 }
 
 /// One user.

@@ -17,11 +17,7 @@ use crate::service::users::{self, NewUserInput};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(register)
-        .service(login)
-        .service(refresh)
-        .service(logout)
-        .service(me);
+    cfg.service(register).service(login).service(refresh).service(logout).service(me);
 }
 
 /// A worker's self-registration. Email and phone are optional: many workers
@@ -169,11 +165,7 @@ pub async fn register(
     body: ApiJson<RegisterRequest>,
 ) -> Result<HttpResponse, AppError> {
     if let Some(ip) = client_ip(&req, state.settings.server.trust_forwarded_headers) {
-        state
-            .rate_limits
-            .register_by_ip
-            .check(&ip)
-            .map_err(|retry_after| AppError::RateLimited { retry_after })?;
+        state.rate_limits.register_by_ip.check(&ip).map_err(|retry_after| AppError::RateLimited { retry_after })?;
     }
     let body = body.0;
     let mut errors = FieldErrors::default();
@@ -228,10 +220,7 @@ pub async fn login(
     if let Some(ip) = client_ip(&req, state.settings.server.trust_forwarded_headers) {
         limits.login_by_ip.check(&ip).map_err(too_many)?;
     }
-    limits
-        .login_by_account
-        .check(&name.key())
-        .map_err(too_many)?;
+    limits.login_by_account.check(&name.key()).map_err(too_many)?;
 
     let now = state.clock.now();
     let state_for_block = state.clone();
@@ -253,10 +242,7 @@ pub async fn login(
     )
 )]
 #[post("/auth/refresh")]
-pub async fn refresh(
-    state: web::Data<AppState>,
-    body: ApiJson<RefreshRequest>,
-) -> Result<HttpResponse, AppError> {
+pub async fn refresh(state: web::Data<AppState>, body: ApiJson<RefreshRequest>) -> Result<HttpResponse, AppError> {
     let now = state.clock.now();
     let state_for_block = state.clone();
     let pair = with_conn(&state, move |conn| {
@@ -275,15 +261,9 @@ pub async fn refresh(
     responses((status = 204, description = "Logged out"))
 )]
 #[post("/auth/logout")]
-pub async fn logout(
-    state: web::Data<AppState>,
-    body: ApiJson<RefreshRequest>,
-) -> Result<HttpResponse, AppError> {
+pub async fn logout(state: web::Data<AppState>, body: ApiJson<RefreshRequest>) -> Result<HttpResponse, AppError> {
     let now = state.clock.now();
-    with_conn(&state, move |conn| {
-        sessions::logout(conn, &body.0.refresh_token, now)
-    })
-    .await?;
+    with_conn(&state, move |conn| sessions::logout(conn, &body.0.refresh_token, now)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -317,10 +297,7 @@ pub async fn me(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpRespon
         Ok((user, organisation))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(MeResponse {
-        user: user.into(),
-        organisation_kind: organisation.map(|o| o.kind),
-    }))
+    Ok(HttpResponse::Ok().json(MeResponse { user: user.into(), organisation_kind: organisation.map(|o| o.kind) }))
 }
 
 fn session_policy(state: &AppState) -> SessionPolicy<'_> {

@@ -31,6 +31,19 @@ pub const UI_PATH: &str = "/docs/";
         super::admin::list_users,
         super::admin::get_user,
         super::organisations::get_organisation,
+        super::cases::lodge_case,
+        super::cases::list_cases,
+        super::cases::get_case,
+        super::cases::take_action,
+        super::cases::set_consent,
+        super::cases::assign_mediator,
+        super::cases::link_employer,
+        super::cases::classify,
+        super::cases::update_identity,
+        super::intake::intake,
+        super::intake::open_session,
+        super::reference::lifecycle_table,
+        super::reference::categories,
     ),
     components(schemas(crate::error::Problem, crate::domain::FieldError)),
     modifiers(&BearerAuth),
@@ -38,6 +51,9 @@ pub const UI_PATH: &str = "/docs/";
         (name = "auth", description = "Registration, login and sessions"),
         (name = "admin", description = "Organisations and users (admins only)"),
         (name = "organisations", description = "Organisation records"),
+        (name = "cases", description = "Grievances: lodging, reading, lifecycle actions"),
+        (name = "intake", description = "Lodging and following a case without an account"),
+        (name = "reference", description = "The published lifecycle and catalogues"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -50,12 +66,7 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
         );
     }
 }
@@ -67,11 +78,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.paths.paths = paths
         .into_iter()
         .map(|(path, item)| {
-            let full = if path.starts_with("/health") || path == "/metrics" {
-                path
-            } else {
-                format!("/api/v1{path}")
-            };
+            let full = if path.starts_with("/health") || path == "/metrics" { path } else { format!("/api/v1{path}") };
             (full, item)
         })
         .collect();
@@ -83,11 +90,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route(
         "/docs",
-        web::get().to(|| async {
-            HttpResponse::PermanentRedirect()
-                .insert_header(("Location", UI_PATH))
-                .finish()
-        }),
+        web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header(("Location", UI_PATH)).finish() }),
     )
     .service(SwaggerUi::new("/docs/{_:.*}").url(SPEC_PATH, document()));
 }

@@ -25,11 +25,7 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ApiJson<T> {
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<JsonLimit>()
-            .copied()
-            .unwrap_or(JsonLimit(65_536))
-            .0;
+        let limit = req.app_data::<JsonLimit>().copied().unwrap_or(JsonLimit(65_536)).0;
         let is_json = is_json_content_type(req);
         let declared_too_large = req
             .headers()
@@ -45,12 +41,10 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ApiJson<T> {
             if declared_too_large {
                 return Err(AppError::PayloadTooLarge { limit });
             }
-            let bytes = body
-                .await
-                .map_err(|error| match error.as_error::<PayloadError>() {
-                    Some(PayloadError::Overflow) => AppError::PayloadTooLarge { limit },
-                    _ => AppError::MalformedJson("the body could not be read".to_owned()),
-                })?;
+            let bytes = body.await.map_err(|error| match error.as_error::<PayloadError>() {
+                Some(PayloadError::Overflow) => AppError::PayloadTooLarge { limit },
+                _ => AppError::MalformedJson("the body could not be read".to_owned()),
+            })?;
             let value: T = parse(&bytes)?;
             value.validate()?;
             Ok(ApiJson(value))
@@ -59,21 +53,11 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ApiJson<T> {
 }
 
 fn is_json_content_type(req: &HttpRequest) -> bool {
-    let Some(value) = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    else {
+    let Some(value) = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    let essence = value
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
@@ -87,9 +71,7 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             AppError::InvalidBody(vec![shape_error(&path, &inner)])
         }
     })?;
-    deserializer
-        .end()
-        .map_err(|error| AppError::MalformedJson(error.to_string()))?;
+    deserializer.end().map_err(|error| AppError::MalformedJson(error.to_string()))?;
     Ok(value)
 }
 
@@ -97,11 +79,7 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
 /// serde reports the enclosing object, so the field name is taken from the message.
 fn shape_error(path: &str, error: &serde_json::Error) -> FieldError {
     let message = error.to_string();
-    let message = message
-        .split(" at line ")
-        .next()
-        .unwrap_or(&message)
-        .to_owned();
+    let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
     let quoted = message.split('`').nth(1).map(str::to_owned);
     let join = |name: String| {
         if path == "." || path.is_empty() {
@@ -113,15 +91,9 @@ fn shape_error(path: &str, error: &serde_json::Error) -> FieldError {
         }
     };
     let (field, code) = if message.starts_with("unknown field") {
-        (
-            quoted.map(join).unwrap_or_else(|| path.to_owned()),
-            "unknown_field",
-        )
+        (quoted.map(join).unwrap_or_else(|| path.to_owned()), "unknown_field")
     } else if message.starts_with("missing field") {
-        (
-            quoted.map(join).unwrap_or_else(|| path.to_owned()),
-            "required",
-        )
+        (quoted.map(join).unwrap_or_else(|| path.to_owned()), "required")
     } else {
         (path.to_owned(), "invalid_type")
     };
@@ -130,11 +102,7 @@ fn shape_error(path: &str, error: &serde_json::Error) -> FieldError {
 }
 
 pub fn path_error(error: PathError, req: &HttpRequest) -> actix_web::Error {
-    let errors = req
-        .match_info()
-        .iter()
-        .map(|(name, _)| FieldError::new(name, "invalid", error.to_string()))
-        .collect();
+    let errors = req.match_info().iter().map(|(name, _)| FieldError::new(name, "invalid", error.to_string())).collect();
     AppError::InvalidPath(errors).into()
 }
 
@@ -172,14 +140,8 @@ mod tests {
 
     #[test]
     fn names_the_offending_field() {
-        assert_eq!(
-            field_of(r#"{"name":"a","items":[],"extra":1}"#),
-            ("extra".into(), "unknown_field".into())
-        );
-        assert_eq!(
-            field_of(r#"{"items":[]}"#),
-            ("name".into(), "required".into())
-        );
+        assert_eq!(field_of(r#"{"name":"a","items":[],"extra":1}"#), ("extra".into(), "unknown_field".into()));
+        assert_eq!(field_of(r#"{"items":[]}"#), ("name".into(), "required".into()));
         assert_eq!(
             field_of(r#"{"name":"a","items":[{"amount":"x"}]}"#),
             ("items[0].amount".into(), "invalid_type".into())
@@ -188,13 +150,7 @@ mod tests {
 
     #[test]
     fn syntax_errors_are_malformed_json() {
-        assert!(matches!(
-            parse::<Outer>(b"{\"name\":"),
-            Err(AppError::MalformedJson(_))
-        ));
-        assert!(matches!(
-            parse::<Outer>(br#"{"name":"a","items":[]} trailing"#),
-            Err(AppError::MalformedJson(_))
-        ));
+        assert!(matches!(parse::<Outer>(b"{\"name\":"), Err(AppError::MalformedJson(_))));
+        assert!(matches!(parse::<Outer>(br#"{"name":"a","items":[]} trailing"#), Err(AppError::MalformedJson(_))));
     }
 }

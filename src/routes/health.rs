@@ -21,10 +21,7 @@ pub struct HealthStatus {
 #[utoipa::path(tag = "operations", responses((status = 200, body = HealthStatus)))]
 #[get("/health/live")]
 pub async fn live() -> HttpResponse {
-    HttpResponse::Ok().json(HealthStatus {
-        status: "ok".into(),
-        database: None,
-    })
+    HttpResponse::Ok().json(HealthStatus { status: "ok".into(), database: None })
 }
 
 /// The database answers and its schema is up to date.
@@ -37,10 +34,7 @@ pub async fn live() -> HttpResponse {
 )]
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let backend = state
-        .settings
-        .database_target()
-        .map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
+    let backend = state.settings.database_target().map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
     let pending = with_conn(&state, |conn| {
         migrations::has_pending(conn).map_err(|error| {
             tracing::warn!(error = %error, "readiness check failed");
@@ -52,10 +46,7 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, AppError>
         tracing::warn!("readiness: migrations are pending");
         return Err(AppError::DatabaseUnavailable);
     }
-    Ok(HttpResponse::Ok().json(HealthStatus {
-        status: "ok".into(),
-        database: Some(backend.backend_name().into()),
-    }))
+    Ok(HttpResponse::Ok().json(HealthStatus { status: "ok".into(), database: Some(backend.backend_name().into()) }))
 }
 
 /// Prometheus text exposition.
@@ -63,7 +54,5 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, AppError>
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     crate::metrics::record_pool_state(&state.pool);
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render())
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(state.metrics.render())
 }

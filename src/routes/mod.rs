@@ -3,10 +3,13 @@
 
 pub mod admin;
 pub mod auth;
+pub mod cases;
 pub mod docs;
 pub mod extract;
 pub mod health;
+pub mod intake;
 pub mod organisations;
+pub mod reference;
 
 use std::net::IpAddr;
 
@@ -21,16 +24,15 @@ use crate::error::{AppError, PROBLEM_JSON, Problem};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(health::live)
-        .service(health::ready)
-        .service(health::metrics)
-        .configure(docs::configure)
-        .service(
-            web::scope("/api/v1")
-                .configure(auth::configure)
-                .configure(admin::configure)
-                .configure(organisations::configure),
-        );
+    cfg.service(health::live).service(health::ready).service(health::metrics).configure(docs::configure).service(
+        web::scope("/api/v1")
+            .configure(auth::configure)
+            .configure(admin::configure)
+            .configure(organisations::configure)
+            .configure(cases::configure)
+            .configure(intake::configure)
+            .configure(reference::configure),
+    );
 }
 
 /// Runs `f` on a pooled connection on the blocking thread pool, so no
@@ -54,9 +56,7 @@ where
 pub fn client_ip(req: &HttpRequest, trust_forwarded: bool) -> Option<IpAddr> {
     if trust_forwarded
         && let Some(ip) = req.connection_info().realip_remote_addr().and_then(|addr| {
-            addr.parse::<IpAddr>()
-                .ok()
-                .or_else(|| addr.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+            addr.parse::<IpAddr>().ok().or_else(|| addr.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
         })
     {
         return Some(ip);
@@ -93,19 +93,13 @@ pub fn problem_for_bare_errors<B: MessageBody + 'static>(
         404 => AppError::UnknownRoute.to_string(),
         405 => "this method is not allowed on this resource".to_owned(),
         s if s >= 500 => "an internal error occurred; it has been logged".to_owned(),
-        _ => status
-            .canonical_reason()
-            .unwrap_or("bad request")
-            .to_lowercase(),
+        _ => status.canonical_reason().unwrap_or("bad request").to_lowercase(),
     };
     let (req, original) = res.into_parts();
-    let mut response: HttpResponse<BoxBody> =
-        Problem::new(status, code, detail, vec![]).into_response();
+    let mut response: HttpResponse<BoxBody> = Problem::new(status, code, detail, vec![]).into_response();
     if let Some(allow) = original.headers().get(header::ALLOW) {
         response.headers_mut().insert(header::ALLOW, allow.clone());
     }
     let response: HttpResponse<EitherBody<B>> = response.map_into_right_body();
-    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(
-        req, response,
-    )))
+    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, response)))
 }

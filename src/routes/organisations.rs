@@ -35,9 +35,7 @@ impl From<Organisation> for OrganisationResponse {
             name: organisation.name,
             kind: organisation.kind,
             contact_email: organisation.contact_email,
-            supervising_organisation_id: organisation
-                .supervising_organisation_id
-                .map(|o| o.as_uuid()),
+            supervising_organisation_id: organisation.supervising_organisation_id.map(|o| o.as_uuid()),
             created_at: organisation.created_at,
         }
     }

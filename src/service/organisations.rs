@@ -47,11 +47,7 @@ pub fn create(
     })
 }
 
-pub fn get(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    id: OrganisationId,
-) -> Result<Organisation, AppError> {
+pub fn get(conn: &mut DbConnection, actor: &Actor, id: OrganisationId) -> Result<Organisation, AppError> {
     policy::require_organisation_visible(actor, id)?;
     load(conn, id)
 }
@@ -72,36 +68,23 @@ pub fn list(
         limit as i64 + 1,
     )?;
     let (rows, has_more) = db::split_page(rows, limit);
-    let items = rows
-        .into_iter()
-        .map(|row| row.into_domain().map_err(AppError::internal))
-        .collect::<Result<Vec<_>, _>>()?;
-    let next_cursor = has_more
-        .then(|| items.last().map(|o| o.id.to_string()))
-        .flatten();
+    let items =
+        rows.into_iter().map(|row| row.into_domain().map_err(AppError::internal)).collect::<Result<Vec<_>, _>>()?;
+    let next_cursor = has_more.then(|| items.last().map(|o| o.id.to_string())).flatten();
     Ok(Page { items, next_cursor })
 }
 
 /// Only employers have a supervisor, and it must be a supervising or support organisation.
-fn check_supervisor(
-    conn: &mut DbConnection,
-    kind: OrganisationKind,
-    supervisor: Option<&str>,
-) -> Result<(), AppError> {
+fn check_supervisor(conn: &mut DbConnection, kind: OrganisationKind, supervisor: Option<&str>) -> Result<(), AppError> {
     let Some(supervisor) = supervisor else {
         return Ok(());
     };
     let field = "supervising_organisation_id";
     if kind != OrganisationKind::Employer {
-        return Err(AppError::validation(
-            field,
-            "not_an_employer",
-            "only employers have a supervising organisation",
-        ));
+        return Err(AppError::validation(field, "not_an_employer", "only employers have a supervising organisation"));
     }
-    let row = db::organisations::find(conn, supervisor)?.ok_or_else(|| {
-        AppError::validation(field, "unknown_organisation", "no organisation has this id")
-    })?;
+    let row = db::organisations::find(conn, supervisor)?
+        .ok_or_else(|| AppError::validation(field, "unknown_organisation", "no organisation has this id"))?;
     let supervisor_kind: OrganisationKind = row.kind.parse().map_err(AppError::internal)?;
     if !supervisor_kind.can_supervise() {
         return Err(AppError::validation(
@@ -114,8 +97,5 @@ fn check_supervisor(
 }
 
 fn load(conn: &mut DbConnection, id: OrganisationId) -> Result<Organisation, AppError> {
-    db::organisations::find(conn, &id.to_string())?
-        .ok_or(AppError::NotFound)?
-        .into_domain()
-        .map_err(AppError::internal)
+    db::organisations::find(conn, &id.to_string())?.ok_or(AppError::NotFound)?.into_domain().map_err(AppError::internal)
 }

@@ -26,10 +26,9 @@ impl LoginName {
     pub fn key(&self) -> String {
         match self {
             Self::Email(email) => format!("email:{}", normalise_email(email)),
-            Self::Username(name) => format!(
-                "username:{}",
-                normalise_username(name).unwrap_or_else(|_| name.trim().to_lowercase())
-            ),
+            Self::Username(name) => {
+                format!("username:{}", normalise_username(name).unwrap_or_else(|_| name.trim().to_lowercase()))
+            }
         }
     }
 }
@@ -71,17 +70,7 @@ pub fn login(
     }
     let user = row.into_domain().map_err(AppError::internal)?;
     let family = uuid::Uuid::new_v4().to_string();
-    db::write_transaction(conn, |conn| {
-        issue_pair(
-            conn,
-            policy,
-            user.id,
-            user.role,
-            user.organisation_id,
-            &family,
-            now,
-        )
-    })
+    db::write_transaction(conn, |conn| issue_pair(conn, policy, user.id, user.role, user.organisation_id, &family, now))
 }
 
 #[tracing::instrument(skip_all)]
@@ -95,52 +84,36 @@ pub fn refresh(
     let at = db::timestamp(now);
     // The reuse verdict must commit even though the request fails, so the
     // transaction returns it as a value rather than as an error.
-    let outcome = db::write_transaction(
-        conn,
-        |conn| -> Result<Result<TokenPair, AuthFailure>, AppError> {
-            let Some(token) = db::refresh_tokens::find_by_hash(conn, &hash)? else {
-                return Ok(Err(AuthFailure::InvalidRefreshToken));
-            };
-            if token.revoked_at.is_some() {
-                return Ok(Err(AuthFailure::InvalidRefreshToken));
-            }
-            let reused = token.used_at.is_some()
-                || (token.expires_at > at && !db::refresh_tokens::mark_used(conn, &token.id, at)?);
-            if reused {
-                db::refresh_tokens::revoke_family(conn, &token.family_id, at)?;
-                tracing::warn!(family = %token.family_id, "refresh token reused; session revoked");
-                return Ok(Err(AuthFailure::RefreshTokenReused));
-            }
-            if token.expires_at <= at {
-                return Ok(Err(AuthFailure::InvalidRefreshToken));
-            }
-            let Some(user) = db::users::find(conn, &token.user_id)? else {
-                return Ok(Err(AuthFailure::InvalidRefreshToken));
-            };
-            let user = user.into_domain().map_err(AppError::internal)?;
-            issue_pair(
-                conn,
-                policy,
-                user.id,
-                user.role,
-                user.organisation_id,
-                &token.family_id,
-                now,
-            )
-            .map(Ok)
-        },
-    )?;
+    let outcome = db::write_transaction(conn, |conn| -> Result<Result<TokenPair, AuthFailure>, AppError> {
+        let Some(token) = db::refresh_tokens::find_by_hash(conn, &hash)? else {
+            return Ok(Err(AuthFailure::InvalidRefreshToken));
+        };
+        if token.revoked_at.is_some() {
+            return Ok(Err(AuthFailure::InvalidRefreshToken));
+        }
+        let reused =
+            token.used_at.is_some() || (token.expires_at > at && !db::refresh_tokens::mark_used(conn, &token.id, at)?);
+        if reused {
+            db::refresh_tokens::revoke_family(conn, &token.family_id, at)?;
+            tracing::warn!(family = %token.family_id, "refresh token reused; session revoked");
+            return Ok(Err(AuthFailure::RefreshTokenReused));
+        }
+        if token.expires_at <= at {
+            return Ok(Err(AuthFailure::InvalidRefreshToken));
+        }
+        let Some(user) = db::users::find(conn, &token.user_id)? else {
+            return Ok(Err(AuthFailure::InvalidRefreshToken));
+        };
+        let user = user.into_domain().map_err(AppError::internal)?;
+        issue_pair(conn, policy, user.id, user.role, user.organisation_id, &token.family_id, now).map(Ok)
+    })?;
     outcome.map_err(AppError::Unauthenticated)
 }
 
 /// Ends the session the refresh token belongs to. Unknown tokens are
 /// ignored: logging out twice is not an error.
 #[tracing::instrument(skip_all)]
-pub fn logout(
-    conn: &mut DbConnection,
-    presented: &str,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
+pub fn logout(conn: &mut DbConnection, presented: &str, now: DateTime<Utc>) -> Result<(), AppError> {
     let hash = tokens::hash_refresh_token(presented);
     db::write_transaction(conn, |conn| {
         if let Some(token) = db::refresh_tokens::find_by_hash(conn, &hash)? {
@@ -172,14 +145,6 @@ fn issue_pair(
             expires_at: db::timestamp(refresh_expires_at),
         },
     )?;
-    let access_token = policy
-        .keys
-        .issue(user_id, role, organisation_id, family, now)
-        .map_err(AppError::internal)?;
-    Ok(TokenPair {
-        access_token,
-        access_expires_in: policy.keys.access_ttl(),
-        refresh_token,
-        refresh_expires_at,
-    })
+    let access_token = policy.keys.issue(user_id, role, organisation_id, family, now).map_err(AppError::internal)?;
+    Ok(TokenPair { access_token, access_expires_in: policy.keys.access_ttl(), refresh_token, refresh_expires_at })
 }

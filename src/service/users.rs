@@ -7,9 +7,7 @@ use crate::auth::password;
 use crate::auth::policy::{self, Actor, Permission};
 use crate::db::{self, DbConnection, users::NewUser, users::UserFilter};
 use crate::domain::user::{self as user_rules, User};
-use crate::domain::{
-    FieldError, FieldErrors, LanguageTag, OrganisationId, OrganisationKind, Role, UserId,
-};
+use crate::domain::{FieldError, FieldErrors, LanguageTag, OrganisationId, OrganisationKind, Role, UserId};
 use crate::error::AppError;
 
 /// A new account, already parsed: names normalised, language tag valid.
@@ -31,11 +29,7 @@ impl NewUserInput {
     pub fn checked(mut self) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::default();
         if self.email.is_none() && self.username.is_none() {
-            errors.push(FieldError::new(
-                "username",
-                "required",
-                "an email address or a username is required",
-            ));
+            errors.push(FieldError::new("username", "required", "an email address or a username is required"));
         }
         if let Some(email) = &self.email {
             self.email = Some(user_rules::normalise_email(email));
@@ -43,9 +37,7 @@ impl NewUserInput {
         if let Some(username) = &self.username {
             match user_rules::normalise_username(username) {
                 Ok(name) => self.username = Some(name),
-                Err(message) => {
-                    errors.push(FieldError::new("username", "invalid_username", message))
-                }
+                Err(message) => errors.push(FieldError::new("username", "invalid_username", message)),
             }
         }
         if let Err(message) = user_rules::check_password(&self.password) {
@@ -69,21 +61,13 @@ pub fn create(
 
 /// A worker registers themselves: always the worker role, no organisation.
 #[tracing::instrument(skip_all)]
-pub fn register_worker(
-    conn: &mut DbConnection,
-    mut input: NewUserInput,
-    now: DateTime<Utc>,
-) -> Result<User, AppError> {
+pub fn register_worker(conn: &mut DbConnection, mut input: NewUserInput, now: DateTime<Utc>) -> Result<User, AppError> {
     input.role = Role::Worker;
     input.organisation_id = None;
     insert_user(conn, input.checked()?, now)
 }
 
-fn insert_user(
-    conn: &mut DbConnection,
-    input: NewUserInput,
-    now: DateTime<Utc>,
-) -> Result<User, AppError> {
+fn insert_user(conn: &mut DbConnection, input: NewUserInput, now: DateTime<Utc>) -> Result<User, AppError> {
     // Hash before the transaction: it is slow and needs no database.
     let password_hash = password::hash(&input.password).map_err(AppError::internal)?;
     let id = UserId::new();
@@ -129,26 +113,14 @@ fn insert_user(
 }
 
 /// The role decides whether, and to what kind of organisation, a user belongs.
-fn check_organisation(
-    conn: &mut DbConnection,
-    role: Role,
-    organisation_id: Option<&str>,
-) -> Result<(), AppError> {
+fn check_organisation(conn: &mut DbConnection, role: Role, organisation_id: Option<&str>) -> Result<(), AppError> {
     let kind = match organisation_id {
         None => None,
         Some(id) => {
             let row = db::organisations::find(conn, id)?.ok_or_else(|| {
-                AppError::validation(
-                    "organisation_id",
-                    "unknown_organisation",
-                    "no organisation has this id",
-                )
+                AppError::validation("organisation_id", "unknown_organisation", "no organisation has this id")
             })?;
-            Some(
-                row.kind
-                    .parse::<OrganisationKind>()
-                    .map_err(AppError::internal)?,
-            )
+            Some(row.kind.parse::<OrganisationKind>().map_err(AppError::internal)?)
         }
     };
     let rule = role.organisation_rule();
@@ -189,27 +161,17 @@ pub fn list(
     let organisation_text = filter.organisation_id.map(|o| o.to_string());
     let rows = db::users::list(
         conn,
-        &UserFilter {
-            role: filter.role.map(Role::as_str),
-            organisation_id: organisation_text.as_deref(),
-        },
+        &UserFilter { role: filter.role.map(Role::as_str), organisation_id: organisation_text.as_deref() },
         cursor.map(|c| c.to_string()).as_deref(),
         limit as i64 + 1,
     )?;
     let (rows, has_more) = db::split_page(rows, limit);
-    let items = rows
-        .into_iter()
-        .map(|row| row.into_domain().map_err(AppError::internal))
-        .collect::<Result<Vec<_>, _>>()?;
-    let next_cursor = has_more
-        .then(|| items.last().map(|u| u.id.to_string()))
-        .flatten();
+    let items =
+        rows.into_iter().map(|row| row.into_domain().map_err(AppError::internal)).collect::<Result<Vec<_>, _>>()?;
+    let next_cursor = has_more.then(|| items.last().map(|u| u.id.to_string())).flatten();
     Ok(Page { items, next_cursor })
 }
 
 fn load(conn: &mut DbConnection, id: UserId) -> Result<User, AppError> {
-    db::users::find(conn, &id.to_string())?
-        .ok_or(AppError::NotFound)?
-        .into_domain()
-        .map_err(AppError::internal)
+    db::users::find(conn, &id.to_string())?.ok_or(AppError::NotFound)?.into_domain().map_err(AppError::internal)
 }

@@ -6,44 +6,23 @@ use crate::helpers::{PASSWORD, TestApp, assert_problem};
 async fn admin_api_needs_a_token_and_the_admin_role() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
-    let employer = app
-        .create_organisation(&admin, "Sakura Foods", "employer")
-        .await;
-    let operator = app
-        .create_organisation(&admin, "Platform", "operator")
-        .await;
-    let ngo = app
-        .create_organisation(&admin, "Migrant Support Net", "ngo")
-        .await;
-    let supervisor = app
-        .create_organisation(&admin, "Kanto Kumiai", "supervising_org")
-        .await;
-    let mediation = app
-        .create_organisation(&admin, "Bar ADR Centre", "mediation_body")
-        .await;
+    let employer = app.create_organisation(&admin, "Sakura Foods", "employer").await;
+    let operator = app.create_organisation(&admin, "Platform", "operator").await;
+    let ngo = app.create_organisation(&admin, "Migrant Support Net", "ngo").await;
+    let supervisor = app.create_organisation(&admin, "Kanto Kumiai", "supervising_org").await;
+    let mediation = app.create_organisation(&admin, "Bar ADR Centre", "mediation_body").await;
 
     let mut non_admins = vec![
-        app.user_token(&admin, "employer_staff", Some(employer))
-            .await,
+        app.user_token(&admin, "employer_staff", Some(employer)).await,
         app.user_token(&admin, "handler", Some(operator)).await,
         app.user_token(&admin, "advocate", Some(ngo)).await,
-        app.user_token(&admin, "supervising_org_staff", Some(supervisor))
-            .await,
+        app.user_token(&admin, "supervising_org_staff", Some(supervisor)).await,
         app.user_token(&admin, "mediator", Some(mediation)).await,
         app.user_token(&admin, "analyst", Some(ngo)).await,
     ];
-    app.post(
-        "/api/v1/auth/register",
-        &json!({"username": "worker1", "password": PASSWORD}),
-        None,
-    )
-    .await;
+    app.post("/api/v1/auth/register", &json!({"username": "worker1", "password": PASSWORD}), None).await;
     let worker: Value = app
-        .post(
-            "/api/v1/auth/login",
-            &json!({"username": "worker1", "password": PASSWORD}),
-            None,
-        )
+        .post("/api/v1/auth/login", &json!({"username": "worker1", "password": PASSWORD}), None)
         .await
         .json()
         .await
@@ -53,46 +32,13 @@ async fn admin_api_needs_a_token_and_the_admin_role() {
     let new_org = json!({"name": "Shadow Corp", "kind": "employer"});
     let new_user = json!({"email": "x@example.org", "password": PASSWORD, "role": "admin"});
     for token in &non_admins {
-        assert_problem(
-            app.post("/api/v1/admin/organisations", &new_org, Some(token))
-                .await,
-            403,
-            "forbidden",
-        )
-        .await;
-        assert_problem(
-            app.get("/api/v1/admin/organisations", Some(token)).await,
-            403,
-            "forbidden",
-        )
-        .await;
-        assert_problem(
-            app.post("/api/v1/admin/users", &new_user, Some(token))
-                .await,
-            403,
-            "forbidden",
-        )
-        .await;
-        assert_problem(
-            app.get("/api/v1/admin/users", Some(token)).await,
-            403,
-            "forbidden",
-        )
-        .await;
+        assert_problem(app.post("/api/v1/admin/organisations", &new_org, Some(token)).await, 403, "forbidden").await;
+        assert_problem(app.get("/api/v1/admin/organisations", Some(token)).await, 403, "forbidden").await;
+        assert_problem(app.post("/api/v1/admin/users", &new_user, Some(token)).await, 403, "forbidden").await;
+        assert_problem(app.get("/api/v1/admin/users", Some(token)).await, 403, "forbidden").await;
     }
-    assert_problem(
-        app.post("/api/v1/admin/organisations", &new_org, None)
-            .await,
-        401,
-        "missing_token",
-    )
-    .await;
-    assert_problem(
-        app.get("/api/v1/admin/users", None).await,
-        401,
-        "missing_token",
-    )
-    .await;
+    assert_problem(app.post("/api/v1/admin/organisations", &new_org, None).await, 401, "missing_token").await;
+    assert_problem(app.get("/api/v1/admin/users", None).await, 401, "missing_token").await;
 }
 
 #[tokio::test]
@@ -101,10 +47,7 @@ async fn admins_create_and_list_organisations_with_keyset_pages() {
     let admin = app.admin_token().await;
     let mut created = Vec::new();
     for i in 0..5 {
-        created.push(
-            app.create_organisation(&admin, &format!("Employer {i}"), "employer")
-                .await,
-        );
+        created.push(app.create_organisation(&admin, &format!("Employer {i}"), "employer").await);
     }
     created.push(app.create_organisation(&admin, "NGO", "ngo").await);
 
@@ -126,18 +69,12 @@ async fn admins_create_and_list_organisations_with_keyset_pages() {
     }
     assert_eq!(seen, created, "every organisation once, in creation order");
 
-    let ngos: Value = app
-        .get("/api/v1/admin/organisations?kind=ngo", Some(&admin))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let ngos: Value = app.get("/api/v1/admin/organisations?kind=ngo", Some(&admin)).await.json().await.unwrap();
     assert_eq!(ngos["items"].as_array().unwrap().len(), 1);
     assert_eq!(ngos["items"][0]["name"], "NGO");
 
     assert_problem(
-        app.get("/api/v1/admin/organisations?kind=bank", Some(&admin))
-            .await,
+        app.get("/api/v1/admin/organisations?kind=bank", Some(&admin)).await,
         400,
         "invalid_query_parameter",
     )
@@ -160,9 +97,7 @@ async fn admins_create_and_list_organisations_with_keyset_pages() {
 async fn users_must_belong_to_an_organisation_that_fits_their_role() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
-    let employer = app
-        .create_organisation(&admin, "Sakura Foods", "employer")
-        .await;
+    let employer = app.create_organisation(&admin, "Sakura Foods", "employer").await;
     let create = |body: Value| {
         let app = &app;
         let admin = admin.clone();
@@ -170,7 +105,8 @@ async fn users_must_belong_to_an_organisation_that_fits_their_role() {
     };
 
     let body = assert_problem(
-        create(json!({"email": "h@example.org", "password": PASSWORD, "role": "handler", "organisation_id": employer})).await,
+        create(json!({"email": "h@example.org", "password": PASSWORD, "role": "handler", "organisation_id": employer}))
+            .await,
         422,
         "validation_failed",
     )
@@ -179,8 +115,7 @@ async fn users_must_belong_to_an_organisation_that_fits_their_role() {
     assert_eq!(body["errors"][0]["code"], "organisation_mismatch");
 
     let body = assert_problem(
-        create(json!({"email": "e@example.org", "password": PASSWORD, "role": "employer_staff"}))
-            .await,
+        create(json!({"email": "e@example.org", "password": PASSWORD, "role": "employer_staff"})).await,
         422,
         "validation_failed",
     )
@@ -214,40 +149,19 @@ async fn users_must_belong_to_an_organisation_that_fits_their_role() {
     )
     .await;
 
-    let body = assert_problem(
-        create(json!({"password": PASSWORD, "role": "worker"})).await,
-        422,
-        "validation_failed",
-    )
-    .await;
+    let body =
+        assert_problem(create(json!({"password": PASSWORD, "role": "worker"})).await, 422, "validation_failed").await;
     assert_eq!(body["errors"][0]["field"], "username");
 
-    let listed: Value = app
-        .get(
-            &format!("/api/v1/admin/users?organisation_id={employer}"),
-            Some(&admin),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed: Value =
+        app.get(&format!("/api/v1/admin/users?organisation_id={employer}"), Some(&admin)).await.json().await.unwrap();
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
     let id = listed["items"][0]["id"].as_str().unwrap();
-    let one: Value = app
-        .get(&format!("/api/v1/admin/users/{id}"), Some(&admin))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let one: Value = app.get(&format!("/api/v1/admin/users/{id}"), Some(&admin)).await.json().await.unwrap();
     assert_eq!(one["display_name"], "Tanaka");
     assert!(one.get("password_hash").is_none());
 
-    let admins: Value = app
-        .get("/api/v1/admin/users?role=admin", Some(&admin))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let admins: Value = app.get("/api/v1/admin/users?role=admin", Some(&admin)).await.json().await.unwrap();
     assert_eq!(admins["items"].as_array().unwrap().len(), 1);
 }
 
@@ -255,59 +169,30 @@ async fn users_must_belong_to_an_organisation_that_fits_their_role() {
 async fn another_organisations_record_is_not_found_rather_than_forbidden() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
-    let own = app
-        .create_organisation(&admin, "Sakura Foods", "employer")
-        .await;
-    let other = app
-        .create_organisation(&admin, "Fuji Metals", "employer")
-        .await;
-    let operator = app
-        .create_organisation(&admin, "Platform", "operator")
-        .await;
+    let own = app.create_organisation(&admin, "Sakura Foods", "employer").await;
+    let other = app.create_organisation(&admin, "Fuji Metals", "employer").await;
+    let operator = app.create_organisation(&admin, "Platform", "operator").await;
     let staff = app.user_token(&admin, "employer_staff", Some(own)).await;
     let handler = app.user_token(&admin, "handler", Some(operator)).await;
 
-    let response = app
-        .get(&format!("/api/v1/organisations/{own}"), Some(&staff))
-        .await;
+    let response = app.get(&format!("/api/v1/organisations/{own}"), Some(&staff)).await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["name"], "Sakura Foods");
 
-    let hidden = assert_problem(
-        app.get(&format!("/api/v1/organisations/{other}"), Some(&staff))
-            .await,
-        404,
-        "not_found",
-    )
-    .await;
+    let hidden =
+        assert_problem(app.get(&format!("/api/v1/organisations/{other}"), Some(&staff)).await, 404, "not_found").await;
     let missing = assert_problem(
-        app.get(
-            &format!("/api/v1/organisations/{}", uuid::Uuid::now_v7()),
-            Some(&staff),
-        )
-        .await,
+        app.get(&format!("/api/v1/organisations/{}", uuid::Uuid::now_v7()), Some(&staff)).await,
         404,
         "not_found",
     )
     .await;
-    assert_eq!(
-        hidden, missing,
-        "an existing organisation looks exactly like a missing one"
-    );
+    assert_eq!(hidden, missing, "an existing organisation looks exactly like a missing one");
 
-    assert_eq!(
-        app.get(&format!("/api/v1/organisations/{other}"), Some(&handler))
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(app.get(&format!("/api/v1/organisations/{other}"), Some(&handler)).await.status(), 200);
     assert_problem(
-        app.get(
-            &format!("/api/v1/admin/users/{}", uuid::Uuid::now_v7()),
-            Some(&admin),
-        )
-        .await,
+        app.get(&format!("/api/v1/admin/users/{}", uuid::Uuid::now_v7()), Some(&admin)).await,
         404,
         "not_found",
     )

@@ -15,11 +15,8 @@ async fn register(app: &TestApp, body: Value) -> reqwest::Response {
 #[tokio::test]
 async fn a_worker_registers_with_only_a_username_and_logs_in() {
     let app = TestApp::spawn().await;
-    let response = register(
-        &app,
-        json!({"username": "Nguyen.Van.A", "password": PASSWORD, "preferred_language": "vi"}),
-    )
-    .await;
+    let response =
+        register(&app, json!({"username": "Nguyen.Van.A", "password": PASSWORD, "preferred_language": "vi"})).await;
     assert_eq!(response.status(), 201);
     let user: Value = response.json().await.unwrap();
     assert_eq!(user["role"], "worker");
@@ -29,25 +26,15 @@ async fn a_worker_registers_with_only_a_username_and_logs_in() {
     assert!(user.get("password_hash").is_none());
 
     // Usernames are case-insensitive.
-    let response = app
-        .post(
-            "/api/v1/auth/login",
-            &json!({"username": "NGUYEN.VAN.A", "password": PASSWORD}),
-            None,
-        )
-        .await;
+    let response =
+        app.post("/api/v1/auth/login", &json!({"username": "NGUYEN.VAN.A", "password": PASSWORD}), None).await;
     assert_eq!(response.status(), 200);
     let tokens: Value = response.json().await.unwrap();
     assert_eq!(tokens["token_type"], "Bearer");
     assert_eq!(tokens["expires_in"], 900);
     let access = tokens["access_token"].as_str().unwrap();
 
-    let me: Value = app
-        .get("/api/v1/me", Some(access))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.get("/api/v1/me", Some(access)).await.json().await.unwrap();
     assert_eq!(me["id"], user["id"]);
     assert_eq!(me["role"], "worker");
     assert!(me["organisation_kind"].is_null());
@@ -65,27 +52,15 @@ async fn registration_with_email_and_phone_then_email_login() {
     let user: Value = response.json().await.unwrap();
     assert_eq!(user["email"], "siti@example.org");
     assert_eq!(user["preferred_language"], "en");
-    assert_eq!(
-        app.login_email("SITI@example.org", PASSWORD).await.status(),
-        200
-    );
+    assert_eq!(app.login_email("SITI@example.org", PASSWORD).await.status(), 200);
 }
 
 #[tokio::test]
 async fn registration_refuses_taken_names_and_invalid_fields() {
     let app = TestApp::spawn().await;
-    assert_eq!(
-        register(&app, json!({"username": "bayar", "password": PASSWORD}))
-            .await
-            .status(),
-        201
-    );
-    assert_problem(
-        register(&app, json!({"username": "Bayar", "password": PASSWORD})).await,
-        409,
-        "username_taken",
-    )
-    .await;
+    assert_eq!(register(&app, json!({"username": "bayar", "password": PASSWORD})).await.status(), 201);
+    assert_problem(register(&app, json!({"username": "Bayar", "password": PASSWORD})).await, 409, "username_taken")
+        .await;
 
     let body = assert_problem(
         register(
@@ -124,11 +99,7 @@ async fn wrong_password_and_unknown_user_get_the_same_answer_in_similar_time() {
         async move {
             let started = Instant::now();
             let response = app
-                .post(
-                    "/api/v1/auth/login",
-                    &json!({"username": username, "password": "wrong password!"}),
-                    None,
-                )
+                .post("/api/v1/auth/login", &json!({"username": username, "password": "wrong password!"}), None)
                 .await;
             (started.elapsed(), response)
         }
@@ -149,25 +120,16 @@ async fn wrong_password_and_unknown_user_get_the_same_answer_in_similar_time() {
     // Both paths run one Argon2 verification; without the dummy verification
     // the unknown-user path would be an order of magnitude faster.
     let (wrong, unknown) = (wrong_password[1], unknown_user[1]);
-    assert!(
-        unknown * 3 > wrong,
-        "unknown user {unknown:?} much faster than wrong password {wrong:?}"
-    );
+    assert!(unknown * 3 > wrong, "unknown user {unknown:?} much faster than wrong password {wrong:?}");
 }
 
 #[tokio::test]
 async fn login_needs_exactly_one_login_name() {
     let app = TestApp::spawn().await;
-    for body in [
-        json!({"password": PASSWORD}),
-        json!({"email": "a@example.org", "username": "a", "password": PASSWORD}),
-    ] {
-        assert_problem(
-            app.post("/api/v1/auth/login", &body, None).await,
-            422,
-            "validation_failed",
-        )
-        .await;
+    for body in
+        [json!({"password": PASSWORD}), json!({"email": "a@example.org", "username": "a", "password": PASSWORD})]
+    {
+        assert_problem(app.post("/api/v1/auth/login", &body, None).await, 422, "validation_failed").await;
     }
 }
 
@@ -179,54 +141,26 @@ async fn missing_expired_tampered_and_unsigned_tokens_are_refused() {
 
     let keys = TokenKeys::from_settings(&app.settings.auth);
     let an_hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
-    let expired = keys
-        .issue(UserId::new(), Role::Admin, None, "s", an_hour_ago)
-        .unwrap();
-    assert_problem(
-        app.get("/api/v1/me", Some(&expired)).await,
-        401,
-        "token_expired",
-    )
-    .await;
+    let expired = keys.issue(UserId::new(), Role::Admin, None, "s", an_hour_ago).unwrap();
+    assert_problem(app.get("/api/v1/me", Some(&expired)).await, 401, "token_expired").await;
 
-    let valid = keys
-        .issue(UserId::new(), Role::Worker, None, "s", chrono::Utc::now())
-        .unwrap();
+    let valid = keys.issue(UserId::new(), Role::Worker, None, "s", chrono::Utc::now()).unwrap();
     let parts: Vec<&str> = valid.split('.').collect();
 
     // Promote oneself to admin without re-signing.
-    let mut claims: Value =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+    let mut claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
     claims["role"] = json!("admin");
     let forged_payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap());
     let tampered = format!("{}.{}.{}", parts[0], forged_payload, parts[2]);
-    assert_problem(
-        app.get("/api/v1/me", Some(&tampered)).await,
-        401,
-        "invalid_token",
-    )
-    .await;
+    assert_problem(app.get("/api/v1/me", Some(&tampered)).await, 401, "invalid_token").await;
 
     let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
-    for unsigned in [
-        format!("{none_header}.{forged_payload}."),
-        format!("{none_header}.{forged_payload}"),
-    ] {
-        assert_problem(
-            app.get("/api/v1/me", Some(&unsigned)).await,
-            401,
-            "invalid_token",
-        )
-        .await;
+    for unsigned in [format!("{none_header}.{forged_payload}."), format!("{none_header}.{forged_payload}")] {
+        assert_problem(app.get("/api/v1/me", Some(&unsigned)).await, 401, "invalid_token").await;
     }
 
-    let response = app
-        .client
-        .get(app.url("/api/v1/me"))
-        .header("Authorization", "Basic dXNlcjpwYXNz")
-        .send()
-        .await
-        .unwrap();
+    let response =
+        app.client.get(app.url("/api/v1/me")).header("Authorization", "Basic dXNlcjpwYXNz").send().await.unwrap();
     assert_eq!(response.headers()["www-authenticate"], "Bearer");
     assert_problem(response, 401, "missing_token").await;
 
@@ -236,21 +170,11 @@ async fn missing_expired_tampered_and_unsigned_tokens_are_refused() {
     })
     .issue(UserId::new(), Role::Admin, None, "s", chrono::Utc::now())
     .unwrap();
-    assert_problem(
-        app.get("/api/v1/me", Some(&foreign)).await,
-        401,
-        "invalid_token",
-    )
-    .await;
+    assert_problem(app.get("/api/v1/me", Some(&foreign)).await, 401, "invalid_token").await;
 }
 
 async fn refresh(app: &TestApp, token: &str) -> reqwest::Response {
-    app.post(
-        "/api/v1/auth/refresh",
-        &json!({"refresh_token": token}),
-        None,
-    )
-    .await
+    app.post("/api/v1/auth/refresh", &json!({"refresh_token": token}), None).await
 }
 
 #[tokio::test]
@@ -258,11 +182,7 @@ async fn refresh_rotates_and_reuse_revokes_the_whole_family() {
     let app = TestApp::spawn().await;
     register(&app, json!({"username": "rotator", "password": PASSWORD})).await;
     let login: Value = app
-        .post(
-            "/api/v1/auth/login",
-            &json!({"username": "rotator", "password": PASSWORD}),
-            None,
-        )
+        .post("/api/v1/auth/login", &json!({"username": "rotator", "password": PASSWORD}), None)
         .await
         .json()
         .await
@@ -283,28 +203,14 @@ async fn refresh_rotates_and_reuse_revokes_the_whole_family() {
 
     // Another login is a separate family and still works.
     let again: Value = app
-        .post(
-            "/api/v1/auth/login",
-            &json!({"username": "rotator", "password": PASSWORD}),
-            None,
-        )
+        .post("/api/v1/auth/login", &json!({"username": "rotator", "password": PASSWORD}), None)
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(
-        refresh(&app, again["refresh_token"].as_str().unwrap())
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(refresh(&app, again["refresh_token"].as_str().unwrap()).await.status(), 200);
 
-    assert_problem(
-        refresh(&app, "made-up-token").await,
-        401,
-        "invalid_refresh_token",
-    )
-    .await;
+    assert_problem(refresh(&app, "made-up-token").await, 401, "invalid_refresh_token").await;
 }
 
 #[tokio::test]
@@ -312,33 +218,17 @@ async fn logout_ends_the_session() {
     let app = TestApp::spawn().await;
     register(&app, json!({"username": "leaver", "password": PASSWORD})).await;
     let login: Value = app
-        .post(
-            "/api/v1/auth/login",
-            &json!({"username": "leaver", "password": PASSWORD}),
-            None,
-        )
+        .post("/api/v1/auth/login", &json!({"username": "leaver", "password": PASSWORD}), None)
         .await
         .json()
         .await
         .unwrap();
     let token = login["refresh_token"].as_str().unwrap();
-    let response = app
-        .post(
-            "/api/v1/auth/logout",
-            &json!({"refresh_token": token}),
-            None,
-        )
-        .await;
+    let response = app.post("/api/v1/auth/logout", &json!({"refresh_token": token}), None).await;
     assert_eq!(response.status(), 204);
     assert_problem(refresh(&app, token).await, 401, "invalid_refresh_token").await;
     // Logging out twice is harmless.
-    let response = app
-        .post(
-            "/api/v1/auth/logout",
-            &json!({"refresh_token": token}),
-            None,
-        )
-        .await;
+    let response = app.post("/api/v1/auth/logout", &json!({"refresh_token": token}), None).await;
     assert_eq!(response.status(), 204);
 }
 
@@ -347,26 +237,13 @@ async fn login_is_rate_limited_per_client_address() {
     let app = TestApp::spawn_with(|s| s.rate_limit.login_per_ip_per_minute = 3).await;
     for i in 0..3 {
         let response = app
-            .post(
-                "/api/v1/auth/login",
-                &json!({"username": format!("user{i}"), "password": "whatever1234"}),
-                None,
-            )
+            .post("/api/v1/auth/login", &json!({"username": format!("user{i}"), "password": "whatever1234"}), None)
             .await;
         assert_eq!(response.status(), 401);
     }
-    let response = app
-        .post(
-            "/api/v1/auth/login",
-            &json!({"username": "user9", "password": "whatever1234"}),
-            None,
-        )
-        .await;
-    let retry_after: u64 = response.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let response =
+        app.post("/api/v1/auth/login", &json!({"username": "user9", "password": "whatever1234"}), None).await;
+    let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=20).contains(&retry_after), "{retry_after}");
     assert_problem(response, 429, "rate_limited").await;
 }
@@ -376,33 +253,17 @@ async fn login_is_rate_limited_per_account() {
     let app = TestApp::spawn_with(|s| s.rate_limit.login_per_account_per_minute = 2).await;
     register(&app, json!({"username": "target", "password": PASSWORD})).await;
     for _ in 0..2 {
-        let response = app
-            .post(
-                "/api/v1/auth/login",
-                &json!({"username": "target", "password": "guess guess guess"}),
-                None,
-            )
-            .await;
+        let response =
+            app.post("/api/v1/auth/login", &json!({"username": "target", "password": "guess guess guess"}), None).await;
         assert_eq!(response.status(), 401);
     }
     // Even the right password waits now: the account is being attacked.
-    let response = app
-        .post(
-            "/api/v1/auth/login",
-            &json!({"username": "TARGET", "password": PASSWORD}),
-            None,
-        )
-        .await;
+    let response = app.post("/api/v1/auth/login", &json!({"username": "TARGET", "password": PASSWORD}), None).await;
     assert!(response.headers().contains_key("retry-after"));
     assert_problem(response, 429, "rate_limited").await;
     // Other accounts from the same address are unaffected.
-    let response = app
-        .post(
-            "/api/v1/auth/login",
-            &json!({"username": "someone-else", "password": PASSWORD}),
-            None,
-        )
-        .await;
+    let response =
+        app.post("/api/v1/auth/login", &json!({"username": "someone-else", "password": PASSWORD}), None).await;
     assert_eq!(response.status(), 401);
 }
 
@@ -410,37 +271,18 @@ async fn login_is_rate_limited_per_account() {
 async fn registration_is_rate_limited_per_client_address() {
     let app = TestApp::spawn_with(|s| s.rate_limit.register_per_ip_per_minute = 2).await;
     for name in ["one", "two"] {
-        assert_eq!(
-            register(&app, json!({"username": name, "password": PASSWORD}))
-                .await
-                .status(),
-            201
-        );
+        assert_eq!(register(&app, json!({"username": name, "password": PASSWORD})).await.status(), 201);
     }
-    assert_problem(
-        register(&app, json!({"username": "three", "password": PASSWORD})).await,
-        429,
-        "rate_limited",
-    )
-    .await;
+    assert_problem(register(&app, json!({"username": "three", "password": PASSWORD})).await, 429, "rate_limited").await;
 }
 
 #[tokio::test]
 async fn access_tokens_carry_role_and_organisation() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
-    let employer = app
-        .create_organisation(&admin, "Sakura Foods", "employer")
-        .await;
-    let staff = app
-        .user_token(&admin, "employer_staff", Some(employer))
-        .await;
-    let me: Value = app
-        .get("/api/v1/me", Some(&staff))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let employer = app.create_organisation(&admin, "Sakura Foods", "employer").await;
+    let staff = app.user_token(&admin, "employer_staff", Some(employer)).await;
+    let me: Value = app.get("/api/v1/me", Some(&staff)).await.json().await.unwrap();
     assert_eq!(me["role"], "employer_staff");
     assert_eq!(me["organisation_id"], employer.to_string());
     assert_eq!(me["organisation_kind"], "employer");

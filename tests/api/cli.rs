@@ -29,37 +29,18 @@ async fn an_admin_created_on_the_command_line_runs_the_admin_api() {
     let data_dir = tempfile::tempdir().unwrap();
 
     let mut child = madoguchi(&db, data_dir.path())
-        .args([
-            "admin",
-            "create-user",
-            "--role",
-            "admin",
-            "--email",
-            "root@example.org",
-            "--password-stdin",
-        ])
+        .args(["admin", "create-user", "--role", "admin", "--email", "root@example.org", "--password-stdin"])
         .stdin(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{PASSWORD}\n").as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
     let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(String::from_utf8_lossy(&output.stdout).contains("created admin user"));
 
     let app = TestApp::spawn_on(db, |_| {}, Arc::new(SystemClock)).await;
     let admin = app.session("root@example.org").await.access_token;
-    let employer = app
-        .create_organisation(&admin, "Sakura Foods", "employer")
-        .await;
+    let employer = app.create_organisation(&admin, "Sakura Foods", "employer").await;
     let response = app
         .post(
             "/api/v1/admin/users",
@@ -69,18 +50,8 @@ async fn an_admin_created_on_the_command_line_runs_the_admin_api() {
         .await;
     assert_eq!(response.status(), 201);
     let staff = app.session("staff@sakura.example").await.access_token;
-    assert_problem(
-        app.get("/api/v1/admin/users", Some(&staff)).await,
-        403,
-        "forbidden",
-    )
-    .await;
-    let me: Value = app
-        .get("/api/v1/me", Some(&staff))
-        .await
-        .json()
-        .await
-        .unwrap();
+    assert_problem(app.get("/api/v1/admin/users", Some(&staff)).await, 403, "forbidden").await;
+    let me: Value = app.get("/api/v1/me", Some(&staff)).await.json().await.unwrap();
     assert_eq!(me["organisation_kind"], "employer");
 }
 
@@ -89,29 +60,14 @@ fn create_user_refuses_a_password_on_the_command_line_and_bad_input() {
     let db = TestDatabase::create();
     let data_dir = tempfile::tempdir().unwrap();
     let output = madoguchi(&db, data_dir.path())
-        .args([
-            "admin",
-            "create-user",
-            "--role",
-            "admin",
-            "--email",
-            "a@example.org",
-        ])
+        .args(["admin", "create-user", "--role", "admin", "--email", "a@example.org"])
         .output()
         .unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--password-stdin"));
 
     let mut child = madoguchi(&db, data_dir.path())
-        .args([
-            "admin",
-            "create-user",
-            "--role",
-            "admin",
-            "--email",
-            "a@example.org",
-            "--password-stdin",
-        ])
+        .args(["admin", "create-user", "--role", "admin", "--email", "a@example.org", "--password-stdin"])
         .stdin(Stdio::piped())
         .spawn()
         .unwrap();
@@ -122,15 +78,7 @@ fn create_user_refuses_a_password_on_the_command_line_and_bad_input() {
     assert!(stderr.contains("password"), "{stderr}");
 
     let output = madoguchi(&db, data_dir.path())
-        .args([
-            "admin",
-            "create-user",
-            "--role",
-            "boss",
-            "--email",
-            "a@example.org",
-            "--password-stdin",
-        ])
+        .args(["admin", "create-user", "--role", "boss", "--email", "a@example.org", "--password-stdin"])
         .output()
         .unwrap();
     assert!(!output.status.success());
@@ -143,21 +91,15 @@ fn assert_config_error(output: std::process::Output, key: &str) {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
     assert!(stderr.contains(key), "names `{key}`: {stderr}");
-    assert!(
-        !stderr.contains("panicked") && !stderr.contains("backtrace"),
-        "{stderr}"
-    );
+    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"), "{stderr}");
 }
 
 #[test]
 fn invalid_settings_exit_with_one_clear_line() {
     let db = TestDatabase::create();
     let data_dir = tempfile::tempdir().unwrap();
-    let output = madoguchi(&db, data_dir.path())
-        .env("MADOGUCHI__SERVER__PORT", "eighty")
-        .arg("migrate")
-        .output()
-        .unwrap();
+    let output =
+        madoguchi(&db, data_dir.path()).env("MADOGUCHI__SERVER__PORT", "eighty").arg("migrate").output().unwrap();
     assert_config_error(output, "server.port");
 
     let output = madoguchi(&db, data_dir.path())
@@ -167,18 +109,11 @@ fn invalid_settings_exit_with_one_clear_line() {
         .unwrap();
     assert_config_error(output, "auth.access_token_ttl_seconds");
 
-    let output = madoguchi(&db, data_dir.path())
-        .env("DATABASE_URL", "mysql://db/x")
-        .arg("migrate")
-        .output()
-        .unwrap();
+    let output = madoguchi(&db, data_dir.path()).env("DATABASE_URL", "mysql://db/x").arg("migrate").output().unwrap();
     assert_config_error(output, "database.url");
 
-    let output = madoguchi(&db, data_dir.path())
-        .env("MADOGUCHI_PROFILE", "production")
-        .arg("migrate")
-        .output()
-        .unwrap();
+    let output =
+        madoguchi(&db, data_dir.path()).env("MADOGUCHI_PROFILE", "production").arg("migrate").output().unwrap();
     assert_config_error(output, "auth.jwt_secret");
 }
 
@@ -186,41 +121,22 @@ fn invalid_settings_exit_with_one_clear_line() {
 fn migrate_applies_the_schema_once() {
     let db = TestDatabase::create();
     let data_dir = tempfile::tempdir().unwrap();
-    let output = madoguchi(&db, data_dir.path())
-        .arg("migrate")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = madoguchi(&db, data_dir.path()).arg("migrate").output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8_lossy(&output.stdout);
     let applied: usize = stdout.split(' ').next().unwrap().parse().unwrap();
     assert!(applied >= 1, "{stdout}");
-    let output = madoguchi(&db, data_dir.path())
-        .arg("migrate")
-        .output()
-        .unwrap();
+    let output = madoguchi(&db, data_dir.path()).arg("migrate").output().unwrap();
     assert!(String::from_utf8_lossy(&output.stdout).starts_with("0 migration(s) applied"));
 }
 
 #[test]
 fn every_command_has_help() {
-    for args in [
-        vec!["--help"],
-        vec!["serve", "--help"],
-        vec!["migrate", "--help"],
-        vec!["admin", "create-user", "--help"],
-    ] {
-        let output = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
-            .args(&args)
-            .output()
-            .unwrap();
+    for args in
+        [vec!["--help"], vec!["serve", "--help"], vec!["migrate", "--help"], vec!["admin", "create-user", "--help"]]
+    {
+        let output = Command::new(env!("CARGO_BIN_EXE_madoguchi")).args(&args).output().unwrap();
         assert!(output.status.success(), "{args:?}");
-        assert!(
-            String::from_utf8_lossy(&output.stdout).contains("Usage"),
-            "{args:?}"
-        );
+        assert!(String::from_utf8_lossy(&output.stdout).contains("Usage"), "{args:?}");
     }
 }

@@ -16,40 +16,13 @@ async fn bad_input_of_every_kind_is_a_problem_document() {
         request.send()
     };
 
-    assert_problem(
-        send("{\"email\": ", Some("application/json"))
-            .await
-            .unwrap(),
-        400,
-        "malformed_json",
-    )
-    .await;
-    assert_problem(
-        send("", Some("application/json")).await.unwrap(),
-        400,
-        "malformed_json",
-    )
-    .await;
-    assert_problem(
-        send("{}", Some("text/plain")).await.unwrap(),
-        415,
-        "unsupported_media_type",
-    )
-    .await;
-    assert_problem(
-        send("{}", None).await.unwrap(),
-        415,
-        "unsupported_media_type",
-    )
-    .await;
+    assert_problem(send("{\"email\": ", Some("application/json")).await.unwrap(), 400, "malformed_json").await;
+    assert_problem(send("", Some("application/json")).await.unwrap(), 400, "malformed_json").await;
+    assert_problem(send("{}", Some("text/plain")).await.unwrap(), 415, "unsupported_media_type").await;
+    assert_problem(send("{}", None).await.unwrap(), 415, "unsupported_media_type").await;
 
     let body = assert_problem(
-        send(
-            r#"{"email":"a@b.c","password":"x","admin":true}"#,
-            Some("application/json"),
-        )
-        .await
-        .unwrap(),
+        send(r#"{"email":"a@b.c","password":"x","admin":true}"#, Some("application/json")).await.unwrap(),
         400,
         "invalid_body",
     )
@@ -58,12 +31,7 @@ async fn bad_input_of_every_kind_is_a_problem_document() {
     assert_eq!(body["errors"][0]["code"], "unknown_field");
 
     let body = assert_problem(
-        send(
-            r#"{"email":"a@b.c","password":12}"#,
-            Some("application/json"),
-        )
-        .await
-        .unwrap(),
+        send(r#"{"email":"a@b.c","password":12}"#, Some("application/json")).await.unwrap(),
         400,
         "invalid_body",
     )
@@ -71,41 +39,24 @@ async fn bad_input_of_every_kind_is_a_problem_document() {
     assert_eq!(body["errors"][0]["field"], "password");
     assert_eq!(body["errors"][0]["code"], "invalid_type");
 
-    let body = assert_problem(
-        send(r#"{"email":"a@b.c"}"#, Some("application/json"))
-            .await
-            .unwrap(),
-        400,
-        "invalid_body",
-    )
-    .await;
+    let body =
+        assert_problem(send(r#"{"email":"a@b.c"}"#, Some("application/json")).await.unwrap(), 400, "invalid_body")
+            .await;
     assert_eq!(body["errors"][0]["field"], "password");
     assert_eq!(body["errors"][0]["code"], "required");
 
     let big = format!(r#"{{"email":"a@b.c","password":"{}"}}"#, "x".repeat(2000));
-    let response = app
-        .client
-        .post(&login)
-        .header("content-type", "application/json")
-        .body(big)
-        .send()
-        .await
-        .unwrap();
+    let response = app.client.post(&login).header("content-type", "application/json").body(big).send().await.unwrap();
     assert_problem(response, 413, "payload_too_large").await;
 
     // A chunked body with no declared length is cut off at the limit too.
-    let chunks: Vec<Result<String, std::io::Error>> = vec![
-        Ok("{\"password\":\"".into()),
-        Ok("y".repeat(3000)),
-        Ok("\"}".into()),
-    ];
+    let chunks: Vec<Result<String, std::io::Error>> =
+        vec![Ok("{\"password\":\"".into()), Ok("y".repeat(3000)), Ok("\"}".into())];
     let response = app
         .client
         .post(&login)
         .header("content-type", "application/json")
-        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
-            chunks,
-        )))
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(chunks)))
         .send()
         .await
         .unwrap();
@@ -116,45 +67,15 @@ async fn bad_input_of_every_kind_is_a_problem_document() {
 async fn bad_path_and_query_parameters_and_unknown_routes() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
-    let body = assert_problem(
-        app.get("/api/v1/organisations/not-a-uuid", Some(&admin))
-            .await,
-        400,
-        "invalid_path_parameter",
-    )
-    .await;
+    let body =
+        assert_problem(app.get("/api/v1/organisations/not-a-uuid", Some(&admin)).await, 400, "invalid_path_parameter")
+            .await;
     assert_eq!(body["errors"][0]["field"], "id");
-    assert_problem(
-        app.get("/api/v1/admin/users?limit=many", Some(&admin))
-            .await,
-        400,
-        "invalid_query_parameter",
-    )
-    .await;
-    assert_problem(
-        app.get("/api/v1/admin/users?colour=red", Some(&admin))
-            .await,
-        400,
-        "invalid_query_parameter",
-    )
-    .await;
-    assert_problem(
-        app.get("/api/v1/no-such-thing", None).await,
-        404,
-        "not_found",
-    )
-    .await;
+    assert_problem(app.get("/api/v1/admin/users?limit=many", Some(&admin)).await, 400, "invalid_query_parameter").await;
+    assert_problem(app.get("/api/v1/admin/users?colour=red", Some(&admin)).await, 400, "invalid_query_parameter").await;
+    assert_problem(app.get("/api/v1/no-such-thing", None).await, 404, "not_found").await;
     assert_problem(app.get("/nowhere", None).await, 404, "not_found").await;
-    let response = app
-        .client
-        .put(app.url("/health/live"))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+    let response = app.client.put(app.url("/health/live")).json(&json!({})).send().await.unwrap();
     assert!(response.status().is_client_error());
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
 }

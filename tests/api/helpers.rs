@@ -30,21 +30,11 @@ impl TestDatabase {
         match std::env::var("TEST_DATABASE_URL") {
             Ok(admin_url) if admin_url.starts_with("postgres") => {
                 let name = format!("madoguchi_test_{}", uuid::Uuid::new_v4().simple());
-                let mut conn = PgConnection::establish(&admin_url).unwrap_or_else(|e| {
-                    panic!("cannot reach PostgreSQL at TEST_DATABASE_URL: {e}")
-                });
-                diesel::sql_query(format!("CREATE DATABASE {name}"))
-                    .execute(&mut conn)
-                    .unwrap();
-                let base = admin_url
-                    .rsplit_once('/')
-                    .map(|(base, _)| base)
-                    .unwrap_or(&admin_url);
-                Self {
-                    url: format!("{base}/{name}"),
-                    postgres: Some((admin_url.clone(), name)),
-                    _dir: dir,
-                }
+                let mut conn = PgConnection::establish(&admin_url)
+                    .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at TEST_DATABASE_URL: {e}"));
+                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).unwrap();
+                let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin_url);
+                Self { url: format!("{base}/{name}"), postgres: Some((admin_url.clone(), name)), _dir: dir }
             }
             _ => Self {
                 url: format!("sqlite://{}", dir.path().join("madoguchi.db").display()),
@@ -64,8 +54,7 @@ impl Drop for TestDatabase {
         if let Some((admin_url, name)) = &self.postgres
             && let Ok(mut conn) = PgConnection::establish(admin_url)
         {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut conn);
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
         }
     }
 }
@@ -85,6 +74,9 @@ pub fn test_settings(db: &TestDatabase, data_dir: PathBuf) -> Settings {
     settings.rate_limit.login_per_ip_per_minute = 10_000;
     settings.rate_limit.login_per_account_per_minute = 10_000;
     settings.rate_limit.register_per_ip_per_minute = 10_000;
+    settings.rate_limit.intake_per_ip_per_minute = 10_000;
+    settings.rate_limit.receipt_per_ip_per_minute = 10_000;
+    settings.rate_limit.receipt_per_reference_per_minute = 10_000;
     settings
 }
 
@@ -109,24 +101,16 @@ impl TestApp {
         Self::spawn_on(TestDatabase::create(), customise, Arc::new(SystemClock)).await
     }
 
-    pub async fn spawn_on(
-        db: TestDatabase,
-        customise: impl FnOnce(&mut Settings),
-        clock: Arc<dyn Clock>,
-    ) -> Self {
+    pub async fn spawn_on(db: TestDatabase, customise: impl FnOnce(&mut Settings), clock: Arc<dyn Clock>) -> Self {
         let data_dir = tempfile::tempdir().expect("data dir");
         let mut settings = test_settings(&db, data_dir.path().to_path_buf());
         customise(&mut settings);
-        let app =
-            Application::build_with_clock(settings.clone(), clock).expect("application builds");
+        let app = Application::build_with_clock(settings.clone(), clock).expect("application builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
         Self {
             address,
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
+            client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
             settings,
             db,
             _data_dir: data_dir,
@@ -154,12 +138,7 @@ impl TestApp {
     }
 
     /// Creates a user directly through the service, as the command line does.
-    pub fn create_user_directly(
-        &self,
-        role: Role,
-        email: &str,
-        organisation_id: Option<uuid::Uuid>,
-    ) {
+    pub fn create_user_directly(&self, role: Role, email: &str, organisation_id: Option<uuid::Uuid>) {
         let mut settings = self.settings.clone();
         settings.database.run_migrations_on_start = false;
         let pool = startup::open_database(&settings).unwrap();
@@ -183,21 +162,14 @@ impl TestApp {
     }
 
     pub async fn login_email(&self, email: &str, password: &str) -> Response {
-        self.post(
-            "/api/v1/auth/login",
-            &json!({"email": email, "password": password}),
-            None,
-        )
-        .await
+        self.post("/api/v1/auth/login", &json!({"email": email, "password": password}), None).await
     }
 
     pub async fn session(&self, email: &str) -> Session {
         let response = self.login_email(email, PASSWORD).await;
         assert_eq!(response.status(), StatusCode::OK, "login of {email}");
         let body: Value = response.json().await.unwrap();
-        Session {
-            access_token: body["access_token"].as_str().unwrap().to_owned(),
-        }
+        Session { access_token: body["access_token"].as_str().unwrap().to_owned() }
     }
 
     /// An admin's access token.
@@ -208,25 +180,15 @@ impl TestApp {
     }
 
     pub async fn create_organisation(&self, admin: &str, name: &str, kind: &str) -> uuid::Uuid {
-        let response = self
-            .post(
-                "/api/v1/admin/organisations",
-                &json!({"name": name, "kind": kind}),
-                Some(admin),
-            )
-            .await;
+        let response =
+            self.post("/api/v1/admin/organisations", &json!({"name": name, "kind": kind}), Some(admin)).await;
         assert_eq!(response.status(), StatusCode::CREATED);
         let body: Value = response.json().await.unwrap();
         body["id"].as_str().unwrap().parse().unwrap()
     }
 
     /// Creates a user through the admin API and returns their access token.
-    pub async fn user_token(
-        &self,
-        admin: &str,
-        role: &str,
-        organisation_id: Option<uuid::Uuid>,
-    ) -> String {
+    pub async fn user_token(&self, admin: &str, role: &str, organisation_id: Option<uuid::Uuid>) -> String {
         let email = format!("{role}-{}@example.org", uuid::Uuid::new_v4().simple());
         let response = self
             .post(
@@ -235,12 +197,7 @@ impl TestApp {
                 Some(admin),
             )
             .await;
-        assert_eq!(
-            response.status(),
-            StatusCode::CREATED,
-            "{}",
-            response.text().await.unwrap()
-        );
+        assert_eq!(response.status(), StatusCode::CREATED, "{}", response.text().await.unwrap());
         self.session(&email).await.access_token
     }
 }
@@ -248,19 +205,13 @@ impl TestApp {
 /// Asserts an RFC 9457 problem with the given status and code; returns the body.
 pub async fn assert_problem(response: Response, status: u16, code: &str) -> Value {
     assert_eq!(response.status().as_u16(), status, "status");
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
+    let content_type =
+        response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
     assert_eq!(content_type, "application/problem+json");
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["code"], code, "{body}");
     assert_eq!(body["status"], status, "{body}");
     assert_eq!(body["type"], format!("urn:madoguchi:problem:{code}"));
-    assert!(
-        body["title"].is_string() && body["detail"].is_string(),
-        "{body}"
-    );
+    assert!(body["title"].is_string() && body["detail"].is_string(), "{body}");
     body
 }

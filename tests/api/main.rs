@@ -1,17 +1,14 @@
 //! Integration tests, through HTTP only. Each test owns a fresh database:
 //! a temporary SQLite file, or, when TEST_DATABASE_URL is a PostgreSQL URL,
 //! a database created for the test and dropped after it.
-#![expect(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests fail loudly"
-)]
+#![expect(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests fail loudly")]
 
 mod helpers;
+mod world;
 
 mod admin;
 mod auth;
+mod cases;
 mod cli;
 mod errors;
 mod operations;

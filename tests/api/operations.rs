@@ -14,11 +14,7 @@ async fn starts_on_an_empty_database_and_reports_ready() {
     let response = app.get("/health/ready", None).await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
-    let expected = if app.db.is_postgres() {
-        "postgresql"
-    } else {
-        "sqlite"
-    };
+    let expected = if app.db.is_postgres() { "postgresql" } else { "sqlite" };
     assert_eq!(body["database"], expected);
 }
 
@@ -28,8 +24,7 @@ async fn ready_is_503_while_the_database_is_unreachable() {
         TestDatabase::create(),
         |s| {
             // Nothing listens on port 1.
-            s.database.url =
-                secrecy::SecretString::from("postgres://postgres@127.0.0.1:1/none".to_owned());
+            s.database.url = secrecy::SecretString::from("postgres://postgres@127.0.0.1:1/none".to_owned());
             s.database.run_migrations_on_start = false;
             s.database.pool_timeout_seconds = 1;
         },
@@ -41,45 +36,27 @@ async fn ready_is_503_while_the_database_is_unreachable() {
     assert!(response.headers().contains_key("retry-after"));
     let body = assert_problem(response, 503, "database_unavailable").await;
     let detail = body["detail"].as_str().unwrap();
-    assert!(
-        !detail.contains("127.0.0.1") && !detail.contains("postgres"),
-        "no internals: {detail}"
-    );
+    assert!(!detail.contains("127.0.0.1") && !detail.contains("postgres"), "no internals: {detail}");
 }
 
 #[tokio::test]
 async fn ready_is_503_while_migrations_are_pending() {
     let app = TestApp::spawn_with(|s| s.database.run_migrations_on_start = false).await;
-    assert_problem(
-        app.get("/health/ready", None).await,
-        503,
-        "database_unavailable",
-    )
-    .await;
+    assert_problem(app.get("/health/ready", None).await, 503, "database_unavailable").await;
 }
 
 #[tokio::test]
 async fn request_ids_are_echoed_or_generated() {
     let app = TestApp::spawn().await;
-    let response = app
-        .client
-        .get(app.url("/health/live"))
-        .header("x-request-id", "trace-abc-123")
-        .send()
-        .await
-        .unwrap();
+    let response =
+        app.client.get(app.url("/health/live")).header("x-request-id", "trace-abc-123").send().await.unwrap();
     assert_eq!(response.headers()["x-request-id"], "trace-abc-123");
     let response = app.get("/health/live", None).await;
     let generated = response.headers()["x-request-id"].to_str().unwrap();
     assert!(uuid::Uuid::parse_str(generated).is_ok());
     // A caller cannot inject garbage into logs through the id.
-    let response = app
-        .client
-        .get(app.url("/health/live"))
-        .header("x-request-id", "bad id\twith spaces")
-        .send()
-        .await
-        .unwrap();
+    let response =
+        app.client.get(app.url("/health/live")).header("x-request-id", "bad id\twith spaces").send().await.unwrap();
     assert_ne!(response.headers()["x-request-id"], "bad id\twith spaces");
 }
 
@@ -87,37 +64,16 @@ async fn request_ids_are_echoed_or_generated() {
 async fn metrics_count_requests_by_route_and_status() {
     let app = TestApp::spawn().await;
     app.get("/health/live", None).await;
-    app.get(
-        "/api/v1/organisations/00000000-0000-0000-0000-000000000000",
-        None,
-    )
-    .await;
+    app.get("/api/v1/organisations/00000000-0000-0000-0000-000000000000", None).await;
     let response = app.get("/metrics", None).await;
     assert_eq!(response.status(), 200);
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/plain")
-    );
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
     let text = response.text().await.unwrap();
-    assert!(
-        text.contains(r#"http_requests_total{method="GET",route="/health/live",status="200"}"#),
-        "{text}"
-    );
+    assert!(text.contains(r#"http_requests_total{method="GET",route="/health/live",status="200"}"#), "{text}");
     // The route pattern, not the concrete path, labels the series.
-    assert!(
-        text.contains(r#"route="/api/v1/organisations/{id}",status="401""#),
-        "{text}"
-    );
-    assert!(
-        text.contains("http_request_duration_seconds_bucket"),
-        "{text}"
-    );
-    assert!(
-        text.contains(r#"db_pool_connections{state="in_use"}"#),
-        "{text}"
-    );
+    assert!(text.contains(r#"route="/api/v1/organisations/{id}",status="401""#), "{text}");
+    assert!(text.contains("http_request_duration_seconds_bucket"), "{text}");
+    assert!(text.contains(r#"db_pool_connections{state="in_use"}"#), "{text}");
 }
 
 #[tokio::test]
@@ -129,16 +85,9 @@ async fn docs_are_served_offline() {
     assert_eq!(response.status(), 200);
     let html = response.text().await.unwrap();
     assert!(html.contains("swagger"), "{html}");
-    assert!(
-        !html.contains("cdn") && !html.contains("unpkg"),
-        "no CDN in the page"
-    );
+    assert!(!html.contains("cdn") && !html.contains("unpkg"), "no CDN in the page");
     let response = app.get("/docs/swagger-ui-bundle.js", None).await;
-    assert_eq!(
-        response.status(),
-        200,
-        "the UI's script is served from the binary"
-    );
+    assert_eq!(response.status(), 200, "the UI's script is served from the binary");
 }
 
 #[tokio::test]
@@ -182,20 +131,14 @@ async fn the_openapi_document_is_valid_and_complete() {
         for (method, _) in paths[path].as_object().unwrap() {
             let request = match method.as_str() {
                 "get" => app.client.get(app.url(&concrete)),
-                "post" => app
-                    .client
-                    .post(app.url(&concrete))
-                    .json(&serde_json::json!({})),
+                "post" => app.client.post(app.url(&concrete)).json(&serde_json::json!({})),
                 other => panic!("unexpected method {other}"),
             };
             let response = request.send().await.unwrap();
             let status = response.status().as_u16();
             if status == 404 {
                 let body: Value = response.json().await.unwrap();
-                assert_ne!(
-                    body["detail"], "no such endpoint",
-                    "{method} {path} is not routed"
-                );
+                assert_ne!(body["detail"], "no such endpoint", "{method} {path} is not routed");
             }
         }
     }

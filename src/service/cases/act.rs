@@ -161,17 +161,21 @@ pub(crate) fn apply_action(
             }
             changes.finished_at = Some(None);
         }
-        Action::RejectNotAdmissible
-        | Action::Escalate
-        | Action::CloseUnresolved
-        | Action::Close
-        | Action::Withdraw => {}
+        Action::RejectNotAdmissible | Action::Escalate | Action::CloseUnresolved | Action::Close | Action::Withdraw => {
+        }
     }
 
     if to != case.state {
         changes.state = Some(to.as_str().to_owned());
         changes.stage_entered_at = Some(at);
-        changes.stage_due_at = Some(stage_due(conn, &case_id, to, case.priority, now, changes.referred_at.or(case.referred_at.map(db::timestamp)))?);
+        changes.stage_due_at = Some(stage_due(
+            conn,
+            &case_id,
+            to,
+            case.priority,
+            now,
+            changes.referred_at.or(case.referred_at.map(db::timestamp)),
+        )?);
         if to.is_terminal() {
             changes.finished_at = Some(Some(at));
         }
@@ -295,11 +299,9 @@ fn deliver_remedy(
             && match loaded.role {
                 CaseRole::Employer => *role == PartyRole::Employer,
                 CaseRole::Supervisor => *role == PartyRole::Supervisor,
-                CaseRole::Worker
-                | CaseRole::Advocate
-                | CaseRole::Handler
-                | CaseRole::Mediator
-                | CaseRole::System => false,
+                CaseRole::Worker | CaseRole::Advocate | CaseRole::Handler | CaseRole::Mediator | CaseRole::System => {
+                    false
+                }
             }
     });
     if !responsible_party {

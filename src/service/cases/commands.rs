@@ -17,7 +17,13 @@ use crate::domain::{CaseId, OrganisationId, OrganisationKind, Role, UserId};
 use crate::error::{AppError, AuthFailure};
 
 /// Runs a command in one transaction and returns the case as the caller now sees it.
-fn command<F>(conn: &mut DbConnection, actor: &Actor, id: CaseId, now: DateTime<Utc>, f: F) -> Result<CaseView, AppError>
+fn command<F>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: CaseId,
+    now: DateTime<Utc>,
+    f: F,
+) -> Result<CaseView, AppError>
 where
     F: FnOnce(&mut DbConnection, &Loaded) -> Result<(), AppError>,
 {
@@ -46,13 +52,17 @@ pub fn set_disclosure_consent(
 ) -> Result<CaseView, AppError> {
     command(conn, actor, id, now, |conn, loaded| {
         require_role(loaded, &[CaseRole::Worker, CaseRole::Advocate])?;
-        let changes = CaseChanges {
-            identity_disclosure_consent: Some(disclose),
-            ..CaseChanges::default()
-        };
+        let changes = CaseChanges { identity_disclosure_consent: Some(disclose), ..CaseChanges::default() };
         save(conn, loaded, expected_version, &changes, now)?;
         let kind = if disclose { "disclosure_consent_given" } else { "disclosure_consent_withdrawn" };
-        record_event(conn, &loaded.id_text(), actor, loaded.role, NewEvent::note(kind, Visibility::Parties, json!({})), now)
+        record_event(
+            conn,
+            &loaded.id_text(),
+            actor,
+            loaded.role,
+            NewEvent::note(kind, Visibility::Parties, json!({})),
+            now,
+        )
     })
 }
 
@@ -73,13 +83,17 @@ pub fn assign_mediator(
         if user.role != Role::Mediator.as_str() {
             return Err(AppError::validation("mediator_user_id", "not_a_mediator", "this user is not a mediator"));
         }
-        let changes = CaseChanges {
-            mediator_user_id: Some(Some(mediator.to_string())),
-            ..CaseChanges::default()
-        };
+        let changes = CaseChanges { mediator_user_id: Some(Some(mediator.to_string())), ..CaseChanges::default() };
         save(conn, loaded, expected_version, &changes, now)?;
         let details = json!({"mediator_user_id": mediator.to_string()});
-        record_event(conn, &loaded.id_text(), actor, loaded.role, NewEvent::note("mediator_assigned", Visibility::Parties, details), now)
+        record_event(
+            conn,
+            &loaded.id_text(),
+            actor,
+            loaded.role,
+            NewEvent::note("mediator_assigned", Visibility::Parties, details),
+            now,
+        )
     })
 }
 
@@ -105,15 +119,24 @@ pub fn link_employer(
             AppError::validation("employer_organisation_id", "unknown_organisation", "no organisation has this id")
         })?;
         if row.kind != OrganisationKind::Employer.as_str() {
-            return Err(AppError::validation("employer_organisation_id", "not_an_employer", "this organisation is not an employer"));
+            return Err(AppError::validation(
+                "employer_organisation_id",
+                "not_an_employer",
+                "this organisation is not an employer",
+            ));
         }
-        let changes = CaseChanges {
-            employer_organisation_id: Some(Some(employer.to_string())),
-            ..CaseChanges::default()
-        };
+        let changes =
+            CaseChanges { employer_organisation_id: Some(Some(employer.to_string())), ..CaseChanges::default() };
         save(conn, loaded, expected_version, &changes, now)?;
         let details = json!({"employer_organisation_id": employer.to_string()});
-        record_event(conn, &loaded.id_text(), actor, loaded.role, NewEvent::note("employer_linked", Visibility::Internal, details), now)
+        record_event(
+            conn,
+            &loaded.id_text(),
+            actor,
+            loaded.role,
+            NewEvent::note("employer_linked", Visibility::Internal, details),
+            now,
+        )
     })
 }
 
@@ -161,17 +184,22 @@ pub fn classify(
                 db::case_details::insert_category(conn, &case_id, category.as_str())?;
             }
         }
-        let changes = CaseChanges {
-            priority: classification.priority.map(|p| p.as_str().to_owned()),
-            ..CaseChanges::default()
-        };
+        let changes =
+            CaseChanges { priority: classification.priority.map(|p| p.as_str().to_owned()), ..CaseChanges::default() };
         save(conn, loaded, expected_version, &changes, now)?;
         let details = json!({
             "priority": classification.priority.map(Priority::as_str),
             "categories": classification.categories.map(|cs| cs.iter().map(|c| c.as_str()).collect::<Vec<_>>()),
             "forced_labour_indicators": classification.forced_labour_indicators,
         });
-        record_event(conn, &case_id, actor, loaded.role, NewEvent::note("classified", Visibility::WorkerSide, details), now)
+        record_event(
+            conn,
+            &case_id,
+            actor,
+            loaded.role,
+            NewEvent::note("classified", Visibility::WorkerSide, details),
+            now,
+        )
     })
 }
 
@@ -191,7 +219,14 @@ pub fn update_identity(
         let case_id = loaded.id_text();
         db::case_details::update_identity(conn, &IdentityRow::from_domain(&case_id, identity, db::timestamp(now)))?;
         // The event says that, not what: identities stay out of the audit trail.
-        record_event(conn, &case_id, actor, loaded.role, NewEvent::note("identity_updated", Visibility::WorkerSide, json!({})), now)
+        record_event(
+            conn,
+            &case_id,
+            actor,
+            loaded.role,
+            NewEvent::note("identity_updated", Visibility::WorkerSide, json!({})),
+            now,
+        )
     })
 }
 

@@ -95,12 +95,7 @@ pub fn lodge(
             return Ok(earlier);
         }
         insert_case(conn, lodger, &input, idempotency.as_ref(), receipts.hash(&receipt_code), now).map(
-            |(case_id, reference)| Lodged {
-                case_id,
-                reference,
-                receipt_code: receipt_code.clone(),
-                replayed: false,
-            },
+            |(case_id, reference)| Lodged { case_id, reference, receipt_code: receipt_code.clone(), replayed: false },
         )
     });
     match (attempt, &idempotency) {
@@ -220,11 +215,7 @@ fn insert_case(
     let actor = match lodger {
         Lodger::Worker(user) | Lodger::Advocate { user, .. } => Actor::User {
             id: user,
-            role: if role == CaseRole::Advocate {
-                crate::domain::Role::Advocate
-            } else {
-                crate::domain::Role::Worker
-            },
+            role: if role == CaseRole::Advocate { crate::domain::Role::Advocate } else { crate::domain::Role::Worker },
             organisation_id: advocate_organisation,
         },
         Lodger::Anonymous => Actor::CaseSession { case_id: id },
@@ -240,10 +231,7 @@ fn insert_case(
         &id_text,
         &actor,
         role,
-        NewEvent {
-            to: Some(state),
-            ..NewEvent::note("lodged", Visibility::Parties, details)
-        },
+        NewEvent { to: Some(state), ..NewEvent::note("lodged", Visibility::Parties, details) },
         now,
     )?;
     if let Some(consent) = &input.advocate_consent {

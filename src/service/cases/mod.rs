@@ -98,15 +98,7 @@ pub(crate) struct NewEvent<'a> {
 
 impl NewEvent<'_> {
     pub fn note(kind: &'static str, visibility: Visibility, details: serde_json::Value) -> Self {
-        Self {
-            kind,
-            action: None,
-            from: None,
-            to: None,
-            reason: None,
-            details,
-            visibility,
-        }
+        Self { kind, action: None, from: None, to: None, reason: None, details, visibility }
     }
 }
 

@@ -42,16 +42,9 @@ pub(crate) fn view(conn: &mut DbConnection, loaded: Loaded, now: DateTime<Utc>) 
     } else {
         None
     };
-    let forced_labour_indicators = if Visibility::WorkerSide.visible_to(role) {
-        Some(db::case_details::indicators_of(conn, &id)?)
-    } else {
-        None
-    };
-    let visibilities: Vec<&str> = Visibility::ALL
-        .iter()
-        .filter(|v| v.visible_to(role))
-        .map(|v| v.as_str())
-        .collect();
+    let forced_labour_indicators =
+        if Visibility::WorkerSide.visible_to(role) { Some(db::case_details::indicators_of(conn, &id)?) } else { None };
+    let visibilities: Vec<&str> = Visibility::ALL.iter().filter(|v| v.visible_to(role)).map(|v| v.as_str()).collect();
     let timeline = db::case_events::for_case(conn, &id, &visibilities)?
         .into_iter()
         .map(|row| row.into_domain())
@@ -156,11 +149,8 @@ pub fn list(
     let items = rows
         .into_iter()
         .map(|row| {
-            let own: Vec<String> = categories
-                .iter()
-                .filter(|(case_id, _)| *case_id == row.id)
-                .map(|(_, c)| c.clone())
-                .collect();
+            let own: Vec<String> =
+                categories.iter().filter(|(case_id, _)| *case_id == row.id).map(|(_, c)| c.clone()).collect();
             categories.retain(|(case_id, _)| *case_id != row.id);
             let case = row.into_domain(own)?;
             Ok(CaseSummary {

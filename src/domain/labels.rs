@@ -1,0 +1,66 @@
+//! User-facing labels for catalogue entries, in the languages workers use.
+//! The wording lives in `labels.toml`; English is the fallback.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// The languages every label and notification must exist in (domain.md section 6).
+pub const REQUIRED_LANGUAGES: [&str; 11] = ["ja", "en", "vi", "zh", "id", "fil", "ne", "my", "km", "th", "mn"];
+
+type Table = HashMap<String, HashMap<String, HashMap<String, String>>>;
+
+fn table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
+    TABLE.get_or_init(|| toml::from_str(include_str!("labels.toml")).unwrap_or_default())
+}
+
+/// The label of `key` in `group` (for example `category`, `unpaid_wages`) for
+/// `language`: the exact tag, then its primary language, then English, then the key itself.
+pub fn label<'a>(group: &str, key: &'a str, language: &str) -> &'a str
+where
+    'static: 'a,
+{
+    let Some(entry) = table().get(group).and_then(|g| g.get(key)) else {
+        return key;
+    };
+    let primary = language.split('-').next().unwrap_or(language);
+    [language, primary, "en"].iter().find_map(|lang| entry.get(*lang)).map(String::as_str).unwrap_or(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::case::ResidenceStatus;
+    use crate::domain::catalogue::Category;
+    use crate::domain::lifecycle::CaseState;
+    use crate::domain::remedy::RemedyType;
+
+    #[test]
+    fn every_catalogue_entry_has_a_label_in_every_required_language() {
+        let groups: [(&str, Vec<&str>); 4] = [
+            ("category", Category::ALL.iter().map(|c| c.as_str()).collect()),
+            ("state", CaseState::ALL.iter().map(|s| s.as_str()).collect()),
+            ("remedy_type", RemedyType::ALL.iter().map(|r| r.as_str()).collect()),
+            ("residence_status", ResidenceStatus::ALL.iter().map(|r| r.as_str()).collect()),
+        ];
+        for (group, keys) in groups {
+            let entries = table().get(group).unwrap_or_else(|| panic!("group {group} missing"));
+            assert_eq!(entries.len(), keys.len(), "{group} has extra or missing entries");
+            for key in keys {
+                let entry = entries.get(key).unwrap_or_else(|| panic!("{group}.{key} missing"));
+                for language in REQUIRED_LANGUAGES {
+                    let text = entry.get(language).unwrap_or_else(|| panic!("{group}.{key} lacks {language}"));
+                    assert!(!text.trim().is_empty(), "{group}.{key}.{language} empty");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn falls_back_to_the_primary_language_then_english() {
+        assert_eq!(label("state", "closed", "en"), "Closed");
+        assert_eq!(label("state", "closed", "vi-VN"), label("state", "closed", "vi"));
+        assert_eq!(label("state", "closed", "pt-BR"), "Closed");
+        assert_eq!(label("state", "no_such_state", "en"), "no_such_state");
+    }
+}

@@ -1,0 +1,377 @@
+//! `/cases`: lodging, reading, lifecycle actions and other case commands.
+
+pub mod dto;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use self::dto::*;
+use super::extract::ApiJson;
+use super::with_conn;
+use crate::auth::AuthUser;
+use crate::auth::policy::{self, Lodger};
+use crate::domain::FieldErrors;
+use crate::error::{AppError, Problem};
+use crate::service::cases::act::{self, ActionInput};
+use crate::service::cases::commands;
+use crate::service::cases::lodge::{self, IdempotencyInput};
+use crate::service::cases::read::{self, CaseFilter};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(lodge_case)
+        .service(list_cases)
+        .service(get_case)
+        .service(take_action)
+        .service(set_consent)
+        .service(assign_mediator)
+        .service(link_employer)
+        .service(classify)
+        .service(update_identity);
+}
+
+/// Reads an optional `Idempotency-Key` header.
+pub fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, AppError> {
+    let Some(value) = req.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value.to_str().unwrap_or_default().trim();
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(AppError::validation(
+            "Idempotency-Key",
+            "invalid_idempotency_key",
+            "must be 1 to 255 printable ASCII characters, for example a UUID",
+        ));
+    }
+    Ok(Some(key.to_owned()))
+}
+
+/// Lodges for whoever is calling; shared by `/cases` and `/intake`.
+pub async fn lodge_for(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    lodger: Lodger,
+    scope: String,
+    body: LodgeCaseRequest,
+) -> Result<HttpResponse, AppError> {
+    let key = idempotency_key(req)?;
+    let request_hash = {
+        let canonical = serde_json::to_vec(&body).map_err(AppError::internal)?;
+        let digest = Sha256::digest(&canonical);
+        digest.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    let now = state.clock.now();
+    let input = body.into_input(now.date_naive())?;
+    let idempotency = key.map(|key| IdempotencyInput { scope, key, request_hash });
+    let state_for_block = state.clone();
+    let lodged =
+        with_conn(state, move |conn| lodge::lodge(conn, lodger, input, idempotency, &state_for_block.receipts, now))
+            .await?;
+    let mut response = HttpResponse::Created();
+    response.insert_header((header::LOCATION, format!("/api/v1/cases/{}", lodged.case_id)));
+    if lodged.replayed {
+        response.insert_header(("Idempotent-Replayed", "true"));
+    }
+    Ok(response.json(LodgedResponse {
+        case_id: lodged.case_id.as_uuid(),
+        reference: lodged.reference.to_string(),
+        receipt_code: lodged.receipt_code,
+    }))
+}
+
+/// Lodge a grievance as a worker, or as an advocate with the worker's consent.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    request_body = LodgeCaseRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer")),
+    responses(
+        (status = 201, body = LodgedResponse),
+        (status = 403, description = "Only workers and advocates lodge", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Idempotency-Key reused for another request", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/cases")]
+pub async fn lodge_case(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    body: ApiJson<LodgeCaseRequest>,
+) -> Result<HttpResponse, AppError> {
+    let actor = auth.actor();
+    let lodger = policy::lodger(Some(&actor))?;
+    let scope = match lodger {
+        Lodger::Worker(user) | Lodger::Advocate { user, .. } => format!("cases:{user}"),
+        Lodger::Anonymous => "intake".to_owned(),
+    };
+    lodge_for(&req, &state, lodger, scope, body.0).await
+}
+
+/// Cases the caller may see, newest first.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(CaseListQuery),
+    responses(
+        (status = 200, body = CasePage),
+        (status = 403, description = "Analysts and admins do not read cases", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/cases")]
+pub async fn list_cases(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<CaseListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    let actor = auth.actor();
+    let now = state.clock.now();
+    let filter = CaseFilter {
+        state: query.state,
+        category: query.category,
+        priority: query.priority,
+        party_organisation_id: query.organisation_id.map(Into::into),
+        overdue: query.overdue.unwrap_or(false),
+        created_from: query.created_from,
+        created_before: query.created_before,
+    };
+    let page = with_conn(&state, move |conn| {
+        read::list(conn, &actor, &filter, query.cursor.map(Into::into), query.limit, now)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(CasePage {
+        items: page.items.into_iter().map(|s| CaseSummaryDto::from_summary(s, now)).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+fn case_response(view: read::CaseView, now: chrono::DateTime<chrono::Utc>) -> HttpResponse {
+    let version = view.case.version;
+    HttpResponse::Ok().insert_header((header::ETAG, format!("\"{version}\""))).json(CaseResponse::from_view(view, now))
+}
+
+/// One case, with the timeline of events the caller may see.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id")),
+    responses(
+        (status = 200, body = CaseResponse),
+        (status = 404, description = "No such case, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/cases/{id}")]
+pub async fn get_case(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    let actor = auth.actor();
+    let id = id.into_inner().into();
+    let now = state.clock.now();
+    let view = with_conn(&state, move |conn| read::get(conn, &actor, id, now)).await?;
+    Ok(case_response(view, now))
+}
+
+/// The version the caller last read: the body's `version`, else `If-Match`.
+fn expected_version(req: &HttpRequest, body_version: Option<i32>) -> Result<i32, AppError> {
+    if let Some(version) = body_version {
+        return Ok(version);
+    }
+    req.headers()
+        .get(header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| {
+            AppError::validation("version", "required", "send the case version you last read (or an If-Match header)")
+        })
+}
+
+/// Take a lifecycle action (see `GET /lifecycle` for who may do what, when).
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Case id"),
+        ("If-Match" = Option<String>, Header, description = "The case version, if not given in the body"),
+    ),
+    request_body = ActionRequest,
+    responses(
+        (status = 200, body = CaseResponse),
+        (status = 403, description = "This role may not take this action", body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Stale version (`stale_version`) or an action not possible now (`invalid_transition`, with `allowed_actions`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/cases/{id}/actions")]
+pub async fn take_action(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    body: ApiJson<ActionRequest>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.0;
+    let version = expected_version(&req, body.version)?;
+    let mut errors = FieldErrors::default();
+    let mut remedies = Vec::new();
+    for (index, remedy) in body.remedies.into_iter().enumerate() {
+        match remedy.into_domain(index) {
+            Ok(remedy) => remedies.push(remedy),
+            Err(more) => errors.0.extend(more.0),
+        }
+    }
+    errors.into_result()?;
+    let input = ActionInput {
+        remedies,
+        reason: body.reason,
+        remedy_id: body.remedy_id.map(Into::into),
+        rating: body.rating,
+        comment: body.comment,
+        external_body: body.external_body,
+        ..ActionInput::new(body.action, version)
+    };
+    let actor = auth.actor();
+    let id = id.into_inner().into();
+    let now = state.clock.now();
+    let view = with_conn(&state, move |conn| act::act(conn, &actor, id, input, now)).await?;
+    Ok(case_response(view, now))
+}
+
+/// Give or withdraw consent for the employer side to see the worker's identity.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id")),
+    request_body = ConsentRequest,
+    responses((status = 200, body = CaseResponse), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"))
+)]
+#[post("/cases/{id}/consent")]
+pub async fn set_consent(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    body: ApiJson<ConsentRequest>,
+) -> Result<HttpResponse, AppError> {
+    let actor = auth.actor();
+    let id = id.into_inner().into();
+    let now = state.clock.now();
+    let body = body.0;
+    let view = with_conn(&state, move |conn| {
+        commands::set_disclosure_consent(conn, &actor, id, body.version, body.disclose_identity_to_employer, now)
+    })
+    .await?;
+    Ok(case_response(view, now))
+}
+
+/// Assign the case's mediator (handlers).
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id")),
+    request_body = AssignMediatorRequest,
+    responses((status = 200, body = CaseResponse), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"))
+)]
+#[post("/cases/{id}/mediator")]
+pub async fn assign_mediator(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    body: ApiJson<AssignMediatorRequest>,
+) -> Result<HttpResponse, AppError> {
+    let actor = auth.actor();
+    let id = id.into_inner().into();
+    let now = state.clock.now();
+    let body = body.0;
+    let view = with_conn(&state, move |conn| {
+        commands::assign_mediator(conn, &actor, id, body.version, body.mediator_user_id.into(), now)
+    })
+    .await?;
+    Ok(case_response(view, now))
+}
+
+/// Link the case to a registered employer (handlers, before referral).
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id")),
+    request_body = LinkEmployerRequest,
+    responses((status = 200, body = CaseResponse), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"))
+)]
+#[post("/cases/{id}/employer")]
+pub async fn link_employer(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    body: ApiJson<LinkEmployerRequest>,
+) -> Result<HttpResponse, AppError> {
+    let actor = auth.actor();
+    let id = id.into_inner().into();
+    let now = state.clock.now();
+    let body = body.0;
+    let view = with_conn(&state, move |conn| {
+        commands::link_employer(conn, &actor, id, body.version, body.employer_organisation_id.into(), now)
+    })
+    .await?;
+    Ok(case_response(view, now))
+}
+
+/// Set priority, categories and forced-labour indicators (handlers).
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id")),
+    request_body = ClassificationRequest,
+    responses((status = 200, body = CaseResponse), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"))
+)]
+#[post("/cases/{id}/classification")]
+pub async fn classify(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    body: ApiJson<ClassificationRequest>,
+) -> Result<HttpResponse, AppError> {
+    let actor = auth.actor();
+    let id = id.into_inner().into();
+    let now = state.clock.now();
+    let body = body.0;
+    let classification = commands::Classification {
+        priority: body.priority,
+        categories: body.categories,
+        forced_labour_indicators: body.forced_labour_indicators,
+    };
+    let view =
+        with_conn(&state, move |conn| commands::classify(conn, &actor, id, body.version, classification, now)).await?;
+    Ok(case_response(view, now))
+}
+
+/// Correct or complete the worker's identity (worker side and handlers).
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id")),
+    request_body = IdentityUpdateRequest,
+    responses((status = 200, body = CaseResponse), (status = 403, body = Problem, content_type = "application/problem+json"))
+)]
+#[post("/cases/{id}/identity")]
+pub async fn update_identity(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    body: ApiJson<IdentityUpdateRequest>,
+) -> Result<HttpResponse, AppError> {
+    let actor = auth.actor();
+    let id = id.into_inner().into();
+    let now = state.clock.now();
+    let body = body.0;
+    let view = with_conn(&state, move |conn| {
+        commands::update_identity(conn, &actor, id, body.version, body.identity.into(), now)
+    })
+    .await?;
+    Ok(case_response(view, now))
+}

@@ -1,0 +1,114 @@
+//! `/intake`: lodging without an account, and coming back with a receipt code.
+
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::cases::dto::{LodgeCaseRequest, LodgedResponse};
+use super::cases::lodge_for;
+use super::extract::ApiJson;
+use super::{client_ip, with_conn};
+use crate::auth::policy::Lodger;
+use crate::error::{AppError, Problem};
+use crate::service::cases::commands;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(intake).service(open_session);
+}
+
+/// Lodge a grievance without an account. Keep the reference and receipt code:
+/// together they open the case later. Send an `Idempotency-Key` so a retry
+/// after a lost answer does not lodge twice.
+#[utoipa::path(
+    tag = "intake",
+    request_body = LodgeCaseRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer")),
+    responses(
+        (status = 201, body = LodgedResponse),
+        (status = 409, description = "Idempotency-Key reused for another request", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/intake")]
+pub async fn intake(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: ApiJson<LodgeCaseRequest>,
+) -> Result<HttpResponse, AppError> {
+    if let Some(ip) = client_ip(&req, state.settings.server.trust_forwarded_headers) {
+        state.rate_limits.intake_by_ip.check(&ip).map_err(|retry_after| AppError::RateLimited { retry_after })?;
+    }
+    if body.0.worker_consent.is_some() {
+        return Err(AppError::validation(
+            "worker_consent",
+            "not_applicable",
+            "advocates lodge through POST /api/v1/cases while logged in",
+        ));
+    }
+    lodge_for(&req, &state, Lodger::Anonymous, "intake".to_owned(), body.0).await
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptSessionRequest {
+    #[validate(length(min = 1, max = 40))]
+    #[schema(example = "MG-2026-000123")]
+    pub reference: String,
+    #[validate(length(min = 1, max = 64))]
+    #[schema(example = "ACDEF-GHJKM-NPQRT-UVWXY")]
+    pub receipt_code: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReceiptSessionResponse {
+    /// A bearer token that works for this one case only.
+    pub access_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: String,
+    pub expires_in: i64,
+    pub case_id: uuid::Uuid,
+}
+
+/// Open a case with its reference and receipt code. The token lets the worker
+/// read the case and its worker-visible timeline, write messages, and answer
+/// remedy proposals, for this case only.
+#[utoipa::path(
+    tag = "intake",
+    request_body = ReceiptSessionRequest,
+    responses(
+        (status = 200, body = ReceiptSessionResponse),
+        (status = 401, description = "Wrong reference or code (the same answer for both)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/intake/session")]
+pub async fn open_session(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: ApiJson<ReceiptSessionRequest>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.0;
+    let limits = &state.rate_limits;
+    let too_many = |retry_after| AppError::RateLimited { retry_after };
+    if let Some(ip) = client_ip(&req, state.settings.server.trust_forwarded_headers) {
+        limits.receipt_by_ip.check(&ip).map_err(too_many)?;
+    }
+    limits.receipt_by_reference.check(&body.reference.trim().to_ascii_uppercase()).map_err(too_many)?;
+    let state_for_block = state.clone();
+    let reference = body.reference.clone();
+    let case_id = with_conn(&state, move |conn| {
+        commands::open_receipt_session(conn, &state_for_block.receipts, &reference, &body.receipt_code)
+    })
+    .await?;
+    let ttl = chrono::Duration::seconds(state.settings.auth.case_session_ttl_seconds);
+    let token = state.tokens.issue_case_session(case_id, ttl, state.clock.now()).map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok().json(ReceiptSessionResponse {
+        access_token: token,
+        token_type: "Bearer".into(),
+        expires_in: ttl.num_seconds(),
+        case_id: case_id.as_uuid(),
+    }))
+}

@@ -1,0 +1,159 @@
+//! `/lifecycle` and `/categories`: the published procedure and catalogues,
+//! with labels in the caller's language.
+
+use actix_web::{HttpResponse, get, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::domain::catalogue::{self, Category, Framework};
+use crate::domain::labels::label;
+use crate::domain::lifecycle::{self, Action, CaseRole, CaseState, ClockStart, OnExpiry};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(lifecycle_table).service(categories);
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LanguageQuery {
+    /// BCP 47 tag for labels; English when missing or unknown.
+    pub lang: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClockDto {
+    /// Days the stage may take.
+    pub days: i64,
+    /// Days for urgent cases, if shorter.
+    pub urgent_days: Option<i64>,
+    pub starts: ClockStart,
+    /// Who must act before the clock runs out.
+    pub must_act: Vec<CaseRole>,
+    /// The action the system takes when the clock runs out; absent when handlers are told instead.
+    pub on_expiry_action: Option<Action>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StateDto {
+    pub name: CaseState,
+    pub label: String,
+    pub terminal: bool,
+    pub clock: Option<ClockDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransitionDto {
+    pub from: CaseState,
+    pub to: CaseState,
+    pub roles: Vec<CaseRole>,
+    pub reason_required: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActionDto {
+    pub name: Action,
+    pub transitions: Vec<TransitionDto>,
+}
+
+/// The case procedure: states, who may take which action, and each stage's time frame.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LifecycleDto {
+    pub states: Vec<StateDto>,
+    pub actions: Vec<ActionDto>,
+    pub roles: Vec<CaseRole>,
+    /// A worker may reopen a finished case within this many days.
+    pub reopen_window_days: i64,
+    /// Every worker hears back within this many days of submission.
+    pub feedback_outer_bound_days: i64,
+    /// After a verified remedy, reprisals are watched for this many days.
+    pub reprisal_watch_days: i64,
+}
+
+/// The published lifecycle (UNGP 31: a clear and known procedure with a time frame for each stage).
+#[utoipa::path(tag = "reference", params(LanguageQuery), responses((status = 200, body = LifecycleDto)))]
+#[get("/lifecycle")]
+pub async fn lifecycle_table(query: web::Query<LanguageQuery>) -> HttpResponse {
+    let lang = query.lang.as_deref().unwrap_or("en");
+    let states = CaseState::ALL
+        .iter()
+        .map(|&state| StateDto {
+            name: state,
+            label: label("state", state.as_str(), lang).to_owned(),
+            terminal: state.is_terminal(),
+            clock: lifecycle::clock(state).map(|clock| ClockDto {
+                days: clock.days,
+                urgent_days: clock.urgent_days,
+                starts: clock.starts,
+                must_act: clock.must_act.to_vec(),
+                on_expiry_action: match clock.on_expiry {
+                    OnExpiry::SystemAction(action) => Some(action),
+                    OnExpiry::NotifyHandlers => None,
+                },
+            }),
+        })
+        .collect();
+    let actions = Action::ALL
+        .iter()
+        .map(|&action| ActionDto {
+            name: action,
+            transitions: lifecycle::transitions(action)
+                .iter()
+                .map(|t| TransitionDto {
+                    from: t.from,
+                    to: t.to,
+                    roles: t.roles.to_vec(),
+                    reason_required: t.reason_required,
+                })
+                .collect(),
+        })
+        .collect();
+    HttpResponse::Ok().json(LifecycleDto {
+        states,
+        actions,
+        roles: CaseRole::ALL.to_vec(),
+        reopen_window_days: lifecycle::REOPEN_WINDOW_DAYS,
+        feedback_outer_bound_days: lifecycle::FEEDBACK_OUTER_BOUND_DAYS,
+        reprisal_watch_days: lifecycle::REPRISAL_WATCH_DAYS,
+    })
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NormDto {
+    pub code: String,
+    pub framework: Framework,
+    pub title: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryDto {
+    pub name: Category,
+    pub label: String,
+    pub urgent_by_default: bool,
+    pub norms: Vec<NormDto>,
+}
+
+/// Grievance categories with their labels and the norms each maps to.
+#[utoipa::path(tag = "reference", params(LanguageQuery), responses((status = 200, body = [CategoryDto])))]
+#[get("/categories")]
+pub async fn categories(query: web::Query<LanguageQuery>) -> HttpResponse {
+    let lang = query.lang.as_deref().unwrap_or("en");
+    let body: Vec<CategoryDto> = Category::ALL
+        .iter()
+        .map(|&category| CategoryDto {
+            name: category,
+            label: label("category", category.as_str(), lang).to_owned(),
+            urgent_by_default: category.urgent_by_default(),
+            norms: category
+                .norms()
+                .iter()
+                .filter_map(|code| catalogue::norm_by_code(code))
+                .map(|norm| NormDto {
+                    code: norm.code.to_owned(),
+                    framework: norm.framework,
+                    title: norm.title.to_owned(),
+                })
+                .collect(),
+        })
+        .collect();
+    HttpResponse::Ok().json(body)
+}
