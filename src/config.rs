@@ -60,6 +60,8 @@ pub struct DatabaseSettings {
 #[serde(deny_unknown_fields)]
 pub struct StorageSettings {
     pub data_dir: PathBuf,
+    /// Largest evidence file accepted, in bytes.
+    pub evidence_max_bytes: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -22,6 +22,8 @@ pub enum AppError {
     UnsupportedMediaType,
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    #[error("evidence must be a photo, PDF, audio or video file (recognised by its content)")]
+    UnsupportedEvidenceType,
     #[error("a path parameter is invalid")]
     InvalidPath(Vec<FieldError>),
     #[error("a query parameter is invalid: {0}")]
@@ -104,6 +106,7 @@ impl AppError {
             Self::InvalidBody(_) => "invalid_body",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::UnsupportedEvidenceType => "unsupported_evidence_type",
             Self::InvalidPath(_) => "invalid_path_parameter",
             Self::InvalidQuery(_) => "invalid_query_parameter",
             Self::Validation(_) => "validation_failed",
@@ -204,7 +207,7 @@ impl ResponseError for AppError {
             Self::MalformedJson(_) | Self::InvalidBody(_) | Self::InvalidPath(_) | Self::InvalidQuery(_) => {
                 StatusCode::BAD_REQUEST
             }
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::UnsupportedMediaType | Self::UnsupportedEvidenceType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,

@@ -7,6 +7,7 @@ pub mod case_events;
 pub mod cases;
 pub mod connection;
 pub mod intake;
+pub mod messages;
 pub mod migrations;
 pub mod organisations;
 pub mod pool;

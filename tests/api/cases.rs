@@ -674,3 +674,24 @@ async fn the_lifecycle_and_categories_are_published_with_labels() {
     assert_eq!(codes, ["TD-6", "DP-4", "FL-7", "FL-3"]);
     assert!(!passport["label"].as_str().unwrap().is_ascii(), "a Japanese label");
 }
+
+#[tokio::test]
+async fn the_audit_trail_cannot_be_rewritten_even_in_the_database() {
+    use diesel::RunQueryDsl;
+
+    let w = World::new().await;
+    let (id, _, _) = w.intake(&w.grievance()).await;
+    w.act(&w.handler, &id, json!({"action": "acknowledge"})).await;
+    let mut settings = w.app.settings.clone();
+    settings.database.run_migrations_on_start = false;
+    let pool = madoguchi::startup::open_database(&settings).unwrap();
+    let mut conn = pool.get().unwrap();
+    let update = diesel::sql_query("UPDATE case_events SET reason = 'rewritten'").execute(&mut *conn);
+    assert!(update.unwrap_err().to_string().contains("append-only"));
+    let delete = diesel::sql_query("DELETE FROM case_events").execute(&mut *conn);
+    assert!(delete.unwrap_err().to_string().contains("append-only"));
+    assert_eq!(states(&w.case(&w.handler, &id).await), ["acknowledged"]);
+    // And the API offers no way to change events.
+    let events = w.app.get(&format!("/api/v1/cases/{id}/events"), Some(&w.handler)).await;
+    assert_eq!(events.status(), 404);
+}

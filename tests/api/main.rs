@@ -11,4 +11,5 @@ mod auth;
 mod cases;
 mod cli;
 mod errors;
+mod messages;
 mod operations;

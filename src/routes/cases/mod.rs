@@ -1,6 +1,7 @@
 //! `/cases`: lodging, reading, lifecycle actions and other case commands.
 
 pub mod dto;
+pub mod messages;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -29,7 +30,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(assign_mediator)
         .service(link_employer)
         .service(classify)
-        .service(update_identity);
+        .service(update_identity)
+        .configure(messages::configure);
 }
 
 /// Reads an optional `Idempotency-Key` header.

@@ -7,6 +7,7 @@
 pub mod act;
 pub mod commands;
 pub mod lodge;
+pub mod messages;
 pub mod read;
 
 use chrono::{DateTime, Utc};

@@ -1,0 +1,94 @@
+//! Queries on `case_messages` and `evidence`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::connection::DbConnection;
+use super::schema::{case_messages, evidence};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = case_messages)]
+pub struct MessageRow {
+    pub id: String,
+    pub case_id: String,
+    pub author_user_id: Option<String>,
+    pub author_role: String,
+    pub visibility: String,
+    pub body: String,
+    pub language: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &MessageRow) -> QueryResult<()> {
+    diesel::insert_into(case_messages::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConnection, case_id: &str, id: &str) -> QueryResult<Option<MessageRow>> {
+    case_messages::table
+        .filter(case_messages::case_id.eq(case_id))
+        .filter(case_messages::id.eq(id))
+        .select(MessageRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Oldest first, keyset on id, limited to the given visibilities.
+pub fn for_case(
+    conn: &mut DbConnection,
+    case_id: &str,
+    visibilities: &[&str],
+    after_id: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<MessageRow>> {
+    let mut query = case_messages::table
+        .filter(case_messages::case_id.eq(case_id))
+        .filter(case_messages::visibility.eq_any(visibilities))
+        .select(MessageRow::as_select())
+        .order(case_messages::id.asc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(after) = after_id {
+        query = query.filter(case_messages::id.gt(after.to_owned()));
+    }
+    query.load(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = evidence)]
+pub struct EvidenceRow {
+    pub id: String,
+    pub case_id: String,
+    pub message_id: Option<String>,
+    pub remedy_id: Option<String>,
+    pub uploaded_by_user_id: Option<String>,
+    pub uploader_role: String,
+    pub visibility: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_evidence(conn: &mut DbConnection, row: &EvidenceRow) -> QueryResult<()> {
+    diesel::insert_into(evidence::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+pub fn find_evidence(conn: &mut DbConnection, case_id: &str, id: &str) -> QueryResult<Option<EvidenceRow>> {
+    evidence::table
+        .filter(evidence::case_id.eq(case_id))
+        .filter(evidence::id.eq(id))
+        .select(EvidenceRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn evidence_of_messages(conn: &mut DbConnection, message_ids: &[String]) -> QueryResult<Vec<EvidenceRow>> {
+    evidence::table
+        .filter(evidence::message_id.eq_any(message_ids))
+        .select(EvidenceRow::as_select())
+        .order(evidence::id.asc())
+        .load(conn)
+}

@@ -1,0 +1,267 @@
+//! `/cases/{id}/messages` and evidence files.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::auth::AuthUser;
+use crate::domain::LanguageTag;
+use crate::domain::case::Visibility;
+use crate::domain::lifecycle::CaseRole;
+use crate::error::{AppError, Problem};
+use crate::routes::auth::valid_language;
+use crate::routes::extract::ApiJson;
+use crate::routes::with_conn;
+use crate::service::cases::messages::{self, EvidenceInfo, Message, NewMessage, Upload};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(list_messages).service(post_message).service(upload_evidence).service(download_evidence);
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MessageRequest {
+    #[validate(length(min = 1, max = 10000))]
+    pub body: String,
+    /// `parties` (everyone on the case), `worker_side` (not the employer side) or `internal` (handlers and mediator).
+    pub visibility: Visibility,
+    /// BCP 47 tag of the text.
+    #[validate(custom(function = "valid_language"))]
+    pub language: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvidenceDto {
+    pub id: Uuid,
+    pub file_name: String,
+    /// Recognised from the file's content.
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<EvidenceInfo> for EvidenceDto {
+    fn from(e: EvidenceInfo) -> Self {
+        Self {
+            id: e.id.as_uuid(),
+            file_name: e.file_name,
+            content_type: e.content_type,
+            size_bytes: e.size_bytes,
+            sha256: e.sha256,
+            created_at: e.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageDto {
+    pub id: Uuid,
+    pub author_role: CaseRole,
+    /// Whether the caller wrote it.
+    pub mine: bool,
+    pub visibility: Visibility,
+    pub body: String,
+    pub language: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub evidence: Vec<EvidenceDto>,
+}
+
+impl From<Message> for MessageDto {
+    fn from(m: Message) -> Self {
+        Self {
+            id: m.id.as_uuid(),
+            author_role: m.author_role,
+            mine: m.mine,
+            visibility: m.visibility,
+            body: m.body,
+            language: m.language.map(|l| l.to_string()),
+            created_at: m.created_at,
+            evidence: m.evidence.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessagePage {
+    pub items: Vec<MessageDto>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MessageListQuery {
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<Uuid>,
+    pub limit: Option<u32>,
+}
+
+/// The messages on a case the caller may read, oldest first.
+#[utoipa::path(
+    tag = "messages",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id"), MessageListQuery),
+    responses((status = 200, body = MessagePage), (status = 404, body = Problem, content_type = "application/problem+json"))
+)]
+#[get("/cases/{id}/messages")]
+pub async fn list_messages(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    query: web::Query<MessageListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let actor = auth.actor();
+    let id = id.into_inner().into();
+    let query = query.into_inner();
+    let page =
+        with_conn(&state, move |conn| messages::list(conn, &actor, id, query.cursor.map(Into::into), query.limit))
+            .await?;
+    Ok(HttpResponse::Ok()
+        .json(MessagePage { items: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next_cursor }))
+}
+
+/// Write on a case. The employer side may write only to `parties`.
+#[utoipa::path(
+    tag = "messages",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id")),
+    request_body = MessageRequest,
+    responses(
+        (status = 201, body = MessageDto),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/cases/{id}/messages")]
+pub async fn post_message(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+    body: ApiJson<MessageRequest>,
+) -> Result<HttpResponse, AppError> {
+    let actor = auth.actor();
+    let id = id.into_inner().into();
+    let body = body.0;
+    let message = NewMessage {
+        body: body.body,
+        visibility: body.visibility,
+        language: body.language.as_deref().map(LanguageTag::parse).transpose().unwrap_or(None),
+    };
+    let now = state.clock.now();
+    let posted = with_conn(&state, move |conn| messages::post(conn, &actor, id, message, now)).await?;
+    Ok(HttpResponse::Created().json(MessageDto::from(posted)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UploadQuery {
+    /// The file's name as the worker knows it, for example `payslip-october.jpg`.
+    pub file_name: String,
+}
+
+/// Attach a file to a message you wrote. Send the file's bytes as the body;
+/// its type is recognised from its content (photos, PDF, audio, video).
+#[utoipa::path(
+    tag = "messages",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Case id"),
+        ("message_id" = Uuid, Path, description = "A message the caller wrote"),
+        UploadQuery,
+    ),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses(
+        (status = 201, body = EvidenceDto),
+        (status = 403, description = "Not your message", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not a photo, PDF, audio or video file", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/cases/{id}/messages/{message_id}/evidence")]
+pub async fn upload_evidence(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<(Uuid, Uuid)>,
+    query: web::Query<UploadQuery>,
+    mut payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let limit = state.settings.storage.evidence_max_bytes;
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return Err(AppError::PayloadTooLarge { limit });
+    }
+    let mut bytes = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| AppError::MalformedJson("the upload was interrupted".to_owned()))?;
+        if bytes.len() + chunk.len() > limit {
+            return Err(AppError::PayloadTooLarge { limit });
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    let file_name = sanitise_file_name(&query.file_name)?;
+    let (id, message_id) = path.into_inner();
+    let actor = auth.actor();
+    let now = state.clock.now();
+    let data_dir = state.settings.storage.data_dir.clone();
+    let info = with_conn(&state, move |conn| {
+        let upload = Upload { message: message_id.into(), file_name: &file_name, bytes: &bytes, data_dir: &data_dir };
+        messages::attach(conn, &actor, id.into(), upload, now)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(EvidenceDto::from(info)))
+}
+
+/// Keeps only the last path segment, printable and short.
+fn sanitise_file_name(raw: &str) -> Result<String, AppError> {
+    let name = raw.rsplit(['/', '\\']).next().unwrap_or("").trim();
+    let name: String = name.chars().filter(|c| !c.is_control() && *c != '"').take(200).collect();
+    if name.is_empty() || name == "." || name == ".." {
+        return Err(AppError::validation("file_name", "required", "give the file's name"));
+    }
+    Ok(name)
+}
+
+/// Download an evidence file, if you may read the message that carries it.
+#[utoipa::path(
+    tag = "messages",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id"), ("evidence_id" = Uuid, Path, description = "Evidence id")),
+    responses(
+        (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/cases/{id}/evidence/{evidence_id}")]
+pub async fn download_evidence(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, evidence_id) = path.into_inner();
+    let actor = auth.actor();
+    let data_dir = state.settings.storage.data_dir.clone();
+    let (info, bytes) =
+        with_conn(&state, move |conn| messages::open(conn, &actor, id.into(), evidence_id.into(), &data_dir)).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(info.content_type.as_str())
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"{}\"",
+                info.file_name.replace(|c: char| !c.is_ascii_graphic() && c != ' ', "_")
+            ),
+        ))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header((header::ETAG, format!("\"{}\"", info.sha256)))
+        .body(bytes))
+}

@@ -1,0 +1,277 @@
+//! The conversation on a case: messages with a visibility, and evidence
+//! files attached to them (stored by SHA-256 under the data folder).
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::{NewEvent, load_for, record_event};
+use crate::auth::policy::Actor;
+use crate::db::{self, DbConnection, messages::EvidenceRow, messages::MessageRow};
+use crate::domain::case::Visibility;
+use crate::domain::lifecycle::CaseRole;
+use crate::domain::{CaseId, EvidenceId, LanguageTag, MessageId};
+use crate::error::AppError;
+use crate::service::{Page, page_size};
+
+#[derive(Debug, Clone)]
+pub struct EvidenceInfo {
+    pub id: EvidenceId,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub id: MessageId,
+    pub author_role: CaseRole,
+    /// Whether the caller wrote it.
+    pub mine: bool,
+    pub visibility: Visibility,
+    pub body: String,
+    pub language: Option<LanguageTag>,
+    pub created_at: DateTime<Utc>,
+    pub evidence: Vec<EvidenceInfo>,
+}
+
+pub struct NewMessage {
+    pub body: String,
+    pub visibility: Visibility,
+    pub language: Option<LanguageTag>,
+}
+
+#[tracing::instrument(skip_all, fields(case_id = %id))]
+pub fn post(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: CaseId,
+    message: NewMessage,
+    now: DateTime<Utc>,
+) -> Result<Message, AppError> {
+    db::write_transaction(conn, |conn| {
+        let loaded = load_for(conn, actor, id)?;
+        if !message.visibility.may_post(loaded.role) {
+            return Err(AppError::validation(
+                "visibility",
+                "not_allowed",
+                "you may not write where you could not read (respondents write to `parties`)",
+            ));
+        }
+        let message_id = MessageId::new();
+        let row = MessageRow {
+            id: message_id.to_string(),
+            case_id: id.to_string(),
+            author_user_id: super::actor_user_id(actor),
+            author_role: loaded.role.as_str().to_owned(),
+            visibility: message.visibility.as_str().to_owned(),
+            body: message.body,
+            language: message.language.map(|l| l.to_string()),
+            created_at: db::timestamp(now),
+        };
+        db::messages::insert(conn, &row)?;
+        record_event(
+            conn,
+            &row.case_id,
+            actor,
+            loaded.role,
+            NewEvent::note("message_posted", message.visibility, json!({"message_id": row.id})),
+            now,
+        )?;
+        to_message(row, actor, Vec::new())
+    })
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: CaseId,
+    after: Option<MessageId>,
+    limit: Option<u32>,
+) -> Result<Page<Message>, AppError> {
+    let loaded = load_for(conn, actor, id)?;
+    let visibilities: Vec<&str> =
+        Visibility::ALL.iter().filter(|v| v.visible_to(loaded.role)).map(|v| v.as_str()).collect();
+    let limit = page_size(limit) as usize;
+    let after_text = after.map(|a| a.to_string());
+    let rows = db::messages::for_case(conn, &id.to_string(), &visibilities, after_text.as_deref(), limit as i64 + 1)?;
+    let (rows, has_more) = db::split_page(rows, limit);
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut evidence = db::messages::evidence_of_messages(conn, &ids)?;
+    let items = rows
+        .into_iter()
+        .map(|row| {
+            let (own, rest): (Vec<_>, Vec<_>) =
+                evidence.drain(..).partition(|e| e.message_id.as_deref() == Some(row.id.as_str()));
+            evidence = rest;
+            to_message(row, actor, own)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let next_cursor = has_more.then(|| items.last().map(|m| m.id.to_string())).flatten();
+    Ok(Page { items, next_cursor })
+}
+
+fn to_message(row: MessageRow, actor: &Actor, evidence: Vec<EvidenceRow>) -> Result<Message, AppError> {
+    let mine = match actor {
+        Actor::User { id, .. } => row.author_user_id.as_deref() == Some(id.to_string().as_str()),
+        Actor::CaseSession { .. } => row.author_user_id.is_none() && row.author_role == CaseRole::Worker.as_str(),
+        Actor::System => false,
+    };
+    let parse = || -> anyhow::Result<Message> {
+        Ok(Message {
+            id: row.id.parse()?,
+            author_role: row.author_role.parse()?,
+            mine,
+            visibility: row.visibility.parse()?,
+            body: row.body,
+            language: row.language.as_deref().map(LanguageTag::parse).transpose()?,
+            created_at: row.created_at.and_utc(),
+            evidence: evidence.into_iter().map(to_evidence).collect::<anyhow::Result<_>>()?,
+        })
+    };
+    parse().map_err(AppError::internal)
+}
+
+fn to_evidence(row: EvidenceRow) -> anyhow::Result<EvidenceInfo> {
+    Ok(EvidenceInfo {
+        id: row.id.parse()?,
+        file_name: row.file_name,
+        content_type: row.content_type,
+        size_bytes: row.size_bytes,
+        sha256: row.sha256,
+        created_at: row.created_at.and_utc(),
+    })
+}
+
+/// File types accepted as evidence, recognised by their content (not their
+/// name or the client's word): photos of payslips and contracts, scans,
+/// voice notes and short videos.
+const ACCEPTED_TYPES: &[&str] = &[
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/webp",
+    "image/heif",
+    "image/avif",
+    "application/pdf",
+    "audio/mpeg",
+    "audio/m4a",
+    "audio/ogg",
+    "audio/x-wav",
+    "audio/aac",
+    "video/mp4",
+    "video/quicktime",
+];
+
+pub fn sniff_content_type(bytes: &[u8]) -> Option<&'static str> {
+    let kind = infer::get(bytes)?;
+    ACCEPTED_TYPES.iter().copied().find(|accepted| *accepted == kind.mime_type())
+}
+
+/// Where a file with this hash lives.
+pub fn evidence_path(data_dir: &Path, sha256: &str) -> PathBuf {
+    data_dir.join("evidence").join(&sha256[..2]).join(sha256)
+}
+
+/// A file to attach to a message.
+pub struct Upload<'a> {
+    pub message: MessageId,
+    pub file_name: &'a str,
+    pub bytes: &'a [u8],
+    pub data_dir: &'a Path,
+}
+
+/// Attaches a file to a message the caller wrote. The file is written
+/// (content-addressed, so identical uploads share storage) before the row
+/// that points to it is committed.
+#[tracing::instrument(skip_all, fields(case_id = %id))]
+pub fn attach(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: CaseId,
+    upload: Upload<'_>,
+    now: DateTime<Utc>,
+) -> Result<EvidenceInfo, AppError> {
+    let Upload { message, file_name, bytes, data_dir } = upload;
+    let content_type = sniff_content_type(bytes).ok_or(AppError::UnsupportedEvidenceType)?;
+    let sha256: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+    db::write_transaction(conn, |conn| {
+        let loaded = load_for(conn, actor, id)?;
+        let case_id = id.to_string();
+        let row = db::messages::find(conn, &case_id, &message.to_string())?.ok_or(AppError::NotFound)?;
+        let visibility: Visibility = row.visibility.parse().map_err(AppError::internal)?;
+        if !visibility.visible_to(loaded.role) {
+            return Err(AppError::NotFound);
+        }
+        let written_by_caller =
+            row.author_role == loaded.role.as_str() && row.author_user_id == super::actor_user_id(actor);
+        if !written_by_caller {
+            return Err(AppError::Forbidden);
+        }
+        store_file(data_dir, &sha256, bytes).map_err(AppError::internal)?;
+        let evidence = EvidenceRow {
+            id: EvidenceId::new().to_string(),
+            case_id: case_id.clone(),
+            message_id: Some(row.id.clone()),
+            remedy_id: None,
+            uploaded_by_user_id: super::actor_user_id(actor),
+            uploader_role: loaded.role.as_str().to_owned(),
+            visibility: row.visibility.clone(),
+            file_name: file_name.to_owned(),
+            content_type: content_type.to_owned(),
+            size_bytes: i64::try_from(bytes.len()).map_err(AppError::internal)?,
+            sha256: sha256.clone(),
+            created_at: db::timestamp(now),
+        };
+        db::messages::insert_evidence(conn, &evidence)?;
+        record_event(
+            conn,
+            &case_id,
+            actor,
+            loaded.role,
+            NewEvent::note(
+                "evidence_attached",
+                visibility,
+                json!({"message_id": row.id, "evidence_id": evidence.id, "sha256": sha256, "content_type": content_type}),
+            ),
+            now,
+        )?;
+        to_evidence(evidence).map_err(AppError::internal)
+    })
+}
+
+fn store_file(data_dir: &Path, sha256: &str, bytes: &[u8]) -> std::io::Result<()> {
+    let path = evidence_path(data_dir, sha256);
+    if path.exists() {
+        return Ok(());
+    }
+    let folder = path.parent().unwrap_or(data_dir);
+    std::fs::create_dir_all(folder)?;
+    // Write aside, then rename: a reader never sees half a file.
+    let partial = folder.join(format!("{sha256}.{}.partial", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&partial, bytes)?;
+    std::fs::rename(&partial, &path)
+}
+
+/// An evidence file, if the caller may see the message that carries it.
+pub fn open(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: CaseId,
+    evidence: EvidenceId,
+    data_dir: &Path,
+) -> Result<(EvidenceInfo, Vec<u8>), AppError> {
+    let loaded = load_for(conn, actor, id)?;
+    let row = db::messages::find_evidence(conn, &id.to_string(), &evidence.to_string())?.ok_or(AppError::NotFound)?;
+    let visibility: Visibility = row.visibility.parse().map_err(AppError::internal)?;
+    if !visibility.visible_to(loaded.role) {
+        return Err(AppError::NotFound);
+    }
+    let bytes = std::fs::read(evidence_path(data_dir, &row.sha256))
+        .map_err(|error| AppError::internal(anyhow::Error::new(error).context("evidence file missing")))?;
+    Ok((to_evidence(row).map_err(AppError::internal)?, bytes))
+}

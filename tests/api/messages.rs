@@ -1,0 +1,164 @@
+//! Messages on a case, their visibility, and evidence files.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, assert_problem};
+use crate::world::World;
+
+const PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89";
+
+async fn post(w: &World, token: &str, id: &str, body: Value) -> reqwest::Response {
+    w.app.post(&format!("/api/v1/cases/{id}/messages"), &body, Some(token)).await
+}
+
+async fn bodies(w: &World, token: &str, id: &str) -> Vec<String> {
+    let page: Value = w.app.get(&format!("/api/v1/cases/{id}/messages"), Some(token)).await.json().await.unwrap();
+    page["items"].as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap().to_owned()).collect()
+}
+
+async fn referred_case(w: &World) -> (String, String) {
+    let (id, reference, receipt) = w.intake(&w.grievance()).await;
+    let worker = w.receipt_session(&reference, &receipt).await;
+    w.act(&w.handler, &id, json!({"action": "acknowledge"})).await;
+    w.act(&w.handler, &id, json!({"action": "refer"})).await;
+    (id, worker)
+}
+
+#[tokio::test]
+async fn each_side_reads_only_what_is_meant_for_it() {
+    let w = World::new().await;
+    let (id, worker) = referred_case(&w).await;
+
+    let response = post(
+        &w,
+        &worker,
+        &id,
+        json!({"body": "Tôi sợ bị đuổi về nước", "visibility": "worker_side", "language": "vi"}),
+    )
+    .await;
+    assert_eq!(response.status(), 201);
+    let mine: Value = response.json().await.unwrap();
+    assert_eq!(mine["author_role"], "worker");
+    assert_eq!(mine["mine"], true);
+    assert_eq!(
+        post(&w, &w.handler, &id, json!({"body": "Check the dormitory rules", "visibility": "internal"}))
+            .await
+            .status(),
+        201
+    );
+    assert_eq!(
+        post(&w, &w.employer_staff, &id, json!({"body": "We invite the worker to talk", "visibility": "parties"}))
+            .await
+            .status(),
+        201
+    );
+    let problem = assert_problem(
+        post(&w, &w.employer_staff, &id, json!({"body": "Only to the worker", "visibility": "worker_side"})).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], "visibility");
+    assert_problem(
+        post(&w, &worker, &id, json!({"body": "x", "visibility": "internal"})).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+
+    assert_eq!(
+        bodies(&w, &w.handler, &id).await,
+        ["Tôi sợ bị đuổi về nước", "Check the dormitory rules", "We invite the worker to talk"]
+    );
+    assert_eq!(bodies(&w, &worker, &id).await, ["Tôi sợ bị đuổi về nước", "We invite the worker to talk"]);
+    assert_eq!(bodies(&w, &w.employer_staff, &id).await, ["We invite the worker to talk"]);
+    assert_eq!(bodies(&w, &w.supervisor_staff, &id).await, ["We invite the worker to talk"]);
+    assert_problem(
+        w.app.get(&format!("/api/v1/cases/{id}/messages"), Some(&w.other_employer_staff)).await,
+        404,
+        "not_found",
+    )
+    .await;
+    assert_problem(
+        post(&w, &w.other_employer_staff, &id, json!({"body": "x", "visibility": "parties"})).await,
+        404,
+        "not_found",
+    )
+    .await;
+
+    // Every message is in the audit trail, with the message's visibility.
+    let employer_case = w.case(&w.employer_staff, &id).await;
+    let posted = employer_case["timeline"].as_array().unwrap().iter().filter(|e| e["kind"] == "message_posted").count();
+    assert_eq!(posted, 1);
+    let handler_case = w.case(&w.handler, &id).await;
+    let posted = handler_case["timeline"].as_array().unwrap().iter().filter(|e| e["kind"] == "message_posted").count();
+    assert_eq!(posted, 3);
+}
+
+async fn upload(
+    w: &World,
+    token: &str,
+    id: &str,
+    message: &str,
+    name: &str,
+    bytes: &'static [u8],
+) -> reqwest::Response {
+    w.app
+        .client
+        .post(w.app.url(&format!("/api/v1/cases/{id}/messages/{message}/evidence?file_name={name}")))
+        .bearer_auth(token)
+        .header("content-type", "application/octet-stream")
+        .body(bytes)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn evidence_is_checked_by_content_stored_by_hash_and_served_to_those_who_may_read_it() {
+    let w = World::on(TestApp::spawn_with(|s| s.storage.evidence_max_bytes = 4096).await).await;
+    let (id, worker) = referred_case(&w).await;
+    let message: Value =
+        post(&w, &worker, &id, json!({"body": "My payslip", "visibility": "worker_side"})).await.json().await.unwrap();
+    let message_id = message["id"].as_str().unwrap();
+
+    let response = upload(&w, &worker, &id, message_id, "payslip.jpg", PNG).await;
+    assert_eq!(response.status(), 201);
+    let evidence: Value = response.json().await.unwrap();
+    assert_eq!(evidence["content_type"], "image/png", "the content decides, not the name");
+    assert_eq!(evidence["size_bytes"], PNG.len());
+    let sha = evidence["sha256"].as_str().unwrap();
+    assert_eq!(sha.len(), 64);
+    let stored = w.app.settings.storage.data_dir.join("evidence").join(&sha[..2]).join(sha);
+    assert_eq!(std::fs::read(stored).unwrap(), PNG);
+
+    let download = format!("/api/v1/cases/{id}/evidence/{}", evidence["id"].as_str().unwrap());
+    for reader in [&worker, &w.handler] {
+        let response = w.app.get(&download, Some(reader)).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "image/png");
+        assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+        assert_eq!(response.bytes().await.unwrap().as_ref(), PNG);
+    }
+    // The employer side may not read worker-side messages, so not their files either.
+    assert_problem(w.app.get(&download, Some(&w.employer_staff)).await, 404, "not_found").await;
+    assert_problem(w.app.get(&download, Some(&w.other_advocate)).await, 404, "not_found").await;
+
+    let listed: Value = w.app.get(&format!("/api/v1/cases/{id}/messages"), Some(&worker)).await.json().await.unwrap();
+    assert_eq!(listed["items"][0]["evidence"][0]["file_name"], "payslip.jpg");
+
+    assert_problem(
+        upload(&w, &worker, &id, message_id, "notes.txt", b"just some text").await,
+        415,
+        "unsupported_evidence_type",
+    )
+    .await;
+    static BIG: [u8; 5000] = [0u8; 5000];
+    assert_problem(upload(&w, &worker, &id, message_id, "big.png", &BIG).await, 413, "payload_too_large").await;
+    // Only the author attaches to a message.
+    assert_problem(upload(&w, &w.handler, &id, message_id, "x.png", PNG).await, 403, "forbidden").await;
+    assert_problem(upload(&w, &w.employer_staff, &id, message_id, "x.png", PNG).await, 404, "not_found").await;
+    let problem = assert_problem(upload(&w, &worker, &id, message_id, "..", PNG).await, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["field"], "file_name");
+}
