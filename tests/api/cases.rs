@@ -122,6 +122,33 @@ async fn anonymous_intake_to_closed_with_a_verified_remedy() {
 }
 
 #[tokio::test]
+async fn at_every_step_of_the_path_every_other_actor_is_refused() {
+    let w = World::new().await;
+    let (id, reference, receipt) = w.intake(&w.grievance()).await;
+    let worker = w.receipt_session(&reference, &receipt).await;
+    let mut everyone = w.everyone();
+    everyone.push(&worker);
+
+    w.act_only(&[&w.handler], &everyone, &id, json!({"action": "acknowledge"})).await;
+    w.act_only(&[&w.handler], &everyone, &id, json!({"action": "refer"})).await;
+    w.act_only(&[&w.employer_staff, &w.supervisor_staff], &everyone, &id, json!({"action": "respond"})).await;
+    let response = w.command(&w.handler, &id, "mediator", json!({"mediator_user_id": w.mediator_id})).await;
+    assert_eq!(response.status(), 200);
+    w.act_only(&[&w.mediator, &w.handler], &everyone, &id, json!({"action": "start_mediation"})).await;
+    let propose = json!({"action": "propose_remedy", "remedies": [
+        {"type": "restitution", "description": "Return the passport", "responsible_organisation_id": w.employer_id}
+    ]});
+    let case = w.act_only(&[&w.mediator], &everyone, &id, propose).await;
+    let remedy = case["remedies"][0]["id"].as_str().unwrap().to_owned();
+    w.act_only(&[&worker], &everyone, &id, json!({"action": "accept_remedy"})).await;
+    let deliver = json!({"action": "mark_remedy_delivered", "remedy_id": remedy, "reason": "Handed over"});
+    w.act_only(&[&w.employer_staff], &everyone, &id, deliver).await;
+    w.act_only(&[&worker], &everyone, &id, json!({"action": "confirm_remedy", "rating": 5})).await;
+    let case = w.act_only(&[&w.handler], &everyone, &id, json!({"action": "close"})).await;
+    assert_eq!(case["state"], "closed");
+}
+
+#[tokio::test]
 async fn wrong_roles_are_forbidden_and_strangers_do_not_see_the_case() {
     let w = World::new().await;
     let (id, reference, receipt) = w.intake(&w.grievance()).await;

@@ -159,6 +159,40 @@ impl World {
         response.json().await.unwrap()
     }
 
+    /// Every other actor tries the action first and is refused (403 when the
+    /// case is visible to them, 404 when it is not); then `allowed` takes it.
+    pub async fn act_only(&self, allowed: &[&str], others: &[&str], id: &str, body: Value) -> Value {
+        let before = self.version(id).await;
+        for token in others.iter().filter(|t| !allowed.contains(t)) {
+            let response = self.try_act(token, id, body.clone()).await;
+            let status = response.status().as_u16();
+            assert!(
+                status == 403 || status == 404,
+                "{body} by a wrong actor gave {status}: {}",
+                response.text().await.unwrap()
+            );
+        }
+        assert_eq!(self.version(id).await, before, "refused attempts changed nothing");
+        self.act(allowed[0], id, body).await
+    }
+
+    /// Every account of the world, for `act_only`.
+    pub fn everyone(&self) -> Vec<&str> {
+        vec![
+            &self.admin,
+            &self.handler,
+            &self.employer_staff,
+            &self.supervisor_staff,
+            &self.mediator,
+            &self.advocate,
+            &self.worker,
+            &self.other_employer_staff,
+            &self.other_advocate,
+            &self.other_mediator,
+            &self.analyst,
+        ]
+    }
+
     pub async fn command(&self, token: &str, id: &str, path: &str, mut body: Value) -> reqwest::Response {
         body["version"] = json!(self.version(id).await);
         self.app.post(&format!("/api/v1/cases/{id}/{path}"), &body, Some(token)).await
