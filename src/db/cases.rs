@@ -94,14 +94,14 @@ pub fn update_versioned(
 }
 
 /// Which cases a list is drawn from (see the access policy).
-#[derive(Debug, Clone, Copy)]
-pub enum Scope<'a> {
+#[derive(Debug, Clone)]
+pub enum Scope {
     All,
-    Worker(&'a str),
-    AdvocateOrganisation(&'a str),
-    Mediator(&'a str),
-    Party { organisation_id: &'a str, party_role: &'a str },
-    OneCase(&'a str),
+    Worker(String),
+    AdvocateOrganisation(String),
+    Mediator(String),
+    Party { organisation_id: String, party_role: String },
+    OneCase(String),
 }
 
 #[derive(Debug, Default, Clone)]
@@ -120,7 +120,7 @@ pub struct ListFilter {
 /// through sorts before the first page, so pages never shift.
 pub fn list(
     conn: &mut DbConnection,
-    scope: Scope<'_>,
+    scope: Scope,
     filter: &ListFilter,
     before_id: Option<&str>,
     limit: i64,
@@ -128,16 +128,16 @@ pub fn list(
     let mut query = cases::table.select(CaseRow::as_select()).order(cases::id.desc()).limit(limit).into_boxed();
     query = match scope {
         Scope::All => query,
-        Scope::Worker(user) => query.filter(cases::worker_user_id.eq(user.to_owned())),
-        Scope::AdvocateOrganisation(org) => query.filter(cases::advocate_organisation_id.eq(org.to_owned())),
-        Scope::Mediator(user) => query.filter(cases::mediator_user_id.eq(user.to_owned())),
+        Scope::Worker(user) => query.filter(cases::worker_user_id.eq(user)),
+        Scope::AdvocateOrganisation(org) => query.filter(cases::advocate_organisation_id.eq(org)),
+        Scope::Mediator(user) => query.filter(cases::mediator_user_id.eq(user)),
         Scope::Party { organisation_id, party_role } => query.filter(diesel::dsl::exists(
             case_parties::table
                 .filter(case_parties::case_id.eq(cases::id))
-                .filter(case_parties::organisation_id.eq(organisation_id.to_owned()))
-                .filter(case_parties::party_role.eq(party_role.to_owned())),
+                .filter(case_parties::organisation_id.eq(organisation_id))
+                .filter(case_parties::party_role.eq(party_role)),
         )),
-        Scope::OneCase(id) => query.filter(cases::id.eq(id.to_owned())),
+        Scope::OneCase(id) => query.filter(cases::id.eq(id)),
     };
     if let Some(state) = &filter.state {
         query = query.filter(cases::state.eq(state.clone()));

@@ -12,7 +12,7 @@ use crate::db::{self, DbConnection, case_details::IdentityRow, cases::CaseRow, i
 use crate::domain::case::{CaseReference, Identity, LodgedVia, Priority, ResidenceStatus, Visibility};
 use crate::domain::catalogue::Category;
 use crate::domain::lifecycle::{self, CaseRole, CaseState};
-use crate::domain::{CaseId, LanguageTag, OrganisationId, OrganisationKind};
+use crate::domain::{CaseId, LanguageTag, OrganisationId, OrganisationKind, Role};
 use crate::error::AppError;
 
 /// The employer named in a grievance: registered, or only a name for now.
@@ -213,11 +213,10 @@ fn insert_case(
         )?;
     }
     let actor = match lodger {
-        Lodger::Worker(user) | Lodger::Advocate { user, .. } => Actor::User {
-            id: user,
-            role: if role == CaseRole::Advocate { crate::domain::Role::Advocate } else { crate::domain::Role::Worker },
-            organisation_id: advocate_organisation,
-        },
+        Lodger::Worker(user) => Actor::User { id: user, role: Role::Worker, organisation_id: None },
+        Lodger::Advocate { user, organisation } => {
+            Actor::User { id: user, role: Role::Advocate, organisation_id: Some(organisation) }
+        }
         Lodger::Anonymous => Actor::CaseSession { case_id: id },
     };
     let details = json!({

@@ -112,24 +112,15 @@ pub fn list(
     limit: Option<u32>,
     now: DateTime<Utc>,
 ) -> Result<Page<CaseSummary>, AppError> {
-    let scope = policy::case_scope(actor)?;
-    let (scope_user, scope_org, scope_role) = match scope {
-        CaseScope::Worker(user) | CaseScope::Mediator(user) => (Some(user.to_string()), None, None),
-        CaseScope::AdvocateOrganisation(org) => (None, Some(org.to_string()), None),
-        CaseScope::Party(org, role) => (None, Some(org.to_string()), Some(role)),
-        CaseScope::OneCase(case) => (Some(case.to_string()), None, None),
-        CaseScope::All => (None, None, None),
-    };
-    let db_scope = match scope {
+    let db_scope = match policy::case_scope(actor)? {
         CaseScope::All => Scope::All,
-        CaseScope::Worker(_) => Scope::Worker(scope_user.as_deref().unwrap_or_default()),
-        CaseScope::Mediator(_) => Scope::Mediator(scope_user.as_deref().unwrap_or_default()),
-        CaseScope::OneCase(_) => Scope::OneCase(scope_user.as_deref().unwrap_or_default()),
-        CaseScope::AdvocateOrganisation(_) => Scope::AdvocateOrganisation(scope_org.as_deref().unwrap_or_default()),
-        CaseScope::Party(..) => Scope::Party {
-            organisation_id: scope_org.as_deref().unwrap_or_default(),
-            party_role: scope_role.map(PartyRole::as_str).unwrap_or_default(),
-        },
+        CaseScope::Worker(user) => Scope::Worker(user.to_string()),
+        CaseScope::Mediator(user) => Scope::Mediator(user.to_string()),
+        CaseScope::OneCase(case) => Scope::OneCase(case.to_string()),
+        CaseScope::AdvocateOrganisation(org) => Scope::AdvocateOrganisation(org.to_string()),
+        CaseScope::Party(org, role) => {
+            Scope::Party { organisation_id: org.to_string(), party_role: role.as_str().to_owned() }
+        }
     };
     let db_filter = ListFilter {
         state: filter.state.map(|s| s.as_str().to_owned()),
