@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `migrate`, `admin create-user`.
+//! The command line: `serve` (the default), `migrate`, `admin create-user`, `admin seed-demo`.
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -8,9 +8,11 @@ use clap::{Args, Parser, Subcommand};
 use secrecy::ExposeSecret;
 
 use crate::auth::Actor;
+use crate::auth::receipts::ReceiptKeys;
 use crate::config::{LoadOptions, Settings};
 use crate::db::DatabaseTarget;
 use crate::domain::{LanguageTag, Role};
+use crate::service::demo;
 use crate::service::users::{self, NewUserInput};
 use crate::startup::{self, Application};
 
@@ -31,6 +33,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the HTTP API (the default when no command is given).
     Serve(ServeArgs),
+    /// Deliver queued notifications (outbox) until stopped; safe to run in several copies.
+    Worker,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Administrative tasks.
@@ -49,6 +53,15 @@ pub struct ServeArgs {
 pub enum AdminCommand {
     /// Create a user (for example the first admin). The password is read from standard input.
     CreateUser(CreateUserArgs),
+    /// Fill an EMPTY database with demo data and print the logins.
+    ///
+    /// Creates an operator, two employers (each with a supervising or registered support organisation),
+    /// an NGO and a mediation body; a user for every role, each with a random password; and a case in
+    /// every lifecycle state, lodged in several languages and driven through the same services the API
+    /// uses. Prints every login (email or username, password, role), the case references, and the
+    /// receipt codes of the cases lodged without an account. Refuses to run if the database already has
+    /// any organisation or user, so demo data never mixes with real data.
+    SeedDemo,
 }
 
 #[derive(Debug, Args)]
@@ -83,8 +96,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     crate::telemetry::init(&settings.log);
     match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
         Command::Serve(args) => serve(settings, args).await,
+        Command::Worker => worker(settings).await,
         Command::Migrate => migrate(settings),
         Command::Admin(AdminCommand::CreateUser(args)) => create_user(settings, args),
+        Command::Admin(AdminCommand::SeedDemo) => seed_demo(settings),
     }
 }
 
@@ -99,6 +114,19 @@ async fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
     println!("Madoguchi is listening on {base} (database: {database})");
     println!("API documentation: {base}/docs/   OpenAPI document: {base}/api/v1/openapi.json");
     app.run_until_stopped().await.context("the server stopped with an error")
+}
+
+async fn worker(settings: Settings) -> anyhow::Result<()> {
+    let pool = startup::open_database(&settings)?;
+    let mailer = crate::notify::Mailer::from_settings(&settings.mail, &settings.storage.data_dir)?;
+    let clock = std::sync::Arc::new(crate::clock::SystemClock);
+    let worker = crate::notify::OutboxWorker::new(pool, mailer, &settings.mail, settings.outbox.clone(), clock)?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(worker.run(stopped));
+    println!("Madoguchi outbox worker running (database: {}); Ctrl-C stops it", describe_database(&settings));
+    tokio::signal::ctrl_c().await.context("cannot listen for Ctrl-C")?;
+    let _ = stop.send(true);
+    running.await.context("the worker stopped with an error")
 }
 
 fn migrate(mut settings: Settings) -> anyhow::Result<()> {
@@ -135,6 +163,15 @@ fn create_user(settings: Settings, args: CreateUserArgs) -> anyhow::Result<()> {
     let mut conn = pool.get().context("cannot connect to the database")?;
     let user = users::create(&mut conn, &Actor::System, input, chrono::Utc::now()).map_err(describe_app_error)?;
     println!("created {} user {} ({})", user.role, user.id, user.email.or(user.username).unwrap_or_default());
+    Ok(())
+}
+
+fn seed_demo(settings: Settings) -> anyhow::Result<()> {
+    let pool = startup::open_database(&settings)?;
+    let mut conn = pool.get().context("cannot connect to the database")?;
+    let receipts = ReceiptKeys::from_settings(&settings.auth);
+    let report = demo::seed(&mut conn, &receipts, chrono::Utc::now()).map_err(describe_app_error)?;
+    print!("{report}");
     Ok(())
 }
 

@@ -28,6 +28,10 @@ impl ManualClock {
         Self { now: Arc::new(Mutex::new(start)) }
     }
 
+    pub fn now_utc(&self) -> DateTime<Utc> {
+        Clock::now(self)
+    }
+
     pub fn advance(&self, by: Duration) {
         let mut now = self.now.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         *now += by;

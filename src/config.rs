@@ -25,6 +25,66 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub rate_limit: RateLimitSettings,
     pub log: LogSettings,
+    pub mail: MailSettings,
+    pub outbox: OutboxSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    pub transport: MailTransport,
+    /// The sender, for example `Madoguchi <no-reply@example.org>`.
+    pub from: String,
+    /// Links in mail point to `<base_url>/cases/<id>`.
+    pub base_url: String,
+    pub smtp: SmtpSettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    /// `.eml` files under `<data_dir>/mail`.
+    File,
+    Smtp,
+    /// Kept in memory (tests).
+    Memory,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<SecretString>,
+    pub timeout_seconds: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain connection (only for a local relay or a test server).
+    None,
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxSettings {
+    /// Deliver from inside `serve`; turn off when running `madoguchi worker` separately.
+    pub run_in_serve: bool,
+    pub poll_interval_ms: u64,
+    pub batch_size: i64,
+    /// How long a worker holds the messages it claimed.
+    pub lease_seconds: i64,
+    /// Attempts before a message is marked dead.
+    pub max_attempts: i32,
+    /// Attempt n waits base × 2^(n-1) seconds, capped.
+    pub backoff_base_seconds: i64,
+    pub backoff_max_seconds: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -188,6 +248,15 @@ impl Settings {
         }
         if let Err(message) = DatabaseTarget::parse(self.database.url.expose_secret()) {
             return invalid("database.url", &message);
+        }
+        if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
+            return invalid("mail.from", "is not a mail address such as `Madoguchi <no-reply@example.org>`");
+        }
+        if !(self.mail.base_url.starts_with("http://") || self.mail.base_url.starts_with("https://")) {
+            return invalid("mail.base_url", "must start with http:// or https://");
+        }
+        if self.outbox.max_attempts < 1 || self.outbox.batch_size < 1 || self.outbox.lease_seconds < 1 {
+            return invalid("outbox", "max_attempts, batch_size and lease_seconds must be at least 1");
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return invalid("log.level", "is not a valid tracing filter (try `info` or `madoguchi=debug`)");

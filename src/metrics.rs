@@ -57,3 +57,12 @@ pub fn record_pool_state(pool: &DbPool) {
     metrics::gauge!("db_pool_connections", "state" => "idle").set(f64::from(state.idle_connections));
     metrics::gauge!("db_pool_max_size").set(f64::from(pool.max_size()));
 }
+
+/// Outbox gauges: messages by status and the age of the oldest pending one.
+pub fn record_outbox(counts: &crate::db::outbox::OutboxCounts, now: chrono::DateTime<chrono::Utc>) {
+    metrics::gauge!("outbox_messages", "status" => "pending").set(counts.pending as f64);
+    metrics::gauge!("outbox_messages", "status" => "sent").set(counts.sent as f64);
+    metrics::gauge!("outbox_messages", "status" => "dead").set(counts.dead as f64);
+    let age = counts.oldest_pending.map(|oldest| (now.naive_utc() - oldest).num_milliseconds() as f64 / 1000.0);
+    metrics::gauge!("outbox_oldest_pending_age_seconds").set(age.unwrap_or(0.0).max(0.0));
+}

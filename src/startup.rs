@@ -14,12 +14,17 @@ use crate::auth::tokens::TokenKeys;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::db::{self, DatabaseTarget, DbPool};
+use crate::notify::{Mailer, OutboxWorker};
 use crate::routes::{self, extract};
 use crate::state::AppState;
 
 pub struct Application {
     port: u16,
     server: Server,
+    pool: DbPool,
+    mailer: Mailer,
+    worker: OutboxWorker,
+    run_worker: bool,
 }
 
 impl Application {
@@ -30,6 +35,9 @@ impl Application {
     /// Binds the listener (port 0 picks a free port) and prepares the server.
     pub fn build_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let pool = open_database(&settings)?;
+        let mailer = Mailer::from_settings(&settings.mail, &settings.storage.data_dir)?;
+        let worker =
+            OutboxWorker::new(pool.clone(), mailer.clone(), &settings.mail, settings.outbox.clone(), clock.clone())?;
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| format!("cannot listen on {}:{}", settings.server.host, settings.server.port))?;
         let port = listener.local_addr()?.port();
@@ -39,7 +47,7 @@ impl Application {
             rate_limits: RateLimits::from_settings(&settings.rate_limit),
             metrics: crate::metrics::handle()?,
             settings: Arc::new(settings.clone()),
-            pool,
+            pool: pool.clone(),
             clock,
         });
         let json_limit = settings.server.json_body_limit_bytes;
@@ -64,15 +72,36 @@ impl Application {
         if settings.server.workers > 0 {
             server = server.workers(settings.server.workers);
         }
-        Ok(Self { port, server: server.run() })
+        Ok(Self { port, server: server.run(), pool, mailer, worker, run_worker: settings.outbox.run_in_serve })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    pub fn pool(&self) -> DbPool {
+        self.pool.clone()
+    }
+
+    pub fn mailer(&self) -> Mailer {
+        self.mailer.clone()
+    }
+
+    /// The outbox worker this application would run (tests drive it by hand).
+    pub fn worker(&self) -> OutboxWorker {
+        self.worker.clone()
+    }
+
+    /// Serves until stopped; delivers the outbox alongside unless configured not to.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let worker = self.run_worker.then(|| tokio::spawn(self.worker.run(stopped)));
+        let result = self.server.await;
+        let _ = stop.send(true);
+        if let Some(worker) = worker {
+            let _ = worker.await;
+        }
+        result
     }
 }
 

@@ -27,17 +27,20 @@ pub enum Permission {
     ManageUsers,
     /// Read any organisation's record (needed to route cases).
     ReadAnyOrganisation,
+    /// See undelivered notifications and requeue dead ones.
+    OperateOutbox,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 3] = [Self::ManageOrganisations, Self::ManageUsers, Self::ReadAnyOrganisation];
+    pub const ALL: [Permission; 4] =
+        [Self::ManageOrganisations, Self::ManageUsers, Self::ReadAnyOrganisation, Self::OperateOutbox];
 }
 
 /// Whether a role holds a permission. Exhaustive on purpose: a new role or
 /// permission does not compile until someone decides.
 pub fn role_allows(role: Role, permission: Permission) -> bool {
     match permission {
-        Permission::ManageOrganisations | Permission::ManageUsers => match role {
+        Permission::ManageOrganisations | Permission::ManageUsers | Permission::OperateOutbox => match role {
             Role::Admin => true,
             Role::Worker
             | Role::Advocate

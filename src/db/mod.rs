@@ -10,6 +10,7 @@ pub mod intake;
 pub mod messages;
 pub mod migrations;
 pub mod organisations;
+pub mod outbox;
 pub mod pool;
 pub mod refresh_tokens;
 pub mod remedies;

@@ -16,6 +16,7 @@ pub struct OrganisationRow {
     pub supervising_organisation_id: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub preferred_language: String,
 }
 
 #[derive(Debug, Insertable)]
@@ -28,6 +29,7 @@ pub struct NewOrganisation<'a> {
     pub supervising_organisation_id: Option<&'a str>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub preferred_language: &'a str,
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewOrganisation<'_>) -> QueryResult<()> {
@@ -68,6 +70,7 @@ impl OrganisationRow {
             kind: self.kind.parse()?,
             contact_email: self.contact_email,
             supervising_organisation_id: self.supervising_organisation_id.as_deref().map(str::parse).transpose()?,
+            preferred_language: crate::domain::LanguageTag::parse(&self.preferred_language)?,
             created_at: self.created_at.and_utc(),
         })
     }

@@ -11,6 +11,7 @@ diesel::table! {
         supervising_organisation_id -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        preferred_language -> Text,
     }
 }
 
@@ -201,6 +202,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        channel -> Text,
+        notification -> Text,
+        case_id -> Nullable<Text>,
+        recipient -> Text,
+        language -> Text,
+        params -> Text,
+        message_id -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        locked_by -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(case_categories -> cases (case_id));
@@ -227,4 +249,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     evidence,
     case_reference_counters,
     idempotency_keys,
+    outbox,
 );

@@ -105,3 +105,21 @@ impl UserRow {
         })
     }
 }
+
+/// (email, preferred language) of users with `role`, optionally in one organisation.
+pub fn addresses(
+    conn: &mut DbConnection,
+    role: &str,
+    organisation_id: Option<&str>,
+) -> QueryResult<Vec<(String, String)>> {
+    let mut query = users::table
+        .filter(users::role.eq(role.to_owned()))
+        .filter(users::email.is_not_null())
+        .select((users::email.assume_not_null(), users::preferred_language))
+        .order(users::id.asc())
+        .into_boxed();
+    if let Some(organisation) = organisation_id {
+        query = query.filter(users::organisation_id.eq(organisation.to_owned()));
+    }
+    query.load(conn)
+}

@@ -7,6 +7,7 @@ pub mod labels;
 pub mod language;
 pub mod lifecycle;
 pub mod names;
+pub mod notification;
 pub mod organisation;
 pub mod remedy;
 pub mod user;

@@ -94,5 +94,7 @@ pub struct Organisation {
     /// For employers: the supervising or registered support organisation
     /// that becomes a party to their cases on referral.
     pub supervising_organisation_id: Option<super::OrganisationId>,
+    /// The language its notifications are written in.
+    pub preferred_language: super::LanguageTag,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }

@@ -11,7 +11,7 @@ use super::extract::ApiJson;
 use super::organisations::OrganisationResponse;
 use super::with_conn;
 use crate::auth::AuthUser;
-use crate::domain::{FieldErrors, OrganisationKind, Role};
+use crate::domain::{FieldErrors, LanguageTag, OrganisationKind, Role};
 use crate::error::{AppError, Problem};
 use crate::service::organisations::{self, NewOrganisationInput};
 use crate::service::users::{self, NewUserInput, UserListFilter};
@@ -38,6 +38,9 @@ pub struct CreateOrganisationRequest {
     /// For employers: their supervising organisation (監理団体) or registered
     /// support organisation (登録支援機関), which becomes a party to their cases.
     pub supervising_organisation_id: Option<Uuid>,
+    /// BCP 47 tag for this organisation's notifications; defaults to `ja`.
+    #[validate(custom(function = "valid_language"))]
+    pub preferred_language: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -122,6 +125,11 @@ pub async fn create_organisation(
         kind: body.kind,
         contact_email: body.contact_email.map(|e| e.trim().to_lowercase()),
         supervising_organisation_id: body.supervising_organisation_id.map(Into::into),
+        preferred_language: body
+            .preferred_language
+            .as_deref()
+            .and_then(|tag| LanguageTag::parse(tag).ok())
+            .unwrap_or_else(|| LanguageTag::parse("ja").unwrap_or_else(|_| LanguageTag::english())),
     };
     let actor = auth.actor();
     let now = state.clock.now();

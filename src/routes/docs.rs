@@ -30,6 +30,8 @@ pub const UI_PATH: &str = "/docs/";
         super::admin::create_user,
         super::admin::list_users,
         super::admin::get_user,
+        super::outbox::list_outbox,
+        super::outbox::requeue,
         super::organisations::get_organisation,
         super::cases::lodge_case,
         super::cases::list_cases,
@@ -49,7 +51,7 @@ pub const UI_PATH: &str = "/docs/";
         super::reference::lifecycle_table,
         super::reference::categories,
     ),
-    components(schemas(crate::error::Problem, crate::domain::FieldError)),
+    components(schemas(crate::error::Problem, crate::domain::FieldError, super::outbox::OutboxStatus)),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Registration, login and sessions"),

@@ -54,5 +54,11 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, AppError>
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     crate::metrics::record_pool_state(&state.pool);
+    let now = state.clock.now();
+    match with_conn(&state, |conn| Ok(crate::db::outbox::counts(conn)?)).await {
+        Ok(counts) => crate::metrics::record_outbox(&counts, now),
+        // Metrics stay available while the database is not.
+        Err(error) => tracing::warn!(error = %error, "outbox metrics unavailable"),
+    }
     HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(state.metrics.render())
 }

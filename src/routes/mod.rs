@@ -9,6 +9,7 @@ pub mod extract;
 pub mod health;
 pub mod intake;
 pub mod organisations;
+pub mod outbox;
 pub mod reference;
 
 use std::net::IpAddr;
@@ -29,6 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(auth::configure)
             .configure(admin::configure)
             .configure(organisations::configure)
+            .configure(outbox::configure)
             .configure(cases::configure)
             .configure(intake::configure)
             .configure(reference::configure),

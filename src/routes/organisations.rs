@@ -25,6 +25,7 @@ pub struct OrganisationResponse {
     pub kind: OrganisationKind,
     pub contact_email: Option<String>,
     pub supervising_organisation_id: Option<Uuid>,
+    pub preferred_language: String,
     pub created_at: DateTime<Utc>,
 }
 
@@ -36,6 +37,7 @@ impl From<Organisation> for OrganisationResponse {
             kind: organisation.kind,
             contact_email: organisation.contact_email,
             supervising_organisation_id: organisation.supervising_organisation_id.map(|o| o.as_uuid()),
+            preferred_language: organisation.preferred_language.to_string(),
             created_at: organisation.created_at,
         }
     }

@@ -2,7 +2,10 @@
 //! transaction. Services know nothing of HTTP.
 
 pub mod cases;
+pub mod demo;
+pub mod notifications;
 pub mod organisations;
+pub mod outbox;
 pub mod sessions;
 pub mod users;
 

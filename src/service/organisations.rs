@@ -6,7 +6,7 @@ use super::{Page, page_size};
 use crate::auth::policy::{self, Actor, Permission};
 use crate::db::{self, DbConnection, organisations::NewOrganisation};
 use crate::domain::organisation::Organisation;
-use crate::domain::{OrganisationId, OrganisationKind};
+use crate::domain::{LanguageTag, OrganisationId, OrganisationKind};
 use crate::error::AppError;
 
 #[derive(Debug, Clone)]
@@ -15,6 +15,7 @@ pub struct NewOrganisationInput {
     pub kind: OrganisationKind,
     pub contact_email: Option<String>,
     pub supervising_organisation_id: Option<OrganisationId>,
+    pub preferred_language: LanguageTag,
 }
 
 #[tracing::instrument(skip_all, fields(kind = %input.kind))]
@@ -41,6 +42,7 @@ pub fn create(
                 supervising_organisation_id: supervisor_text.as_deref(),
                 created_at: at,
                 updated_at: at,
+                preferred_language: input.preferred_language.as_str(),
             },
         )?;
         load(conn, id)

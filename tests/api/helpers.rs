@@ -74,6 +74,9 @@ pub fn test_settings(db: &TestDatabase, data_dir: PathBuf) -> Settings {
     settings.rate_limit.login_per_ip_per_minute = 10_000;
     settings.rate_limit.login_per_account_per_minute = 10_000;
     settings.rate_limit.register_per_ip_per_minute = 10_000;
+    // Mail is kept in memory and the outbox is delivered when a test says so.
+    settings.mail.transport = madoguchi::config::MailTransport::Memory;
+    settings.outbox.run_in_serve = false;
     settings.rate_limit.intake_per_ip_per_minute = 10_000;
     settings.rate_limit.receipt_per_ip_per_minute = 10_000;
     settings.rate_limit.receipt_per_reference_per_minute = 10_000;
@@ -84,6 +87,8 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub settings: Settings,
+    pub mailer: madoguchi::notify::Mailer,
+    pub worker: madoguchi::notify::OutboxWorker,
     pub db: TestDatabase,
     _data_dir: tempfile::TempDir,
 }
@@ -107,14 +112,34 @@ impl TestApp {
         customise(&mut settings);
         let app = Application::build_with_clock(settings.clone(), clock).expect("application builds");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let (mailer, worker) = (app.mailer(), app.worker());
         tokio::spawn(app.run_until_stopped());
         Self {
             address,
             client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
             settings,
+            mailer,
+            worker,
             db,
             _data_dir: data_dir,
         }
+    }
+
+    /// Delivers everything due in the outbox, batch by batch.
+    pub async fn deliver_outbox(&self) -> usize {
+        let mut sent = 0;
+        loop {
+            let report = self.worker.run_once().await.expect("outbox step");
+            sent += report.sent;
+            if report.claimed == 0 {
+                return sent;
+            }
+        }
+    }
+
+    /// Mail delivered so far, to one address.
+    pub fn mail_to(&self, address: &str) -> Vec<madoguchi::notify::SentMail> {
+        self.mailer.sent().into_iter().filter(|m| m.to == address).collect()
     }
 
     pub fn url(&self, path: &str) -> String {

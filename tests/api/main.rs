@@ -10,6 +10,8 @@ mod admin;
 mod auth;
 mod cases;
 mod cli;
+mod demo;
 mod errors;
 mod messages;
+mod notifications;
 mod operations;

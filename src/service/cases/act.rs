@@ -13,6 +13,7 @@ use crate::domain::lifecycle::{self, Action, CaseRole, CaseState, LifecycleError
 use crate::domain::remedy::{NewRemedy, RemedyStatus};
 use crate::domain::{CaseId, RemedyId};
 use crate::error::AppError;
+use crate::service::notifications;
 
 /// An action and what it carries.
 #[derive(Debug, Clone)]
@@ -56,8 +57,13 @@ pub fn act(
 ) -> Result<CaseView, AppError> {
     db::write_transaction(conn, |conn| {
         let loaded = load_for(conn, actor, id)?;
+        let before = loaded.case.state;
         apply_action(conn, actor, &loaded, &input, now)?;
         let reloaded = load_for(conn, actor, id)?;
+        if reloaded.case.state != before {
+            let referred = matches!(input.action, Action::Refer | Action::ReferBack);
+            notifications::state_changed(conn, &reloaded.case, &reloaded.access.parties, referred, now)?;
+        }
         view(conn, reloaded, now)
     })
 }

@@ -14,6 +14,7 @@ use crate::domain::catalogue::Category;
 use crate::domain::lifecycle::{self, CaseRole, CaseState};
 use crate::domain::{CaseId, LanguageTag, OrganisationId, OrganisationKind, Role};
 use crate::error::AppError;
+use crate::service::notifications;
 
 /// The employer named in a grievance: registered, or only a name for now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -248,7 +249,8 @@ fn insert_case(
         )?;
     }
     // The lodger must be able to read what they lodged.
-    load_for(conn, &actor, id)?;
+    let loaded = load_for(conn, &actor, id)?;
+    notifications::case_submitted(conn, &loaded.case, now)?;
     Ok((id, reference))
 }
 

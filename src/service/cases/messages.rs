@@ -14,6 +14,7 @@ use crate::domain::case::Visibility;
 use crate::domain::lifecycle::CaseRole;
 use crate::domain::{CaseId, EvidenceId, LanguageTag, MessageId};
 use crate::error::AppError;
+use crate::service::notifications;
 use crate::service::{Page, page_size};
 
 #[derive(Debug, Clone)]
@@ -80,6 +81,14 @@ pub fn post(
             actor,
             loaded.role,
             NewEvent::note("message_posted", message.visibility, json!({"message_id": row.id})),
+            now,
+        )?;
+        notifications::message_posted(
+            conn,
+            &loaded.case,
+            &loaded.access.parties,
+            message.visibility,
+            loaded.role,
             now,
         )?;
         to_message(row, actor, Vec::new())

@@ -1,0 +1,2 @@
+ALTER TABLE organisations DROP COLUMN preferred_language;
+DROP TABLE outbox;

@@ -1,0 +1,167 @@
+//! Queries on `outbox`: enqueue inside the caller's transaction; claim with
+//! a lease, mark sent or failed, list and requeue dead messages.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
+
+use super::connection::DbConnection;
+use super::schema::outbox;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, QueryableByName)]
+#[diesel(table_name = outbox)]
+pub struct OutboxRow {
+    pub id: String,
+    pub channel: String,
+    pub notification: String,
+    pub case_id: Option<String>,
+    pub recipient: String,
+    pub language: String,
+    pub params: String,
+    pub message_id: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub locked_until: Option<NaiveDateTime>,
+    pub locked_by: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &OutboxRow) -> QueryResult<()> {
+    diesel::insert_into(outbox::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+/// Leases up to `limit` due messages to `worker` until `lease_until`. A
+/// message whose lease ran out (its worker died) is due again.
+pub fn claim(
+    conn: &mut DbConnection,
+    worker: &str,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
+    // PostgreSQL: SKIP LOCKED lets concurrent workers take different rows
+    // without waiting. SQLite serialises writers, so the plain form suffices.
+    let lock = match conn {
+        DbConnection::Postgresql(_) => "FOR UPDATE SKIP LOCKED",
+        DbConnection::Sqlite(_) => "",
+    };
+    let sql = format!(
+        "UPDATE outbox SET locked_until = $1, locked_by = $2 \
+         WHERE id IN (SELECT id FROM outbox \
+                      WHERE status = 'pending' AND next_attempt_at <= $3 \
+                        AND (locked_until IS NULL OR locked_until < $3) \
+                      ORDER BY next_attempt_at, id LIMIT $4 {lock}) \
+         RETURNING *"
+    );
+    diesel::sql_query(sql)
+        .bind::<Timestamp, _>(lease_until)
+        .bind::<Text, _>(worker)
+        .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(limit)
+        .load(conn)
+}
+
+/// Marks a message sent, if this worker still holds its lease.
+pub fn mark_sent(conn: &mut DbConnection, id: &str, worker: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    let updated = diesel::update(outbox::table.filter(outbox::id.eq(id)).filter(outbox::locked_by.eq(worker)))
+        .set((outbox::status.eq("sent"), outbox::sent_at.eq(at), outbox::locked_until.eq(None::<NaiveDateTime>)))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Records a failed attempt: retry at `retry_at`, or give up (`dead`) when attempts run out.
+pub fn mark_failed(
+    conn: &mut DbConnection,
+    id: &str,
+    worker: &str,
+    error: &str,
+    retry_at: NaiveDateTime,
+    max_attempts: i32,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, \
+         locked_until = NULL, \
+         status = CASE WHEN attempts + 1 >= $3 THEN 'dead' ELSE 'pending' END \
+         WHERE id = $4 AND locked_by = $5",
+    )
+    .bind::<Text, _>(error)
+    .bind::<Timestamp, _>(retry_at)
+    .bind::<Integer, _>(max_attempts)
+    .bind::<Text, _>(id)
+    .bind::<Text, _>(worker)
+    .execute(conn)?;
+    Ok(())
+}
+
+pub fn list_by_status(
+    conn: &mut DbConnection,
+    status: &str,
+    after_id: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
+    let mut query = outbox::table
+        .filter(outbox::status.eq(status.to_owned()))
+        .select(OutboxRow::as_select())
+        .order(outbox::id.asc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(after) = after_id {
+        query = query.filter(outbox::id.gt(after.to_owned()));
+    }
+    query.load(conn)
+}
+
+/// Gives a dead message a fresh set of attempts.
+pub fn requeue(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<bool> {
+    let updated = diesel::update(outbox::table.filter(outbox::id.eq(id)).filter(outbox::status.eq("dead")))
+        .set((
+            outbox::status.eq("pending"),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now),
+            outbox::locked_until.eq(None::<NaiveDateTime>),
+            outbox::locked_by.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct OutboxCounts {
+    pub pending: i64,
+    pub sent: i64,
+    pub dead: i64,
+    pub oldest_pending: Option<NaiveDateTime>,
+}
+
+#[derive(QueryableByName)]
+struct StatusCount {
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = BigInt)]
+    count: i64,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    oldest: Option<NaiveDateTime>,
+}
+
+pub fn counts(conn: &mut DbConnection) -> QueryResult<OutboxCounts> {
+    let rows: Vec<StatusCount> =
+        diesel::sql_query("SELECT status, COUNT(*) AS count, MIN(created_at) AS oldest FROM outbox GROUP BY status")
+            .load(conn)?;
+    let mut counts = OutboxCounts::default();
+    for row in rows {
+        match row.status.as_str() {
+            "pending" => {
+                counts.pending = row.count;
+                counts.oldest_pending = row.oldest;
+            }
+            "sent" => counts.sent = row.count,
+            "dead" => counts.dead = row.count,
+            _ => {}
+        }
+    }
+    Ok(counts)
+}

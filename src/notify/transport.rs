@@ -1,0 +1,92 @@
+//! Mail transports: SMTP (STARTTLS, TLS or plain, with authentication),
+//! `.eml` files under the data folder (the zero-config default, so a
+//! newcomer can read what would have been sent), and memory (tests).
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context;
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use secrecy::ExposeSecret;
+
+use crate::config::{MailSettings, MailTransport, SmtpTls};
+
+/// One e-mail, ready to go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingMail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// `<…@…>`, the same on every attempt.
+    pub message_id: String,
+    pub language: String,
+}
+
+/// What the memory transport kept.
+pub type SentMail = OutgoingMail;
+
+#[derive(Clone)]
+pub enum Mailer {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    File(AsyncFileTransport<Tokio1Executor>),
+    Memory(Arc<Mutex<Vec<SentMail>>>),
+}
+
+impl Mailer {
+    pub fn from_settings(settings: &MailSettings, data_dir: &Path) -> anyhow::Result<Self> {
+        match settings.transport {
+            MailTransport::File => {
+                let folder = data_dir.join("mail");
+                std::fs::create_dir_all(&folder)
+                    .with_context(|| format!("cannot create the mail folder {}", folder.display()))?;
+                Ok(Self::File(AsyncFileTransport::new(folder)))
+            }
+            MailTransport::Memory => Ok(Self::Memory(Arc::default())),
+            MailTransport::Smtp => {
+                let smtp = &settings.smtp;
+                let builder = match smtp.tls {
+                    SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host)?,
+                    SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host)?,
+                    SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host),
+                };
+                let mut builder = builder.port(smtp.port).timeout(Some(Duration::from_secs(smtp.timeout_seconds)));
+                if let (Some(user), Some(password)) = (&smtp.username, &smtp.password) {
+                    builder = builder.credentials(Credentials::new(user.clone(), password.expose_secret().to_owned()));
+                }
+                Ok(Self::Smtp(builder.build()))
+            }
+        }
+    }
+
+    pub async fn send(&self, from: &Mailbox, mail: &OutgoingMail) -> anyhow::Result<()> {
+        if let Self::Memory(sent) = self {
+            sent.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(mail.clone());
+            return Ok(());
+        }
+        let message = Message::builder()
+            .from(from.clone())
+            .to(mail.to.parse().with_context(|| "invalid recipient address")?)
+            .subject(&mail.subject)
+            .message_id(Some(mail.message_id.clone()))
+            .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("Content-Language"), mail.language.clone()))
+            .multipart(MultiPart::alternative_plain_html(mail.text.clone(), mail.html.clone()))?;
+        match self {
+            Self::Smtp(transport) => transport.send(message).await.map(drop).context("SMTP delivery failed"),
+            Self::File(transport) => transport.send(message).await.map(drop).context("writing the .eml file failed"),
+            Self::Memory(_) => Ok(()),
+        }
+    }
+
+    /// What the memory transport has "sent" (empty for the others).
+    pub fn sent(&self) -> Vec<SentMail> {
+        match self {
+            Self::Memory(sent) => sent.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone(),
+            Self::Smtp(_) | Self::File(_) => Vec::new(),
+        }
+    }
+}

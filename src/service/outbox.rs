@@ -1,0 +1,29 @@
+//! Operating the outbox: admins list messages by status and requeue dead ones.
+
+use chrono::{DateTime, Utc};
+
+use super::{Page, page_size};
+use crate::auth::policy::{self, Actor, Permission};
+use crate::db::{self, DbConnection, outbox::OutboxRow};
+use crate::error::AppError;
+
+pub fn list(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    status: &str,
+    cursor: Option<String>,
+    limit: Option<u32>,
+) -> Result<Page<OutboxRow>, AppError> {
+    policy::require(actor, Permission::OperateOutbox)?;
+    let limit = page_size(limit) as usize;
+    let rows = db::outbox::list_by_status(conn, status, cursor.as_deref(), limit as i64 + 1)?;
+    let (items, has_more) = db::split_page(rows, limit);
+    let next_cursor = has_more.then(|| items.last().map(|row| row.id.clone())).flatten();
+    Ok(Page { items, next_cursor })
+}
+
+/// A dead message gets a fresh set of attempts, due now.
+pub fn requeue(conn: &mut DbConnection, actor: &Actor, id: &str, now: DateTime<Utc>) -> Result<(), AppError> {
+    policy::require(actor, Permission::OperateOutbox)?;
+    if db::outbox::requeue(conn, id, db::timestamp(now))? { Ok(()) } else { Err(AppError::NotFound) }
+}

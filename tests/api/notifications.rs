@@ -1,0 +1,358 @@
+//! Notifications through the outbox: who hears what, retries, dead
+//! messages, leases, and delivery through a real SMTP server.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use madoguchi::clock::ManualClock;
+use madoguchi::config::{MailTransport, SmtpTls};
+use madoguchi::notify::{Mailer, OutboxWorker};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, TestDatabase, assert_problem};
+use crate::world::World;
+
+async fn email_of(app: &TestApp, token: &str) -> String {
+    let me: Value = app.get("/api/v1/me", Some(token)).await.json().await.unwrap();
+    me["email"].as_str().unwrap().to_owned()
+}
+
+fn grievance_with_contact(w: &World) -> Value {
+    let mut body = w.grievance();
+    body["identity"]["email"] = json!("lan.worker@example.org");
+    body
+}
+
+#[tokio::test]
+async fn each_change_reaches_those_concerned_in_their_language_and_nobody_else() {
+    let w = World::new().await;
+    let handler = email_of(&w.app, &w.handler).await;
+    let employer = email_of(&w.app, &w.employer_staff).await;
+    let supervisor = email_of(&w.app, &w.supervisor_staff).await;
+    let stranger = email_of(&w.app, &w.other_employer_staff).await;
+    let worker = "lan.worker@example.org";
+
+    let (id, reference, _) = w.intake(&grievance_with_contact(&w)).await;
+    assert_eq!(w.app.deliver_outbox().await, 1, "a new case goes to the handlers");
+    let mail = w.app.mail_to(&handler);
+    assert_eq!(mail.len(), 1);
+    assert!(mail[0].subject.contains(&reference));
+    assert!(mail[0].text.contains(&format!("/cases/{id}")), "a link to the case");
+    assert_eq!(mail[0].language, "en");
+
+    w.act(&w.handler, &id, json!({"action": "acknowledge"})).await;
+    w.act(&w.handler, &id, json!({"action": "refer"})).await;
+    w.app.deliver_outbox().await;
+    let to_worker = w.app.mail_to(worker);
+    assert_eq!(to_worker.len(), 2, "acknowledged, referred");
+    assert!(to_worker.iter().all(|m| m.language == "vi" && m.subject.contains(&reference)));
+    assert_eq!(w.app.mail_to(&employer).len(), 1, "referral to the employer");
+    assert_eq!(w.app.mail_to(&supervisor).len(), 1, "referral to the supervising organisation");
+    assert!(w.app.mail_to(&stranger).is_empty());
+
+    // Respondents write to everyone; their own side is not told of its own message.
+    let response = w
+        .app
+        .post(
+            &format!("/api/v1/cases/{id}/messages"),
+            &json!({"body": "Please come to a meeting", "visibility": "parties"}),
+            Some(&w.employer_staff),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    w.app.deliver_outbox().await;
+    assert_eq!(w.app.mail_to(worker).len(), 3);
+    assert_eq!(w.app.mail_to(&supervisor).len(), 2);
+    assert_eq!(w.app.mail_to(&handler).len(), 2);
+    assert_eq!(w.app.mail_to(&employer).len(), 1);
+
+    // An internal note reaches nobody outside the operator and mediator.
+    let response = w
+        .app
+        .post(
+            &format!("/api/v1/cases/{id}/messages"),
+            &json!({"body": "Internal", "visibility": "internal"}),
+            Some(&w.handler),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    assert_eq!(w.app.deliver_outbox().await, 0);
+
+    let all = w.app.mailer.sent();
+    let mut ids: Vec<&str> = all.iter().map(|m| m.message_id.as_str()).collect();
+    assert!(ids.iter().all(|id| id.starts_with('<') && id.ends_with("@madoguchi>")));
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), all.len(), "every message has its own Message-ID");
+    for mail in &all {
+        for secret in ["Nguyen Van A", "C1234567", "AB12345678CD", "hộ chiếu"] {
+            assert!(!mail.text.contains(secret) && !mail.html.contains(secret), "{secret} leaked to {}", mail.to);
+        }
+    }
+}
+
+fn closed_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn a_message_dies_after_its_attempts_and_an_admin_requeues_it() {
+    let port = closed_port();
+    let app = TestApp::spawn_with(|s| {
+        s.mail.transport = MailTransport::Smtp;
+        s.mail.smtp.host = "127.0.0.1".into();
+        s.mail.smtp.port = port;
+        s.mail.smtp.tls = SmtpTls::None;
+        s.mail.smtp.timeout_seconds = 2;
+        s.outbox.max_attempts = 2;
+        s.outbox.backoff_base_seconds = 0;
+    })
+    .await;
+    let w = World::on(app).await;
+    w.intake(&w.grievance()).await;
+    assert_eq!(w.app.deliver_outbox().await, 0, "nobody listens on the SMTP port");
+
+    let dead: Value = w.app.get("/api/v1/admin/outbox?status=dead", Some(&w.admin)).await.json().await.unwrap();
+    let items = dead["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["attempts"], 2);
+    assert!(items[0]["last_error"].as_str().unwrap().contains("SMTP"));
+    let id = items[0]["id"].as_str().unwrap();
+    let message_id = items[0]["message_id"].as_str().unwrap();
+
+    let requeue = format!("/api/v1/admin/outbox/{id}/requeue");
+    assert_problem(w.app.post(&requeue, &json!({}), Some(&w.handler)).await, 403, "forbidden").await;
+    assert_eq!(w.app.post(&requeue, &json!({}), Some(&w.admin)).await.status(), 204);
+    assert_problem(w.app.post(&requeue, &json!({}), Some(&w.admin)).await, 404, "not_found").await;
+
+    // The mail server is back (here: a working transport on the same database).
+    let mut settings = w.app.settings.clone();
+    settings.database.run_migrations_on_start = false;
+    let pool = madoguchi::startup::open_database(&settings).unwrap();
+    settings.mail.transport = MailTransport::Memory;
+    let mailer = Mailer::from_settings(&settings.mail, &settings.storage.data_dir).unwrap();
+    let worker = OutboxWorker::new(
+        pool,
+        mailer.clone(),
+        &settings.mail,
+        settings.outbox.clone(),
+        Arc::new(madoguchi::clock::SystemClock),
+    )
+    .unwrap();
+    assert_eq!(worker.run_once().await.unwrap().sent, 1);
+    assert_eq!(mailer.sent()[0].message_id, message_id, "the same Message-ID as before");
+    let dead: Value = w.app.get("/api/v1/admin/outbox?status=dead", Some(&w.admin)).await.json().await.unwrap();
+    assert!(dead["items"].as_array().unwrap().is_empty());
+
+    let metrics = w.app.get("/metrics", None).await.text().await.unwrap();
+    assert!(metrics.contains("outbox_messages{status=\"sent\"} 1"), "{metrics}");
+    assert!(metrics.contains("outbox_failed_total"), "{metrics}");
+}
+
+#[tokio::test]
+async fn a_dead_workers_lease_runs_out_and_another_worker_sends_its_messages() {
+    let clock = ManualClock::new(chrono::Utc::now());
+    let app = TestApp::spawn_on(TestDatabase::create(), |_| {}, Arc::new(clock.clone())).await;
+    let w = World::on(app).await;
+    w.intake(&w.grievance()).await;
+
+    // A worker claims the message and dies before sending it.
+    let mut settings = w.app.settings.clone();
+    settings.database.run_migrations_on_start = false;
+    let pool = madoguchi::startup::open_database(&settings).unwrap();
+    let mut conn = pool.get().unwrap();
+    let now = madoguchi::db::timestamp(clock.now_utc());
+    let lease = madoguchi::db::timestamp(clock.now_utc() + chrono::Duration::seconds(settings.outbox.lease_seconds));
+    let claimed = madoguchi::db::outbox::claim(&mut conn, "doomed-worker", now, lease, 10).unwrap();
+    assert_eq!(claimed.len(), 1);
+
+    assert_eq!(w.app.deliver_outbox().await, 0, "leased to someone else");
+    clock.advance(chrono::Duration::seconds(settings.outbox.lease_seconds + 1));
+    assert_eq!(w.app.deliver_outbox().await, 1, "the lease ran out");
+    // The dead worker cannot mark it sent any more.
+    assert!(!madoguchi::db::outbox::mark_sent(&mut conn, &claimed[0].id, "doomed-worker", now).unwrap());
+    assert_eq!(w.app.mailer.sent().len(), 1);
+}
+
+#[tokio::test]
+async fn two_workers_racing_send_each_message_once() {
+    let w = World::new().await;
+    for _ in 0..6 {
+        w.intake(&w.grievance()).await;
+    }
+    let other = OutboxWorker::new(
+        madoguchi::startup::open_database(&{
+            let mut s = w.app.settings.clone();
+            s.database.run_migrations_on_start = false;
+            s
+        })
+        .unwrap(),
+        w.app.mailer.clone(),
+        &w.app.settings.mail,
+        madoguchi::config::OutboxSettings { batch_size: 2, ..w.app.settings.outbox.clone() },
+        Arc::new(madoguchi::clock::SystemClock),
+    )
+    .unwrap();
+    let (a, b) = tokio::join!(w.app.deliver_outbox(), async {
+        let mut sent = 0;
+        loop {
+            let report = other.run_once().await.unwrap();
+            sent += report.sent;
+            if report.claimed == 0 {
+                return sent;
+            }
+        }
+    });
+    assert_eq!(a + b, 6);
+    let mut ids: Vec<String> = w.app.mailer.sent().into_iter().map(|m| m.message_id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 6, "no message twice");
+}
+
+/// Python's aiosmtpd, a real SMTP server, storing what it receives in a Maildir.
+struct SmtpServer {
+    child: Child,
+    port: u16,
+    maildir: tempfile::TempDir,
+}
+
+fn ensure_aiosmtpd() {
+    let available = || {
+        Command::new("python3")
+            .args(["-c", "import aiosmtpd"])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !available() {
+        // The test suite installs what it needs (`.ci/run` does so up front).
+        let _ = Command::new("python3").args(["-m", "pip", "install", "--quiet", "aiosmtpd"]).status();
+    }
+    assert!(available(), "the SMTP tests need Python 3 with aiosmtpd: python3 -m pip install aiosmtpd");
+}
+
+impl SmtpServer {
+    fn start() -> Self {
+        ensure_aiosmtpd();
+        let maildir = tempfile::tempdir().unwrap();
+        let port = closed_port();
+        let child = Self::spawn(port, maildir.path());
+        Self { child, port, maildir }
+    }
+
+    fn spawn(port: u16, maildir: &Path) -> Child {
+        let child = Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(maildir.join("box"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 -m aiosmtpd");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(20), "aiosmtpd did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        child
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    fn restart(&mut self) {
+        self.child = Self::spawn(self.port, self.maildir.path());
+    }
+
+    /// Every message received so far, as raw text.
+    fn received(&self) -> Vec<String> {
+        let folder = self.maildir.path().join("box").join("new");
+        let Ok(entries) = std::fs::read_dir(folder) else { return Vec::new() };
+        entries.map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect()
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
+    raw.lines()
+        .take_while(|line| !line.is_empty())
+        .find(|line| line.to_ascii_lowercase().starts_with(&format!("{}:", name.to_ascii_lowercase())))
+        .map(|line| line[name.len() + 1..].trim())
+}
+
+#[tokio::test]
+async fn mail_goes_through_a_real_smtp_server_and_survives_its_outage() {
+    let mut smtp = SmtpServer::start();
+    let port = smtp.port;
+    let clock = ManualClock::new(chrono::Utc::now());
+    let app = TestApp::spawn_on(
+        TestDatabase::create(),
+        |s| {
+            s.mail.transport = MailTransport::Smtp;
+            s.mail.smtp.host = "127.0.0.1".into();
+            s.mail.smtp.port = port;
+            s.mail.smtp.tls = SmtpTls::None;
+            s.mail.smtp.timeout_seconds = 5;
+            s.outbox.backoff_base_seconds = 30;
+        },
+        Arc::new(clock.clone()),
+    )
+    .await;
+    let w = World::on(app).await;
+    let employer = email_of(&w.app, &w.employer_staff).await;
+    let (id, reference, _) = w.intake(&grievance_with_contact(&w)).await;
+    w.act(&w.handler, &id, json!({"action": "acknowledge"})).await;
+    w.act(&w.handler, &id, json!({"action": "refer"})).await;
+    assert_eq!(w.app.deliver_outbox().await, 5, "handler, worker twice, employer, supervisor");
+
+    let received = smtp.received();
+    assert_eq!(received.len(), 5);
+    let referral = received.iter().find(|m| header(m, "To") == Some(employer.as_str())).expect("the employer's mail");
+    assert!(header(referral, "Subject").is_some());
+    assert!(header(referral, "Message-ID").unwrap().ends_with("@madoguchi>"));
+    assert_eq!(header(referral, "Content-Language"), Some("en"));
+    assert!(referral.contains(&reference));
+    let to_worker: Vec<&String> =
+        received.iter().filter(|m| header(m, "To") == Some("lan.worker@example.org")).collect();
+    assert_eq!(to_worker.len(), 2);
+    assert!(to_worker.iter().all(|m| header(m, "Content-Language") == Some("vi")));
+
+    // The mail server goes down; the case keeps moving and nothing is lost.
+    smtp.stop();
+    w.act(&w.employer_staff, &id, json!({"action": "respond", "reason": "We are looking into it"})).await;
+    let response = w
+        .app
+        .post(
+            &format!("/api/v1/cases/{id}/messages"),
+            &json!({"body": "Meeting on Monday", "visibility": "parties"}),
+            Some(&w.supervisor_staff),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    assert_eq!(w.app.deliver_outbox().await, 0);
+    let pending: Value = w.app.get("/api/v1/admin/outbox?status=pending", Some(&w.admin)).await.json().await.unwrap();
+    let waiting = pending["items"].as_array().unwrap().len();
+    assert!(waiting >= 3, "{pending}");
+    assert!(pending["items"].as_array().unwrap().iter().all(|m| m["attempts"] == 1));
+
+    smtp.restart();
+    assert_eq!(w.app.deliver_outbox().await, 0, "the retry waits for its backoff");
+    clock.advance(chrono::Duration::seconds(31));
+    assert_eq!(w.app.deliver_outbox().await, waiting);
+    let received = smtp.received();
+    assert_eq!(received.len(), 5 + waiting, "every message arrived");
+    let mut ids: Vec<&str> = received.iter().map(|m| header(m, "Message-ID").unwrap()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), received.len(), "none twice");
+}
