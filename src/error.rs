@@ -24,6 +24,8 @@ pub enum AppError {
     PayloadTooLarge { limit: usize },
     #[error("evidence must be a photo, PDF, audio or video file (recognised by its content)")]
     UnsupportedEvidenceType,
+    #[error("the upload was interrupted; send the file again")]
+    UploadInterrupted,
     #[error("a path parameter is invalid")]
     InvalidPath(Vec<FieldError>),
     #[error("a query parameter is invalid: {0}")]
@@ -107,6 +109,7 @@ impl AppError {
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedEvidenceType => "unsupported_evidence_type",
+            Self::UploadInterrupted => "upload_interrupted",
             Self::InvalidPath(_) => "invalid_path_parameter",
             Self::InvalidQuery(_) => "invalid_query_parameter",
             Self::Validation(_) => "validation_failed",
@@ -204,9 +207,11 @@ impl Problem {
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::MalformedJson(_) | Self::InvalidBody(_) | Self::InvalidPath(_) | Self::InvalidQuery(_) => {
-                StatusCode::BAD_REQUEST
-            }
+            Self::MalformedJson(_)
+            | Self::UploadInterrupted
+            | Self::InvalidBody(_)
+            | Self::InvalidPath(_)
+            | Self::InvalidQuery(_) => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType | Self::UnsupportedEvidenceType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -202,7 +202,7 @@ pub async fn upload_evidence(
     }
     let mut bytes = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| AppError::MalformedJson("the upload was interrupted".to_owned()))?;
+        let chunk = chunk.map_err(|_| AppError::UploadInterrupted)?;
         if bytes.len() + chunk.len() > limit {
             return Err(AppError::PayloadTooLarge { limit });
         }
