@@ -85,6 +85,10 @@ pub struct OutboxSettings {
     /// Attempt n waits base × 2^(n-1) seconds, capped.
     pub backoff_base_seconds: i64,
     pub backoff_max_seconds: i64,
+    /// Remind whoever must act this many days before a stage's time frame ends.
+    pub reminder_days_before: i64,
+    /// How often the deadline runner looks for due stages and remedies.
+    pub deadline_check_interval_seconds: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

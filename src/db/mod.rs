@@ -6,6 +6,7 @@ pub mod case_details;
 pub mod case_events;
 pub mod cases;
 pub mod connection;
+pub mod deadlines;
 pub mod intake;
 pub mod messages;
 pub mod migrations;

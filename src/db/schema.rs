@@ -223,6 +223,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    deadline_notices (subject_id, kind, stage_key) {
+        subject_id -> Text,
+        kind -> Text,
+        stage_key -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(case_categories -> cases (case_id));
@@ -250,4 +259,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_reference_counters,
     idempotency_keys,
     outbox,
+    deadline_notices,
 );

@@ -16,6 +16,7 @@ use crate::clock::Clock;
 use crate::config::{MailSettings, OutboxSettings};
 use crate::db::{self, DbConnection, DbPool, outbox::OutboxRow};
 use crate::domain::notification::NotificationKind;
+use crate::service::deadlines::{self, DeadlineReport};
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct BatchReport {
@@ -94,10 +95,33 @@ impl OutboxWorker {
         Ok(report)
     }
 
-    /// Delivers until `shutdown` turns true.
+    /// Runs the deadline checks once: reminders, system actions on expiry,
+    /// notices to handlers, remedy reminders (see `service::deadlines`).
+    pub async fn run_deadlines(&self) -> anyhow::Result<DeadlineReport> {
+        let now = self.clock.now();
+        let remind_before = chrono::Duration::days(self.settings.reminder_days_before);
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().context("no database connection")?;
+            deadlines::run(&mut conn, remind_before, now)
+                .map_err(|error| anyhow::anyhow!("deadline run failed: {error}"))
+        })
+        .await
+        .context("deadline task panicked")?
+    }
+
+    /// Delivers, and checks deadlines periodically, until `shutdown` turns true.
     pub async fn run(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
         let idle = Duration::from_millis(self.settings.poll_interval_ms);
+        let deadline_every = Duration::from_secs(self.settings.deadline_check_interval_seconds.max(1));
+        let mut next_deadline_check = tokio::time::Instant::now();
         loop {
+            if tokio::time::Instant::now() >= next_deadline_check {
+                if let Err(error) = self.run_deadlines().await {
+                    tracing::error!(error = format!("{error:#}"), "deadline check failed");
+                }
+                next_deadline_check = tokio::time::Instant::now() + deadline_every;
+            }
             let pause = match self.run_once().await {
                 Ok(report) if report.claimed as i64 >= self.settings.batch_size => Duration::ZERO,
                 Ok(_) => idle,

@@ -2,6 +2,7 @@
 //! transaction. Services know nothing of HTTP.
 
 pub mod cases;
+pub mod deadlines;
 pub mod demo;
 pub mod notifications;
 pub mod organisations;

@@ -34,12 +34,23 @@ pub fn enqueue(
     conn: &mut DbConnection,
     kind: NotificationKind,
     case: &Case,
+    recipients: Vec<Recipient>,
+    now: DateTime<Utc>,
+) -> Result<usize, AppError> {
+    enqueue_with(conn, kind, case, params(case), recipients, now)
+}
+
+fn enqueue_with(
+    conn: &mut DbConnection,
+    kind: NotificationKind,
+    case: &Case,
+    params: Params,
     mut recipients: Vec<Recipient>,
     now: DateTime<Utc>,
 ) -> Result<usize, AppError> {
     recipients.sort_by(|a, b| a.address.cmp(&b.address));
     recipients.dedup_by(|a, b| a.address.eq_ignore_ascii_case(&b.address));
-    let params = serde_json::to_string(&params(case)).map_err(AppError::internal)?;
+    let params = serde_json::to_string(&params).map_err(AppError::internal)?;
     let at = db::timestamp(now);
     for recipient in &recipients {
         let id = uuid::Uuid::now_v7();
@@ -185,4 +196,48 @@ pub fn message_posted(
         recipients.extend(handlers(conn)?);
     }
     enqueue(conn, NotificationKind::MessagePosted, case, recipients, now).map(drop)
+}
+
+/// A stage's time frame ends soon: tell whoever must act.
+pub fn deadline_approaching(
+    conn: &mut DbConnection,
+    case: &Case,
+    case_parties: &[(OrganisationId, PartyRole)],
+    must_act: &[CaseRole],
+    now: DateTime<Utc>,
+) -> Result<usize, AppError> {
+    let mut recipients = Vec::new();
+    for role in must_act {
+        match role {
+            CaseRole::Handler => recipients.extend(handlers(conn)?),
+            CaseRole::Worker | CaseRole::Advocate => recipients.extend(worker_side(conn, case)?),
+            CaseRole::Employer => recipients.extend(parties(conn, case_parties, Some(PartyRole::Supervisor))?),
+            CaseRole::Supervisor => recipients.extend(parties(conn, case_parties, Some(PartyRole::Employer))?),
+            CaseRole::Mediator => recipients.extend(mediator(conn, case.mediator_user_id)?),
+            CaseRole::System => {}
+        }
+    }
+    enqueue(conn, NotificationKind::DeadlineApproaching, case, recipients, now)
+}
+
+/// A stage's time frame passed and the lifecycle gives the system nothing to do: tell the handlers.
+pub fn deadline_passed(conn: &mut DbConnection, case: &Case, now: DateTime<Utc>) -> Result<usize, AppError> {
+    let recipients = handlers(conn)?;
+    enqueue(conn, NotificationKind::DeadlinePassed, case, recipients, now)
+}
+
+/// An agreed remedy is due soon: tell the organisation responsible for it.
+pub fn remedy_due_soon(
+    conn: &mut DbConnection,
+    case: &Case,
+    case_parties: &[(OrganisationId, PartyRole)],
+    responsible: OrganisationId,
+    due: chrono::NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<usize, AppError> {
+    let own: Vec<(OrganisationId, PartyRole)> =
+        case_parties.iter().filter(|(org, _)| *org == responsible).copied().collect();
+    let recipients = parties(conn, &own, None)?;
+    let params = Params { due: Some(due.format("%Y-%m-%d").to_string()), ..params(case) };
+    enqueue_with(conn, NotificationKind::RemedyDueSoon, case, params, recipients, now)
 }

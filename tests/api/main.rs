@@ -10,6 +10,7 @@ mod admin;
 mod auth;
 mod cases;
 mod cli;
+mod deadlines;
 mod demo;
 mod errors;
 mod messages;

@@ -1,2 +1,3 @@
+DROP TABLE deadline_notices;
 ALTER TABLE organisations DROP COLUMN preferred_language;
 DROP TABLE outbox;

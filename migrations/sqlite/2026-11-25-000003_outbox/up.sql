@@ -25,3 +25,13 @@ CREATE INDEX outbox_case ON outbox (case_id);
 
 -- Notifications to an organisation go out in its language.
 ALTER TABLE organisations ADD COLUMN preferred_language TEXT NOT NULL DEFAULT 'ja';
+
+-- Deadline notices already given: a reminder or expiry is acted on once per
+-- stage entry (or per remedy due date), however many workers run.
+CREATE TABLE deadline_notices (
+    subject_id TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    stage_key  TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (subject_id, kind, stage_key)
+);

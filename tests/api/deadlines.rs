@@ -1,0 +1,168 @@
+//! The deadline runner with an injected clock: one reminder and one expiry
+//! per stage, even with two workers racing.
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use madoguchi::clock::ManualClock;
+use madoguchi::notify::OutboxWorker;
+use madoguchi::service::deadlines::DeadlineReport;
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+use crate::world::World;
+
+/// The API runs on the real clock (tokens stay valid); this worker's clock
+/// is moved by the test, as if days had passed.
+struct Runner {
+    worker: OutboxWorker,
+    clock: ManualClock,
+}
+
+impl Runner {
+    fn new(app: &TestApp) -> Self {
+        let clock = ManualClock::new(chrono::Utc::now());
+        let mut settings = app.settings.clone();
+        settings.database.run_migrations_on_start = false;
+        let pool = madoguchi::startup::open_database(&settings).unwrap();
+        let worker = OutboxWorker::new(
+            pool,
+            app.mailer.clone(),
+            &settings.mail,
+            settings.outbox.clone(),
+            Arc::new(clock.clone()),
+        )
+        .unwrap();
+        Self { worker, clock }
+    }
+
+    async fn run(&self) -> DeadlineReport {
+        self.worker.run_deadlines().await.unwrap()
+    }
+
+    /// Delivers what is due by this runner's clock.
+    async fn deliver(&self) -> usize {
+        let mut sent = 0;
+        loop {
+            let report = self.worker.run_once().await.unwrap();
+            sent += report.sent;
+            if report.claimed == 0 {
+                return sent;
+            }
+        }
+    }
+}
+
+async fn world_with_runner() -> (World, Runner) {
+    let w = World::new().await;
+    let runner = Runner::new(&w.app);
+    (w, runner)
+}
+
+fn kinds(case: &Value, kind: &str) -> usize {
+    case["timeline"].as_array().unwrap().iter().filter(|e| e["kind"] == kind).count()
+}
+
+#[tokio::test]
+async fn a_referral_unanswered_is_reminded_once_then_escalated_once_by_the_system() {
+    let (w, runner) = world_with_runner().await;
+    let clock = &runner.clock;
+    let mut body = w.grievance();
+    body["categories"] = json!(["unpaid_wages"]);
+    body["identity"]["email"] = json!("worker@example.org");
+    let (id, _, _) = w.intake(&body).await;
+    w.act(&w.handler, &id, json!({"action": "acknowledge"})).await;
+    w.act(&w.handler, &id, json!({"action": "refer"})).await;
+    w.app.deliver_outbox().await;
+    let before = w.app.mailer.sent().len();
+
+    // Day 27: nothing is due yet.
+    clock.advance(Duration::days(27));
+    assert_eq!(runner.run().await.reminders, 0);
+
+    // Day 28.5: the employer side is reminded, once, however many workers run.
+    clock.advance(Duration::hours(36));
+    let other = Runner { worker: runner.worker.clone(), clock: clock.clone() };
+    let (a, b) = tokio::join!(runner.run(), other.run());
+    assert_eq!(a.reminders + b.reminders, 1);
+    assert_eq!(runner.run().await.reminders, 0);
+    let case = w.case(&w.handler, &id).await;
+    assert_eq!(kinds(&case, "deadline_reminder"), 1);
+    runner.deliver().await;
+    let reminded: Vec<String> = w.app.mailer.sent()[before..]
+        .iter()
+        .filter(|m| m.subject.contains(case["reference"].as_str().unwrap()))
+        .map(|m| m.to.clone())
+        .collect();
+    assert_eq!(reminded.len(), 2, "employer and supervising organisation: {reminded:?}");
+
+    // Day 30 and a minute: the system escalates, once.
+    clock.advance(Duration::hours(36) + Duration::minutes(1));
+    let (a, b) = tokio::join!(runner.run(), other.run());
+    assert_eq!(a.system_actions + b.system_actions, 1);
+    assert_eq!(runner.run().await, Default::default());
+    let case = w.case(&w.handler, &id).await;
+    assert_eq!(case["state"], "escalated");
+    let escalation = case["timeline"].as_array().unwrap().iter().find(|e| e["to_state"] == "escalated").unwrap();
+    assert_eq!(escalation["actor_role"], "system");
+    assert!(escalation["reason"].as_str().unwrap().contains("time frame"));
+    // The worker hears of the escalation.
+    runner.deliver().await;
+    let to_worker = w.app.mail_to("worker@example.org");
+    assert_eq!(to_worker.len(), 3, "acknowledged, referred, escalated");
+}
+
+#[tokio::test]
+async fn an_unacknowledged_urgent_case_is_flagged_to_the_handlers_after_a_day() {
+    let (w, runner) = world_with_runner().await;
+    let clock = &runner.clock;
+    let (id, _, _) = w.intake(&w.grievance()).await;
+    w.app.deliver_outbox().await;
+    clock.advance(Duration::hours(25));
+    let report = runner.run().await;
+    assert_eq!(report.expiry_notices, 1);
+    assert_eq!(runner.run().await.expiry_notices, 0);
+    let case = w.case(&w.handler, &id).await;
+    assert_eq!(case["state"], "submitted", "no system action: the handlers are told");
+    assert_eq!(kinds(&case, "deadline_passed"), 1);
+    assert_eq!(runner.deliver().await, 1, "one notice to the one handler");
+
+    // Acknowledging starts a new stage with its own clock and notices.
+    w.act(&w.handler, &id, json!({"action": "acknowledge"})).await;
+    clock.advance(Duration::days(5) + Duration::hours(1));
+    assert_eq!(runner.run().await.reminders, 1);
+}
+
+#[tokio::test]
+async fn the_responsible_organisation_is_reminded_before_a_remedy_is_due() {
+    let (w, runner) = world_with_runner().await;
+    let clock = &runner.clock;
+    let (id, reference, receipt) = w.intake(&w.grievance()).await;
+    let worker = w.receipt_session(&reference, &receipt).await;
+    w.act(&w.handler, &id, json!({"action": "acknowledge"})).await;
+    w.act(&w.handler, &id, json!({"action": "refer"})).await;
+    w.act(&w.employer_staff, &id, json!({"action": "respond"})).await;
+    let due = (clock.now_utc() + Duration::days(10)).date_naive();
+    w.act(
+        &w.employer_staff,
+        &id,
+        json!({"action": "propose_remedy", "remedies": [{"type": "restitution", "description": "Return the passport", "responsible_organisation_id": w.employer_id, "due_date": due}]}),
+    )
+    .await;
+    w.act(&worker, &id, json!({"action": "accept_remedy"})).await;
+    w.app.deliver_outbox().await;
+    let before = w.app.mailer.sent().len();
+
+    clock.advance(Duration::days(7));
+    assert_eq!(runner.run().await.remedy_reminders, 0);
+    clock.advance(Duration::days(2));
+    let report = runner.run().await;
+    assert_eq!(report.remedy_reminders, 1);
+    assert_eq!(runner.run().await.remedy_reminders, 0);
+    runner.deliver().await;
+    let sent = &w.app.mailer.sent()[before..];
+    let employer_staff: Value = w.app.get("/api/v1/me", Some(&w.employer_staff)).await.json().await.unwrap();
+    assert!(sent.iter().any(|m| m.to == employer_staff["email"] && m.text.contains(&due.to_string())), "{sent:?}");
+    let case = w.case(&w.handler, &id).await;
+    assert_eq!(kinds(&case, "remedy_reminder"), 1);
+}
