@@ -27,6 +27,15 @@ pub struct Settings {
     pub log: LogSettings,
     pub mail: MailSettings,
     pub outbox: OutboxSettings,
+    pub webhooks: WebhookSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// Accept plain http:// endpoints (local testing only).
+    pub allow_http: bool,
+    pub timeout_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -36,8 +36,7 @@ impl Application {
     pub fn build_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let pool = open_database(&settings)?;
         let mailer = Mailer::from_settings(&settings.mail, &settings.storage.data_dir)?;
-        let worker =
-            OutboxWorker::new(pool.clone(), mailer.clone(), &settings.mail, settings.outbox.clone(), clock.clone())?;
+        let worker = OutboxWorker::new(pool.clone(), mailer.clone(), &settings, clock.clone())?;
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| format!("cannot listen on {}:{}", settings.server.host, settings.server.port))?;
         let port = listener.local_addr()?.port();

@@ -18,6 +18,7 @@ pub mod remedies;
 pub mod schema;
 pub mod transaction;
 pub mod users;
+pub mod webhooks;
 
 pub use connection::{DatabaseTarget, DbConnection};
 pub use pool::{DbPool, build_pool};

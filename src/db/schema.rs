@@ -232,6 +232,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        organisation_id -> Text,
+        url -> Text,
+        secret -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(case_categories -> cases (case_id));
@@ -260,4 +271,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     outbox,
     deadline_notices,
+    webhooks,
 );

@@ -3,6 +3,7 @@
 
 pub mod templates;
 pub mod transport;
+pub mod webhook;
 pub mod worker;
 
 pub use transport::{Mailer, SentMail};

@@ -12,8 +12,9 @@ use lettre::message::Mailbox;
 
 use super::templates::{self, Params};
 use super::transport::{Mailer, OutgoingMail};
+use super::webhook::WebhookSender;
 use crate::clock::Clock;
-use crate::config::{MailSettings, OutboxSettings};
+use crate::config::{OutboxSettings, Settings};
 use crate::db::{self, DbConnection, DbPool, outbox::OutboxRow};
 use crate::domain::notification::NotificationKind;
 use crate::service::deadlines::{self, DeadlineReport};
@@ -29,6 +30,7 @@ pub struct BatchReport {
 pub struct OutboxWorker {
     pool: DbPool,
     mailer: Mailer,
+    webhooks: WebhookSender,
     from: Mailbox,
     base_url: String,
     settings: OutboxSettings,
@@ -37,19 +39,14 @@ pub struct OutboxWorker {
 }
 
 impl OutboxWorker {
-    pub fn new(
-        pool: DbPool,
-        mailer: Mailer,
-        mail: &MailSettings,
-        settings: OutboxSettings,
-        clock: Arc<dyn Clock>,
-    ) -> anyhow::Result<Self> {
+    pub fn new(pool: DbPool, mailer: Mailer, settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         Ok(Self {
             pool,
             mailer,
-            from: mail.from.parse().context("mail.from")?,
-            base_url: mail.base_url.clone(),
-            settings,
+            webhooks: WebhookSender::new(Duration::from_secs(settings.webhooks.timeout_seconds))?,
+            from: settings.mail.from.parse().context("mail.from")?,
+            base_url: settings.mail.base_url.clone(),
+            settings: settings.outbox.clone(),
             clock,
             id: format!("worker-{}", uuid::Uuid::new_v4().simple()),
         })
@@ -148,6 +145,26 @@ impl OutboxWorker {
     }
 
     async fn deliver(&self, row: &OutboxRow) -> anyhow::Result<()> {
+        match row.channel.as_str() {
+            "email" => self.send_email(row).await,
+            "webhook" => self.send_webhook(row).await,
+            other => anyhow::bail!("unknown outbox channel {other}"),
+        }
+    }
+
+    async fn send_webhook(&self, row: &OutboxRow) -> anyhow::Result<()> {
+        let id = row.recipient.clone();
+        let hook = self.blocking(move |conn| db::webhooks::find(conn, &id)).await?;
+        match hook {
+            Some(hook) if hook.active => {
+                self.webhooks.post(&hook.url, &hook.secret, &row.params, self.clock.now()).await
+            }
+            // Removed since the event was queued: nothing to deliver.
+            _ => Ok(()),
+        }
+    }
+
+    async fn send_email(&self, row: &OutboxRow) -> anyhow::Result<()> {
         let kind: NotificationKind = row.notification.parse()?;
         let params: Params = serde_json::from_str(&row.params).context("outbox params")?;
         let rendered = templates::render(kind, &row.language, &params, &self.base_url)

@@ -48,6 +48,9 @@ pub const UI_PATH: &str = "/docs/";
         super::cases::messages::download_evidence,
         super::intake::intake,
         super::intake::open_session,
+        super::webhooks::register,
+        super::webhooks::list,
+        super::webhooks::remove,
         super::reference::lifecycle_table,
         super::reference::categories,
     ),
@@ -60,6 +63,7 @@ pub const UI_PATH: &str = "/docs/";
         (name = "cases", description = "Grievances: lodging, reading, lifecycle actions"),
         (name = "messages", description = "The conversation on a case, and evidence files"),
         (name = "intake", description = "Lodging and following a case without an account"),
+        (name = "webhooks", description = "Signed case events for an organisation's systems"),
         (name = "reference", description = "The published lifecycle and catalogues"),
         (name = "operations", description = "Health and metrics"),
     )

@@ -11,6 +11,7 @@ pub mod intake;
 pub mod organisations;
 pub mod outbox;
 pub mod reference;
+pub mod webhooks;
 
 use std::net::IpAddr;
 
@@ -33,7 +34,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(outbox::configure)
             .configure(cases::configure)
             .configure(intake::configure)
-            .configure(reference::configure),
+            .configure(reference::configure)
+            .configure(webhooks::configure),
     );
 }
 

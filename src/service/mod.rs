@@ -9,6 +9,7 @@ pub mod organisations;
 pub mod outbox;
 pub mod sessions;
 pub mod users;
+pub mod webhooks;
 
 /// A keyset page: `next_cursor` continues after the last item.
 #[derive(Debug, Clone)]

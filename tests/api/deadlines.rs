@@ -25,14 +25,7 @@ impl Runner {
         let mut settings = app.settings.clone();
         settings.database.run_migrations_on_start = false;
         let pool = madoguchi::startup::open_database(&settings).unwrap();
-        let worker = OutboxWorker::new(
-            pool,
-            app.mailer.clone(),
-            &settings.mail,
-            settings.outbox.clone(),
-            Arc::new(clock.clone()),
-        )
-        .unwrap();
+        let worker = OutboxWorker::new(pool, app.mailer.clone(), &settings, Arc::new(clock.clone())).unwrap();
         Self { worker, clock }
     }
 

@@ -16,3 +16,4 @@ mod errors;
 mod messages;
 mod notifications;
 mod operations;
+mod webhooks;

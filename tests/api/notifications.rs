@@ -134,14 +134,7 @@ async fn a_message_dies_after_its_attempts_and_an_admin_requeues_it() {
     let pool = madoguchi::startup::open_database(&settings).unwrap();
     settings.mail.transport = MailTransport::Memory;
     let mailer = Mailer::from_settings(&settings.mail, &settings.storage.data_dir).unwrap();
-    let worker = OutboxWorker::new(
-        pool,
-        mailer.clone(),
-        &settings.mail,
-        settings.outbox.clone(),
-        Arc::new(madoguchi::clock::SystemClock),
-    )
-    .unwrap();
+    let worker = OutboxWorker::new(pool, mailer.clone(), &settings, Arc::new(madoguchi::clock::SystemClock)).unwrap();
     assert_eq!(worker.run_once().await.unwrap().sent, 1);
     assert_eq!(mailer.sent()[0].message_id, message_id, "the same Message-ID as before");
     let dead: Value = w.app.get("/api/v1/admin/outbox?status=dead", Some(&w.admin)).await.json().await.unwrap();
@@ -183,19 +176,12 @@ async fn two_workers_racing_send_each_message_once() {
     for _ in 0..6 {
         w.intake(&w.grievance()).await;
     }
-    let other = OutboxWorker::new(
-        madoguchi::startup::open_database(&{
-            let mut s = w.app.settings.clone();
-            s.database.run_migrations_on_start = false;
-            s
-        })
-        .unwrap(),
-        w.app.mailer.clone(),
-        &w.app.settings.mail,
-        madoguchi::config::OutboxSettings { batch_size: 2, ..w.app.settings.outbox.clone() },
-        Arc::new(madoguchi::clock::SystemClock),
-    )
-    .unwrap();
+    let mut settings = w.app.settings.clone();
+    settings.database.run_migrations_on_start = false;
+    settings.outbox.batch_size = 2;
+    let pool = madoguchi::startup::open_database(&settings).unwrap();
+    let other =
+        OutboxWorker::new(pool, w.app.mailer.clone(), &settings, Arc::new(madoguchi::clock::SystemClock)).unwrap();
     let (a, b) = tokio::join!(w.app.deliver_outbox(), async {
         let mut sent = 0;
         loop {

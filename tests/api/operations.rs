@@ -137,6 +137,10 @@ async fn the_openapi_document_is_valid_and_complete() {
         "/api/v1/intake/session",
         "/api/v1/lifecycle",
         "/api/v1/categories",
+        "/api/v1/webhooks",
+        "/api/v1/webhooks/{id}",
+        "/api/v1/admin/outbox",
+        "/api/v1/admin/outbox/{id}/requeue",
     ] {
         assert!(paths.contains_key(expected), "missing {expected}");
     }
@@ -148,6 +152,7 @@ async fn the_openapi_document_is_valid_and_complete() {
             let request = match method.as_str() {
                 "get" => app.client.get(app.url(&concrete)),
                 "post" => app.client.post(app.url(&concrete)).json(&serde_json::json!({})),
+                "delete" => app.client.delete(app.url(&concrete)),
                 other => panic!("unexpected method {other}"),
             };
             let response = request.send().await.unwrap();

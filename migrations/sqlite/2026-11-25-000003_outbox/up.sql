@@ -35,3 +35,15 @@ CREATE TABLE deadline_notices (
     created_at TIMESTAMP NOT NULL,
     PRIMARY KEY (subject_id, kind, stage_key)
 );
+
+-- HTTPS endpoints organisations register to receive the case events they may see.
+CREATE TABLE webhooks (
+    id              TEXT PRIMARY KEY,
+    organisation_id TEXT NOT NULL REFERENCES organisations (id),
+    url             TEXT NOT NULL,
+    -- The HMAC key shared with the receiver; shown to it once, at registration.
+    secret          TEXT NOT NULL,
+    active          BOOLEAN NOT NULL,
+    created_at      TIMESTAMP NOT NULL
+);
+CREATE INDEX webhooks_organisation ON webhooks (organisation_id, active);

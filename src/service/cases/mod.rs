@@ -111,23 +111,23 @@ pub(crate) fn record_event(
     event: NewEvent<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    db::case_events::insert(
-        conn,
-        &EventRow {
-            id: EventId::new().to_string(),
-            case_id: case_id.to_owned(),
-            occurred_at: db::timestamp(now),
-            actor_user_id: actor_user_id(actor),
-            actor_role: role.as_str().to_owned(),
-            kind: event.kind.to_owned(),
-            action: event.action.map(|a| a.as_str().to_owned()),
-            from_state: event.from.map(|s| s.as_str().to_owned()),
-            to_state: event.to.map(|s| s.as_str().to_owned()),
-            reason: event.reason.map(str::to_owned),
-            details: event.details.to_string(),
-            visibility: event.visibility.as_str().to_owned(),
-        },
-    )?;
+    let row = EventRow {
+        id: EventId::new().to_string(),
+        case_id: case_id.to_owned(),
+        occurred_at: db::timestamp(now),
+        actor_user_id: actor_user_id(actor),
+        actor_role: role.as_str().to_owned(),
+        kind: event.kind.to_owned(),
+        action: event.action.map(|a| a.as_str().to_owned()),
+        from_state: event.from.map(|s| s.as_str().to_owned()),
+        to_state: event.to.map(|s| s.as_str().to_owned()),
+        reason: event.reason.map(str::to_owned),
+        details: event.details.to_string(),
+        visibility: event.visibility.as_str().to_owned(),
+    };
+    db::case_events::insert(conn, &row)?;
+    // Organisations with webhooks hear of the events they may see, in the same transaction.
+    crate::service::webhooks::enqueue_for_event(conn, &row, now)?;
     Ok(())
 }
 

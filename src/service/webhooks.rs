@@ -1,0 +1,126 @@
+//! Webhooks: organisations register endpoints and receive, through the
+//! outbox, the case events they may see (a minimal payload: no narrative,
+//! no identity, no free text; the API holds the rest).
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use crate::auth::policy::Actor;
+use crate::db::{self, DbConnection, case_events::EventRow, outbox::OutboxRow, webhooks::WebhookRow};
+use crate::domain::case::{PartyRole, Visibility};
+use crate::domain::lifecycle::CaseRole;
+use crate::domain::{OrganisationId, Role};
+use crate::error::AppError;
+
+/// The caller's organisation, whose webhooks they manage.
+fn own_organisation(actor: &Actor) -> Result<OrganisationId, AppError> {
+    match actor {
+        Actor::User { role, organisation_id: Some(org), .. } if *role != Role::Worker => Ok(*org),
+        Actor::User { .. } | Actor::CaseSession { .. } | Actor::System => Err(AppError::Forbidden),
+    }
+}
+
+pub fn register(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    url: &str,
+    secret: String,
+    now: DateTime<Utc>,
+) -> Result<WebhookRow, AppError> {
+    let organisation = own_organisation(actor)?;
+    let row = WebhookRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        organisation_id: organisation.to_string(),
+        url: url.to_owned(),
+        secret,
+        active: true,
+        created_at: db::timestamp(now),
+    };
+    db::webhooks::insert(conn, &row)?;
+    Ok(row)
+}
+
+pub fn list(conn: &mut DbConnection, actor: &Actor) -> Result<Vec<WebhookRow>, AppError> {
+    let organisation = own_organisation(actor)?;
+    Ok(db::webhooks::for_organisation(conn, &organisation.to_string())?)
+}
+
+pub fn remove(conn: &mut DbConnection, actor: &Actor, id: &str) -> Result<(), AppError> {
+    let organisation = own_organisation(actor)?;
+    if db::webhooks::deactivate(conn, id, &organisation.to_string())? { Ok(()) } else { Err(AppError::NotFound) }
+}
+
+/// Queues the event for every webhook of an organisation that may see it.
+/// Runs inside the transaction that records the event.
+pub fn enqueue_for_event(conn: &mut DbConnection, event: &EventRow, now: DateTime<Utc>) -> Result<(), AppError> {
+    if !db::webhooks::any_active(conn)? {
+        return Ok(());
+    }
+    let Some(case) = db::cases::find(conn, &event.case_id)? else { return Ok(()) };
+    let visibility: Visibility = event.visibility.parse().map_err(AppError::internal)?;
+    // Each organisation with its standing on the case.
+    let mut audience: Vec<(String, CaseRole)> = Vec::new();
+    for party in db::case_details::parties_of(conn, &case.id)? {
+        let role = match party.party_role.parse::<PartyRole>().map_err(AppError::internal)? {
+            PartyRole::Employer => CaseRole::Employer,
+            PartyRole::Supervisor => CaseRole::Supervisor,
+        };
+        audience.push((party.organisation_id, role));
+    }
+    if let Some(advocate) = case.advocate_organisation_id.clone() {
+        audience.push((advocate, CaseRole::Advocate));
+    }
+    if let Some(mediator) = &case.mediator_user_id
+        && let Some(organisation) = db::users::find(conn, mediator)?.and_then(|u| u.organisation_id)
+    {
+        audience.push((organisation, CaseRole::Mediator));
+    }
+    for operator in db::webhooks::operator_organisations(conn)? {
+        audience.push((operator, CaseRole::Handler));
+    }
+    let payload = json!({
+        "type": "case.event",
+        "event_id": event.id,
+        "case_id": case.id,
+        "reference": case.reference,
+        "kind": event.kind,
+        "action": event.action,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "occurred_at": event.occurred_at.and_utc(),
+    })
+    .to_string();
+    let at = db::timestamp(now);
+    let mut done = Vec::new();
+    for (organisation, role) in audience {
+        if !visibility.visible_to(role) || done.contains(&organisation) {
+            continue;
+        }
+        for hook in db::webhooks::for_organisation(conn, &organisation)? {
+            let id = uuid::Uuid::now_v7();
+            db::outbox::insert(
+                conn,
+                &OutboxRow {
+                    id: id.to_string(),
+                    channel: "webhook".to_owned(),
+                    notification: "case_event".to_owned(),
+                    case_id: Some(case.id.clone()),
+                    recipient: hook.id,
+                    language: "en".to_owned(),
+                    params: payload.clone(),
+                    message_id: format!("<{}@madoguchi>", id.simple()),
+                    status: "pending".to_owned(),
+                    attempts: 0,
+                    next_attempt_at: at,
+                    locked_until: None,
+                    locked_by: None,
+                    last_error: None,
+                    created_at: at,
+                    sent_at: None,
+                },
+            )?;
+        }
+        done.push(organisation);
+    }
+    Ok(())
+}

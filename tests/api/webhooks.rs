@@ -1,0 +1,169 @@
+//! Webhooks: signed, replay-safe, retried, and only for events the organisation may see.
+
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, assert_problem};
+use crate::world::World;
+
+#[derive(Clone, Default)]
+struct Inbox {
+    received: Arc<Mutex<Vec<(String, String)>>>,
+    fail_next: Arc<AtomicUsize>,
+}
+
+async fn receive(req: HttpRequest, body: web::Bytes, inbox: web::Data<Inbox>) -> HttpResponse {
+    let signature =
+        req.headers().get("madoguchi-signature").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    inbox.received.lock().unwrap().push((signature, String::from_utf8(body.to_vec()).unwrap()));
+    if inbox.fail_next.load(Ordering::SeqCst) > 0 {
+        inbox.fail_next.fetch_sub(1, Ordering::SeqCst);
+        return HttpResponse::InternalServerError().finish();
+    }
+    HttpResponse::Ok().finish()
+}
+
+/// A real HTTP endpoint on loopback that records what it is sent.
+fn start_receiver() -> (String, Inbox) {
+    let inbox = Inbox::default();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://127.0.0.1:{}/hook", listener.local_addr().unwrap().port());
+    let data = web::Data::new(inbox.clone());
+    let server = HttpServer::new(move || App::new().app_data(data.clone()).route("/hook", web::post().to(receive)))
+        .workers(1)
+        .listen(listener)
+        .unwrap()
+        .run();
+    tokio::spawn(server);
+    (url, inbox)
+}
+
+/// What a receiver does: recompute the signature and check the timestamp is fresh.
+fn verify(secret: &str, header: &str, body: &str) -> bool {
+    let Some(timestamp) = header.split(',').find_map(|p| p.strip_prefix("t=")).and_then(|t| t.parse::<i64>().ok())
+    else {
+        return false;
+    };
+    let fresh = (chrono::Utc::now().timestamp() - timestamp).abs() < 300;
+    fresh && madoguchi::notify::webhook::sign(secret, timestamp, body) == header
+}
+
+#[tokio::test]
+async fn an_employer_receives_signed_events_it_may_see_and_failures_are_retried() {
+    let (url, inbox) = start_receiver();
+    let app = TestApp::spawn_with(|s| {
+        s.webhooks.allow_http = true;
+        s.outbox.backoff_base_seconds = 0;
+    })
+    .await;
+    let w = World::on(app).await;
+    let response = w.app.post("/api/v1/webhooks", &json!({"url": url}), Some(&w.employer_staff)).await;
+    assert_eq!(response.status(), 201);
+    let hook: Value = response.json().await.unwrap();
+    let secret = hook["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("whsec_"));
+    let listed: Value = w.app.get("/api/v1/webhooks", Some(&w.employer_staff)).await.json().await.unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert!(listed[0].get("secret").is_none(), "the secret is shown once");
+
+    let (id, reference, receipt) = w.intake(&w.grievance()).await;
+    w.act(&w.handler, &id, json!({"action": "acknowledge"})).await;
+    w.app.deliver_outbox().await;
+    assert!(inbox.received.lock().unwrap().is_empty(), "not a party yet: nothing");
+
+    w.act(&w.handler, &id, json!({"action": "refer"})).await;
+    w.app.deliver_outbox().await;
+    let received = inbox.received.lock().unwrap().clone();
+    assert_eq!(received.len(), 1);
+    let (signature, body) = &received[0];
+    assert!(verify(&secret, signature, body), "{signature}");
+    assert!(!verify("whsec_wrong", signature, body));
+    let event: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(event["to_state"], "referred");
+    assert_eq!(event["reference"], reference.as_str());
+    for secret_text in ["Nguyen", "C1234567", "hộ chiếu"] {
+        assert!(!body.contains(secret_text), "{secret_text} in the payload");
+    }
+
+    // The endpoint fails once; the same event is delivered again.
+    inbox.fail_next.store(1, Ordering::SeqCst);
+    w.act(&w.employer_staff, &id, json!({"action": "respond"})).await;
+    w.app.deliver_outbox().await;
+    let received = inbox.received.lock().unwrap().clone();
+    assert_eq!(received.len(), 3);
+    let first: Value = serde_json::from_str(&received[1].1).unwrap();
+    let retry: Value = serde_json::from_str(&received[2].1).unwrap();
+    assert_eq!(first["event_id"], retry["event_id"], "a retry carries the same event id");
+    assert!(verify(&secret, &received[2].0, &received[2].1));
+
+    // A worker-side message is not the employer's business.
+    let worker = w.receipt_session(&reference, &receipt).await;
+    let response = w
+        .app
+        .post(
+            &format!("/api/v1/cases/{id}/messages"),
+            &json!({"body": "private", "visibility": "worker_side"}),
+            Some(&worker),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    w.app.deliver_outbox().await;
+    assert_eq!(inbox.received.lock().unwrap().len(), 3);
+
+    // Removed endpoints receive nothing more.
+    let hook_id = hook["id"].as_str().unwrap();
+    assert_problem(
+        w.app
+            .client
+            .delete(w.app.url(&format!("/api/v1/webhooks/{hook_id}")))
+            .bearer_auth(&w.other_employer_staff)
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
+    let response = w
+        .app
+        .client
+        .delete(w.app.url(&format!("/api/v1/webhooks/{hook_id}")))
+        .bearer_auth(&w.employer_staff)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    w.act(&w.employer_staff, &id, json!({"action": "propose_remedy", "remedies": [{"type": "apology", "description": "Apology", "responsible_organisation_id": w.employer_id}]})).await;
+    w.app.deliver_outbox().await;
+    assert_eq!(inbox.received.lock().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn endpoints_must_be_https_and_belong_to_an_organisation() {
+    let w = World::new().await;
+    let problem = assert_problem(
+        w.app.post("/api/v1/webhooks", &json!({"url": "http://example.org/hook"}), Some(&w.employer_staff)).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["code"], "https_required");
+    assert_problem(
+        w.app.post("/api/v1/webhooks", &json!({"url": "not a url"}), Some(&w.employer_staff)).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_problem(
+        w.app.post("/api/v1/webhooks", &json!({"url": "https://example.org/hook"}), Some(&w.worker)).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let response = w.app.post("/api/v1/webhooks", &json!({"url": "https://example.org/hook"}), Some(&w.advocate)).await;
+    assert_eq!(response.status(), 201);
+}
