@@ -342,3 +342,20 @@ async fn mail_goes_through_a_real_smtp_server_and_survives_its_outage() {
     ids.dedup();
     assert_eq!(ids.len(), received.len(), "none twice");
 }
+
+#[tokio::test]
+async fn the_zero_config_file_transport_leaves_readable_eml_files() {
+    let app = TestApp::spawn_with(|s| s.mail.transport = MailTransport::File).await;
+    let w = World::on(app).await;
+    let (_, reference, _) = w.intake(&grievance_with_contact(&w)).await;
+    assert_eq!(w.app.deliver_outbox().await, 1);
+    let folder = w.app.settings.storage.data_dir.join("mail");
+    let files: Vec<_> = std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].extension().unwrap(), "eml");
+    let raw = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(header(&raw, "Message-ID").unwrap().ends_with("@madoguchi>"));
+    assert_eq!(header(&raw, "Content-Language"), Some("en"));
+    assert!(raw.contains("multipart/alternative"));
+    assert!(header(&raw, "Subject").unwrap().contains(&reference), "an English subject is plain ASCII");
+}
