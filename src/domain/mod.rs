@@ -2,6 +2,7 @@
 
 pub mod case;
 pub mod catalogue;
+pub mod disclosure;
 pub mod ids;
 pub mod labels;
 pub mod language;
