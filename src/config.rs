@@ -28,6 +28,14 @@ pub struct Settings {
     pub mail: MailSettings,
     pub outbox: OutboxSettings,
     pub webhooks: WebhookSettings,
+    pub reports: ReportSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSettings {
+    /// Counts under this are withheld from statistics (small cells identify people).
+    pub suppression_threshold: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -270,6 +278,9 @@ impl Settings {
         }
         if self.outbox.max_attempts < 1 || self.outbox.batch_size < 1 || self.outbox.lease_seconds < 1 {
             return invalid("outbox", "max_attempts, batch_size and lease_seconds must be at least 1");
+        }
+        if self.reports.suppression_threshold < 2 {
+            return invalid("reports.suppression_threshold", "must be at least 2");
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return invalid("log.level", "is not a valid tracing filter (try `info` or `madoguchi=debug`)");

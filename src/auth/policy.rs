@@ -146,6 +146,29 @@ pub fn case_scope(actor: &Actor) -> Result<CaseScope, AppError> {
     }
 }
 
+/// Which cases a caller's statistics and exports cover.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportScope {
+    All,
+    /// Respondents see statistics on their own organisation's cases only.
+    PartyOrganisation(OrganisationId),
+}
+
+pub fn report_scope(actor: &Actor) -> Result<ReportScope, AppError> {
+    match actor {
+        Actor::System => Ok(ReportScope::All),
+        Actor::CaseSession { .. } => Err(AppError::Forbidden),
+        Actor::User { role, organisation_id, .. } => match role {
+            Role::Analyst | Role::Handler | Role::Admin => Ok(ReportScope::All),
+            Role::EmployerStaff | Role::SupervisingOrgStaff => {
+                organisation_id.map(ReportScope::PartyOrganisation).ok_or(AppError::Forbidden)
+            }
+            // Workers and advocates see their cases, not statistics built from others'.
+            Role::Worker | Role::Advocate | Role::Mediator => Err(AppError::Forbidden),
+        },
+    }
+}
+
 /// Who may lodge a grievance, and as what.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lodger {

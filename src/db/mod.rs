@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod pool;
 pub mod refresh_tokens;
 pub mod remedies;
+pub mod reports;
 pub mod schema;
 pub mod transaction;
 pub mod users;

@@ -51,6 +51,7 @@ pub const UI_PATH: &str = "/docs/";
         super::webhooks::register,
         super::webhooks::list,
         super::webhooks::remove,
+        super::reports::summary,
         super::reference::lifecycle_table,
         super::reference::categories,
     ),
@@ -64,6 +65,7 @@ pub const UI_PATH: &str = "/docs/";
         (name = "messages", description = "The conversation on a case, and evidence files"),
         (name = "intake", description = "Lodging and following a case without an account"),
         (name = "webhooks", description = "Signed case events for an organisation's systems"),
+        (name = "reports", description = "Statistics with small-cell suppression"),
         (name = "reference", description = "The published lifecycle and catalogues"),
         (name = "operations", description = "Health and metrics"),
     )

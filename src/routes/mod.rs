@@ -11,6 +11,7 @@ pub mod intake;
 pub mod organisations;
 pub mod outbox;
 pub mod reference;
+pub mod reports;
 pub mod webhooks;
 
 use std::net::IpAddr;
@@ -35,6 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(cases::configure)
             .configure(intake::configure)
             .configure(reference::configure)
+            .configure(reports::configure)
             .configure(webhooks::configure),
     );
 }

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod notifications;
 pub mod organisations;
 pub mod outbox;
+pub mod reports;
 pub mod sessions;
 pub mod users;
 pub mod webhooks;

@@ -16,4 +16,5 @@ mod errors;
 mod messages;
 mod notifications;
 mod operations;
+mod reports;
 mod webhooks;

@@ -1,0 +1,217 @@
+//! Aggregate queries for statistics. Every query shares one filter, written
+//! with a fixed list of nullable parameters (`$n IS NULL OR …`) so the same
+//! SQL serves both backends and any combination of filters.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+
+use super::connection::DbConnection;
+
+/// Which cases a report covers; `None` means any.
+#[derive(Debug, Clone, Default)]
+pub struct ReportFilter {
+    pub created_from: Option<NaiveDateTime>,
+    pub created_before: Option<NaiveDateTime>,
+    pub state: Option<String>,
+    pub category: Option<String>,
+    pub employer_organisation_id: Option<String>,
+    pub supervising_organisation_id: Option<String>,
+    pub nationality: Option<String>,
+    pub residence_status: Option<String>,
+    pub prefecture: Option<String>,
+    pub industry: Option<String>,
+    /// Comma-separated categories mapped to a requested norm.
+    pub norm_categories: Option<String>,
+    /// A requested forced-labour indicator (also matched through categories).
+    pub indicator: Option<String>,
+    /// Limits a respondent's report to cases where its organisation is a party.
+    pub party_organisation_id: Option<String>,
+}
+
+const WHERE: &str = "($1 IS NULL OR c.created_at >= $1) \
+    AND ($2 IS NULL OR c.created_at < $2) \
+    AND ($3 IS NULL OR c.state = $3) \
+    AND ($4 IS NULL OR EXISTS (SELECT 1 FROM case_categories f4 WHERE f4.case_id = c.id AND f4.category = $4)) \
+    AND ($5 IS NULL OR c.employer_organisation_id = $5) \
+    AND ($6 IS NULL OR EXISTS (SELECT 1 FROM case_parties f6 WHERE f6.case_id = c.id AND f6.organisation_id = $6 AND f6.party_role = 'supervisor')) \
+    AND ($7 IS NULL OR c.nationality = $7) \
+    AND ($8 IS NULL OR c.residence_status = $8) \
+    AND ($9 IS NULL OR c.prefecture = $9) \
+    AND ($10 IS NULL OR c.industry = $10) \
+    AND (($11 IS NULL AND $12 IS NULL) \
+         OR EXISTS (SELECT 1 FROM case_categories f11 WHERE f11.case_id = c.id AND ',' || $11 || ',' LIKE '%,' || f11.category || ',%') \
+         OR EXISTS (SELECT 1 FROM case_indicators f12 WHERE f12.case_id = c.id AND f12.code = $12)) \
+    AND ($13 IS NULL OR EXISTS (SELECT 1 FROM case_parties f13 WHERE f13.case_id = c.id AND f13.organisation_id = $13))";
+
+macro_rules! filtered {
+    ($sql:expr, $filter:expr) => {
+        diesel::sql_query($sql)
+            .bind::<Nullable<Timestamp>, _>($filter.created_from)
+            .bind::<Nullable<Timestamp>, _>($filter.created_before)
+            .bind::<Nullable<Text>, _>($filter.state.clone())
+            .bind::<Nullable<Text>, _>($filter.category.clone())
+            .bind::<Nullable<Text>, _>($filter.employer_organisation_id.clone())
+            .bind::<Nullable<Text>, _>($filter.supervising_organisation_id.clone())
+            .bind::<Nullable<Text>, _>($filter.nationality.clone())
+            .bind::<Nullable<Text>, _>($filter.residence_status.clone())
+            .bind::<Nullable<Text>, _>($filter.prefecture.clone())
+            .bind::<Nullable<Text>, _>($filter.industry.clone())
+            .bind::<Nullable<Text>, _>($filter.norm_categories.clone())
+            .bind::<Nullable<Text>, _>($filter.indicator.clone())
+            .bind::<Nullable<Text>, _>($filter.party_organisation_id.clone())
+    };
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ValueCount {
+    #[diesel(sql_type = Nullable<Text>)]
+    pub value: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    pub count: i64,
+}
+
+/// What a dimension groups by, as a SQL expression over `c` (cases) and
+/// its joins. Fixed strings only: never built from input.
+#[derive(Debug, Clone, Copy)]
+pub enum Dimension {
+    State,
+    Nationality,
+    ResidenceStatus,
+    Prefecture,
+    Industry,
+    /// The registered employer's name, or the name the worker gave.
+    Employer,
+    /// Through referral parties; cases not referred count as none.
+    SupervisingOrganisation,
+    Month,
+    /// A case may count under several categories.
+    Category,
+}
+
+fn grouping_sql(conn: &DbConnection, dimension: Dimension) -> String {
+    // Month formatting is the one place the dialects differ.
+    let month = match conn {
+        DbConnection::Postgresql(_) => "to_char(c.created_at, 'YYYY-MM')",
+        DbConnection::Sqlite(_) => "strftime('%Y-%m', c.created_at)",
+    };
+    let (expr, from) = match dimension {
+        Dimension::State => ("c.state".to_owned(), "cases c".to_owned()),
+        Dimension::Nationality => ("c.nationality".to_owned(), "cases c".to_owned()),
+        Dimension::ResidenceStatus => ("c.residence_status".to_owned(), "cases c".to_owned()),
+        Dimension::Prefecture => ("c.prefecture".to_owned(), "cases c".to_owned()),
+        Dimension::Industry => ("c.industry".to_owned(), "cases c".to_owned()),
+        Dimension::Employer => (
+            "COALESCE(o.name, c.employer_name)".to_owned(),
+            "cases c LEFT JOIN organisations o ON o.id = c.employer_organisation_id".to_owned(),
+        ),
+        Dimension::SupervisingOrganisation => (
+            "s.name".to_owned(),
+            "cases c LEFT JOIN case_parties sp ON sp.case_id = c.id AND sp.party_role = 'supervisor' \
+             LEFT JOIN organisations s ON s.id = sp.organisation_id"
+                .to_owned(),
+        ),
+        Dimension::Month => (month.to_owned(), "cases c".to_owned()),
+        Dimension::Category => {
+            ("cc.category".to_owned(), "cases c JOIN case_categories cc ON cc.case_id = c.id".to_owned())
+        }
+    };
+    format!("SELECT {expr} AS value, COUNT(*) AS count FROM {from} WHERE {WHERE} GROUP BY {expr} ORDER BY {expr}")
+}
+
+pub fn count_by(conn: &mut DbConnection, dimension: Dimension, filter: &ReportFilter) -> QueryResult<Vec<ValueCount>> {
+    let sql = grouping_sql(conn, dimension);
+    filtered!(sql, filter).load(conn)
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Milestones {
+    #[diesel(sql_type = Timestamp)]
+    pub created_at: NaiveDateTime,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    pub acknowledged_at: Option<NaiveDateTime>,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    pub first_response_at: Option<NaiveDateTime>,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    pub remedy_verified_at: Option<NaiveDateTime>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub satisfaction_rating: Option<i64>,
+}
+
+/// Per case, the times the durations are measured from (one narrow row each).
+pub fn milestones(conn: &mut DbConnection, filter: &ReportFilter) -> QueryResult<Vec<Milestones>> {
+    let sql = format!(
+        "SELECT c.created_at, c.acknowledged_at, c.first_response_at, c.remedy_verified_at, \
+         CAST(c.satisfaction_rating AS BIGINT) AS satisfaction_rating FROM cases c WHERE {WHERE}"
+    );
+    filtered!(sql, filter).load(conn)
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct CaseCount {
+    #[diesel(sql_type = BigInt)]
+    pub count: i64,
+}
+
+/// Cases with at least one remedy in one of `statuses`.
+pub fn cases_with_remedy(conn: &mut DbConnection, statuses: &str, filter: &ReportFilter) -> QueryResult<i64> {
+    let sql = format!(
+        "SELECT COUNT(*) AS count FROM cases c WHERE {WHERE} AND EXISTS \
+         (SELECT 1 FROM remedies r WHERE r.case_id = c.id AND r.status IN ({statuses}))"
+    );
+    filtered!(sql, filter).get_result::<CaseCount>(conn).map(|c| c.count)
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct MoneyRow {
+    #[diesel(sql_type = Text)]
+    pub case_id: String,
+    #[diesel(sql_type = Text)]
+    pub currency: String,
+    #[diesel(sql_type = Text)]
+    pub amount: String,
+}
+
+/// Money delivered to workers (delivered or verified remedies), per remedy.
+pub fn money_delivered(conn: &mut DbConnection, filter: &ReportFilter) -> QueryResult<Vec<MoneyRow>> {
+    let sql = format!(
+        "SELECT r.case_id, r.currency, r.amount FROM remedies r JOIN cases c ON c.id = r.case_id \
+         WHERE {WHERE} AND r.amount IS NOT NULL AND r.status IN ('delivered', 'verified')"
+    );
+    filtered!(sql, filter).load(conn)
+}
+
+/// Overdue open cases per party organisation (a case counts for each party).
+pub fn overdue_by_party(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    filter: &ReportFilter,
+) -> QueryResult<Vec<ValueCount>> {
+    let sql = format!(
+        "SELECT o.name AS value, COUNT(*) AS count FROM cases c \
+         JOIN case_parties p ON p.case_id = c.id JOIN organisations o ON o.id = p.organisation_id \
+         WHERE {WHERE} AND c.stage_due_at < $14 AND c.state NOT IN ('closed', 'not_admissible', 'withdrawn') \
+         GROUP BY o.name ORDER BY o.name"
+    );
+    filtered!(sql, filter).bind::<Timestamp, _>(now).load(conn)
+}
+
+/// Cases (each once) whose categories map to a norm, or, for an ILO
+/// indicator, that the handlers assessed with it.
+pub fn count_for_norm(
+    conn: &mut DbConnection,
+    filter: &ReportFilter,
+    categories_csv: &str,
+    indicator: Option<&str>,
+) -> QueryResult<i64> {
+    let sql = format!(
+        "SELECT COUNT(*) AS count FROM cases c WHERE {WHERE} AND ( \
+         EXISTS (SELECT 1 FROM case_categories n1 WHERE n1.case_id = c.id AND ',' || $14 || ',' LIKE '%,' || n1.category || ',%') \
+         OR EXISTS (SELECT 1 FROM case_indicators n2 WHERE n2.case_id = c.id AND n2.code = $15))"
+    );
+    filtered!(sql, filter)
+        .bind::<Text, _>(categories_csv)
+        .bind::<Nullable<Text>, _>(indicator)
+        .get_result::<CaseCount>(conn)
+        .map(|c| c.count)
+}

@@ -1,0 +1,235 @@
+//! Statistics for NGOs and the operator (domain.md section 8), with
+//! small-cell suppression applied before anything leaves this module.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::auth::policy::{self, Actor, ReportScope};
+use crate::db::{self, DbConnection, reports::Dimension, reports::ReportFilter};
+use crate::domain::catalogue::{self, Category, Framework};
+use crate::domain::disclosure::{self, Cell};
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CountCell {
+    /// The value counted; `null` for cases where it is not known.
+    pub value: Option<String>,
+    /// A number, or `{"suppressed": true}` when it could identify people.
+    pub count: Cell,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Partition {
+    pub total: Cell,
+    pub cells: Vec<CountCell>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Timing {
+    pub cases: Cell,
+    pub median_days: Option<f64>,
+    pub p90_days: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Money {
+    pub currency: String,
+    pub cases: Cell,
+    /// Decimal string; absent when suppressed.
+    pub amount: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Summary {
+    pub generated_at: DateTime<Utc>,
+    /// Counts under this are withheld.
+    pub suppression_threshold: u64,
+    pub total_cases: Cell,
+    /// One partition per dimension: each case counts once, and the cells add up to the total.
+    pub by_state: Partition,
+    pub by_nationality: Partition,
+    pub by_residence_status: Partition,
+    pub by_prefecture: Partition,
+    pub by_industry: Partition,
+    pub by_employer: Partition,
+    pub by_supervising_organisation: Partition,
+    pub by_month: Partition,
+    /// A case may have several categories and norms: no totals here.
+    pub by_category: Vec<CountCell>,
+    pub by_tokyo_declaration: Vec<CountCell>,
+    pub by_dhaka_principle: Vec<CountCell>,
+    pub by_forced_labour_indicator: Vec<CountCell>,
+    pub time_to_acknowledgement: Timing,
+    pub time_to_first_response: Timing,
+    pub time_to_verified_remedy: Timing,
+    /// Shares of all cases in the report.
+    pub share_with_agreed_remedy: Option<f64>,
+    pub share_with_remedy_verified_by_worker: Option<f64>,
+    pub satisfaction: Partition,
+    pub satisfaction_average: Option<f64>,
+    pub money_delivered: Vec<Money>,
+    /// Open cases past their stage's time frame, per party organisation.
+    pub overdue_by_organisation: Vec<CountCell>,
+    /// Employers named in more than one case.
+    pub repeat_respondents: Vec<CountCell>,
+}
+
+/// The filters a caller may set (parsed at the boundary).
+pub type SummaryFilter = ReportFilter;
+
+pub fn summary(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    mut filter: SummaryFilter,
+    norm: Option<&str>,
+    threshold: u64,
+    now: DateTime<Utc>,
+) -> Result<Summary, AppError> {
+    if let ReportScope::PartyOrganisation(org) = policy::report_scope(actor)? {
+        filter.party_organisation_id = Some(org.to_string());
+    }
+    if let Some(code) = norm {
+        let Some(found) = catalogue::norm_by_code(code) else {
+            return Err(AppError::validation("norm", "unknown_norm", "not a norm code such as TD-6, DP-4 or FL-7"));
+        };
+        let categories: Vec<&str> =
+            Category::ALL.iter().filter(|c| c.norms().contains(&found.code)).map(|c| c.as_str()).collect();
+        filter.norm_categories = Some(categories.join(","));
+        if found.framework == Framework::IloForcedLabour {
+            filter.indicator = Some(found.code.to_owned());
+        }
+    }
+    let k = threshold;
+    let partition = |rows: Vec<db::reports::ValueCount>| -> Partition {
+        let counts: Vec<u64> = rows.iter().map(|r| r.count.max(0) as u64).collect();
+        let (cells, total) = disclosure::suppress_partition(&counts, k);
+        Partition {
+            total,
+            cells: rows.into_iter().zip(cells).map(|(r, count)| CountCell { value: r.value, count }).collect(),
+        }
+    };
+    let each = |rows: Vec<(Option<String>, u64)>| -> Vec<CountCell> {
+        let counts: Vec<u64> = rows.iter().map(|r| r.1).collect();
+        rows.into_iter()
+            .zip(disclosure::suppress_each(&counts, k))
+            .map(|((value, _), count)| CountCell { value, count })
+            .collect()
+    };
+    let pairs = |rows: Vec<db::reports::ValueCount>| -> Vec<(Option<String>, u64)> {
+        rows.into_iter().map(|r| (r.value, r.count.max(0) as u64)).collect()
+    };
+
+    let by_state = partition(db::reports::count_by(conn, Dimension::State, &filter)?);
+    let categories = pairs(db::reports::count_by(conn, Dimension::Category, &filter)?);
+    let tokyo = norm_counts(conn, &filter, Framework::TokyoDeclaration)?;
+    let dhaka = norm_counts(conn, &filter, Framework::DhakaPrinciples)?;
+    let ilo = norm_counts(conn, &filter, Framework::IloForcedLabour)?;
+    let employers = db::reports::count_by(conn, Dimension::Employer, &filter)?;
+    let repeat = each(pairs(employers.iter().filter(|r| r.count > 1).cloned().collect()));
+
+    let milestones = db::reports::milestones(conn, &filter)?;
+    let total = milestones.len() as u64;
+    let timing = |pick: &dyn Fn(&db::reports::Milestones) -> Option<chrono::NaiveDateTime>| -> Timing {
+        let mut days: Vec<f64> = milestones
+            .iter()
+            .filter_map(|m| pick(m).map(|t| (t - m.created_at).num_seconds() as f64 / 86_400.0))
+            .collect();
+        let cases = days.len() as u64;
+        let median_days = disclosure::quantile(&mut days, 0.5, k);
+        let p90_days = disclosure::quantile(&mut days, 0.9, k);
+        Timing { cases: disclosure::suppress_each(&[cases], k)[0], median_days, p90_days }
+    };
+    let ratings: Vec<i64> = milestones.iter().filter_map(|m| m.satisfaction_rating).collect();
+    let satisfaction = partition(
+        (1..=5)
+            .map(|r| db::reports::ValueCount {
+                value: Some(r.to_string()),
+                count: ratings.iter().filter(|x| **x == r).count() as i64,
+            })
+            .collect(),
+    );
+    let satisfaction_average = (ratings.len() as u64 >= k && !ratings.is_empty())
+        .then(|| ratings.iter().sum::<i64>() as f64 / ratings.len() as f64);
+    let agreed = db::reports::cases_with_remedy(conn, "'agreed', 'delivered', 'verified', 'disputed'", &filter)?;
+    let verified = milestones.iter().filter(|m| m.remedy_verified_at.is_some()).count() as u64;
+
+    Ok(Summary {
+        generated_at: now,
+        suppression_threshold: k,
+        total_cases: by_state.total,
+        by_nationality: partition(db::reports::count_by(conn, Dimension::Nationality, &filter)?),
+        by_residence_status: partition(db::reports::count_by(conn, Dimension::ResidenceStatus, &filter)?),
+        by_prefecture: partition(db::reports::count_by(conn, Dimension::Prefecture, &filter)?),
+        by_industry: partition(db::reports::count_by(conn, Dimension::Industry, &filter)?),
+        by_supervising_organisation: partition(db::reports::count_by(
+            conn,
+            Dimension::SupervisingOrganisation,
+            &filter,
+        )?),
+        by_month: partition(db::reports::count_by(conn, Dimension::Month, &filter)?),
+        by_employer: partition(employers),
+        by_state,
+        by_category: each(categories),
+        by_tokyo_declaration: each(tokyo),
+        by_dhaka_principle: each(dhaka),
+        by_forced_labour_indicator: each(ilo),
+        time_to_acknowledgement: timing(&|m| m.acknowledged_at),
+        time_to_first_response: timing(&|m| m.first_response_at),
+        time_to_verified_remedy: timing(&|m| m.remedy_verified_at),
+        share_with_agreed_remedy: disclosure::share(agreed.max(0) as u64, total, k),
+        share_with_remedy_verified_by_worker: disclosure::share(verified, total, k),
+        satisfaction,
+        satisfaction_average,
+        money_delivered: money(db::reports::money_delivered(conn, &filter)?, k),
+        overdue_by_organisation: each(pairs(db::reports::overdue_by_party(conn, db::timestamp(now), &filter)?)),
+        repeat_respondents: repeat,
+    })
+}
+
+/// Cases per norm, each case once, for one framework.
+fn norm_counts(
+    conn: &mut DbConnection,
+    filter: &ReportFilter,
+    framework: Framework,
+) -> Result<Vec<(Option<String>, u64)>, AppError> {
+    let mut out = Vec::new();
+    for norm in catalogue::NORMS.iter().filter(|n| n.framework == framework) {
+        let categories: Vec<&str> =
+            Category::ALL.iter().filter(|c| c.norms().contains(&norm.code)).map(|c| c.as_str()).collect();
+        let indicator = (framework == Framework::IloForcedLabour).then_some(norm.code);
+        let count = db::reports::count_for_norm(conn, filter, &categories.join(","), indicator)?;
+        out.push((Some(norm.code.to_owned()), count.max(0) as u64));
+    }
+    Ok(out)
+}
+
+/// Sums decimal amounts per currency without floating point (three decimals kept).
+fn money(rows: Vec<db::reports::MoneyRow>, k: u64) -> Vec<Money> {
+    let mut per_currency: BTreeMap<String, (i128, Vec<String>)> = BTreeMap::new();
+    for row in rows {
+        let (whole, fraction) = row.amount.split_once('.').unwrap_or((&row.amount, ""));
+        let fraction = format!("{fraction:0<3}");
+        let Ok(milli) = format!("{whole}{}", &fraction[..3]).parse::<i128>() else { continue };
+        let entry = per_currency.entry(row.currency).or_default();
+        entry.0 += milli;
+        entry.1.push(row.case_id);
+    }
+    per_currency
+        .into_iter()
+        .map(|(currency, (milli, mut cases))| {
+            cases.sort();
+            cases.dedup();
+            let count = cases.len() as u64;
+            let suppressed = disclosure::is_small(count, k);
+            let amount = format!("{}.{:03}", milli / 1000, milli % 1000);
+            let amount = amount.trim_end_matches('0').trim_end_matches('.').to_owned();
+            Money {
+                currency,
+                cases: disclosure::suppress_each(&[count], k)[0],
+                amount: (!suppressed).then_some(amount),
+            }
+        })
+        .collect()
+}
