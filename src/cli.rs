@@ -40,6 +40,21 @@ pub enum Command {
     /// Administrative tasks.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Write statistics or pseudonymised case rows to a file (all cases; as an analyst would see them).
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// `summary` (statistics with small-cell suppression) or `cases` (pseudonymised rows).
+    #[arg(value_parser = ["summary", "cases"])]
+    pub what: String,
+    /// summary: json, csv or xlsx; cases: csv, jsonl or xlsx.
+    #[arg(long, default_value = "csv")]
+    pub format: crate::export::Format,
+    /// Where to write; the file is replaced.
+    #[arg(long)]
+    pub output: PathBuf,
 }
 
 #[derive(Debug, Default, Args)]
@@ -98,6 +113,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve(settings, args).await,
         Command::Worker => worker(settings).await,
         Command::Migrate => migrate(settings),
+        // The export writes through a channel with blocking sends: keep it off the async threads.
+        Command::Export(args) => {
+            tokio::task::spawn_blocking(move || export(settings, args)).await.context("the export task failed")?
+        }
         Command::Admin(AdminCommand::CreateUser(args)) => create_user(settings, args),
         Command::Admin(AdminCommand::SeedDemo) => seed_demo(settings),
     }
@@ -127,6 +146,52 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
     tokio::signal::ctrl_c().await.context("cannot listen for Ctrl-C")?;
     let _ = stop.send(true);
     running.await.context("the worker stopped with an error")
+}
+
+fn export(settings: Settings, args: ExportArgs) -> anyhow::Result<()> {
+    use crate::export::{self, Format};
+    use crate::service::reports;
+    let pool = startup::open_database(&settings)?;
+    let filter = reports::authorised_filter(&Actor::System, Default::default(), None).map_err(describe_app_error)?;
+    let bytes_or_rows = match (args.what.as_str(), args.format) {
+        ("summary", format) => {
+            let mut conn = pool.get().context("cannot connect to the database")?;
+            let summary =
+                reports::summary(&mut conn, filter, settings.reports.suppression_threshold, chrono::Utc::now())
+                    .map_err(describe_app_error)?;
+            let bytes = match format {
+                Format::Json => serde_json::to_vec_pretty(&summary)?,
+                Format::Csv => export::summary::csv(&summary)?,
+                Format::Xlsx => export::summary::xlsx(&summary)?,
+                Format::Jsonl => anyhow::bail!("the summary comes as json, csv or xlsx"),
+            };
+            std::fs::write(&args.output, &bytes).with_context(|| format!("cannot write {}", args.output.display()))?;
+            format!("{} bytes", bytes.len())
+        }
+        (_, format) => {
+            let key = settings.reports.pseudonym_key.expose_secret().as_bytes().to_vec();
+            let (sender, mut receiver) = tokio::sync::mpsc::channel(4);
+            let path = args.output.clone();
+            let writer = std::thread::spawn(move || -> anyhow::Result<u64> {
+                use std::io::Write;
+                let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);
+                let mut written = 0u64;
+                while let Some(chunk) = receiver.blocking_recv() {
+                    let chunk: actix_web::web::Bytes = chunk?;
+                    file.write_all(&chunk)?;
+                    written += chunk.len() as u64;
+                }
+                file.flush()?;
+                Ok(written)
+            });
+            export::cases::stream(&pool, &filter, &key, format, &sender)?;
+            drop(sender);
+            let written = writer.join().map_err(|_| anyhow::anyhow!("the writer thread failed"))??;
+            format!("{written} bytes")
+        }
+    };
+    println!("wrote {} ({bytes_or_rows})", args.output.display());
+    Ok(())
 }
 
 fn migrate(mut settings: Settings) -> anyhow::Result<()> {

@@ -13,6 +13,9 @@ use crate::db::DatabaseTarget;
 /// The development JWT secret shipped in `config/default.toml`.
 pub const DEVELOPMENT_JWT_SECRET: &str = "madoguchi-development-secret-do-not-use-in-production";
 
+/// The development pseudonym key shipped in `config/default.toml`.
+pub const DEVELOPMENT_PSEUDONYM_KEY: &str = "madoguchi-development-pseudonym-key";
+
 const BUILT_IN_DEFAULTS: &str = include_str!("../config/default.toml");
 
 #[derive(Debug, Clone, Deserialize)]
@@ -36,6 +39,9 @@ pub struct Settings {
 pub struct ReportSettings {
     /// Counts under this are withheld from statistics (small cells identify people).
     pub suppression_threshold: u64,
+    /// Keys the case pseudonyms in exports: stable within an installation,
+    /// unlinkable across installations.
+    pub pseudonym_key: SecretString,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -279,6 +285,17 @@ impl Settings {
         if self.outbox.max_attempts < 1 || self.outbox.batch_size < 1 || self.outbox.lease_seconds < 1 {
             return invalid("outbox", "max_attempts, batch_size and lease_seconds must be at least 1");
         }
+        if self.profile == Profile::Production
+            && self.reports.pseudonym_key.expose_secret() == DEVELOPMENT_PSEUDONYM_KEY
+        {
+            return invalid(
+                "reports.pseudonym_key",
+                "the development key must not be used in production; set MADOGUCHI__REPORTS__PSEUDONYM_KEY",
+            );
+        }
+        if self.reports.pseudonym_key.expose_secret().len() < 16 {
+            return invalid("reports.pseudonym_key", "must be at least 16 bytes long");
+        }
         if self.reports.suppression_threshold < 2 {
             return invalid("reports.suppression_threshold", "must be at least 2");
         }
@@ -347,6 +364,9 @@ mod tests {
         assert!(error.to_string().contains("auth.jwt_secret"), "{error}");
 
         opts.env.insert("MADOGUCHI__AUTH__JWT_SECRET".into(), "a".repeat(40));
+        let error = Settings::load(&opts).unwrap_err();
+        assert!(error.to_string().contains("reports.pseudonym_key"), "{error}");
+        opts.env.insert("MADOGUCHI__REPORTS__PSEUDONYM_KEY".into(), "p".repeat(40));
         assert!(Settings::load(&opts).is_ok());
     }
 }

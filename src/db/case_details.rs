@@ -142,3 +142,12 @@ impl IdentityRow {
         }
     }
 }
+
+/// (case id, indicator code) pairs for the given cases.
+pub fn indicators_of_many(conn: &mut DbConnection, case_ids: &[String]) -> QueryResult<Vec<(String, String)>> {
+    case_indicators::table
+        .filter(case_indicators::case_id.eq_any(case_ids))
+        .select((case_indicators::case_id, case_indicators::code))
+        .order((case_indicators::case_id, case_indicators::code))
+        .load(conn)
+}

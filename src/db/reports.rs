@@ -215,3 +215,61 @@ pub fn count_for_norm(
         .get_result::<CaseCount>(conn)
         .map(|c| c.count)
 }
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ExportRow {
+    #[diesel(sql_type = Text)]
+    pub id: String,
+    #[diesel(sql_type = Timestamp)]
+    pub created_at: NaiveDateTime,
+    #[diesel(sql_type = Text)]
+    pub state: String,
+    #[diesel(sql_type = Text)]
+    pub priority: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub nationality: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub residence_status: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub prefecture: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub industry: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub employer: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub supervising_organisation: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub lodged_via: String,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    pub acknowledged_at: Option<NaiveDateTime>,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    pub referred_at: Option<NaiveDateTime>,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    pub first_response_at: Option<NaiveDateTime>,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    pub remedy_verified_at: Option<NaiveDateTime>,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    pub finished_at: Option<NaiveDateTime>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub satisfaction_rating: Option<i64>,
+}
+
+/// One page of case-level rows (no narrative, no identity), keyset on id.
+pub fn export_page(
+    conn: &mut DbConnection,
+    filter: &ReportFilter,
+    after_id: &str,
+    limit: i64,
+) -> QueryResult<Vec<ExportRow>> {
+    let sql = format!(
+        "SELECT c.id, c.created_at, c.state, c.priority, c.nationality, c.residence_status, c.prefecture, \
+         c.industry, COALESCE(o.name, c.employer_name) AS employer, s.name AS supervising_organisation, \
+         c.lodged_via, c.acknowledged_at, c.referred_at, c.first_response_at, c.remedy_verified_at, \
+         c.finished_at, CAST(c.satisfaction_rating AS BIGINT) AS satisfaction_rating \
+         FROM cases c LEFT JOIN organisations o ON o.id = c.employer_organisation_id \
+         LEFT JOIN case_parties sp ON sp.case_id = c.id AND sp.party_role = 'supervisor' \
+         LEFT JOIN organisations s ON s.id = sp.organisation_id \
+         WHERE {WHERE} AND c.id > $14 ORDER BY c.id LIMIT $15"
+    );
+    filtered!(sql, filter).bind::<Text, _>(after_id).bind::<BigInt, _>(limit).load(conn)
+}

@@ -52,10 +52,11 @@ pub const UI_PATH: &str = "/docs/";
         super::webhooks::list,
         super::webhooks::remove,
         super::reports::summary,
+        super::reports::cases,
         super::reference::lifecycle_table,
         super::reference::categories,
     ),
-    components(schemas(crate::error::Problem, crate::domain::FieldError, super::outbox::OutboxStatus)),
+    components(schemas(crate::error::Problem, crate::domain::FieldError, super::outbox::OutboxStatus, crate::export::Format)),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Registration, login and sessions"),

@@ -1,7 +1,9 @@
 //! `/reports`: statistics that never expose a worker.
 
+use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
+use secrecy::ExposeSecret;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -13,11 +15,12 @@ use crate::domain::case::ResidenceStatus;
 use crate::domain::catalogue::Category;
 use crate::domain::lifecycle::CaseState;
 use crate::error::{AppError, Problem};
+use crate::export::{self, Format};
 use crate::service::reports::{self, Summary};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(summary);
+    cfg.service(summary).service(cases);
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -40,6 +43,30 @@ pub struct SummaryQuery {
     /// ISO 3166-2:JP.
     pub prefecture: Option<String>,
     pub industry: Option<String>,
+    /// `json` (default), `csv` or `xlsx` for the summary; `csv` (default), `jsonl` or `xlsx` for cases.
+    pub format: Option<Format>,
+}
+
+impl SummaryQuery {
+    fn filter(&self) -> ReportFilter {
+        ReportFilter {
+            created_from: self.created_from.map(crate::db::timestamp),
+            created_before: self.created_before.map(crate::db::timestamp),
+            state: self.state.map(|s| s.as_str().to_owned()),
+            category: self.category.map(|c| c.as_str().to_owned()),
+            employer_organisation_id: self.employer_organisation_id.map(|o| o.to_string()),
+            supervising_organisation_id: self.supervising_organisation_id.map(|o| o.to_string()),
+            nationality: self.nationality.clone(),
+            residence_status: self.residence_status.map(|r| r.as_str().to_owned()),
+            prefecture: self.prefecture.clone(),
+            industry: self.industry.clone(),
+            ..ReportFilter::default()
+        }
+    }
+}
+
+fn attachment(name: &str, format: Format) -> (header::HeaderName, String) {
+    (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.{}\"", format.extension()))
 }
 
 /// Counts by every dimension, by norm, time to each milestone, remedy
@@ -64,24 +91,63 @@ pub async fn summary(
     query: web::Query<SummaryQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
-    let filter = ReportFilter {
-        created_from: q.created_from.map(crate::db::timestamp),
-        created_before: q.created_before.map(crate::db::timestamp),
-        state: q.state.map(|s| s.as_str().to_owned()),
-        category: q.category.map(|c| c.as_str().to_owned()),
-        employer_organisation_id: q.employer_organisation_id.map(|o| o.to_string()),
-        supervising_organisation_id: q.supervising_organisation_id.map(|o| o.to_string()),
-        nationality: q.nationality,
-        residence_status: q.residence_status.map(|r| r.as_str().to_owned()),
-        prefecture: q.prefecture,
-        industry: q.industry,
-        ..ReportFilter::default()
-    };
-    let actor = auth.actor();
+    let filter = reports::authorised_filter(&auth.actor(), q.filter(), q.norm.as_deref())?;
     let threshold = state.settings.reports.suppression_threshold;
     let now = state.clock.now();
-    let norm = q.norm;
-    let body =
-        with_conn(&state, move |conn| reports::summary(conn, &actor, filter, norm.as_deref(), threshold, now)).await?;
-    Ok(HttpResponse::Ok().json(body))
+    let body = with_conn(&state, move |conn| reports::summary(conn, filter, threshold, now)).await?;
+    match q.format.unwrap_or(Format::Json) {
+        Format::Json => Ok(HttpResponse::Ok().json(body)),
+        Format::Csv => Ok(HttpResponse::Ok()
+            .content_type(Format::Csv.content_type())
+            .insert_header(attachment("summary", Format::Csv))
+            .body(export::summary::csv(&body).map_err(AppError::internal)?)),
+        Format::Xlsx => Ok(HttpResponse::Ok()
+            .content_type(Format::Xlsx.content_type())
+            .insert_header(attachment("summary", Format::Xlsx))
+            .body(export::summary::xlsx(&body).map_err(AppError::internal)?)),
+        Format::Jsonl => Err(AppError::InvalidQuery("the summary comes as json, csv or xlsx".to_owned())),
+    }
+}
+
+/// Case-level rows under stable pseudonyms: no names, contacts, document
+/// numbers or narratives; dates to the day. Streamed page by page, so any
+/// number of cases can be exported. Same access as the summary.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(SummaryQuery),
+    responses(
+        (status = 200, description = "CSV, JSON lines or XLSX", content_type = "text/csv", body = String),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/reports/cases")]
+pub async fn cases(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    query: web::Query<SummaryQuery>,
+) -> Result<HttpResponse, AppError> {
+    let q = query.into_inner();
+    let filter = reports::authorised_filter(&auth.actor(), q.filter(), q.norm.as_deref())?;
+    let format = q.format.unwrap_or(Format::Csv);
+    if format == Format::Json {
+        return Err(AppError::InvalidQuery("case rows come as csv, jsonl or xlsx".to_owned()));
+    }
+    let key = state.settings.reports.pseudonym_key.expose_secret().as_bytes().to_vec();
+    let pool = state.pool.clone();
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<web::Bytes, std::io::Error>>(4);
+    tokio::task::spawn_blocking(move || {
+        if let Err(error) = export::cases::stream(&pool, &filter, &key, format, &sender) {
+            tracing::error!(error = format!("{error:#}"), "case export failed");
+            // Cut the stream short so the client sees an incomplete download, not a silently truncated file.
+            let _ = sender.blocking_send(Err(std::io::Error::other("export failed")));
+        }
+    });
+    let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|chunk| (chunk, receiver))
+    });
+    Ok(HttpResponse::Ok()
+        .content_type(format.content_type())
+        .insert_header(attachment("cases", format))
+        .streaming(body))
 }

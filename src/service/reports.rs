@@ -79,14 +79,13 @@ pub struct Summary {
 /// The filters a caller may set (parsed at the boundary).
 pub type SummaryFilter = ReportFilter;
 
-pub fn summary(
-    conn: &mut DbConnection,
+/// Checks the caller may read statistics and narrows the filter to what
+/// they may see; a norm filter becomes its categories (and indicator).
+pub fn authorised_filter(
     actor: &Actor,
     mut filter: SummaryFilter,
     norm: Option<&str>,
-    threshold: u64,
-    now: DateTime<Utc>,
-) -> Result<Summary, AppError> {
+) -> Result<ReportFilter, AppError> {
     if let ReportScope::PartyOrganisation(org) = policy::report_scope(actor)? {
         filter.party_organisation_id = Some(org.to_string());
     }
@@ -101,6 +100,16 @@ pub fn summary(
             filter.indicator = Some(found.code.to_owned());
         }
     }
+    Ok(filter)
+}
+
+/// The summary for a filter that `authorised_filter` produced.
+pub fn summary(
+    conn: &mut DbConnection,
+    filter: ReportFilter,
+    threshold: u64,
+    now: DateTime<Utc>,
+) -> Result<Summary, AppError> {
     let k = threshold;
     let partition = |rows: Vec<db::reports::ValueCount>| -> Partition {
         let counts: Vec<u64> = rows.iter().map(|r| r.count.max(0) as u64).collect();

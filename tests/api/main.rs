@@ -13,6 +13,7 @@ mod cli;
 mod deadlines;
 mod demo;
 mod errors;
+mod exports;
 mod messages;
 mod notifications;
 mod operations;

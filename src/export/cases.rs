@@ -1,0 +1,245 @@
+//! Case-level pseudonymised rows, page by page.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::pseudonym::pseudonym;
+use crate::db::{self, DbConnection, reports::ReportFilter};
+use crate::error::AppError;
+
+const PAGE: i64 = 1000;
+
+/// One case, as analysts may have it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseRow {
+    pub pseudonym: String,
+    pub lodged_on: String,
+    pub state: String,
+    pub priority: String,
+    /// Separated by `;`.
+    pub categories: String,
+    pub forced_labour_indicators: String,
+    pub nationality: String,
+    pub residence_status: String,
+    pub prefecture: String,
+    pub industry: String,
+    pub employer: String,
+    pub supervising_organisation: String,
+    pub lodged_via: String,
+    pub acknowledged_on: String,
+    pub referred_on: String,
+    pub first_response_on: String,
+    pub remedy_verified_on: String,
+    pub finished_on: String,
+    pub satisfaction_rating: String,
+}
+
+pub const COLUMNS: [&str; 19] = [
+    "pseudonym",
+    "lodged_on",
+    "state",
+    "priority",
+    "categories",
+    "forced_labour_indicators",
+    "nationality",
+    "residence_status",
+    "prefecture",
+    "industry",
+    "employer",
+    "supervising_organisation",
+    "lodged_via",
+    "acknowledged_on",
+    "referred_on",
+    "first_response_on",
+    "remedy_verified_on",
+    "finished_on",
+    "satisfaction_rating",
+];
+
+impl CaseRow {
+    pub fn values(&self) -> [&str; 19] {
+        [
+            &self.pseudonym,
+            &self.lodged_on,
+            &self.state,
+            &self.priority,
+            &self.categories,
+            &self.forced_labour_indicators,
+            &self.nationality,
+            &self.residence_status,
+            &self.prefecture,
+            &self.industry,
+            &self.employer,
+            &self.supervising_organisation,
+            &self.lodged_via,
+            &self.acknowledged_on,
+            &self.referred_on,
+            &self.first_response_on,
+            &self.remedy_verified_on,
+            &self.finished_on,
+            &self.satisfaction_rating,
+        ]
+    }
+}
+
+fn day(at: Option<chrono::NaiveDateTime>) -> String {
+    at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default()
+}
+
+/// Calls `sink` with every page of rows, in id order. Only one page is in memory at a time.
+pub fn for_each_page(
+    conn: &mut DbConnection,
+    filter: &ReportFilter,
+    key: &[u8],
+    mut sink: impl FnMut(Vec<CaseRow>) -> anyhow::Result<()>,
+) -> Result<usize, AppError> {
+    let mut after = String::new();
+    let mut written = 0;
+    loop {
+        let page = db::reports::export_page(conn, filter, &after, PAGE)?;
+        let Some(last) = page.last() else { return Ok(written) };
+        after = last.id.clone();
+        let ids: Vec<String> = page.iter().map(|r| r.id.clone()).collect();
+        let categories = db::case_details::categories_of(conn, &ids)?;
+        let indicators = db::case_details::indicators_of_many(conn, &ids)?;
+        let joined = |pairs: &[(String, String)], id: &str| {
+            pairs.iter().filter(|(case, _)| case == id).map(|(_, v)| v.as_str()).collect::<Vec<_>>().join(";")
+        };
+        let rows: Vec<CaseRow> = page
+            .into_iter()
+            .map(|r| CaseRow {
+                pseudonym: pseudonym(key, &r.id),
+                lodged_on: day(Some(r.created_at)),
+                categories: joined(&categories, &r.id),
+                forced_labour_indicators: joined(&indicators, &r.id),
+                state: r.state,
+                priority: r.priority,
+                nationality: r.nationality.unwrap_or_default(),
+                residence_status: r.residence_status.unwrap_or_default(),
+                prefecture: r.prefecture.unwrap_or_default(),
+                industry: r.industry.unwrap_or_default(),
+                employer: r.employer.unwrap_or_default(),
+                supervising_organisation: r.supervising_organisation.unwrap_or_default(),
+                lodged_via: r.lodged_via,
+                acknowledged_on: day(r.acknowledged_at),
+                referred_on: day(r.referred_at),
+                first_response_on: day(r.first_response_at),
+                remedy_verified_on: day(r.remedy_verified_at),
+                finished_on: day(r.finished_at),
+                satisfaction_rating: r.satisfaction_rating.map(|s| s.to_string()).unwrap_or_default(),
+            })
+            .collect();
+        written += rows.len();
+        sink(rows).map_err(AppError::internal)?;
+    }
+}
+
+/// CSV bytes for one page; the header goes with the first.
+pub fn csv_chunk(rows: &[CaseRow], with_header: bool) -> anyhow::Result<Vec<u8>> {
+    let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+    if with_header {
+        writer.write_record(COLUMNS)?;
+    }
+    for row in rows {
+        writer.write_record(row.values())?;
+    }
+    writer.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))
+}
+
+pub fn jsonl_chunk(rows: &[CaseRow]) -> anyhow::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    for row in rows {
+        serde_json::to_writer(&mut out, row)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(out)
+}
+
+/// An XLSX workbook written in constant-memory mode to `path`.
+pub struct XlsxCases {
+    workbook: rust_xlsxwriter::Workbook,
+    next_row: u32,
+}
+
+impl XlsxCases {
+    pub fn new() -> anyhow::Result<Self> {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet_with_constant_memory()?;
+        sheet.set_name("cases")?;
+        for (column, name) in COLUMNS.iter().enumerate() {
+            sheet.write_string(0, u16::try_from(column)?, *name)?;
+        }
+        Ok(Self { workbook, next_row: 1 })
+    }
+
+    pub fn append(&mut self, rows: &[CaseRow]) -> anyhow::Result<()> {
+        let sheet = self.workbook.worksheet_from_index(0)?;
+        for row in rows {
+            for (column, value) in row.values().iter().enumerate() {
+                sheet.write_string(self.next_row, u16::try_from(column)?, *value)?;
+            }
+            self.next_row += 1;
+        }
+        Ok(())
+    }
+
+    pub fn save(mut self, path: &std::path::Path) -> anyhow::Result<()> {
+        self.workbook.save(path)?;
+        Ok(())
+    }
+}
+
+/// Writes every row in `format` to `sender`, chunk by chunk (blocking; run it
+/// off the async threads). XLSX is assembled in a temporary file first.
+pub fn stream(
+    pool: &crate::db::DbPool,
+    filter: &ReportFilter,
+    key: &[u8],
+    format: super::Format,
+    sender: &tokio::sync::mpsc::Sender<Result<actix_web::web::Bytes, std::io::Error>>,
+) -> anyhow::Result<()> {
+    use super::Format;
+    let mut conn = pool.get()?;
+    let send = |bytes: Vec<u8>| {
+        sender
+            .blocking_send(Ok(actix_web::web::Bytes::from(bytes)))
+            .map_err(|_| anyhow::anyhow!("the client went away"))
+    };
+    match format {
+        Format::Csv => {
+            let mut first = true;
+            let written = for_each_page(&mut conn, filter, key, |rows| {
+                let chunk = csv_chunk(&rows, first)?;
+                first = false;
+                send(chunk)
+            })
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if written == 0 {
+                send(csv_chunk(&[], true)?)?;
+            }
+        }
+        Format::Jsonl => {
+            for_each_page(&mut conn, filter, key, |rows| send(jsonl_chunk(&rows)?))
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        Format::Xlsx => {
+            let mut workbook = XlsxCases::new()?;
+            for_each_page(&mut conn, filter, key, |rows| workbook.append(&rows)).map_err(|e| anyhow::anyhow!("{e}"))?;
+            drop(conn);
+            let file = tempfile::NamedTempFile::new()?;
+            workbook.save(file.path())?;
+            let mut reader = std::io::BufReader::new(std::fs::File::open(file.path())?);
+            let mut buffer = vec![0u8; 64 * 1024];
+            loop {
+                let read = std::io::Read::read(&mut reader, &mut buffer)?;
+                if read == 0 {
+                    break;
+                }
+                send(buffer[..read].to_vec())?;
+            }
+        }
+        Format::Json => anyhow::bail!("case rows come as csv, jsonl or xlsx"),
+    }
+    Ok(())
+}
