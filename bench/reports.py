@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Reporting benchmark: seeds N synthetic cases (default one million) straight
+into a fresh database, then times `madoguchi export summary` and
+`madoguchi export cases --format csv`, with the peak memory of each run.
+
+    python3 bench/reports.py sqlite            # a temporary SQLite file
+    python3 bench/reports.py postgres          # a scratch database on BENCH_POSTGRES_URL
+    python3 bench/reports.py sqlite --cases 100000
+
+It builds the release binary first (cargo build --release)."""
+
+import argparse, os, sqlite3, subprocess, sys, tempfile, time, uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+STATES = ["submitted", "acknowledged", "referred", "responded", "in_mediation", "remedy_proposed", "remedy_agreed",
+          "remedy_delivered", "remedy_verified", "escalated", "referred_external", "closed", "not_admissible", "withdrawn"]
+CATEGORIES = ["passport_id_retention", "recruitment_fees_debt", "contract_deception", "unpaid_wages", "excessive_hours",
+              "unsafe_work", "housing", "restriction_of_movement", "harassment_violence", "discrimination",
+              "forced_return_or_dismissal", "job_change_obstructed", "representation", "policy_absence", "other"]
+
+
+def case_expr(values):
+    whens = " ".join(f"WHEN {i} THEN '{v}'" for i, v in enumerate(values))
+    return f"CASE n % {len(values)} {whens} END"
+
+
+def seed_sql(backend, n):
+    sql = open(os.path.join(ROOT, "bench", "seed.sql")).read()
+    if backend == "postgres":
+        subs = {
+            "{seq}": f"SELECT generate_series(1, {n}) AS n",
+            "{seq200}": "SELECT generate_series(1, 200) AS n",
+            "{pad3}": "lpad(n::text, 3, '0')", "{pad12}": "lpad(n::text, 12, '0')",
+            "{prefecture}": "lpad((1 + n % 47)::text, 2, '0')", "{employer}": "lpad((1 + n % 200)::text, 3, '0')",
+            "{false}": "FALSE",
+            "{created}": "(TIMESTAMP '2026-01-01' + (n % 365) * INTERVAL '1 day' + (n % 86400) * INTERVAL '1 second')",
+            "{created_plus_days}": "(TIMESTAMP '2026-01-01' + (n % 365 + 1 + n % 9) * INTERVAL '1 day')",
+        }
+    else:
+        subs = {
+            "{seq}": f"WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {n}) SELECT n FROM seq",
+            "{seq200}": "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < 200) SELECT n FROM seq",
+            "{pad3}": "printf('%03d', n)", "{pad12}": "printf('%012d', n)",
+            "{prefecture}": "printf('%02d', 1 + n % 47)", "{employer}": "printf('%03d', 1 + n % 200)",
+            "{false}": "0",
+            "{created}": "datetime('2026-01-01', '+' || (n % 365) || ' days', '+' || (n % 86400) || ' seconds')",
+            "{created_plus_days}": "datetime('2026-01-01', '+' || (n % 365 + 1 + n % 9) || ' days')",
+        }
+    for key, value in subs.items():
+        sql = sql.replace(key, value)
+    return sql.replace("(ARRAY_STATES)", case_expr(STATES)).replace("(ARRAY_CATEGORIES)", case_expr(CATEGORIES))
+
+
+def run(binary, env, args):
+    """Runs the binary; returns (seconds, its own peak resident memory in MiB)."""
+    started = time.monotonic()
+    child = subprocess.Popen([binary, *args], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # wait4 reports the resources of this one child (not of earlier ones, like cargo).
+    _, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.monotonic() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{' '.join(args)} failed:\n{child.stderr.read().decode()}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("backend", choices=["sqlite", "postgres"])
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    args = parser.parse_args()
+
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    binary = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "madoguchi")
+    work = tempfile.mkdtemp(prefix="madoguchi-bench-")
+    env = dict(os.environ, MADOGUCHI_PROFILE="test", MADOGUCHI__STORAGE__DATA_DIR=work, RUST_LOG="warn")
+    admin_url = None
+    if args.backend == "sqlite":
+        path = os.path.join(work, "bench.db")
+        env["DATABASE_URL"] = f"sqlite://{path}"
+    else:
+        admin_url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+        name = f"madoguchi_bench_{uuid.uuid4().hex[:8]}"
+        subprocess.run(["psql", admin_url, "-qc", f"CREATE DATABASE {name}"], check=True)
+        env["DATABASE_URL"] = admin_url.rsplit("/", 1)[0] + "/" + name
+    try:
+        run(binary, env, ["migrate"])
+        started = time.monotonic()
+        sql = seed_sql(args.backend, args.cases)
+        if args.backend == "sqlite":
+            db = sqlite3.connect(path)
+            db.executescript(sql + "\nANALYZE;")
+            db.close()
+        else:
+            subprocess.run(["psql", env["DATABASE_URL"], "-qv", "ON_ERROR_STOP=1", "-c", sql, "-c", "ANALYZE"], check=True)
+        print(f"{args.backend}: seeded {args.cases:,} cases in {time.monotonic() - started:.1f} s")
+        results = []
+        for label, command in [
+            ("summary (json)", ["export", "summary", "--format", "json", "--output", os.path.join(work, "summary.json")]),
+            ("summary (xlsx)", ["export", "summary", "--format", "xlsx", "--output", os.path.join(work, "summary.xlsx")]),
+            ("cases (csv)", ["export", "cases", "--format", "csv", "--output", os.path.join(work, "cases.csv")]),
+        ]:
+            seconds, peak = run(binary, env, command)
+            results.append((label, seconds, peak))
+        rows = sum(1 for _ in open(os.path.join(work, "cases.csv"), encoding="utf-8")) - 1
+        print(f"{'step':<16} {'seconds':>9} {'peak MiB':>9}")
+        for label, seconds, peak in results:
+            print(f"{label:<16} {seconds:>9.2f} {peak:>9.1f}")
+        print(f"cases.csv: {rows:,} rows")
+    finally:
+        if admin_url:
+            subprocess.run(["psql", admin_url, "-qc", f"DROP DATABASE IF EXISTS {env['DATABASE_URL'].rsplit('/', 1)[1]} WITH (FORCE)"])
+
+
+if __name__ == "__main__":
+    main()

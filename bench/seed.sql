@@ -1,0 +1,38 @@
+-- Synthetic cases for the reporting benchmark: {n} cases spread over a year,
+-- 15 categories, 8 nationalities, 47 prefectures, 200 employers, every state.
+-- {seq} is a per-backend row generator producing column n = 1..{n}.
+INSERT INTO organisations (id, name, kind, contact_email, supervising_organisation_id, created_at, updated_at, preferred_language)
+SELECT 'bench-org-' || {pad3}, 'Bench Employer ' || n, 'employer', NULL, NULL, '2026-01-01 00:00:00', '2026-01-01 00:00:00', 'ja'
+FROM ({seq200}) AS s;
+
+INSERT INTO cases (id, reference, state, version, priority, narrative, narrative_language, incident_from, incident_to,
+    prefecture, industry, employer_organisation_id, employer_name, nationality, residence_status, lodged_via,
+    lodged_by_user_id, worker_user_id, advocate_organisation_id, mediator_user_id, receipt_code_hash,
+    identity_disclosure_consent, satisfaction_rating, satisfaction_comment, created_at, updated_at, stage_entered_at,
+    stage_due_at, acknowledged_at, referred_at, first_response_at, remedy_verified_at, finished_at)
+SELECT
+    'bench-' || {pad12},
+    'MG-1999-' || {pad12},
+    (ARRAY_STATES),
+    1,
+    CASE WHEN n % 4 = 0 THEN 'urgent' ELSE 'normal' END,
+    'synthetic narrative', 'vi', NULL, NULL,
+    'JP-' || {prefecture},
+    CASE n % 3 WHEN 0 THEN 'construction' WHEN 1 THEN 'food processing' ELSE 'agriculture' END,
+    'bench-org-' || {employer},
+    NULL,
+    CASE n % 8 WHEN 0 THEN 'VN' WHEN 1 THEN 'ID' WHEN 2 THEN 'PH' WHEN 3 THEN 'NP' WHEN 4 THEN 'MM' WHEN 5 THEN 'KH' WHEN 6 THEN 'TH' ELSE 'MN' END,
+    CASE n % 5 WHEN 0 THEN 'technical_intern' WHEN 1 THEN 'specified_skilled_worker' WHEN 2 THEN 'student' WHEN 3 THEN 'dispatched' ELSE 'other' END,
+    'intake', NULL, NULL, NULL, NULL,
+    'bench-receipt-' || n,
+    {false},
+    CASE WHEN n % 10 = 0 THEN 1 + n % 5 ELSE NULL END, NULL,
+    {created}, {created}, {created}, NULL,
+    CASE WHEN n % 2 = 0 THEN {created_plus_days} ELSE NULL END,
+    NULL, NULL,
+    CASE WHEN n % 10 = 0 THEN {created_plus_days} ELSE NULL END,
+    NULL
+FROM ({seq}) AS s;
+
+INSERT INTO case_categories (case_id, category)
+SELECT 'bench-' || {pad12}, (ARRAY_CATEGORIES) FROM ({seq}) AS s;
