@@ -29,6 +29,39 @@ pub struct OutboxRow {
     pub sent_at: Option<NaiveDateTime>,
 }
 
+impl OutboxRow {
+    /// A message due now, with a fresh id and a Message-ID that stays the same on every attempt.
+    pub fn pending(
+        channel: &str,
+        notification: &str,
+        case_id: Option<String>,
+        recipient: String,
+        language: String,
+        params: String,
+        at: NaiveDateTime,
+    ) -> Self {
+        let id = uuid::Uuid::now_v7();
+        Self {
+            id: id.to_string(),
+            channel: channel.to_owned(),
+            notification: notification.to_owned(),
+            case_id,
+            recipient,
+            language,
+            params,
+            message_id: format!("<{}@madoguchi>", id.simple()),
+            status: "pending".to_owned(),
+            attempts: 0,
+            next_attempt_at: at,
+            locked_until: None,
+            locked_by: None,
+            last_error: None,
+            created_at: at,
+            sent_at: None,
+        }
+    }
+}
+
 pub fn insert(conn: &mut DbConnection, row: &OutboxRow) -> QueryResult<()> {
     diesel::insert_into(outbox::table).values(row).execute(conn)?;
     Ok(())

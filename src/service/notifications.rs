@@ -53,28 +53,16 @@ fn enqueue_with(
     let params = serde_json::to_string(&params).map_err(AppError::internal)?;
     let at = db::timestamp(now);
     for recipient in &recipients {
-        let id = uuid::Uuid::now_v7();
-        db::outbox::insert(
-            conn,
-            &OutboxRow {
-                id: id.to_string(),
-                channel: "email".to_owned(),
-                notification: kind.as_str().to_owned(),
-                case_id: Some(case.id.to_string()),
-                recipient: recipient.address.clone(),
-                language: recipient.language.clone(),
-                params: params.clone(),
-                message_id: format!("<{}@madoguchi>", id.simple()),
-                status: "pending".to_owned(),
-                attempts: 0,
-                next_attempt_at: at,
-                locked_until: None,
-                locked_by: None,
-                last_error: None,
-                created_at: at,
-                sent_at: None,
-            },
-        )?;
+        let row = OutboxRow::pending(
+            "email",
+            kind.as_str(),
+            Some(case.id.to_string()),
+            recipient.address.clone(),
+            recipient.language.clone(),
+            params.clone(),
+            at,
+        );
+        db::outbox::insert(conn, &row)?;
     }
     Ok(recipients.len())
 }

@@ -97,28 +97,16 @@ pub fn enqueue_for_event(conn: &mut DbConnection, event: &EventRow, now: DateTim
             continue;
         }
         for hook in db::webhooks::for_organisation(conn, &organisation)? {
-            let id = uuid::Uuid::now_v7();
-            db::outbox::insert(
-                conn,
-                &OutboxRow {
-                    id: id.to_string(),
-                    channel: "webhook".to_owned(),
-                    notification: "case_event".to_owned(),
-                    case_id: Some(case.id.clone()),
-                    recipient: hook.id,
-                    language: "en".to_owned(),
-                    params: payload.clone(),
-                    message_id: format!("<{}@madoguchi>", id.simple()),
-                    status: "pending".to_owned(),
-                    attempts: 0,
-                    next_attempt_at: at,
-                    locked_until: None,
-                    locked_by: None,
-                    last_error: None,
-                    created_at: at,
-                    sent_at: None,
-                },
-            )?;
+            let row = OutboxRow::pending(
+                "webhook",
+                "case_event",
+                Some(case.id.clone()),
+                hook.id,
+                "en".to_owned(),
+                payload.clone(),
+                at,
+            );
+            db::outbox::insert(conn, &row)?;
         }
         done.push(organisation);
     }

@@ -5,6 +5,7 @@ pub mod messages;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -13,7 +14,7 @@ use super::extract::ApiJson;
 use super::with_conn;
 use crate::auth::AuthUser;
 use crate::auth::policy::{self, Lodger};
-use crate::domain::FieldErrors;
+use crate::domain::{CaseId, FieldErrors};
 use crate::error::{AppError, Problem};
 use crate::service::cases::act::{self, ActionInput};
 use crate::service::cases::commands;
@@ -150,6 +151,29 @@ pub async fn list_cases(
     }))
 }
 
+/// Runs a case command for the caller and answers with the case as they now see it.
+async fn run_command<F>(
+    state: &web::Data<AppState>,
+    auth: &AuthUser,
+    id: Uuid,
+    command: F,
+) -> Result<HttpResponse, AppError>
+where
+    F: FnOnce(
+            &mut crate::db::DbConnection,
+            &crate::auth::Actor,
+            CaseId,
+            DateTime<Utc>,
+        ) -> Result<read::CaseView, AppError>
+        + Send
+        + 'static,
+{
+    let actor = auth.actor();
+    let now = state.clock.now();
+    let view = with_conn(state, move |conn| command(conn, &actor, id.into(), now)).await?;
+    Ok(case_response(view, now))
+}
+
 fn case_response(view: read::CaseView, now: chrono::DateTime<chrono::Utc>) -> HttpResponse {
     let version = view.case.version;
     HttpResponse::Ok().insert_header((header::ETAG, format!("\"{version}\""))).json(CaseResponse::from_view(view, now))
@@ -260,15 +284,11 @@ pub async fn set_consent(
     id: web::Path<Uuid>,
     body: ApiJson<ConsentRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let actor = auth.actor();
-    let id = id.into_inner().into();
-    let now = state.clock.now();
     let body = body.0;
-    let view = with_conn(&state, move |conn| {
-        commands::set_disclosure_consent(conn, &actor, id, body.version, body.disclose_identity_to_employer, now)
+    run_command(&state, &auth, id.into_inner(), move |conn, actor, id, now| {
+        commands::set_disclosure_consent(conn, actor, id, body.version, body.disclose_identity_to_employer, now)
     })
-    .await?;
-    Ok(case_response(view, now))
+    .await
 }
 
 /// Assign the case's mediator (handlers).
@@ -286,15 +306,11 @@ pub async fn assign_mediator(
     id: web::Path<Uuid>,
     body: ApiJson<AssignMediatorRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let actor = auth.actor();
-    let id = id.into_inner().into();
-    let now = state.clock.now();
     let body = body.0;
-    let view = with_conn(&state, move |conn| {
-        commands::assign_mediator(conn, &actor, id, body.version, body.mediator_user_id.into(), now)
+    run_command(&state, &auth, id.into_inner(), move |conn, actor, id, now| {
+        commands::assign_mediator(conn, actor, id, body.version, body.mediator_user_id.into(), now)
     })
-    .await?;
-    Ok(case_response(view, now))
+    .await
 }
 
 /// Link the case to a registered employer (handlers, before referral).
@@ -312,15 +328,11 @@ pub async fn link_employer(
     id: web::Path<Uuid>,
     body: ApiJson<LinkEmployerRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let actor = auth.actor();
-    let id = id.into_inner().into();
-    let now = state.clock.now();
     let body = body.0;
-    let view = with_conn(&state, move |conn| {
-        commands::link_employer(conn, &actor, id, body.version, body.employer_organisation_id.into(), now)
+    run_command(&state, &auth, id.into_inner(), move |conn, actor, id, now| {
+        commands::link_employer(conn, actor, id, body.version, body.employer_organisation_id.into(), now)
     })
-    .await?;
-    Ok(case_response(view, now))
+    .await
 }
 
 /// Set priority, categories and forced-labour indicators (handlers).
@@ -338,18 +350,16 @@ pub async fn classify(
     id: web::Path<Uuid>,
     body: ApiJson<ClassificationRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let actor = auth.actor();
-    let id = id.into_inner().into();
-    let now = state.clock.now();
     let body = body.0;
     let classification = commands::Classification {
         priority: body.priority,
         categories: body.categories,
         forced_labour_indicators: body.forced_labour_indicators,
     };
-    let view =
-        with_conn(&state, move |conn| commands::classify(conn, &actor, id, body.version, classification, now)).await?;
-    Ok(case_response(view, now))
+    run_command(&state, &auth, id.into_inner(), move |conn, actor, id, now| {
+        commands::classify(conn, actor, id, body.version, classification, now)
+    })
+    .await
 }
 
 /// Correct or complete the worker's identity (worker side and handlers).
@@ -367,13 +377,9 @@ pub async fn update_identity(
     id: web::Path<Uuid>,
     body: ApiJson<IdentityUpdateRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let actor = auth.actor();
-    let id = id.into_inner().into();
-    let now = state.clock.now();
     let body = body.0;
-    let view = with_conn(&state, move |conn| {
-        commands::update_identity(conn, &actor, id, body.version, body.identity.into(), now)
+    run_command(&state, &auth, id.into_inner(), move |conn, actor, id, now| {
+        commands::update_identity(conn, actor, id, body.version, body.identity.into(), now)
     })
-    .await?;
-    Ok(case_response(view, now))
+    .await
 }
