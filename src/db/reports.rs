@@ -196,26 +196,6 @@ pub fn overdue_by_party(
     filtered!(sql, filter).bind::<Timestamp, _>(now).load(conn)
 }
 
-/// Cases (each once) whose categories map to a norm, or, for an ILO
-/// indicator, that the handlers assessed with it.
-pub fn count_for_norm(
-    conn: &mut DbConnection,
-    filter: &ReportFilter,
-    categories_csv: &str,
-    indicator: Option<&str>,
-) -> QueryResult<i64> {
-    let sql = format!(
-        "SELECT COUNT(*) AS count FROM cases c WHERE {WHERE} AND ( \
-         EXISTS (SELECT 1 FROM case_categories n1 WHERE n1.case_id = c.id AND ',' || $14 || ',' LIKE '%,' || n1.category || ',%') \
-         OR EXISTS (SELECT 1 FROM case_indicators n2 WHERE n2.case_id = c.id AND n2.code = $15))"
-    );
-    filtered!(sql, filter)
-        .bind::<Text, _>(categories_csv)
-        .bind::<Nullable<Text>, _>(indicator)
-        .get_result::<CaseCount>(conn)
-        .map(|c| c.count)
-}
-
 #[derive(Debug, Clone, QueryableByName)]
 pub struct ExportRow {
     #[diesel(sql_type = Text)]
@@ -272,4 +252,38 @@ pub fn export_page(
          WHERE {WHERE} AND c.id > $14 ORDER BY c.id LIMIT $15"
     );
     filtered!(sql, filter).bind::<Text, _>(after_id).bind::<BigInt, _>(limit).load(conn)
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct TagSetCount {
+    /// The case's categories, comma-separated in order.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub categories: Option<String>,
+    /// The case's forced-labour indicators, comma-separated in order.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub indicators: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    pub count: i64,
+}
+
+/// Cases counted by their set of categories and indicators: few distinct
+/// sets, from which per-norm counts follow exactly (each case once per norm).
+pub fn count_by_tag_set(conn: &mut DbConnection, filter: &ReportFilter) -> QueryResult<Vec<TagSetCount>> {
+    // Ordered string aggregation is spelt differently by each backend.
+    let (categories, indicators) = match conn {
+        DbConnection::Postgresql(_) => (
+            "(SELECT string_agg(t.category, ',' ORDER BY t.category) FROM case_categories t WHERE t.case_id = c.id)",
+            "(SELECT string_agg(t.code, ',' ORDER BY t.code) FROM case_indicators t WHERE t.case_id = c.id)",
+        ),
+        DbConnection::Sqlite(_) => (
+            "(SELECT group_concat(category, ',') FROM (SELECT t.category FROM case_categories t WHERE t.case_id = c.id ORDER BY t.category))",
+            "(SELECT group_concat(code, ',') FROM (SELECT t.code FROM case_indicators t WHERE t.case_id = c.id ORDER BY t.code))",
+        ),
+    };
+    let sql = format!(
+        "SELECT categories, indicators, COUNT(*) AS count FROM \
+         (SELECT {categories} AS categories, {indicators} AS indicators FROM cases c WHERE {WHERE}) AS tagged \
+         GROUP BY categories, indicators"
+    );
+    filtered!(sql, filter).load(conn)
 }

@@ -132,9 +132,10 @@ pub fn summary(
 
     let by_state = partition(db::reports::count_by(conn, Dimension::State, &filter)?);
     let categories = pairs(db::reports::count_by(conn, Dimension::Category, &filter)?);
-    let tokyo = norm_counts(conn, &filter, Framework::TokyoDeclaration)?;
-    let dhaka = norm_counts(conn, &filter, Framework::DhakaPrinciples)?;
-    let ilo = norm_counts(conn, &filter, Framework::IloForcedLabour)?;
+    let tag_sets = db::reports::count_by_tag_set(conn, &filter)?;
+    let tokyo = norm_counts(&tag_sets, Framework::TokyoDeclaration);
+    let dhaka = norm_counts(&tag_sets, Framework::DhakaPrinciples);
+    let ilo = norm_counts(&tag_sets, Framework::IloForcedLabour);
     let employers = db::reports::count_by(conn, Dimension::Employer, &filter)?;
     let repeat = each(pairs(employers.iter().filter(|r| r.count > 1).cloned().collect()));
 
@@ -197,21 +198,30 @@ pub fn summary(
     })
 }
 
-/// Cases per norm, each case once, for one framework.
-fn norm_counts(
-    conn: &mut DbConnection,
-    filter: &ReportFilter,
-    framework: Framework,
-) -> Result<Vec<(Option<String>, u64)>, AppError> {
-    let mut out = Vec::new();
-    for norm in catalogue::NORMS.iter().filter(|n| n.framework == framework) {
-        let categories: Vec<&str> =
-            Category::ALL.iter().filter(|c| c.norms().contains(&norm.code)).map(|c| c.as_str()).collect();
-        let indicator = (framework == Framework::IloForcedLabour).then_some(norm.code);
-        let count = db::reports::count_for_norm(conn, filter, &categories.join(","), indicator)?;
-        out.push((Some(norm.code.to_owned()), count.max(0) as u64));
-    }
-    Ok(out)
+/// Cases per norm, each case once: a case counts for a norm when one of
+/// its categories maps to it or (ILO indicators) the handlers assessed it.
+fn norm_counts(tag_sets: &[db::reports::TagSetCount], framework: Framework) -> Vec<(Option<String>, u64)> {
+    catalogue::NORMS
+        .iter()
+        .filter(|norm| norm.framework == framework)
+        .map(|norm| {
+            let count =
+                tag_sets
+                    .iter()
+                    .filter(|set| {
+                        let by_category =
+                            set.categories.as_deref().unwrap_or("").split(',').any(|c| {
+                                c.parse::<Category>().is_ok_and(|category| category.norms().contains(&norm.code))
+                            });
+                        let by_indicator = framework == Framework::IloForcedLabour
+                            && set.indicators.as_deref().unwrap_or("").split(',').any(|code| code == norm.code);
+                        by_category || by_indicator
+                    })
+                    .map(|set| set.count.max(0) as u64)
+                    .sum();
+            (Some(norm.code.to_owned()), count)
+        })
+        .collect()
 }
 
 /// Sums decimal amounts per currency without floating point (three decimals kept).
