@@ -222,13 +222,15 @@ pub async fn login(
     }
     limits.login_by_account.check(&name.key()).map_err(too_many)?;
 
+    // The password check is slow on purpose: no pooled connection is held during it.
+    let account = with_conn(&state, move |conn| sessions::find_account(conn, &name)).await?;
+    let password = body.password;
+    let user = web::block(move || sessions::check_password(account, &password)).await.map_err(AppError::internal)??;
     let now = state.clock.now();
     let state_for_block = state.clone();
-    let pair = with_conn(&state, move |conn| {
-        let policy = session_policy(&state_for_block);
-        sessions::login(conn, &policy, &name, &body.password, now)
-    })
-    .await?;
+    let pair =
+        with_conn(&state, move |conn| sessions::start_session(conn, &session_policy(&state_for_block), &user, now))
+            .await?;
     Ok(HttpResponse::Ok().json(TokenResponse::from(pair)))
 }
 

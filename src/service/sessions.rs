@@ -10,6 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::auth::password;
 use crate::auth::tokens::{self, TokenKeys};
 use crate::db::{self, DbConnection, refresh_tokens::NewRefreshToken};
+use crate::domain::user::User;
 use crate::domain::user::{normalise_email, normalise_username};
 use crate::domain::{OrganisationId, Role, UserId};
 use crate::error::{AppError, AuthFailure};
@@ -46,14 +47,15 @@ pub struct SessionPolicy<'a> {
     pub refresh_ttl: Duration,
 }
 
-#[tracing::instrument(skip_all)]
-pub fn login(
-    conn: &mut DbConnection,
-    policy: &SessionPolicy<'_>,
-    name: &LoginName,
-    password_attempt: &str,
-    now: DateTime<Utc>,
-) -> Result<TokenPair, AppError> {
+/// An account found by its login name, with what its password is checked against.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub user: User,
+    password_hash: String,
+}
+
+/// Login, step 1 (needs the database): find the account.
+pub fn find_account(conn: &mut DbConnection, name: &LoginName) -> Result<Option<Account>, AppError> {
     let row = match name {
         LoginName::Email(email) => db::users::find_by_email(conn, &normalise_email(email))?,
         LoginName::Username(username) => match normalise_username(username) {
@@ -61,14 +63,35 @@ pub fn login(
             Err(_) => None,
         },
     };
-    let Some(row) = row else {
-        password::verify_against_dummy(password_attempt);
-        return Err(AppError::Unauthenticated(AuthFailure::InvalidCredentials));
-    };
-    if !password::verify(password_attempt, &row.password_hash) {
-        return Err(AppError::Unauthenticated(AuthFailure::InvalidCredentials));
+    row.map(|row| {
+        let password_hash = row.password_hash.clone();
+        Ok(Account { user: row.into_domain().map_err(AppError::internal)?, password_hash })
+    })
+    .transpose()
+}
+
+/// Login, step 2 (CPU only, no connection held): check the password. An
+/// unknown account costs the same work and gets the same answer.
+pub fn check_password(account: Option<Account>, attempt: &str) -> Result<User, AppError> {
+    let refused = AppError::Unauthenticated(AuthFailure::InvalidCredentials);
+    match account {
+        Some(account) if password::verify(attempt, &account.password_hash) => Ok(account.user),
+        Some(_) => Err(refused),
+        None => {
+            password::verify_against_dummy(attempt);
+            Err(refused)
+        }
     }
-    let user = row.into_domain().map_err(AppError::internal)?;
+}
+
+/// Login, step 3: start a session (a new refresh-token family).
+#[tracing::instrument(skip_all)]
+pub fn start_session(
+    conn: &mut DbConnection,
+    policy: &SessionPolicy<'_>,
+    user: &User,
+    now: DateTime<Utc>,
+) -> Result<TokenPair, AppError> {
     let family = uuid::Uuid::new_v4().to_string();
     db::write_transaction(conn, |conn| issue_pair(conn, policy, user.id, user.role, user.organisation_id, &family, now))
 }
