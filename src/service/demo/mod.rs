@@ -1,0 +1,240 @@
+//! Demo data for newcomers (`madoguchi admin seed-demo`): organisations, a
+//! user for every role, and a case in every lifecycle state, all made through
+//! the same services the API uses, each step by the actor who may take it.
+//!
+//! It only fills an empty database, so demo accounts never mix with real ones.
+
+use std::fmt;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+use super::cases::act::{self, ActionInput};
+use super::cases::commands::{self, Classification};
+use super::cases::lodge::{self, AdvocateConsent, EmployerInput, NewCaseInput};
+use super::cases::read::CaseView;
+use super::organisations::{self, NewOrganisationInput};
+use super::users::{self, NewUserInput, UserListFilter};
+use crate::auth::policy::{Actor, Lodger};
+use crate::auth::receipts::ReceiptKeys;
+use crate::db::DbConnection;
+use crate::domain::case::{ExternalBody, Identity, LodgedVia, ResidenceStatus};
+use crate::domain::catalogue::Category;
+use crate::domain::lifecycle::{Action, CaseState};
+use crate::domain::remedy::{Money, NewRemedy, RemedyType};
+use crate::domain::{CaseId, LanguageTag, OrganisationId, OrganisationKind, RemedyId, Role, UserId};
+use crate::error::AppError;
+
+mod cast;
+mod drive;
+mod stories;
+
+use cast::*;
+use drive::*;
+use stories::*;
+
+/// What was created: enough for a newcomer to log in and find their way.
+#[derive(Debug, Clone)]
+pub struct DemoReport {
+    pub organisations: Vec<DemoOrganisation>,
+    pub logins: Vec<DemoLogin>,
+    pub cases: Vec<DemoCase>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DemoOrganisation {
+    pub id: OrganisationId,
+    pub name: String,
+    pub kind: OrganisationKind,
+}
+
+/// One account: log in with `{"<login_field>": login, "password": password}`.
+#[derive(Debug, Clone)]
+pub struct DemoLogin {
+    pub user_id: UserId,
+    pub role: Role,
+    /// `email` or `username`.
+    pub login_field: &'static str,
+    pub login: String,
+    pub password: String,
+    pub organisation: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DemoCase {
+    pub id: CaseId,
+    pub reference: String,
+    pub state: CaseState,
+    pub lodged_via: LodgedVia,
+    pub language: String,
+    pub employer: String,
+    /// Shown for cases lodged without an account, to try `POST /api/v1/intake/session`.
+    pub receipt_code: Option<String>,
+}
+
+/// Fills an empty database with demo data; refuses if any organisation or user exists.
+#[tracing::instrument(skip_all)]
+pub fn seed(conn: &mut DbConnection, receipts: &ReceiptKeys, now: DateTime<Utc>) -> Result<DemoReport, AppError> {
+    require_empty(conn)?;
+    let setup_at = now - Duration::days(90);
+    let mut report = DemoReport { organisations: Vec::new(), logins: Vec::new(), cases: Vec::new() };
+    let cast = create_cast(conn, &mut report, setup_at)?;
+    for story in STORIES {
+        report.cases.push(tell(conn, &cast, story, receipts, now)?);
+    }
+    Ok(report)
+}
+
+fn require_empty(conn: &mut DbConnection) -> Result<(), AppError> {
+    let organisations = organisations::list(conn, &Actor::System, None, None, Some(1))?;
+    let users = users::list(conn, &Actor::System, UserListFilter::default(), None, Some(1))?;
+    if organisations.items.is_empty() && users.items.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Conflict {
+            code: "database_not_empty",
+            detail: "the database already has organisations or users; seed-demo fills only an empty database"
+                .to_owned(),
+        })
+    }
+}
+
+impl fmt::Display for DemoReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "Demo data created: {} organisations, {} users, {} cases (one in every lifecycle state).",
+            self.organisations.len(),
+            self.logins.len(),
+            self.cases.len()
+        )?;
+        writeln!(f, "The passwords are random and shown only now. Demo data only: do not use it in production.")?;
+        writeln!(f)?;
+        writeln!(
+            f,
+            "Logins: POST /api/v1/auth/login with {{\"<login with>\": \"<login>\", \"password\": \"<password>\"}}"
+        )?;
+        let rows = self
+            .logins
+            .iter()
+            .map(|l| {
+                vec![
+                    l.role.as_str().to_owned(),
+                    l.login_field.to_owned(),
+                    l.login.clone(),
+                    l.password.clone(),
+                    l.organisation.clone().unwrap_or_else(|| "-".to_owned()),
+                ]
+            })
+            .collect::<Vec<_>>();
+        write_table(f, &["ROLE", "LOGIN WITH", "LOGIN", "PASSWORD", "ORGANISATION"], &rows)?;
+        writeln!(f)?;
+        writeln!(f, "Organisations: GET /api/v1/admin/organisations (as the admin)")?;
+        let rows = self
+            .organisations
+            .iter()
+            .map(|o| vec![o.id.to_string(), o.kind.as_str().to_owned(), o.name.clone()])
+            .collect::<Vec<_>>();
+        write_table(f, &["ID", "KIND", "NAME"], &rows)?;
+        writeln!(f)?;
+        writeln!(f, "Cases: GET /api/v1/cases (the handler sees them all)")?;
+        let rows = self
+            .cases
+            .iter()
+            .map(|c| {
+                vec![
+                    c.reference.clone(),
+                    c.state.as_str().to_owned(),
+                    c.lodged_via.as_str().to_owned(),
+                    c.language.clone(),
+                    c.employer.clone(),
+                ]
+            })
+            .collect::<Vec<_>>();
+        write_table(f, &["REFERENCE", "STATE", "LODGED VIA", "LANGUAGE", "EMPLOYER"], &rows)?;
+        writeln!(f)?;
+        writeln!(
+            f,
+            "Receipt codes: POST /api/v1/intake/session with {{\"reference\": \"<reference>\", \"receipt_code\": \"<receipt code>\"}}"
+        )?;
+        let rows = self
+            .cases
+            .iter()
+            .filter_map(|c| {
+                c.receipt_code.as_ref().map(|code| vec![c.reference.clone(), code.clone(), c.state.as_str().to_owned()])
+            })
+            .collect::<Vec<_>>();
+        write_table(f, &["REFERENCE", "RECEIPT CODE", "STATE"], &rows)
+    }
+}
+
+/// Left-aligned columns, two spaces apart; the last column is not padded.
+fn write_table(f: &mut fmt::Formatter<'_>, headers: &[&str], rows: &[Vec<String>]) -> fmt::Result {
+    let widths: Vec<usize> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            rows.iter().filter_map(|row| row.get(i)).map(|cell| cell.chars().count()).chain([h.chars().count()]).max()
+        })
+        .map(|width| width.unwrap_or(0))
+        .collect();
+    let header: Vec<String> = headers.iter().map(|h| (*h).to_owned()).collect();
+    for row in std::iter::once(&header).chain(rows) {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            if i + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                let width = widths.get(i).copied().unwrap_or(0);
+                line.push_str(&format!("{cell:<width$}  "));
+            }
+        }
+        writeln!(f, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::case::{valid_nationality, valid_prefecture};
+
+    #[test]
+    fn every_lifecycle_state_has_exactly_one_story() {
+        for state in CaseState::ALL {
+            let count = STORIES.iter().filter(|s| s.target == *state).count();
+            assert_eq!(count, 1, "{state}");
+        }
+        assert_eq!(STORIES.len(), CaseState::ALL.len());
+    }
+
+    #[test]
+    fn stories_are_valid_grievances_in_many_languages() {
+        let mut languages = std::collections::BTreeSet::new();
+        for story in STORIES {
+            assert!(valid_prefecture(story.prefecture), "{}", story.prefecture);
+            assert!(valid_nationality(story.nationality), "{}", story.nationality);
+            assert!(LanguageTag::parse(story.language).is_ok(), "{}", story.language);
+            assert!(!story.categories.is_empty() && !story.narrative.trim().is_empty());
+            assert!(story.narrative.chars().count() <= 20_000);
+            assert!(story.lodged_hours_ago > 0 && story.step_hours > 0);
+            languages.insert(story.language);
+        }
+        for language in ["vi", "ne", "id", "my", "zh", "en"] {
+            assert!(languages.contains(language), "{language}");
+        }
+        for by in [By::Intake, By::Worker, By::Advocate] {
+            assert!(STORIES.iter().any(|s| s.by == by), "{by:?}");
+        }
+    }
+
+    #[test]
+    fn passwords_are_random_readable_and_long_enough() {
+        let first = new_password().unwrap();
+        let second = new_password().unwrap();
+        assert_ne!(first, second);
+        assert!(crate::domain::user::check_password(&first).is_ok());
+        assert_eq!(first.len(), 19);
+        assert!(first.split('-').all(|group| group.len() == 4));
+        assert!(first.bytes().all(|b| b == b'-' || PASSWORD_ALPHABET.contains(&b)), "{first}");
+    }
+}
