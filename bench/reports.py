@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
-"""Reporting benchmark: seeds N synthetic cases (default one million) straight
-into a fresh database, then times `madoguchi export summary` and
-`madoguchi export cases --format csv`, with the peak memory of each run.
+"""Benchmark: seeds N synthetic cases (default one million) straight into a
+fresh database, then times `madoguchi export summary` and
+`madoguchi export cases --format csv` with the peak memory of each run, and
+measures the latency of `GET /api/v1/cases` (keyset pages with filters) from
+16 concurrent clients against `madoguchi serve`. The clients are Python
+threads on the same machine, so those latencies include their own overhead:
+read them as an upper bound, not as the server's figure.
 
     python3 bench/reports.py sqlite            # a temporary SQLite file
     python3 bench/reports.py postgres          # a scratch database on BENCH_POSTGRES_URL
@@ -9,7 +13,7 @@ into a fresh database, then times `madoguchi export summary` and
 
 It builds the release binary first (cargo build --release)."""
 
-import argparse, os, sqlite3, subprocess, sys, tempfile, time, uuid
+import argparse, json, os, sqlite3, subprocess, sys, tempfile, threading, time, urllib.request, uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STATES = ["submitted", "acknowledged", "referred", "responded", "in_mediation", "remedy_proposed", "remedy_agreed",
@@ -31,7 +35,7 @@ def seed_sql(backend, n):
             "{seq}": f"SELECT generate_series(1, {n}) AS n",
             "{seq200}": "SELECT generate_series(1, 200) AS n",
             "{pad3}": "lpad(n::text, 3, '0')", "{pad12}": "lpad(n::text, 12, '0')",
-            "{prefecture}": "lpad((1 + n % 47)::text, 2, '0')", "{employer}": "lpad((1 + n % 200)::text, 3, '0')",
+            "{prefecture}": "lpad((1 + n % 47)::text, 2, '0')", "{employer}": "lpad((1 + n % 200)::text, 12, '0')",
             "{false}": "FALSE",
             "{created}": "(TIMESTAMP '2026-01-01' + (n % 365) * INTERVAL '1 day' + (n % 86400) * INTERVAL '1 second')",
             "{created_plus_days}": "(TIMESTAMP '2026-01-01' + (n % 365 + 1 + n % 9) * INTERVAL '1 day')",
@@ -41,7 +45,7 @@ def seed_sql(backend, n):
             "{seq}": f"WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {n}) SELECT n FROM seq",
             "{seq200}": "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < 200) SELECT n FROM seq",
             "{pad3}": "printf('%03d', n)", "{pad12}": "printf('%012d', n)",
-            "{prefecture}": "printf('%02d', 1 + n % 47)", "{employer}": "printf('%03d', 1 + n % 200)",
+            "{prefecture}": "printf('%02d', 1 + n % 47)", "{employer}": "printf('%012d', 1 + n % 200)",
             "{false}": "0",
             "{created}": "datetime('2026-01-01', '+' || (n % 365) || ' days', '+' || (n % 86400) || ' seconds')",
             "{created_plus_days}": "datetime('2026-01-01', '+' || (n % 365 + 1 + n % 9) || ' days')",
@@ -63,10 +67,66 @@ def run(binary, env, args):
     return elapsed, usage.ru_maxrss / 1024
 
 
+QUERIES = ["", "?state=referred", "?category=unpaid_wages", "?priority=urgent", "?overdue=true",
+           "?state=closed&category=housing", "?created_from=2026-06-01T00:00:00Z&created_before=2026-07-01T00:00:00Z"]
+
+
+def list_latency(binary, env, clients, requests_per_client):
+    """Serves the seeded database and times case lists: first pages and the pages after them."""
+    port = 18080
+    serve_env = dict(env, MADOGUCHI__SERVER__PORT=str(port), MADOGUCHI__OUTBOX__RUN_IN_SERVE="false")
+    password = "bench password 12345"
+    created = subprocess.run([binary, "admin", "create-user", "--role", "handler", "--email", "bench@example.org",
+                              "--organisation-id", "01000000-0000-7000-8000-000000000001", "--password-stdin"],
+                             input=password + "\n", env=serve_env, cwd=ROOT, capture_output=True, text=True)
+    if created.returncode != 0:
+        sys.exit(created.stderr)
+    server = subprocess.Popen([binary, "serve"], env=serve_env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/api/v1"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health/live", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        login = urllib.request.Request(f"{base}/auth/login", method="POST", headers={"content-type": "application/json"},
+                                       data=json.dumps({"email": "bench@example.org", "password": password}).encode())
+        token = json.load(urllib.request.urlopen(login))["access_token"]
+        latencies, lock = [], threading.Lock()
+
+        def client(index):
+            mine = []
+            cursor = None
+            for i in range(requests_per_client):
+                query = QUERIES[(index + i) % len(QUERIES)]
+                url = f"{base}/cases{query}"
+                if cursor and i % 2:
+                    url += ("&" if "?" in url else "?") + f"cursor={cursor}"
+                started = time.perf_counter()
+                page = json.load(urllib.request.urlopen(urllib.request.Request(url, headers={"authorization": f"Bearer {token}"})))
+                mine.append(time.perf_counter() - started)
+                cursor = page.get("next_cursor")
+            with lock:
+                latencies.extend(mine)
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return latencies
+    finally:
+        server.terminate()
+        server.wait()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("backend", choices=["sqlite", "postgres"])
     parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--requests", type=int, default=100, help="per client")
     args = parser.parse_args()
 
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
@@ -102,10 +162,15 @@ def main():
             seconds, peak = run(binary, env, command)
             results.append((label, seconds, peak))
         rows = sum(1 for _ in open(os.path.join(work, "cases.csv"), encoding="utf-8")) - 1
+        latencies = list_latency(binary, env, args.clients, args.requests)
         print(f"{'step':<16} {'seconds':>9} {'peak MiB':>9}")
         for label, seconds, peak in results:
             print(f"{label:<16} {seconds:>9.2f} {peak:>9.1f}")
         print(f"cases.csv: {rows:,} rows")
+        latencies.sort()
+        pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000
+        print(f"GET /api/v1/cases, {args.clients} clients, {len(latencies):,} requests: "
+              f"p50 {pick(0.5):.1f} ms, p99 {pick(0.99):.1f} ms, max {latencies[-1] * 1000:.1f} ms")
     finally:
         if admin_url:
             subprocess.run(["psql", admin_url, "-qc", f"DROP DATABASE IF EXISTS {env['DATABASE_URL'].rsplit('/', 1)[1]} WITH (FORCE)"])

@@ -1,9 +1,13 @@
--- Synthetic cases for the reporting benchmark: {n} cases spread over a year,
+-- Synthetic cases for the benchmark (ids are valid UUIDs, as the API expects): {n} cases spread over a year,
 -- 15 categories, 8 nationalities, 47 prefectures, 200 employers, every state.
 -- {seq} is a per-backend row generator producing column n = 1..{n}.
 INSERT INTO organisations (id, name, kind, contact_email, supervising_organisation_id, created_at, updated_at, preferred_language)
-SELECT 'bench-org-' || {pad3}, 'Bench Employer ' || n, 'employer', NULL, NULL, '2026-01-01 00:00:00', '2026-01-01 00:00:00', 'ja'
+SELECT '02000000-0000-7000-8000-' || {pad12}, 'Bench Employer ' || n, 'employer', NULL, NULL, '2026-01-01 00:00:00', '2026-01-01 00:00:00', 'ja'
 FROM ({seq200}) AS s;
+
+-- The operator, for the handler who lists cases in the latency run.
+INSERT INTO organisations (id, name, kind, contact_email, supervising_organisation_id, created_at, updated_at, preferred_language)
+VALUES ('01000000-0000-7000-8000-000000000001', 'Bench Operator', 'operator', NULL, NULL, '2026-01-01 00:00:00', '2026-01-01 00:00:00', 'ja');
 
 INSERT INTO cases (id, reference, state, version, priority, narrative, narrative_language, incident_from, incident_to,
     prefecture, industry, employer_organisation_id, employer_name, nationality, residence_status, lodged_via,
@@ -11,7 +15,7 @@ INSERT INTO cases (id, reference, state, version, priority, narrative, narrative
     identity_disclosure_consent, satisfaction_rating, satisfaction_comment, created_at, updated_at, stage_entered_at,
     stage_due_at, acknowledged_at, referred_at, first_response_at, remedy_verified_at, finished_at)
 SELECT
-    'bench-' || {pad12},
+    '03000000-0000-7000-8000-' || {pad12},
     'MG-1999-' || {pad12},
     (ARRAY_STATES),
     1,
@@ -19,7 +23,7 @@ SELECT
     'synthetic narrative', 'vi', NULL, NULL,
     'JP-' || {prefecture},
     CASE n % 3 WHEN 0 THEN 'construction' WHEN 1 THEN 'food processing' ELSE 'agriculture' END,
-    'bench-org-' || {employer},
+    '02000000-0000-7000-8000-' || {employer},
     NULL,
     CASE n % 8 WHEN 0 THEN 'VN' WHEN 1 THEN 'ID' WHEN 2 THEN 'PH' WHEN 3 THEN 'NP' WHEN 4 THEN 'MM' WHEN 5 THEN 'KH' WHEN 6 THEN 'TH' ELSE 'MN' END,
     CASE n % 5 WHEN 0 THEN 'technical_intern' WHEN 1 THEN 'specified_skilled_worker' WHEN 2 THEN 'student' WHEN 3 THEN 'dispatched' ELSE 'other' END,
@@ -35,4 +39,4 @@ SELECT
 FROM ({seq}) AS s;
 
 INSERT INTO case_categories (case_id, category)
-SELECT 'bench-' || {pad12}, (ARRAY_CATEGORIES) FROM ({seq}) AS s;
+SELECT '03000000-0000-7000-8000-' || {pad12}, (ARRAY_CATEGORIES) FROM ({seq}) AS s;
