@@ -125,7 +125,14 @@ pub fn list(
     before_id: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<CaseRow>> {
-    let mut query = cases::table.select(CaseRow::as_select()).order(cases::id.desc()).limit(limit).into_boxed();
+    let mut query = cases::table.select(CaseRow::as_select()).limit(limit).into_boxed();
+    // SQLite would walk the whole id index looking for the few overdue cases;
+    // `+id` stops the ORDER BY from using it, so the due-date index drives the
+    // query and the (small) result is sorted. PostgreSQL's planner needs no hint.
+    query = match (&*conn, filter.overdue_at.is_some()) {
+        (DbConnection::Sqlite(_), true) => query.order(diesel::dsl::sql::<diesel::sql_types::Text>("+cases.id DESC")),
+        _ => query.order(cases::id.desc()),
+    };
     query = match scope {
         Scope::All => query,
         Scope::Worker(user) => query.filter(cases::worker_user_id.eq(user)),
