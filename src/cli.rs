@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `admin create-user`, `admin seed-demo`.
+//! The command line: `serve` (the default), `worker`, `migrate`, `admin create-user`,
+//! `admin seed-demo`, `export`.
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
