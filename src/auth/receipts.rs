@@ -5,14 +5,11 @@
 //! `Idempotency-Key`, the code is derived from it with a server key, so a
 //! retried request can be answered with the same code without storing it.
 
-use hmac::{Hmac, Mac};
 use secrecy::ExposeSecret;
-use sha2::{Digest, Sha256};
 
+use super::digest::{hmac_sha256, sha256_hex};
 use crate::config::AuthSettings;
 use crate::domain::case::{normalise_receipt_code, receipt_code_from_bytes};
-
-type HmacSha256 = Hmac<Sha256>;
 
 pub struct ReceiptKeys {
     key: [u8; 32],
@@ -21,7 +18,7 @@ pub struct ReceiptKeys {
 impl ReceiptKeys {
     pub fn from_settings(settings: &AuthSettings) -> Self {
         // A sub-key of the signing secret, so one secret configures both.
-        Self { key: hmac(settings.jwt_secret.expose_secret().as_bytes(), b"madoguchi receipt codes v1") }
+        Self { key: hmac_sha256(settings.jwt_secret.expose_secret().as_bytes(), b"madoguchi receipt codes v1") }
     }
 
     pub fn random_code(&self) -> anyhow::Result<String> {
@@ -32,22 +29,13 @@ impl ReceiptKeys {
 
     pub fn code_for_retry_key(&self, scope: &str, key: &str) -> String {
         let message = format!("{scope}\u{0}{key}");
-        receipt_code_from_bytes(&hmac(&self.key, message.as_bytes()))
+        receipt_code_from_bytes(&hmac_sha256(&self.key, message.as_bytes()))
     }
 
     /// What is stored, and what a typed code is compared by.
     pub fn hash(&self, code: &str) -> String {
-        let digest = Sha256::digest(normalise_receipt_code(code).as_bytes());
-        digest.iter().map(|byte| format!("{byte:02x}")).collect()
+        sha256_hex(normalise_receipt_code(code).as_bytes())
     }
-}
-
-fn hmac(key: &[u8], message: &[u8]) -> [u8; 32] {
-    // HMAC accepts keys of any length, so `new_from_slice` cannot fail here.
-    let mut mac =
-        <HmacSha256 as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
-    mac.update(message);
-    mac.finalize().into_bytes().into()
 }
 
 #[cfg(test)]

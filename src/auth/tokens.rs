@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::config::AuthSettings;
 use crate::domain::{CaseId, OrganisationId, Role, UserId};
@@ -154,8 +153,7 @@ pub fn new_refresh_token() -> anyhow::Result<String> {
 
 /// What is stored for a refresh token.
 pub fn hash_refresh_token(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+    super::digest::sha256_hex(token.as_bytes())
 }
 
 #[cfg(test)]

@@ -2,17 +2,11 @@
 //! case has the same pseudonym in every export of one installation, and
 //! different installations (different keys) cannot be linked.
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use crate::auth::digest::{hex, hmac_sha256};
 
 pub fn pseudonym(key: &[u8], case_id: &str) -> String {
-    let mut mac =
-        <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
-    mac.update(b"case:");
-    mac.update(case_id.as_bytes());
-    let digest = mac.finalize().into_bytes();
-    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    format!("P-{hex}")
+    let digest = hmac_sha256(key, format!("case:{case_id}").as_bytes());
+    format!("P-{}", hex(&digest[..8]))
 }
 
 #[cfg(test)]

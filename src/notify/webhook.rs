@@ -6,17 +6,14 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+
+use crate::auth::digest::{hex, hmac_sha256};
 
 pub const SIGNATURE_HEADER: &str = "Madoguchi-Signature";
 
 /// The signature header value for `body` at `timestamp`.
 pub fn sign(secret: &str, timestamp: i64, body: &str) -> String {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())
-        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
-    mac.update(format!("{timestamp}.{body}").as_bytes());
-    let digest: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    let digest = hex(&hmac_sha256(secret.as_bytes(), format!("{timestamp}.{body}").as_bytes()));
     format!("t={timestamp},v1={digest}")
 }
 

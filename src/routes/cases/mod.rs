@@ -6,7 +6,6 @@ pub mod messages;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use self::dto::*;
@@ -60,11 +59,7 @@ pub async fn lodge_for(
     body: LodgeCaseRequest,
 ) -> Result<HttpResponse, AppError> {
     let key = idempotency_key(req)?;
-    let request_hash = {
-        let canonical = serde_json::to_vec(&body).map_err(AppError::internal)?;
-        let digest = Sha256::digest(&canonical);
-        digest.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    };
+    let request_hash = crate::auth::digest::sha256_hex(&serde_json::to_vec(&body).map_err(AppError::internal)?);
     let now = state.clock.now();
     let input = body.into_input(now.date_naive())?;
     let idempotency = key.map(|key| IdempotencyInput { scope, key, request_hash });

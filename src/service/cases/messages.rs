@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 use super::{NewEvent, load_for, record_event};
 use crate::auth::policy::Actor;
@@ -207,7 +206,7 @@ pub fn attach(
 ) -> Result<EvidenceInfo, AppError> {
     let Upload { message, file_name, bytes, data_dir } = upload;
     let content_type = sniff_content_type(bytes).ok_or(AppError::UnsupportedEvidenceType)?;
-    let sha256: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let sha256 = crate::auth::digest::sha256_hex(bytes);
     db::write_transaction(conn, |conn| {
         let loaded = load_for(conn, actor, id)?;
         let case_id = id.to_string();
