@@ -19,6 +19,14 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// A page whose cursor, when another page follows, is the key of its last item.
+    pub fn new(items: Vec<T>, has_more: bool, key: impl Fn(&T) -> String) -> Self {
+        let next_cursor = if has_more { items.last().map(key) } else { None };
+        Self { items, next_cursor }
+    }
+}
+
 /// Page sizes callers may ask for.
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
 pub const MAX_PAGE_SIZE: u32 = 200;

@@ -72,8 +72,7 @@ pub fn list(
     let (rows, has_more) = db::split_page(rows, limit);
     let items =
         rows.into_iter().map(|row| row.into_domain().map_err(AppError::internal)).collect::<Result<Vec<_>, _>>()?;
-    let next_cursor = has_more.then(|| items.last().map(|o| o.id.to_string())).flatten();
-    Ok(Page { items, next_cursor })
+    Ok(Page::new(items, has_more, |o| o.id.to_string()))
 }
 
 /// Only employers have a supervisor, and it must be a supervising or support organisation.

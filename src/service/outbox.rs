@@ -18,8 +18,7 @@ pub fn list(
     let limit = page_size(limit) as usize;
     let rows = db::outbox::list_by_status(conn, status, cursor.as_deref(), limit as i64 + 1)?;
     let (items, has_more) = db::split_page(rows, limit);
-    let next_cursor = has_more.then(|| items.last().map(|row| row.id.clone())).flatten();
-    Ok(Page { items, next_cursor })
+    Ok(Page::new(items, has_more, |row| row.id.clone()))
 }
 
 /// A dead message gets a fresh set of attempts, due now.

@@ -168,8 +168,7 @@ pub fn list(
     let (rows, has_more) = db::split_page(rows, limit);
     let items =
         rows.into_iter().map(|row| row.into_domain().map_err(AppError::internal)).collect::<Result<Vec<_>, _>>()?;
-    let next_cursor = has_more.then(|| items.last().map(|u| u.id.to_string())).flatten();
-    Ok(Page { items, next_cursor })
+    Ok(Page::new(items, has_more, |u| u.id.to_string()))
 }
 
 fn load(conn: &mut DbConnection, id: UserId) -> Result<User, AppError> {

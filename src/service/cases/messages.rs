@@ -119,8 +119,7 @@ pub fn list(
             to_message(row, actor, own)
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let next_cursor = has_more.then(|| items.last().map(|m| m.id.to_string())).flatten();
-    Ok(Page { items, next_cursor })
+    Ok(Page::new(items, has_more, |m| m.id.to_string()))
 }
 
 fn to_message(row: MessageRow, actor: &Actor, evidence: Vec<EvidenceRow>) -> Result<Message, AppError> {

@@ -158,6 +158,5 @@ pub fn list(
         })
         .collect::<anyhow::Result<Vec<_>>>()
         .map_err(AppError::internal)?;
-    let next_cursor = has_more.then(|| items.last().map(|c| c.id.to_string())).flatten();
-    Ok(Page { items, next_cursor })
+    Ok(Page::new(items, has_more, |c| c.id.to_string()))
 }
