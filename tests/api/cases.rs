@@ -709,10 +709,7 @@ async fn the_audit_trail_cannot_be_rewritten_even_in_the_database() {
     let w = World::new().await;
     let (id, _, _) = w.intake(&w.grievance()).await;
     w.act(&w.handler, &id, json!({"action": "acknowledge"})).await;
-    let mut settings = w.app.settings.clone();
-    settings.database.run_migrations_on_start = false;
-    let pool = madoguchi::startup::open_database(&settings).unwrap();
-    let mut conn = pool.get().unwrap();
+    let mut conn = w.app.pool.get().unwrap();
     let update = diesel::sql_query("UPDATE case_events SET reason = 'rewritten'").execute(&mut *conn);
     assert!(update.unwrap_err().to_string().contains("append-only"));
     let delete = diesel::sql_query("DELETE FROM case_events").execute(&mut *conn);

@@ -22,10 +22,8 @@ struct Runner {
 impl Runner {
     fn new(app: &TestApp) -> Self {
         let clock = ManualClock::new(chrono::Utc::now());
-        let mut settings = app.settings.clone();
-        settings.database.run_migrations_on_start = false;
-        let pool = madoguchi::startup::open_database(&settings).unwrap();
-        let worker = OutboxWorker::new(pool, app.mailer.clone(), &settings, Arc::new(clock.clone())).unwrap();
+        let worker =
+            OutboxWorker::new(app.pool.clone(), app.mailer.clone(), &app.settings, Arc::new(clock.clone())).unwrap();
         Self { worker, clock }
     }
 

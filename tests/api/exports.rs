@@ -27,23 +27,9 @@ async fn lodge_some(w: &World, n: usize) -> Vec<String> {
     ids
 }
 
-fn ensure_openpyxl() {
-    let available = || {
-        Command::new("python3")
-            .args(["-c", "import openpyxl"])
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if !available() {
-        let _ = Command::new("python3").args(["-m", "pip", "install", "--quiet", "openpyxl"]).status();
-    }
-    assert!(available(), "the XLSX test reads files with Python's openpyxl: python3 -m pip install openpyxl");
-}
-
 /// Opens an XLSX file with openpyxl and returns {sheet: [[cell, …], …]}.
 fn read_xlsx(bytes: &[u8]) -> Value {
-    ensure_openpyxl();
+    crate::helpers::ensure_python_module("openpyxl");
     // openpyxl goes by the file's extension.
     let file = tempfile::Builder::new().suffix(".xlsx").tempfile().unwrap();
     std::fs::write(file.path(), bytes).unwrap();

@@ -10,7 +10,7 @@ use madoguchi::clock::{Clock, SystemClock};
 use madoguchi::config::{LoadOptions, Settings};
 use madoguchi::domain::{LanguageTag, Role};
 use madoguchi::service::users::{self, NewUserInput};
-use madoguchi::startup::{self, Application};
+use madoguchi::startup::Application;
 use reqwest::{Response, StatusCode};
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -89,6 +89,8 @@ pub struct TestApp {
     pub settings: Settings,
     pub mailer: madoguchi::notify::Mailer,
     pub worker: madoguchi::notify::OutboxWorker,
+    /// The application's own pool, for fixtures and for checks below the API.
+    pub pool: madoguchi::db::DbPool,
     pub db: TestDatabase,
     _data_dir: tempfile::TempDir,
 }
@@ -112,7 +114,7 @@ impl TestApp {
         customise(&mut settings);
         let app = Application::build_with_clock(settings.clone(), clock).expect("application builds");
         let address = format!("http://127.0.0.1:{}", app.port());
-        let (mailer, worker) = (app.mailer(), app.worker());
+        let (mailer, worker, pool) = (app.mailer(), app.worker(), app.pool());
         tokio::spawn(app.run_until_stopped());
         Self {
             address,
@@ -120,6 +122,7 @@ impl TestApp {
             settings,
             mailer,
             worker,
+            pool,
             db,
             _data_dir: data_dir,
         }
@@ -164,10 +167,7 @@ impl TestApp {
 
     /// Creates a user directly through the service, as the command line does.
     pub fn create_user_directly(&self, role: Role, email: &str, organisation_id: Option<uuid::Uuid>) {
-        let mut settings = self.settings.clone();
-        settings.database.run_migrations_on_start = false;
-        let pool = startup::open_database(&settings).unwrap();
-        let mut conn = pool.get().unwrap();
+        let mut conn = self.pool.get().unwrap();
         users::create(
             &mut conn,
             &Actor::System,
@@ -225,6 +225,22 @@ impl TestApp {
         assert_eq!(response.status(), StatusCode::CREATED, "{}", response.text().await.unwrap());
         self.session(&email).await.access_token
     }
+}
+
+/// Makes sure Python can import `module` (a real SMTP server, an XLSX
+/// reader), installing it with pip if needed; `.ci/run` installs them up front.
+pub fn ensure_python_module(module: &str) {
+    let available = || {
+        std::process::Command::new("python3")
+            .args(["-c", &format!("import {module}")])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !available() {
+        let _ = std::process::Command::new("python3").args(["-m", "pip", "install", "--quiet", module]).status();
+    }
+    assert!(available(), "these tests need Python 3 with {module}: python3 -m pip install {module}");
 }
 
 /// Asserts an RFC 9457 problem with the given status and code; returns the body.

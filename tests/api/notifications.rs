@@ -130,8 +130,7 @@ async fn a_message_dies_after_its_attempts_and_an_admin_requeues_it() {
 
     // The mail server is back (here: a working transport on the same database).
     let mut settings = w.app.settings.clone();
-    settings.database.run_migrations_on_start = false;
-    let pool = madoguchi::startup::open_database(&settings).unwrap();
+    let pool = w.app.pool.clone();
     settings.mail.transport = MailTransport::Memory;
     let mailer = Mailer::from_settings(&settings.mail, &settings.storage.data_dir).unwrap();
     let worker = OutboxWorker::new(pool, mailer.clone(), &settings, Arc::new(madoguchi::clock::SystemClock)).unwrap();
@@ -153,10 +152,8 @@ async fn a_dead_workers_lease_runs_out_and_another_worker_sends_its_messages() {
     w.intake(&w.grievance()).await;
 
     // A worker claims the message and dies before sending it.
-    let mut settings = w.app.settings.clone();
-    settings.database.run_migrations_on_start = false;
-    let pool = madoguchi::startup::open_database(&settings).unwrap();
-    let mut conn = pool.get().unwrap();
+    let settings = &w.app.settings;
+    let mut conn = w.app.pool.get().unwrap();
     let now = madoguchi::db::timestamp(clock.now_utc());
     let lease = madoguchi::db::timestamp(clock.now_utc() + chrono::Duration::seconds(settings.outbox.lease_seconds));
     let claimed = madoguchi::db::outbox::claim(&mut conn, "doomed-worker", now, lease, 10).unwrap();
@@ -177,9 +174,8 @@ async fn two_workers_racing_send_each_message_once() {
         w.intake(&w.grievance()).await;
     }
     let mut settings = w.app.settings.clone();
-    settings.database.run_migrations_on_start = false;
     settings.outbox.batch_size = 2;
-    let pool = madoguchi::startup::open_database(&settings).unwrap();
+    let pool = w.app.pool.clone();
     let other =
         OutboxWorker::new(pool, w.app.mailer.clone(), &settings, Arc::new(madoguchi::clock::SystemClock)).unwrap();
     let (a, b) = tokio::join!(w.app.deliver_outbox(), async {
@@ -206,24 +202,9 @@ struct SmtpServer {
     maildir: tempfile::TempDir,
 }
 
-fn ensure_aiosmtpd() {
-    let available = || {
-        Command::new("python3")
-            .args(["-c", "import aiosmtpd"])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if !available() {
-        // The test suite installs what it needs (`.ci/run` does so up front).
-        let _ = Command::new("python3").args(["-m", "pip", "install", "--quiet", "aiosmtpd"]).status();
-    }
-    assert!(available(), "the SMTP tests need Python 3 with aiosmtpd: python3 -m pip install aiosmtpd");
-}
-
 impl SmtpServer {
     fn start() -> Self {
-        ensure_aiosmtpd();
+        crate::helpers::ensure_python_module("aiosmtpd");
         let maildir = tempfile::tempdir().unwrap();
         let port = closed_port();
         let child = Self::spawn(port, maildir.path());
