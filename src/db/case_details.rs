@@ -18,6 +18,15 @@ pub fn delete_categories(conn: &mut DbConnection, case_id: &str) -> QueryResult<
     diesel::delete(case_categories::table.filter(case_categories::case_id.eq(case_id))).execute(conn)
 }
 
+/// (case id, value) pairs gathered per case, values in their original order.
+pub fn by_case(pairs: Vec<(String, String)>) -> std::collections::HashMap<String, Vec<String>> {
+    let mut grouped: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    for (case_id, value) in pairs {
+        grouped.entry(case_id).or_default().push(value);
+    }
+    grouped
+}
+
 /// (case id, category) pairs for the given cases.
 pub fn categories_of(conn: &mut DbConnection, case_ids: &[String]) -> QueryResult<Vec<(String, String)>> {
     case_categories::table

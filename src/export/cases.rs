@@ -101,18 +101,18 @@ pub fn for_each_page(
         let Some(last) = page.last() else { return Ok(written) };
         after = last.id.clone();
         let ids: Vec<String> = page.iter().map(|r| r.id.clone()).collect();
-        let categories = db::case_details::categories_of(conn, &ids)?;
-        let indicators = db::case_details::indicators_of_many(conn, &ids)?;
-        let joined = |pairs: &[(String, String)], id: &str| {
-            pairs.iter().filter(|(case, _)| case == id).map(|(_, v)| v.as_str()).collect::<Vec<_>>().join(";")
+        let mut categories = db::case_details::by_case(db::case_details::categories_of(conn, &ids)?);
+        let mut indicators = db::case_details::by_case(db::case_details::indicators_of_many(conn, &ids)?);
+        let joined = |grouped: &mut std::collections::HashMap<String, Vec<String>>, id: &str| {
+            grouped.remove(id).map(|values| values.join(";")).unwrap_or_default()
         };
         let rows: Vec<CaseRow> = page
             .into_iter()
             .map(|r| CaseRow {
                 pseudonym: pseudonym(key, &r.id),
                 lodged_on: day(Some(r.created_at)),
-                categories: joined(&categories, &r.id),
-                forced_labour_indicators: joined(&indicators, &r.id),
+                categories: joined(&mut categories, &r.id),
+                forced_labour_indicators: joined(&mut indicators, &r.id),
                 state: r.state,
                 priority: r.priority,
                 nationality: r.nationality.unwrap_or_default(),

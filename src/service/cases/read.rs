@@ -136,13 +136,11 @@ pub fn list(
     let rows = db::cases::list(conn, db_scope, &db_filter, cursor_text.as_deref(), limit as i64 + 1)?;
     let (rows, has_more) = db::split_page(rows, limit);
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let mut categories = db::case_details::categories_of(conn, &ids)?;
+    let mut categories = db::case_details::by_case(db::case_details::categories_of(conn, &ids)?);
     let items = rows
         .into_iter()
         .map(|row| {
-            let own: Vec<String> =
-                categories.iter().filter(|(case_id, _)| *case_id == row.id).map(|(_, c)| c.clone()).collect();
-            categories.retain(|(case_id, _)| *case_id != row.id);
+            let own = categories.remove(&row.id).unwrap_or_default();
             let case = row.into_domain(own)?;
             Ok(CaseSummary {
                 id: case.id,
