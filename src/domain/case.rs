@@ -174,7 +174,7 @@ pub fn valid_nationality(code: &str) -> bool {
     code.len() == 2 && isocountry::CountryCode::for_alpha2(code).is_ok()
 }
 
-/// ISO 4217 currency codes are three capital letters; the common ones are checked.
+/// ISO 4217 currency codes: three capital letters (the form only; no list of currencies is kept).
 pub fn valid_currency(code: &str) -> bool {
     code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())
 }
