@@ -242,14 +242,14 @@ fn seed_demo(settings: Settings) -> anyhow::Result<()> {
 }
 
 /// One line for the terminal, including field errors.
-fn describe_app_error(error: crate::error::AppError) -> anyhow::Error {
-    use crate::error::AppError;
+fn describe_app_error(error: crate::service::Error) -> anyhow::Error {
+    use crate::service::Error;
     match error {
-        AppError::Validation(errors) => anyhow::anyhow!(
+        Error::Validation(errors) => anyhow::anyhow!(
             "{}",
             errors.0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
         ),
-        AppError::Internal(cause) => cause,
+        Error::Internal(cause) => cause,
         other => anyhow::anyhow!("{other}"),
     }
 }

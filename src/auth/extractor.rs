@@ -5,9 +5,11 @@ use std::future::{Ready, ready};
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 
+use super::AuthFailure;
 use super::policy::Actor;
 use super::tokens::VerifiedIdentity;
-use crate::error::{AppError, AuthFailure};
+use crate::error::AppError;
+use crate::service;
 use crate::state::AppState;
 
 #[derive(Debug, Clone)]
@@ -24,10 +26,10 @@ impl AuthUser {
     }
 
     /// The account behind the token; receipt-code sessions have none.
-    pub fn user_id(&self) -> Result<crate::domain::UserId, AppError> {
+    pub fn user_id(&self) -> Result<crate::domain::UserId, service::Error> {
         match &self.0 {
             VerifiedIdentity::User { user_id, .. } => Ok(*user_id),
-            VerifiedIdentity::CaseSession { .. } => Err(AppError::Forbidden),
+            VerifiedIdentity::CaseSession { .. } => Err(service::Error::Forbidden),
         }
     }
 }
@@ -45,8 +47,8 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("application state missing")))?;
-    let token = bearer_token(req).ok_or(AppError::Unauthenticated(AuthFailure::MissingToken))?;
-    let identity = state.tokens.verify(token, state.clock.now()).map_err(AppError::Unauthenticated)?;
+    let token = bearer_token(req).ok_or(service::Error::Unauthenticated(AuthFailure::MissingToken))?;
+    let identity = state.tokens.verify(token, state.clock.now()).map_err(service::Error::Unauthenticated)?;
     Ok(AuthUser(identity))
 }
 

@@ -3,6 +3,7 @@
 
 pub mod digest;
 pub mod extractor;
+pub mod failure;
 pub mod password;
 pub mod policy;
 pub mod rate_limit;
@@ -10,4 +11,5 @@ pub mod receipts;
 pub mod tokens;
 
 pub use extractor::AuthUser;
+pub use failure::AuthFailure;
 pub use policy::Actor;

@@ -7,7 +7,14 @@
 use crate::domain::case::PartyRole;
 use crate::domain::lifecycle::CaseRole;
 use crate::domain::{CaseId, OrganisationId, Role, UserId};
-use crate::error::AppError;
+
+/// Why the policy refuses. `Hidden` is for what the caller may not even
+/// know exists (answered as "not found").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denied {
+    Forbidden,
+    Hidden,
+}
 
 /// Whoever is acting: a logged-in user, a worker holding a case's receipt
 /// code, or the system itself (command line, background jobs).
@@ -16,6 +23,16 @@ pub enum Actor {
     System,
     User { id: UserId, role: Role, organisation_id: Option<OrganisationId> },
     CaseSession { case_id: CaseId },
+}
+
+impl Actor {
+    /// The account acting, if any (the system and receipt sessions have none).
+    pub fn user_id(&self) -> Option<UserId> {
+        match self {
+            Self::User { id, .. } => Some(*id),
+            Self::System | Self::CaseSession { .. } => None,
+        }
+    }
 }
 
 /// Role-level permissions.
@@ -62,21 +79,21 @@ pub fn role_allows(role: Role, permission: Permission) -> bool {
     }
 }
 
-pub fn require(actor: &Actor, permission: Permission) -> Result<(), AppError> {
+pub fn require(actor: &Actor, permission: Permission) -> Result<(), Denied> {
     match actor {
         Actor::System => Ok(()),
         Actor::User { role, .. } if role_allows(*role, permission) => Ok(()),
-        Actor::User { .. } | Actor::CaseSession { .. } => Err(AppError::Forbidden),
+        Actor::User { .. } | Actor::CaseSession { .. } => Err(Denied::Forbidden),
     }
 }
 
 /// An organisation's record is visible to those who may read any, and to its own members.
-pub fn require_organisation_visible(actor: &Actor, organisation: OrganisationId) -> Result<(), AppError> {
+pub fn require_organisation_visible(actor: &Actor, organisation: OrganisationId) -> Result<(), Denied> {
     match actor {
         Actor::System => Ok(()),
         Actor::User { role, .. } if role_allows(*role, Permission::ReadAnyOrganisation) => Ok(()),
         Actor::User { organisation_id: Some(own), .. } if *own == organisation => Ok(()),
-        Actor::User { .. } | Actor::CaseSession { .. } => Err(AppError::NotFound),
+        Actor::User { .. } | Actor::CaseSession { .. } => Err(Denied::Hidden),
     }
 }
 
@@ -127,12 +144,12 @@ pub enum CaseScope {
     OneCase(CaseId),
 }
 
-pub fn case_scope(actor: &Actor) -> Result<CaseScope, AppError> {
+pub fn case_scope(actor: &Actor) -> Result<CaseScope, Denied> {
     match actor {
         Actor::System => Ok(CaseScope::All),
         Actor::CaseSession { case_id } => Ok(CaseScope::OneCase(*case_id)),
         Actor::User { id, role, organisation_id } => {
-            let organisation = || organisation_id.ok_or(AppError::Forbidden);
+            let organisation = || organisation_id.ok_or(Denied::Forbidden);
             match role {
                 Role::Handler => Ok(CaseScope::All),
                 Role::Worker => Ok(CaseScope::Worker(*id)),
@@ -140,7 +157,7 @@ pub fn case_scope(actor: &Actor) -> Result<CaseScope, AppError> {
                 Role::Mediator => Ok(CaseScope::Mediator(*id)),
                 Role::EmployerStaff => Ok(CaseScope::Party(organisation()?, PartyRole::Employer)),
                 Role::SupervisingOrgStaff => Ok(CaseScope::Party(organisation()?, PartyRole::Supervisor)),
-                Role::Analyst | Role::Admin => Err(AppError::Forbidden),
+                Role::Analyst | Role::Admin => Err(Denied::Forbidden),
             }
         }
     }
@@ -154,17 +171,17 @@ pub enum ReportScope {
     PartyOrganisation(OrganisationId),
 }
 
-pub fn report_scope(actor: &Actor) -> Result<ReportScope, AppError> {
+pub fn report_scope(actor: &Actor) -> Result<ReportScope, Denied> {
     match actor {
         Actor::System => Ok(ReportScope::All),
-        Actor::CaseSession { .. } => Err(AppError::Forbidden),
+        Actor::CaseSession { .. } => Err(Denied::Forbidden),
         Actor::User { role, organisation_id, .. } => match role {
             Role::Analyst | Role::Handler | Role::Admin => Ok(ReportScope::All),
             Role::EmployerStaff | Role::SupervisingOrgStaff => {
-                organisation_id.map(ReportScope::PartyOrganisation).ok_or(AppError::Forbidden)
+                organisation_id.map(ReportScope::PartyOrganisation).ok_or(Denied::Forbidden)
             }
             // Workers and advocates see their cases, not statistics built from others'.
-            Role::Worker | Role::Advocate | Role::Mediator => Err(AppError::Forbidden),
+            Role::Worker | Role::Advocate | Role::Mediator => Err(Denied::Forbidden),
         },
     }
 }
@@ -180,22 +197,22 @@ pub enum Lodger {
     Anonymous,
 }
 
-pub fn lodger(actor: Option<&Actor>) -> Result<Lodger, AppError> {
+pub fn lodger(actor: Option<&Actor>) -> Result<Lodger, Denied> {
     match actor {
         None => Ok(Lodger::Anonymous),
         Some(Actor::User { id, role, organisation_id }) => match role {
             Role::Worker => Ok(Lodger::Worker(*id)),
             Role::Advocate => organisation_id
                 .map(|organisation| Lodger::Advocate { user: *id, organisation })
-                .ok_or(AppError::Forbidden),
+                .ok_or(Denied::Forbidden),
             Role::Handler
             | Role::EmployerStaff
             | Role::SupervisingOrgStaff
             | Role::Mediator
             | Role::Analyst
-            | Role::Admin => Err(AppError::Forbidden),
+            | Role::Admin => Err(Denied::Forbidden),
         },
-        Some(Actor::System | Actor::CaseSession { .. }) => Err(AppError::Forbidden),
+        Some(Actor::System | Actor::CaseSession { .. }) => Err(Denied::Forbidden),
     }
 }
 
@@ -215,7 +232,7 @@ mod tests {
                 if role == Role::Admin {
                     assert!(result.is_ok(), "{role}");
                 } else {
-                    assert!(matches!(result, Err(AppError::Forbidden)), "{role}");
+                    assert!(matches!(result, Err(Denied::Forbidden)), "{role}");
                 }
             }
         }
@@ -287,7 +304,7 @@ mod tests {
             if matches!(role, Role::Admin | Role::Handler) {
                 assert!(result.is_ok(), "{role}");
             } else {
-                assert!(matches!(result, Err(AppError::NotFound)), "{role}");
+                assert!(matches!(result, Err(Denied::Hidden)), "{role}");
             }
         }
     }

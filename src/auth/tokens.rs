@@ -8,9 +8,9 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, erro
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
+use super::AuthFailure;
 use crate::config::AuthSettings;
 use crate::domain::{CaseId, OrganisationId, Role, UserId};
-use crate::error::AuthFailure;
 
 pub const AUDIENCE: &str = "madoguchi-api";
 

@@ -6,6 +6,8 @@ use diesel::prelude::*;
 
 use super::connection::DbConnection;
 use super::schema::{case_categories, case_identities, case_indicators, case_parties};
+use crate::domain::case::PartyRole;
+use crate::domain::{CaseId, OrganisationId};
 
 pub fn insert_category(conn: &mut DbConnection, case_id: &str, category: &str) -> QueryResult<()> {
     diesel::insert_into(case_categories::table)
@@ -66,15 +68,16 @@ pub struct PartyRow {
 /// Adds a party unless it already is one (a case can be referred twice).
 pub fn add_party(
     conn: &mut DbConnection,
-    case_id: &str,
-    organisation_id: &str,
-    party_role: &str,
+    case_id: CaseId,
+    organisation_id: OrganisationId,
+    party_role: PartyRole,
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
+    let (case_id, organisation_id) = (case_id.to_string(), organisation_id.to_string());
     let exists: bool = diesel::select(diesel::dsl::exists(
         case_parties::table
-            .filter(case_parties::case_id.eq(case_id))
-            .filter(case_parties::organisation_id.eq(organisation_id)),
+            .filter(case_parties::case_id.eq(&case_id))
+            .filter(case_parties::organisation_id.eq(&organisation_id)),
     ))
     .get_result(conn)?;
     if exists {
@@ -82,9 +85,9 @@ pub fn add_party(
     }
     diesel::insert_into(case_parties::table)
         .values((
-            case_parties::case_id.eq(case_id),
-            case_parties::organisation_id.eq(organisation_id),
-            case_parties::party_role.eq(party_role),
+            case_parties::case_id.eq(&case_id),
+            case_parties::organisation_id.eq(&organisation_id),
+            case_parties::party_role.eq(party_role.as_str()),
             case_parties::added_at.eq(at),
         ))
         .execute(conn)?;

@@ -5,6 +5,8 @@ use diesel::prelude::*;
 
 use super::connection::DbConnection;
 use super::schema::{case_categories, case_parties, cases};
+use super::timestamp;
+use crate::domain::decision::CaseUpdate;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = cases)]
@@ -62,6 +64,28 @@ pub struct CaseChanges {
     pub identity_disclosure_consent: Option<bool>,
     pub satisfaction_rating: Option<Option<i32>>,
     pub satisfaction_comment: Option<Option<String>>,
+}
+
+impl From<&CaseUpdate> for CaseChanges {
+    fn from(update: &CaseUpdate) -> Self {
+        let (satisfaction_rating, satisfaction_comment) = match &update.satisfaction {
+            Some((rating, comment)) => (Some(*rating), Some(comment.clone())),
+            None => (None, None),
+        };
+        Self {
+            state: update.state.map(|s| s.as_str().to_owned()),
+            stage_entered_at: update.stage_entered_at.map(timestamp),
+            stage_due_at: update.stage_due_at.map(|due| due.map(timestamp)),
+            acknowledged_at: update.acknowledged_at.map(timestamp),
+            referred_at: update.referred_at.map(timestamp),
+            first_response_at: update.first_response_at.map(timestamp),
+            remedy_verified_at: update.remedy_verified_at.map(timestamp),
+            finished_at: update.finished_at.map(|at| at.map(timestamp)),
+            satisfaction_rating,
+            satisfaction_comment,
+            ..Self::default()
+        }
+    }
 }
 
 pub fn insert(conn: &mut DbConnection, row: &CaseRow) -> QueryResult<()> {

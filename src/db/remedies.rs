@@ -5,7 +5,8 @@ use diesel::prelude::*;
 
 use super::connection::DbConnection;
 use super::schema::remedies;
-use crate::domain::remedy::{Money, Remedy};
+use crate::domain::remedy::{Money, NewRemedy, Remedy, RemedyStatus};
+use crate::domain::{CaseId, RemedyId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = remedies)]
@@ -27,39 +28,66 @@ pub struct RemedyRow {
     pub verified_at: Option<NaiveDateTime>,
 }
 
-pub fn insert(conn: &mut DbConnection, row: &RemedyRow) -> QueryResult<()> {
-    diesel::insert_into(remedies::table).values(row).execute(conn)?;
-    Ok(())
-}
-
-pub fn for_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<RemedyRow>> {
+pub fn for_case(conn: &mut DbConnection, case_id: CaseId) -> QueryResult<Vec<RemedyRow>> {
     remedies::table
-        .filter(remedies::case_id.eq(case_id))
+        .filter(remedies::case_id.eq(case_id.to_string()))
         .select(RemedyRow::as_select())
         .order(remedies::id.asc())
         .load(conn)
 }
 
-/// Moves every remedy of a case in `from` status to `to`, stamping the time column given.
-pub fn set_status_where(
+/// Records a proposed remedy.
+pub fn insert_proposed(
     conn: &mut DbConnection,
-    case_id: &str,
-    from: &[&str],
-    to: &str,
+    id: RemedyId,
+    case_id: CaseId,
+    remedy: &NewRemedy,
+    proposed_by: Option<UserId>,
     at: NaiveDateTime,
-) -> QueryResult<usize> {
-    let target = remedies::table.filter(remedies::case_id.eq(case_id)).filter(remedies::status.eq_any(from));
-    match to {
-        "agreed" => diesel::update(target).set((remedies::status.eq(to), remedies::agreed_at.eq(at))).execute(conn),
-        "verified" => diesel::update(target).set((remedies::status.eq(to), remedies::verified_at.eq(at))).execute(conn),
-        _ => diesel::update(target).set(remedies::status.eq(to)).execute(conn),
-    }
+) -> QueryResult<()> {
+    let row = RemedyRow {
+        id: id.to_string(),
+        case_id: case_id.to_string(),
+        remedy_type: remedy.remedy_type.as_str().to_owned(),
+        description: remedy.description.clone(),
+        responsible_organisation_id: remedy.responsible_organisation_id.to_string(),
+        amount: remedy.money.as_ref().map(|m| m.amount.clone()),
+        currency: remedy.money.as_ref().map(|m| m.currency.clone()),
+        due_date: remedy.due_date,
+        status: RemedyStatus::Proposed.as_str().to_owned(),
+        proposed_by_user_id: proposed_by.map(|user| user.to_string()),
+        proposed_at: at,
+        agreed_at: None,
+        delivered_at: None,
+        delivery_note: None,
+        verified_at: None,
+    };
+    diesel::insert_into(remedies::table).values(&row).execute(conn)?;
+    Ok(())
 }
 
-pub fn mark_delivered(conn: &mut DbConnection, id: &str, note: &str, at: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(remedies::table.find(id))
-        .set((remedies::status.eq("delivered"), remedies::delivered_at.eq(at), remedies::delivery_note.eq(note)))
-        .execute(conn)
+/// Moves one remedy from `from` to `to` (0 rows when it has moved on since),
+/// stamping the time column of the status it enters.
+pub fn move_status(
+    conn: &mut DbConnection,
+    id: RemedyId,
+    from: RemedyStatus,
+    to: RemedyStatus,
+    evidence: Option<&str>,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    let target = remedies::table.filter(remedies::id.eq(id.to_string())).filter(remedies::status.eq(from.as_str()));
+    let status = remedies::status.eq(to.as_str());
+    match to {
+        RemedyStatus::Agreed => diesel::update(target).set((status, remedies::agreed_at.eq(at))).execute(conn),
+        RemedyStatus::Delivered => diesel::update(target)
+            .set((status, remedies::delivered_at.eq(at), remedies::delivery_note.eq(evidence)))
+            .execute(conn),
+        RemedyStatus::Verified => diesel::update(target).set((status, remedies::verified_at.eq(at))).execute(conn),
+        RemedyStatus::Proposed | RemedyStatus::Disputed | RemedyStatus::Rejected => {
+            diesel::update(target).set(status).execute(conn)
+        }
+    }
 }
 
 impl RemedyRow {

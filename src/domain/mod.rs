@@ -2,7 +2,10 @@
 
 pub mod case;
 pub mod catalogue;
+pub mod command;
+pub mod decision;
 pub mod disclosure;
+pub mod event;
 pub mod ids;
 pub mod labels;
 pub mod language;

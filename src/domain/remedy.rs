@@ -36,12 +36,55 @@ string_enum!(
     }
 );
 
+/// What can happen to a remedy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RemedyStep {
+    /// The worker accepts the proposal.
+    Agree,
+    /// The worker turns the proposal down.
+    Reject,
+    /// The responsible organisation says it was delivered.
+    Deliver,
+    /// The worker confirms delivery.
+    Verify,
+    /// The worker says it was not (fully) delivered.
+    Dispute,
+}
+
+impl RemedyStep {
+    pub const ALL: &'static [RemedyStep] = &[Self::Agree, Self::Reject, Self::Deliver, Self::Verify, Self::Dispute];
+}
+
 impl RemedyStatus {
     /// Agreed (or disputed) and not yet delivered: still owed.
     pub fn is_owed(self) -> bool {
         match self {
             Self::Agreed | Self::Disputed => true,
             Self::Proposed | Self::Delivered | Self::Verified | Self::Rejected => false,
+        }
+    }
+
+    /// The remedy lifecycle: proposed → agreed (or rejected) → delivered →
+    /// verified, or disputed and owed again. `None` where `step` does not
+    /// apply to a remedy in this status.
+    pub fn after(self, step: RemedyStep) -> Option<RemedyStatus> {
+        use RemedyStep as Step;
+        match self {
+            Self::Proposed => match step {
+                Step::Agree => Some(Self::Agreed),
+                Step::Reject => Some(Self::Rejected),
+                Step::Deliver | Step::Verify | Step::Dispute => None,
+            },
+            Self::Agreed | Self::Disputed => match step {
+                Step::Deliver => Some(Self::Delivered),
+                Step::Agree | Step::Reject | Step::Verify | Step::Dispute => None,
+            },
+            Self::Delivered => match step {
+                Step::Verify => Some(Self::Verified),
+                Step::Dispute => Some(Self::Disputed),
+                Step::Agree | Step::Reject | Step::Deliver => None,
+            },
+            Self::Verified | Self::Rejected => None,
         }
     }
 }
@@ -106,6 +149,33 @@ pub struct Remedy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_status_and_step_follows_the_remedy_table() {
+        use RemedyStatus as S;
+        use RemedyStep as T;
+        let table = [
+            (S::Proposed, T::Agree, S::Agreed),
+            (S::Proposed, T::Reject, S::Rejected),
+            (S::Agreed, T::Deliver, S::Delivered),
+            (S::Disputed, T::Deliver, S::Delivered),
+            (S::Delivered, T::Verify, S::Verified),
+            (S::Delivered, T::Dispute, S::Disputed),
+        ];
+        for &status in S::ALL {
+            for &step in T::ALL {
+                let expected = table.iter().find(|(from, s, _)| *from == status && *s == step).map(|(_, _, to)| *to);
+                assert_eq!(status.after(step), expected, "{status} {step:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn only_an_agreed_or_disputed_remedy_is_owed_and_only_it_can_be_delivered() {
+        for &status in RemedyStatus::ALL {
+            assert_eq!(status.is_owed(), status.after(RemedyStep::Deliver).is_some(), "{status}");
+        }
+    }
 
     #[test]
     fn money_is_a_positive_decimal_with_a_currency() {

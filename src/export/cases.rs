@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::pseudonym::pseudonym;
 use crate::db::{self, DbConnection, reports::ReportFilter};
-use crate::error::AppError;
+use crate::service::Error;
 
 const PAGE: i64 = 1000;
 
@@ -93,7 +93,7 @@ pub fn for_each_page(
     filter: &ReportFilter,
     key: &[u8],
     mut sink: impl FnMut(Vec<CaseRow>) -> anyhow::Result<()>,
-) -> Result<usize, AppError> {
+) -> Result<usize, Error> {
     let mut after = String::new();
     let mut written = 0;
     loop {
@@ -131,7 +131,7 @@ pub fn for_each_page(
             })
             .collect();
         written += rows.len();
-        sink(rows).map_err(AppError::internal)?;
+        sink(rows).map_err(Error::internal)?;
     }
 }
 

@@ -38,13 +38,13 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, AppError>
     let pending = with_conn(&state, |conn| {
         migrations::has_pending(conn).map_err(|error| {
             tracing::warn!(error = %error, "readiness check failed");
-            AppError::DatabaseUnavailable
+            crate::service::Error::Unavailable
         })
     })
     .await?;
     if pending {
         tracing::warn!("readiness: migrations are pending");
-        return Err(AppError::DatabaseUnavailable);
+        return Err(AppError::Service(crate::service::Error::Unavailable));
     }
     Ok(HttpResponse::Ok().json(HealthStatus { status: "ok".into(), database: Some(backend.backend_name().into()) }))
 }

@@ -9,7 +9,6 @@ use super::cases::dto::{LodgeCaseRequest, LodgedResponse};
 use super::cases::lodge_for;
 use super::extract::ApiJson;
 use super::{client_ip, with_conn};
-use crate::auth::policy::Lodger;
 use crate::error::{AppError, Problem};
 use crate::service::cases::commands;
 use crate::state::AppState;
@@ -48,7 +47,7 @@ pub async fn intake(
             "advocates lodge through POST /api/v1/cases while logged in",
         ));
     }
-    lodge_for(&req, &state, Lodger::Anonymous, "intake".to_owned(), body.0).await
+    lodge_for(&req, &state, None, body.0).await
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]

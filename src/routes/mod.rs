@@ -24,6 +24,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::db::DbConnection;
 use crate::error::{AppError, PROBLEM_JSON, Problem};
+use crate::service;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -45,16 +46,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// connection is ever held across an `.await`.
 pub async fn with_conn<T, F>(state: &web::Data<AppState>, f: F) -> Result<T, AppError>
 where
-    F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    F: FnOnce(&mut DbConnection) -> Result<T, service::Error> + Send + 'static,
     T: Send + 'static,
 {
     let pool = state.pool.clone();
-    web::block(move || {
+    let result = web::block(move || {
         let mut conn = pool.get()?;
         f(&mut conn)
     })
     .await
-    .map_err(AppError::internal)?
+    .map_err(AppError::internal)?;
+    Ok(result?)
 }
 
 /// The caller's address, for rate limiting. Forwarded headers are believed

@@ -8,15 +8,17 @@
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
-use super::cases::act::{ActionInput, apply_action};
-use super::cases::{NewEvent, load_for, record_event};
+use super::cases::act::act_on;
+use super::cases::{load_for, record_event};
 use super::notifications;
 use crate::auth::policy::Actor;
 use crate::db::{self, DbConnection};
 use crate::domain::CaseId;
 use crate::domain::case::Visibility;
+use crate::domain::command::{CaseCommand, Instruction};
+use crate::domain::event::{EventKind, NewEvent};
 use crate::domain::lifecycle::{self, CaseRole, OnExpiry};
-use crate::error::AppError;
+use crate::service::{Conflict, Error};
 
 /// How many cases or remedies one run looks at.
 const BATCH: i64 = 500;
@@ -50,10 +52,10 @@ impl DeadlineReport {
 }
 
 #[tracing::instrument(skip_all)]
-pub fn run(conn: &mut DbConnection, remind_before: Duration, now: DateTime<Utc>) -> Result<DeadlineReport, AppError> {
+pub fn run(conn: &mut DbConnection, remind_before: Duration, now: DateTime<Utc>) -> Result<DeadlineReport, Error> {
     let mut report = DeadlineReport::default();
     for id in db::deadlines::cases_due_before(conn, db::timestamp(now + remind_before), BATCH)? {
-        let id: CaseId = id.parse().map_err(AppError::internal)?;
+        let id: CaseId = id.parse()?;
         let outcome = db::write_transaction(conn, |conn| check_case(conn, id, remind_before, now));
         report.add(tolerate_races(outcome)?);
     }
@@ -68,15 +70,15 @@ pub fn run(conn: &mut DbConnection, remind_before: Duration, now: DateTime<Utc>)
                 return Ok(Outcome::Nothing);
             }
             db::deadlines::record_notice(conn, &remedy, "remedy_due_soon", &due.to_string(), db::timestamp(now))?;
-            let loaded = load_for(conn, &Actor::System, case_id.parse().map_err(AppError::internal)?)?;
-            let responsible = responsible.parse().map_err(AppError::internal)?;
+            let loaded = load_for(conn, &Actor::System, case_id.parse()?)?;
+            let responsible = responsible.parse()?;
             let details = json!({"remedy_id": remedy, "due_date": due});
             record_event(
                 conn,
-                &case_id,
+                loaded.case.id,
                 &Actor::System,
                 CaseRole::System,
-                NewEvent::note("remedy_reminder", Visibility::Parties, details),
+                &NewEvent::note(EventKind::RemedyReminder, Visibility::Parties, details),
                 now,
             )?;
             notifications::remedy_due_soon(conn, &loaded.case, &loaded.access.parties, responsible, due, now)?;
@@ -88,9 +90,9 @@ pub fn run(conn: &mut DbConnection, remind_before: Duration, now: DateTime<Utc>)
 }
 
 /// Another worker got there first: its notice row (or the case's version) says so.
-fn tolerate_races(outcome: Result<Outcome, AppError>) -> Result<Outcome, AppError> {
+fn tolerate_races(outcome: Result<Outcome, Error>) -> Result<Outcome, Error> {
     match outcome {
-        Err(AppError::Conflict { code: "duplicate" | "stale_version", .. }) => Ok(Outcome::Nothing),
+        Err(Error::Conflict(Conflict::Duplicate | Conflict::StaleVersion)) => Ok(Outcome::Nothing),
         other => other,
     }
 }
@@ -100,7 +102,7 @@ fn check_case(
     id: CaseId,
     remind_before: Duration,
     now: DateTime<Utc>,
-) -> Result<Outcome, AppError> {
+) -> Result<Outcome, Error> {
     let loaded = load_for(conn, &Actor::System, id)?;
     let case = &loaded.case;
     let Some(due) = case.stage_due_at else { return Ok(Outcome::Nothing) };
@@ -121,10 +123,10 @@ fn check_case(
         let details = json!({"state": case.state.as_str(), "due": due, "must_act": must_act});
         record_event(
             conn,
-            &case_id,
+            case.id,
             &Actor::System,
             CaseRole::System,
-            NewEvent::note("deadline_reminder", Visibility::Parties, details),
+            &NewEvent::note(EventKind::DeadlineReminder, Visibility::Parties, details),
             now,
         )?;
         notifications::deadline_approaching(conn, case, &loaded.access.parties, must_act, now)?;
@@ -136,23 +138,20 @@ fn check_case(
     db::deadlines::record_notice(conn, &case_id, "expired", &stage, at)?;
     match lifecycle::clock(case.state).map(|clock| clock.on_expiry) {
         Some(OnExpiry::SystemAction(action)) => {
-            let input = ActionInput {
-                reason: Some("The published time frame for this stage has passed.".to_owned()),
-                ..ActionInput::new(action, case.version)
-            };
-            apply_action(conn, &Actor::System, &loaded, &input, now)?;
-            let after = load_for(conn, &Actor::System, id)?;
-            notifications::state_changed(conn, &after.case, &after.access.parties, false, now)?;
+            let command = CaseCommand::plain(action)
+                .ok_or_else(|| anyhow::anyhow!("the system's expiry action {action} needs data it cannot have"))?;
+            let reason = "The published time frame for this stage has passed.".to_owned();
+            act_on(conn, &Actor::System, &loaded, &Instruction::new(command, Some(reason), case.version), now)?;
             Ok(Outcome::SystemAction)
         }
         Some(OnExpiry::NotifyHandlers) | None => {
             let details = json!({"state": case.state.as_str(), "due": due});
             record_event(
                 conn,
-                &case_id,
+                loaded.case.id,
                 &Actor::System,
                 CaseRole::System,
-                NewEvent::note("deadline_passed", Visibility::Parties, details),
+                &NewEvent::note(EventKind::DeadlinePassed, Visibility::Parties, details),
                 now,
             )?;
             notifications::deadline_passed(conn, case, now)?;

@@ -4,6 +4,7 @@
 pub mod cases;
 pub mod deadlines;
 pub mod demo;
+pub mod error;
 pub mod notifications;
 pub mod organisations;
 pub mod outbox;
@@ -11,6 +12,8 @@ pub mod reports;
 pub mod sessions;
 pub mod users;
 pub mod webhooks;
+
+pub use error::{Conflict, Error};
 
 /// A keyset page: `next_cursor` continues after the last item.
 #[derive(Debug, Clone)]

@@ -10,8 +10,8 @@ use crate::domain::case::{Case, PartyRole, Visibility};
 use crate::domain::lifecycle::CaseRole;
 use crate::domain::notification::NotificationKind;
 use crate::domain::{OrganisationId, Role, UserId};
-use crate::error::AppError;
 use crate::notify::templates::Params;
+use crate::service::Error;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recipient {
@@ -36,7 +36,7 @@ pub fn enqueue(
     case: &Case,
     recipients: Vec<Recipient>,
     now: DateTime<Utc>,
-) -> Result<usize, AppError> {
+) -> Result<usize, Error> {
     enqueue_with(conn, kind, case, params(case), recipients, now)
 }
 
@@ -47,10 +47,10 @@ fn enqueue_with(
     params: Params,
     mut recipients: Vec<Recipient>,
     now: DateTime<Utc>,
-) -> Result<usize, AppError> {
+) -> Result<usize, Error> {
     recipients.sort_by(|a, b| a.address.cmp(&b.address));
     recipients.dedup_by(|a, b| a.address.eq_ignore_ascii_case(&b.address));
-    let params = serde_json::to_string(&params).map_err(AppError::internal)?;
+    let params = serde_json::to_string(&params)?;
     let at = db::timestamp(now);
     for recipient in &recipients {
         let row = OutboxRow::pending(
@@ -71,12 +71,12 @@ fn to_recipients(rows: Vec<(String, String)>) -> Vec<Recipient> {
     rows.into_iter().map(|(address, language)| Recipient { address, language }).collect()
 }
 
-fn handlers(conn: &mut DbConnection) -> Result<Vec<Recipient>, AppError> {
+fn handlers(conn: &mut DbConnection) -> Result<Vec<Recipient>, Error> {
     Ok(to_recipients(db::users::addresses(conn, Role::Handler.as_str(), None)?))
 }
 
 /// The worker's address: their account's, or the one they gave on intake.
-fn worker(conn: &mut DbConnection, case: &Case) -> Result<Vec<Recipient>, AppError> {
+fn worker(conn: &mut DbConnection, case: &Case) -> Result<Vec<Recipient>, Error> {
     if let Some(user) = case.worker_user_id
         && let Some(row) = db::users::find(conn, &user.to_string())?
         && let Some(email) = row.email
@@ -91,7 +91,7 @@ fn worker(conn: &mut DbConnection, case: &Case) -> Result<Vec<Recipient>, AppErr
 }
 
 /// An organisation's contact address, or else its staff of the given role.
-fn organisation(conn: &mut DbConnection, id: OrganisationId, staff: Role) -> Result<Vec<Recipient>, AppError> {
+fn organisation(conn: &mut DbConnection, id: OrganisationId, staff: Role) -> Result<Vec<Recipient>, Error> {
     let id = id.to_string();
     if let Some(row) = db::organisations::find(conn, &id)?
         && let Some(address) = row.contact_email
@@ -101,7 +101,7 @@ fn organisation(conn: &mut DbConnection, id: OrganisationId, staff: Role) -> Res
     Ok(to_recipients(db::users::addresses(conn, staff.as_str(), Some(&id))?))
 }
 
-fn mediator(conn: &mut DbConnection, user: Option<UserId>) -> Result<Vec<Recipient>, AppError> {
+fn mediator(conn: &mut DbConnection, user: Option<UserId>) -> Result<Vec<Recipient>, Error> {
     let Some(user) = user else { return Ok(Vec::new()) };
     Ok(db::users::find(conn, &user.to_string())?
         .and_then(|row| row.email.map(|address| Recipient { address, language: row.preferred_language }))
@@ -109,7 +109,7 @@ fn mediator(conn: &mut DbConnection, user: Option<UserId>) -> Result<Vec<Recipie
         .collect())
 }
 
-fn worker_side(conn: &mut DbConnection, case: &Case) -> Result<Vec<Recipient>, AppError> {
+fn worker_side(conn: &mut DbConnection, case: &Case) -> Result<Vec<Recipient>, Error> {
     let mut recipients = worker(conn, case)?;
     if let Some(advocate) = case.advocate_organisation_id {
         recipients.extend(organisation(conn, advocate, Role::Advocate)?);
@@ -121,7 +121,7 @@ fn parties(
     conn: &mut DbConnection,
     parties: &[(OrganisationId, PartyRole)],
     except: Option<PartyRole>,
-) -> Result<Vec<Recipient>, AppError> {
+) -> Result<Vec<Recipient>, Error> {
     let mut recipients = Vec::new();
     for (org, role) in parties.iter().filter(|(_, role)| Some(*role) != except) {
         let staff = match role {
@@ -133,7 +133,7 @@ fn parties(
     Ok(recipients)
 }
 
-pub fn case_submitted(conn: &mut DbConnection, case: &Case, now: DateTime<Utc>) -> Result<(), AppError> {
+pub fn case_submitted(conn: &mut DbConnection, case: &Case, now: DateTime<Utc>) -> Result<(), Error> {
     let recipients = handlers(conn)?;
     enqueue(conn, NotificationKind::CaseSubmitted, case, recipients, now).map(drop)
 }
@@ -146,7 +146,7 @@ pub fn state_changed(
     case_parties: &[(OrganisationId, PartyRole)],
     referred: bool,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let recipients = worker_side(conn, case)?;
     enqueue(conn, NotificationKind::CaseStateChanged, case, recipients, now)?;
     if referred {
@@ -164,7 +164,7 @@ pub fn message_posted(
     visibility: Visibility,
     author: CaseRole,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let mut recipients = Vec::new();
     if visibility.visible_to(CaseRole::Worker) && !matches!(author, CaseRole::Worker | CaseRole::Advocate) {
         recipients.extend(worker_side(conn, case)?);
@@ -193,7 +193,7 @@ pub fn deadline_approaching(
     case_parties: &[(OrganisationId, PartyRole)],
     must_act: &[CaseRole],
     now: DateTime<Utc>,
-) -> Result<usize, AppError> {
+) -> Result<usize, Error> {
     let mut recipients = Vec::new();
     for role in must_act {
         match role {
@@ -209,7 +209,7 @@ pub fn deadline_approaching(
 }
 
 /// A stage's time frame passed and the lifecycle gives the system nothing to do: tell the handlers.
-pub fn deadline_passed(conn: &mut DbConnection, case: &Case, now: DateTime<Utc>) -> Result<usize, AppError> {
+pub fn deadline_passed(conn: &mut DbConnection, case: &Case, now: DateTime<Utc>) -> Result<usize, Error> {
     let recipients = handlers(conn)?;
     enqueue(conn, NotificationKind::DeadlinePassed, case, recipients, now)
 }
@@ -222,7 +222,7 @@ pub fn remedy_due_soon(
     responsible: OrganisationId,
     due: chrono::NaiveDate,
     now: DateTime<Utc>,
-) -> Result<usize, AppError> {
+) -> Result<usize, Error> {
     let own: Vec<(OrganisationId, PartyRole)> =
         case_parties.iter().filter(|(org, _)| *org == responsible).copied().collect();
     let recipients = parties(conn, &own, None)?;

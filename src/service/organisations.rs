@@ -7,7 +7,7 @@ use crate::auth::policy::{self, Actor, Permission};
 use crate::db::{self, DbConnection, organisations::NewOrganisation};
 use crate::domain::organisation::Organisation;
 use crate::domain::{LanguageTag, OrganisationId, OrganisationKind};
-use crate::error::AppError;
+use crate::service::Error;
 
 #[derive(Debug, Clone)]
 pub struct NewOrganisationInput {
@@ -24,7 +24,7 @@ pub fn create(
     actor: &Actor,
     input: NewOrganisationInput,
     now: DateTime<Utc>,
-) -> Result<Organisation, AppError> {
+) -> Result<Organisation, Error> {
     policy::require(actor, Permission::ManageOrganisations)?;
     let id = OrganisationId::new();
     let id_text = id.to_string();
@@ -49,7 +49,7 @@ pub fn create(
     })
 }
 
-pub fn get(conn: &mut DbConnection, actor: &Actor, id: OrganisationId) -> Result<Organisation, AppError> {
+pub fn get(conn: &mut DbConnection, actor: &Actor, id: OrganisationId) -> Result<Organisation, Error> {
     policy::require_organisation_visible(actor, id)?;
     load(conn, id)
 }
@@ -60,7 +60,7 @@ pub fn list(
     kind: Option<OrganisationKind>,
     cursor: Option<OrganisationId>,
     limit: Option<u32>,
-) -> Result<Page<Organisation>, AppError> {
+) -> Result<Page<Organisation>, Error> {
     policy::require(actor, Permission::ManageOrganisations)?;
     let limit = page_size(limit) as usize;
     let rows = db::organisations::list(
@@ -71,24 +71,24 @@ pub fn list(
     )?;
     let (rows, has_more) = db::split_page(rows, limit);
     let items =
-        rows.into_iter().map(|row| row.into_domain().map_err(AppError::internal)).collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().map(|row| row.into_domain().map_err(Error::internal)).collect::<Result<Vec<_>, _>>()?;
     Ok(Page::new(items, has_more, |o| o.id.to_string()))
 }
 
 /// Only employers have a supervisor, and it must be a supervising or support organisation.
-fn check_supervisor(conn: &mut DbConnection, kind: OrganisationKind, supervisor: Option<&str>) -> Result<(), AppError> {
+fn check_supervisor(conn: &mut DbConnection, kind: OrganisationKind, supervisor: Option<&str>) -> Result<(), Error> {
     let Some(supervisor) = supervisor else {
         return Ok(());
     };
     let field = "supervising_organisation_id";
     if kind != OrganisationKind::Employer {
-        return Err(AppError::validation(field, "not_an_employer", "only employers have a supervising organisation"));
+        return Err(Error::validation(field, "not_an_employer", "only employers have a supervising organisation"));
     }
     let row = db::organisations::find(conn, supervisor)?
-        .ok_or_else(|| AppError::validation(field, "unknown_organisation", "no organisation has this id"))?;
-    let supervisor_kind: OrganisationKind = row.kind.parse().map_err(AppError::internal)?;
+        .ok_or_else(|| Error::validation(field, "unknown_organisation", "no organisation has this id"))?;
+    let supervisor_kind: OrganisationKind = row.kind.parse()?;
     if !supervisor_kind.can_supervise() {
-        return Err(AppError::validation(
+        return Err(Error::validation(
             field,
             "not_a_supervisor",
             "must be an organisation of kind supervising_org or support_org",
@@ -97,6 +97,6 @@ fn check_supervisor(conn: &mut DbConnection, kind: OrganisationKind, supervisor:
     Ok(())
 }
 
-fn load(conn: &mut DbConnection, id: OrganisationId) -> Result<Organisation, AppError> {
-    db::organisations::find(conn, &id.to_string())?.ok_or(AppError::NotFound)?.into_domain().map_err(AppError::internal)
+fn load(conn: &mut DbConnection, id: OrganisationId) -> Result<Organisation, Error> {
+    db::organisations::find(conn, &id.to_string())?.ok_or(Error::NotFound)?.into_domain().map_err(Error::internal)
 }

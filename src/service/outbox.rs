@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use super::{Page, page_size};
 use crate::auth::policy::{self, Actor, Permission};
 use crate::db::{self, DbConnection, outbox::OutboxRow};
-use crate::error::AppError;
+use crate::service::Error;
 
 pub fn list(
     conn: &mut DbConnection,
@@ -13,7 +13,7 @@ pub fn list(
     status: &str,
     cursor: Option<String>,
     limit: Option<u32>,
-) -> Result<Page<OutboxRow>, AppError> {
+) -> Result<Page<OutboxRow>, Error> {
     policy::require(actor, Permission::OperateOutbox)?;
     let limit = page_size(limit) as usize;
     let rows = db::outbox::list_by_status(conn, status, cursor.as_deref(), limit as i64 + 1)?;
@@ -22,7 +22,7 @@ pub fn list(
 }
 
 /// A dead message gets a fresh set of attempts, due now.
-pub fn requeue(conn: &mut DbConnection, actor: &Actor, id: &str, now: DateTime<Utc>) -> Result<(), AppError> {
+pub fn requeue(conn: &mut DbConnection, actor: &Actor, id: &str, now: DateTime<Utc>) -> Result<(), Error> {
     policy::require(actor, Permission::OperateOutbox)?;
-    if db::outbox::requeue(conn, id, db::timestamp(now))? { Ok(()) } else { Err(AppError::NotFound) }
+    if db::outbox::requeue(conn, id, db::timestamp(now))? { Ok(()) } else { Err(Error::NotFound) }
 }

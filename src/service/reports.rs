@@ -10,7 +10,7 @@ use crate::auth::policy::{self, Actor, ReportScope};
 use crate::db::{self, DbConnection, reports::Dimension, reports::ReportFilter};
 use crate::domain::catalogue::{self, Category, Framework};
 use crate::domain::disclosure::{self, Cell};
-use crate::error::AppError;
+use crate::service::Error;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CountCell {
@@ -81,17 +81,13 @@ pub type SummaryFilter = ReportFilter;
 
 /// Checks the caller may read statistics and narrows the filter to what
 /// they may see; a norm filter becomes its categories (and indicator).
-pub fn authorised_filter(
-    actor: &Actor,
-    mut filter: SummaryFilter,
-    norm: Option<&str>,
-) -> Result<ReportFilter, AppError> {
+pub fn authorised_filter(actor: &Actor, mut filter: SummaryFilter, norm: Option<&str>) -> Result<ReportFilter, Error> {
     if let ReportScope::PartyOrganisation(org) = policy::report_scope(actor)? {
         filter.party_organisation_id = Some(org.to_string());
     }
     if let Some(code) = norm {
         let Some(found) = catalogue::norm_by_code(code) else {
-            return Err(AppError::validation("norm", "unknown_norm", "not a norm code such as TD-6, DP-4 or FL-7"));
+            return Err(Error::validation("norm", "unknown_norm", "not a norm code such as TD-6, DP-4 or FL-7"));
         };
         let categories: Vec<&str> =
             Category::ALL.iter().filter(|c| c.norms().contains(&found.code)).map(|c| c.as_str()).collect();
@@ -109,7 +105,7 @@ pub fn summary(
     filter: ReportFilter,
     threshold: u64,
     now: DateTime<Utc>,
-) -> Result<Summary, AppError> {
+) -> Result<Summary, Error> {
     let k = threshold;
     let partition = |rows: Vec<db::reports::ValueCount>| -> Partition {
         let counts: Vec<u64> = rows.iter().map(|r| r.count.max(0) as u64).collect();

@@ -7,13 +7,14 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::auth::AuthFailure;
 use crate::auth::password;
 use crate::auth::tokens::{self, TokenKeys};
 use crate::db::{self, DbConnection, refresh_tokens::NewRefreshToken};
 use crate::domain::user::User;
 use crate::domain::user::{normalise_email, normalise_username};
 use crate::domain::{OrganisationId, Role, UserId};
-use crate::error::{AppError, AuthFailure};
+use crate::service::Error;
 
 /// What a client logs in with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,7 +56,7 @@ pub struct Account {
 }
 
 /// Login, step 1 (needs the database): find the account.
-pub fn find_account(conn: &mut DbConnection, name: &LoginName) -> Result<Option<Account>, AppError> {
+pub fn find_account(conn: &mut DbConnection, name: &LoginName) -> Result<Option<Account>, Error> {
     let row = match name {
         LoginName::Email(email) => db::users::find_by_email(conn, &normalise_email(email))?,
         LoginName::Username(username) => match normalise_username(username) {
@@ -65,15 +66,15 @@ pub fn find_account(conn: &mut DbConnection, name: &LoginName) -> Result<Option<
     };
     row.map(|row| {
         let password_hash = row.password_hash.clone();
-        Ok(Account { user: row.into_domain().map_err(AppError::internal)?, password_hash })
+        Ok(Account { user: row.into_domain()?, password_hash })
     })
     .transpose()
 }
 
 /// Login, step 2 (CPU only, no connection held): check the password. An
 /// unknown account costs the same work and gets the same answer.
-pub fn check_password(account: Option<Account>, attempt: &str) -> Result<User, AppError> {
-    let refused = AppError::Unauthenticated(AuthFailure::InvalidCredentials);
+pub fn check_password(account: Option<Account>, attempt: &str) -> Result<User, Error> {
+    let refused = Error::Unauthenticated(AuthFailure::InvalidCredentials);
     match account {
         Some(account) if password::verify(attempt, &account.password_hash) => Ok(account.user),
         Some(_) => Err(refused),
@@ -91,7 +92,7 @@ pub fn start_session(
     policy: &SessionPolicy<'_>,
     user: &User,
     now: DateTime<Utc>,
-) -> Result<TokenPair, AppError> {
+) -> Result<TokenPair, Error> {
     let family = uuid::Uuid::new_v4().to_string();
     db::write_transaction(conn, |conn| issue_pair(conn, policy, user.id, user.role, user.organisation_id, &family, now))
 }
@@ -102,12 +103,12 @@ pub fn refresh(
     policy: &SessionPolicy<'_>,
     presented: &str,
     now: DateTime<Utc>,
-) -> Result<TokenPair, AppError> {
+) -> Result<TokenPair, Error> {
     let hash = tokens::hash_refresh_token(presented);
     let at = db::timestamp(now);
     // The reuse verdict must commit even though the request fails, so the
     // transaction returns it as a value rather than as an error.
-    let outcome = db::write_transaction(conn, |conn| -> Result<Result<TokenPair, AuthFailure>, AppError> {
+    let outcome = db::write_transaction(conn, |conn| -> Result<Result<TokenPair, AuthFailure>, Error> {
         let Some(token) = db::refresh_tokens::find_by_hash(conn, &hash)? else {
             return Ok(Err(AuthFailure::InvalidRefreshToken));
         };
@@ -127,16 +128,16 @@ pub fn refresh(
         let Some(user) = db::users::find(conn, &token.user_id)? else {
             return Ok(Err(AuthFailure::InvalidRefreshToken));
         };
-        let user = user.into_domain().map_err(AppError::internal)?;
+        let user = user.into_domain()?;
         issue_pair(conn, policy, user.id, user.role, user.organisation_id, &token.family_id, now).map(Ok)
     })?;
-    outcome.map_err(AppError::Unauthenticated)
+    outcome.map_err(Error::Unauthenticated)
 }
 
 /// Ends the session the refresh token belongs to. Unknown tokens are
 /// ignored: logging out twice is not an error.
 #[tracing::instrument(skip_all)]
-pub fn logout(conn: &mut DbConnection, presented: &str, now: DateTime<Utc>) -> Result<(), AppError> {
+pub fn logout(conn: &mut DbConnection, presented: &str, now: DateTime<Utc>) -> Result<(), Error> {
     let hash = tokens::hash_refresh_token(presented);
     db::write_transaction(conn, |conn| {
         if let Some(token) = db::refresh_tokens::find_by_hash(conn, &hash)? {
@@ -154,8 +155,8 @@ fn issue_pair(
     organisation_id: Option<OrganisationId>,
     family: &str,
     now: DateTime<Utc>,
-) -> Result<TokenPair, AppError> {
-    let refresh_token = tokens::new_refresh_token().map_err(AppError::internal)?;
+) -> Result<TokenPair, Error> {
+    let refresh_token = tokens::new_refresh_token()?;
     let refresh_expires_at = now + policy.refresh_ttl;
     db::refresh_tokens::insert(
         conn,
@@ -168,6 +169,6 @@ fn issue_pair(
             expires_at: db::timestamp(refresh_expires_at),
         },
     )?;
-    let access_token = policy.keys.issue(user_id, role, organisation_id, family, now).map_err(AppError::internal)?;
+    let access_token = policy.keys.issue(user_id, role, organisation_id, family, now)?;
     Ok(TokenPair { access_token, access_expires_in: policy.keys.access_ttl(), refresh_token, refresh_expires_at })
 }

@@ -8,7 +8,7 @@ use crate::auth::policy::{self, Actor, Permission};
 use crate::db::{self, DbConnection, users::NewUser, users::UserFilter};
 use crate::domain::user::{self as user_rules, User};
 use crate::domain::{FieldError, FieldErrors, LanguageTag, OrganisationId, OrganisationKind, Role, UserId};
-use crate::error::AppError;
+use crate::service::{Conflict, Error};
 
 /// A new account, already parsed: names normalised, language tag valid.
 #[derive(Debug, Clone)]
@@ -49,27 +49,22 @@ impl NewUserInput {
 
 /// An admin (or the command line) creates a user of any role.
 #[tracing::instrument(skip_all, fields(role = %input.role))]
-pub fn create(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    input: NewUserInput,
-    now: DateTime<Utc>,
-) -> Result<User, AppError> {
+pub fn create(conn: &mut DbConnection, actor: &Actor, input: NewUserInput, now: DateTime<Utc>) -> Result<User, Error> {
     policy::require(actor, Permission::ManageUsers)?;
     insert_user(conn, input.checked()?, now)
 }
 
 /// A worker registers themselves: always the worker role, no organisation.
 #[tracing::instrument(skip_all)]
-pub fn register_worker(conn: &mut DbConnection, mut input: NewUserInput, now: DateTime<Utc>) -> Result<User, AppError> {
+pub fn register_worker(conn: &mut DbConnection, mut input: NewUserInput, now: DateTime<Utc>) -> Result<User, Error> {
     input.role = Role::Worker;
     input.organisation_id = None;
     insert_user(conn, input.checked()?, now)
 }
 
-fn insert_user(conn: &mut DbConnection, input: NewUserInput, now: DateTime<Utc>) -> Result<User, AppError> {
+fn insert_user(conn: &mut DbConnection, input: NewUserInput, now: DateTime<Utc>) -> Result<User, Error> {
     // Hash before the transaction: it is slow and needs no database.
-    let password_hash = password::hash(&input.password).map_err(AppError::internal)?;
+    let password_hash = password::hash(&input.password)?;
     let id = UserId::new();
     let id_text = id.to_string();
     let organisation_text = input.organisation_id.map(|o| o.to_string());
@@ -79,18 +74,12 @@ fn insert_user(conn: &mut DbConnection, input: NewUserInput, now: DateTime<Utc>)
         if let Some(email) = &input.email
             && db::users::email_taken(conn, email)?
         {
-            return Err(AppError::Conflict {
-                code: "email_taken",
-                detail: "an account with this email address already exists".to_owned(),
-            });
+            return Err(Error::Conflict(Conflict::EmailTaken));
         }
         if let Some(username) = &input.username
             && db::users::username_taken(conn, username)?
         {
-            return Err(AppError::Conflict {
-                code: "username_taken",
-                detail: "this username is taken; choose another".to_owned(),
-            });
+            return Err(Error::Conflict(Conflict::UsernameTaken));
         }
         db::users::insert(
             conn,
@@ -113,21 +102,21 @@ fn insert_user(conn: &mut DbConnection, input: NewUserInput, now: DateTime<Utc>)
 }
 
 /// The role decides whether, and to what kind of organisation, a user belongs.
-fn check_organisation(conn: &mut DbConnection, role: Role, organisation_id: Option<&str>) -> Result<(), AppError> {
+fn check_organisation(conn: &mut DbConnection, role: Role, organisation_id: Option<&str>) -> Result<(), Error> {
     let kind = match organisation_id {
         None => None,
         Some(id) => {
             let row = db::organisations::find(conn, id)?.ok_or_else(|| {
-                AppError::validation("organisation_id", "unknown_organisation", "no organisation has this id")
+                Error::validation("organisation_id", "unknown_organisation", "no organisation has this id")
             })?;
-            Some(row.kind.parse::<OrganisationKind>().map_err(AppError::internal)?)
+            Some(row.kind.parse::<OrganisationKind>()?)
         }
     };
     let rule = role.organisation_rule();
     if rule.allows(kind) {
         Ok(())
     } else {
-        Err(AppError::validation(
+        Err(Error::validation(
             "organisation_id",
             "organisation_mismatch",
             &format!("a user with role {role} {}", rule.describe()),
@@ -135,7 +124,7 @@ fn check_organisation(conn: &mut DbConnection, role: Role, organisation_id: Opti
     }
 }
 
-pub fn get(conn: &mut DbConnection, actor: &Actor, id: UserId) -> Result<User, AppError> {
+pub fn get(conn: &mut DbConnection, actor: &Actor, id: UserId) -> Result<User, Error> {
     match actor {
         Actor::User { id: own, .. } if *own == id => {}
         _ => policy::require(actor, Permission::ManageUsers)?,
@@ -155,7 +144,7 @@ pub fn list(
     filter: UserListFilter,
     cursor: Option<UserId>,
     limit: Option<u32>,
-) -> Result<Page<User>, AppError> {
+) -> Result<Page<User>, Error> {
     policy::require(actor, Permission::ManageUsers)?;
     let limit = page_size(limit) as usize;
     let organisation_text = filter.organisation_id.map(|o| o.to_string());
@@ -167,10 +156,10 @@ pub fn list(
     )?;
     let (rows, has_more) = db::split_page(rows, limit);
     let items =
-        rows.into_iter().map(|row| row.into_domain().map_err(AppError::internal)).collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().map(|row| row.into_domain().map_err(Error::internal)).collect::<Result<Vec<_>, _>>()?;
     Ok(Page::new(items, has_more, |u| u.id.to_string()))
 }
 
-fn load(conn: &mut DbConnection, id: UserId) -> Result<User, AppError> {
-    db::users::find(conn, &id.to_string())?.ok_or(AppError::NotFound)?.into_domain().map_err(AppError::internal)
+fn load(conn: &mut DbConnection, id: UserId) -> Result<User, Error> {
+    db::users::find(conn, &id.to_string())?.ok_or(Error::NotFound)?.into_domain().map_err(Error::internal)
 }

@@ -10,13 +10,13 @@ use crate::db::{self, DbConnection, case_events::EventRow, outbox::OutboxRow, we
 use crate::domain::case::{PartyRole, Visibility};
 use crate::domain::lifecycle::CaseRole;
 use crate::domain::{OrganisationId, Role};
-use crate::error::AppError;
+use crate::service::Error;
 
 /// The caller's organisation, whose webhooks they manage.
-fn own_organisation(actor: &Actor) -> Result<OrganisationId, AppError> {
+fn own_organisation(actor: &Actor) -> Result<OrganisationId, Error> {
     match actor {
         Actor::User { role, organisation_id: Some(org), .. } if *role != Role::Worker => Ok(*org),
-        Actor::User { .. } | Actor::CaseSession { .. } | Actor::System => Err(AppError::Forbidden),
+        Actor::User { .. } | Actor::CaseSession { .. } | Actor::System => Err(Error::Forbidden),
     }
 }
 
@@ -26,7 +26,7 @@ pub fn register(
     url: &str,
     secret: String,
     now: DateTime<Utc>,
-) -> Result<WebhookRow, AppError> {
+) -> Result<WebhookRow, Error> {
     let organisation = own_organisation(actor)?;
     let row = WebhookRow {
         id: uuid::Uuid::now_v7().to_string(),
@@ -40,28 +40,28 @@ pub fn register(
     Ok(row)
 }
 
-pub fn list(conn: &mut DbConnection, actor: &Actor) -> Result<Vec<WebhookRow>, AppError> {
+pub fn list(conn: &mut DbConnection, actor: &Actor) -> Result<Vec<WebhookRow>, Error> {
     let organisation = own_organisation(actor)?;
     Ok(db::webhooks::for_organisation(conn, &organisation.to_string())?)
 }
 
-pub fn remove(conn: &mut DbConnection, actor: &Actor, id: &str) -> Result<(), AppError> {
+pub fn remove(conn: &mut DbConnection, actor: &Actor, id: &str) -> Result<(), Error> {
     let organisation = own_organisation(actor)?;
-    if db::webhooks::deactivate(conn, id, &organisation.to_string())? { Ok(()) } else { Err(AppError::NotFound) }
+    if db::webhooks::deactivate(conn, id, &organisation.to_string())? { Ok(()) } else { Err(Error::NotFound) }
 }
 
 /// Queues the event for every webhook of an organisation that may see it.
 /// Runs inside the transaction that records the event.
-pub fn enqueue_for_event(conn: &mut DbConnection, event: &EventRow, now: DateTime<Utc>) -> Result<(), AppError> {
+pub fn enqueue_for_event(conn: &mut DbConnection, event: &EventRow, now: DateTime<Utc>) -> Result<(), Error> {
     if !db::webhooks::any_active(conn)? {
         return Ok(());
     }
     let Some(case) = db::cases::find(conn, &event.case_id)? else { return Ok(()) };
-    let visibility: Visibility = event.visibility.parse().map_err(AppError::internal)?;
+    let visibility: Visibility = event.visibility.parse()?;
     // Each organisation with its standing on the case.
     let mut audience: Vec<(String, CaseRole)> = Vec::new();
     for party in db::case_details::parties_of(conn, &case.id)? {
-        let role = match party.party_role.parse::<PartyRole>().map_err(AppError::internal)? {
+        let role = match party.party_role.parse::<PartyRole>()? {
             PartyRole::Employer => CaseRole::Employer,
             PartyRole::Supervisor => CaseRole::Supervisor,
         };

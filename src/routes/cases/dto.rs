@@ -10,6 +10,7 @@ use crate::domain::case::{
     self as case_rules, ExternalBody, Identity, PartyRole, Priority, ResidenceStatus, Visibility,
 };
 use crate::domain::catalogue::Category;
+use crate::domain::command::{CaseCommand, Instruction, Rating};
 use crate::domain::lifecycle::{Action, CaseRole, CaseState};
 use crate::domain::remedy::{Money, NewRemedy, Remedy, RemedyStatus, RemedyType};
 use crate::domain::{FieldError, FieldErrors, LanguageTag};
@@ -260,6 +261,59 @@ impl RemedyProposalDto {
             money,
             due_date: self.due_date,
         })
+    }
+}
+
+impl ActionRequest {
+    /// The one place the flat wire form becomes a typed command: what each
+    /// action needs must be there, or the field is named in a 422.
+    pub fn into_instruction(self, version: i32) -> Result<Instruction, FieldErrors> {
+        let required = |field: &str, message: &str| FieldErrors::single(field, "required", message);
+        let command = match self.action {
+            Action::ProposeRemedy => {
+                let mut errors = FieldErrors::default();
+                let mut remedies = Vec::new();
+                for (index, remedy) in self.remedies.into_iter().enumerate() {
+                    match remedy.into_domain(index) {
+                        Ok(remedy) => remedies.push(remedy),
+                        Err(more) => errors.0.extend(more.0),
+                    }
+                }
+                errors.into_result()?;
+                if remedies.is_empty() {
+                    return Err(required("remedies", "propose at least one remedy"));
+                }
+                CaseCommand::ProposeRemedy { remedies }
+            }
+            Action::MarkRemedyDelivered => {
+                let remedy = self.remedy_id.ok_or_else(|| required("remedy_id", "say which remedy was delivered"))?;
+                let evidence = self
+                    .reason
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|r| !r.is_empty())
+                    .ok_or_else(|| required("reason", "describe how the remedy was delivered (the evidence)"))?;
+                CaseCommand::MarkRemedyDelivered { remedy: remedy.into(), evidence: evidence.to_owned() }
+            }
+            Action::ConfirmRemedy => {
+                let rating = match self.rating {
+                    Some(value) => Some(
+                        Rating::new(value)
+                            .ok_or_else(|| FieldErrors::single("rating", "range", "must be from 1 to 5"))?,
+                    ),
+                    None => None,
+                };
+                CaseCommand::ConfirmRemedy { rating, comment: self.comment }
+            }
+            Action::ReferExternal => {
+                let body = self
+                    .external_body
+                    .ok_or_else(|| required("external_body", "say which outside body the case goes to"))?;
+                CaseCommand::ReferExternal { body }
+            }
+            plain => CaseCommand::plain(plain).ok_or_else(|| required("action", "this action carries data"))?,
+        };
+        Ok(Instruction::new(command, self.reason, version))
     }
 }
 

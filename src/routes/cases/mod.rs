@@ -11,13 +11,13 @@ use uuid::Uuid;
 use self::dto::*;
 use super::extract::ApiJson;
 use super::with_conn;
+use crate::auth::Actor;
 use crate::auth::AuthUser;
-use crate::auth::policy::{self, Lodger};
-use crate::domain::{CaseId, FieldErrors};
+use crate::domain::CaseId;
 use crate::error::{AppError, Problem};
-use crate::service::cases::act::{self, ActionInput};
+use crate::service::cases::act;
 use crate::service::cases::commands;
-use crate::service::cases::lodge::{self, IdempotencyInput};
+use crate::service::cases::lodge::{self, RetryKey};
 use crate::service::cases::read::{self, CaseFilter};
 use crate::state::AppState;
 
@@ -54,19 +54,19 @@ pub fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, AppError> {
 pub async fn lodge_for(
     req: &HttpRequest,
     state: &web::Data<AppState>,
-    lodger: Lodger,
-    scope: String,
+    caller: Option<Actor>,
     body: LodgeCaseRequest,
 ) -> Result<HttpResponse, AppError> {
     let key = idempotency_key(req)?;
     let request_hash = crate::auth::digest::sha256_hex(&serde_json::to_vec(&body).map_err(AppError::internal)?);
     let now = state.clock.now();
     let input = body.into_input(now.date_naive())?;
-    let idempotency = key.map(|key| IdempotencyInput { scope, key, request_hash });
+    let retry_key = key.map(|key| RetryKey { key, request_hash });
     let state_for_block = state.clone();
-    let lodged =
-        with_conn(state, move |conn| lodge::lodge(conn, lodger, input, idempotency, &state_for_block.receipts, now))
-            .await?;
+    let lodged = with_conn(state, move |conn| {
+        lodge::lodge(conn, caller.as_ref(), input, retry_key, &state_for_block.receipts, now)
+    })
+    .await?;
     let mut response = HttpResponse::Created();
     response.insert_header((header::LOCATION, format!("/api/v1/cases/{}", lodged.case_id)));
     if lodged.replayed {
@@ -99,13 +99,7 @@ pub async fn lodge_case(
     auth: AuthUser,
     body: ApiJson<LodgeCaseRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let actor = auth.actor();
-    let lodger = policy::lodger(Some(&actor))?;
-    let scope = match lodger {
-        Lodger::Worker(user) | Lodger::Advocate { user, .. } => format!("cases:{user}"),
-        Lodger::Anonymous => "intake".to_owned(),
-    };
-    lodge_for(&req, &state, lodger, scope, body.0).await
+    lodge_for(&req, &state, Some(auth.actor()), body.0).await
 }
 
 /// Cases the caller may see, newest first.
@@ -159,7 +153,7 @@ where
             &crate::auth::Actor,
             CaseId,
             DateTime<Utc>,
-        ) -> Result<read::CaseView, AppError>
+        ) -> Result<read::CaseView, crate::service::Error>
         + Send
         + 'static,
 {
@@ -239,28 +233,11 @@ pub async fn take_action(
 ) -> Result<HttpResponse, AppError> {
     let body = body.0;
     let version = expected_version(&req, body.version)?;
-    let mut errors = FieldErrors::default();
-    let mut remedies = Vec::new();
-    for (index, remedy) in body.remedies.into_iter().enumerate() {
-        match remedy.into_domain(index) {
-            Ok(remedy) => remedies.push(remedy),
-            Err(more) => errors.0.extend(more.0),
-        }
-    }
-    errors.into_result()?;
-    let input = ActionInput {
-        remedies,
-        reason: body.reason,
-        remedy_id: body.remedy_id.map(Into::into),
-        rating: body.rating,
-        comment: body.comment,
-        external_body: body.external_body,
-        ..ActionInput::new(body.action, version)
-    };
+    let instruction = body.into_instruction(version)?;
     let actor = auth.actor();
     let id = id.into_inner().into();
     let now = state.clock.now();
-    let view = with_conn(&state, move |conn| act::act(conn, &actor, id, input, now)).await?;
+    let view = with_conn(&state, move |conn| act::act(conn, &actor, id, instruction, now)).await?;
     Ok(case_response(view, now))
 }
 

@@ -6,26 +6,22 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::read::{CaseView, view};
-use super::{Loaded, NewEvent, load_for, load_row, record_event, save};
+use super::{Loaded, load_for, load_row, record_event, save};
+use crate::auth::AuthFailure;
 use crate::auth::policy::Actor;
 use crate::auth::receipts::ReceiptKeys;
 use crate::db::{self, DbConnection, case_details::IdentityRow, cases::CaseChanges};
 use crate::domain::case::{CaseReference, Identity, Priority, Visibility};
 use crate::domain::catalogue::{self, Category};
+use crate::domain::event::{EventKind, NewEvent};
 use crate::domain::lifecycle::CaseRole;
 use crate::domain::{CaseId, OrganisationId, OrganisationKind, Role, UserId};
-use crate::error::{AppError, AuthFailure};
+use crate::service::{Conflict, Error};
 
 /// Runs a command in one transaction and returns the case as the caller now sees it.
-fn command<F>(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    id: CaseId,
-    now: DateTime<Utc>,
-    f: F,
-) -> Result<CaseView, AppError>
+fn command<F>(conn: &mut DbConnection, actor: &Actor, id: CaseId, now: DateTime<Utc>, f: F) -> Result<CaseView, Error>
 where
-    F: FnOnce(&mut DbConnection, &Loaded) -> Result<(), AppError>,
+    F: FnOnce(&mut DbConnection, &Loaded) -> Result<(), Error>,
 {
     db::write_transaction(conn, |conn| {
         let loaded = load_for(conn, actor, id)?;
@@ -35,8 +31,8 @@ where
     })
 }
 
-fn require_role(loaded: &Loaded, allowed: &[CaseRole]) -> Result<(), AppError> {
-    if allowed.contains(&loaded.role) { Ok(()) } else { Err(AppError::Forbidden) }
+fn require_role(loaded: &Loaded, allowed: &[CaseRole]) -> Result<(), Error> {
+    if allowed.contains(&loaded.role) { Ok(()) } else { Err(Error::Forbidden) }
 }
 
 /// The worker (or their advocate) consents to the employer and supervising
@@ -49,18 +45,18 @@ pub fn set_disclosure_consent(
     expected_version: i32,
     disclose: bool,
     now: DateTime<Utc>,
-) -> Result<CaseView, AppError> {
+) -> Result<CaseView, Error> {
     command(conn, actor, id, now, |conn, loaded| {
         require_role(loaded, &[CaseRole::Worker, CaseRole::Advocate])?;
         let changes = CaseChanges { identity_disclosure_consent: Some(disclose), ..CaseChanges::default() };
         save(conn, loaded, expected_version, &changes, now)?;
-        let kind = if disclose { "disclosure_consent_given" } else { "disclosure_consent_withdrawn" };
+        let kind = if disclose { EventKind::DisclosureConsentGiven } else { EventKind::DisclosureConsentWithdrawn };
         record_event(
             conn,
-            &loaded.id_text(),
+            loaded.case.id,
             actor,
             loaded.role,
-            NewEvent::note(kind, Visibility::Parties, json!({})),
+            &NewEvent::note(kind, Visibility::Parties, json!({})),
             now,
         )
     })
@@ -75,23 +71,23 @@ pub fn assign_mediator(
     expected_version: i32,
     mediator: UserId,
     now: DateTime<Utc>,
-) -> Result<CaseView, AppError> {
+) -> Result<CaseView, Error> {
     command(conn, actor, id, now, |conn, loaded| {
         require_role(loaded, &[CaseRole::Handler])?;
         let user = db::users::find(conn, &mediator.to_string())?
-            .ok_or_else(|| AppError::validation("mediator_user_id", "unknown_user", "no user has this id"))?;
+            .ok_or_else(|| Error::validation("mediator_user_id", "unknown_user", "no user has this id"))?;
         if user.role != Role::Mediator.as_str() {
-            return Err(AppError::validation("mediator_user_id", "not_a_mediator", "this user is not a mediator"));
+            return Err(Error::validation("mediator_user_id", "not_a_mediator", "this user is not a mediator"));
         }
         let changes = CaseChanges { mediator_user_id: Some(Some(mediator.to_string())), ..CaseChanges::default() };
         save(conn, loaded, expected_version, &changes, now)?;
         let details = json!({"mediator_user_id": mediator.to_string()});
         record_event(
             conn,
-            &loaded.id_text(),
+            loaded.case.id,
             actor,
             loaded.role,
-            NewEvent::note("mediator_assigned", Visibility::Parties, details),
+            &NewEvent::note(EventKind::MediatorAssigned, Visibility::Parties, details),
             now,
         )
     })
@@ -106,20 +102,17 @@ pub fn link_employer(
     expected_version: i32,
     employer: OrganisationId,
     now: DateTime<Utc>,
-) -> Result<CaseView, AppError> {
+) -> Result<CaseView, Error> {
     command(conn, actor, id, now, |conn, loaded| {
         require_role(loaded, &[CaseRole::Handler])?;
         if !loaded.access.parties.is_empty() {
-            return Err(AppError::Conflict {
-                code: "already_referred",
-                detail: "the case has been referred; its employer can no longer change".to_owned(),
-            });
+            return Err(Error::Conflict(Conflict::AlreadyReferred));
         }
         let row = db::organisations::find(conn, &employer.to_string())?.ok_or_else(|| {
-            AppError::validation("employer_organisation_id", "unknown_organisation", "no organisation has this id")
+            Error::validation("employer_organisation_id", "unknown_organisation", "no organisation has this id")
         })?;
         if row.kind != OrganisationKind::Employer.as_str() {
-            return Err(AppError::validation(
+            return Err(Error::validation(
                 "employer_organisation_id",
                 "not_an_employer",
                 "this organisation is not an employer",
@@ -131,10 +124,10 @@ pub fn link_employer(
         let details = json!({"employer_organisation_id": employer.to_string()});
         record_event(
             conn,
-            &loaded.id_text(),
+            loaded.case.id,
             actor,
             loaded.role,
-            NewEvent::note("employer_linked", Visibility::Internal, details),
+            &NewEvent::note(EventKind::EmployerLinked, Visibility::Internal, details),
             now,
         )
     })
@@ -157,7 +150,7 @@ pub fn classify(
     expected_version: i32,
     mut classification: Classification,
     now: DateTime<Utc>,
-) -> Result<CaseView, AppError> {
+) -> Result<CaseView, Error> {
     command(conn, actor, id, now, |conn, loaded| {
         require_role(loaded, &[CaseRole::Handler])?;
         let case_id = loaded.id_text();
@@ -165,7 +158,7 @@ pub fn classify(
             codes.sort();
             codes.dedup();
             if let Some(bad) = codes.iter().position(|c| !catalogue::is_forced_labour_indicator(c)) {
-                return Err(AppError::validation(
+                return Err(Error::validation(
                     &format!("forced_labour_indicators[{bad}]"),
                     "unknown_indicator",
                     "not an ILO forced-labour indicator (FL-1 to FL-11)",
@@ -177,7 +170,7 @@ pub fn classify(
             categories.sort();
             categories.dedup();
             if categories.is_empty() {
-                return Err(AppError::validation("categories", "required", "a case needs at least one category"));
+                return Err(Error::validation("categories", "required", "a case needs at least one category"));
             }
             db::case_details::delete_categories(conn, &case_id)?;
             for category in categories.iter() {
@@ -194,10 +187,10 @@ pub fn classify(
         });
         record_event(
             conn,
-            &case_id,
+            loaded.case.id,
             actor,
             loaded.role,
-            NewEvent::note("classified", Visibility::WorkerSide, details),
+            &NewEvent::note(EventKind::Classified, Visibility::WorkerSide, details),
             now,
         )
     })
@@ -212,7 +205,7 @@ pub fn update_identity(
     expected_version: i32,
     identity: Identity,
     now: DateTime<Utc>,
-) -> Result<CaseView, AppError> {
+) -> Result<CaseView, Error> {
     command(conn, actor, id, now, |conn, loaded| {
         require_role(loaded, &[CaseRole::Worker, CaseRole::Advocate, CaseRole::Handler])?;
         save(conn, loaded, expected_version, &CaseChanges::default(), now)?;
@@ -221,10 +214,10 @@ pub fn update_identity(
         // The event says that, not what: identities stay out of the audit trail.
         record_event(
             conn,
-            &case_id,
+            loaded.case.id,
             actor,
             loaded.role,
-            NewEvent::note("identity_updated", Visibility::WorkerSide, json!({})),
+            &NewEvent::note(EventKind::IdentityUpdated, Visibility::WorkerSide, json!({})),
             now,
         )
     })
@@ -237,8 +230,8 @@ pub fn open_receipt_session(
     receipts: &ReceiptKeys,
     reference: &str,
     receipt_code: &str,
-) -> Result<CaseId, AppError> {
-    let refused = AppError::Unauthenticated(AuthFailure::InvalidReceipt);
+) -> Result<CaseId, Error> {
+    let refused = Error::Unauthenticated(AuthFailure::InvalidReceipt);
     let Some(reference) = CaseReference::parse(reference) else {
         return Err(refused);
     };
@@ -249,7 +242,7 @@ pub fn open_receipt_session(
     if !constant_time_eq(presented.as_bytes(), row.receipt_code_hash.as_bytes()) {
         return Err(refused);
     }
-    let case_id: CaseId = row.id.parse().map_err(AppError::internal)?;
+    let case_id: CaseId = row.id.parse()?;
     // The session must be able to read its own case.
     load_row(conn, &Actor::CaseSession { case_id }, row)?;
     Ok(case_id)

@@ -5,16 +5,17 @@
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde_json::json;
 
-use super::{NewEvent, load_for, record_event};
-use crate::auth::policy::{Actor, Lodger};
+use super::{load_for, record_event};
+use crate::auth::policy::{self, Actor, Lodger};
 use crate::auth::receipts::ReceiptKeys;
 use crate::db::{self, DbConnection, case_details::IdentityRow, cases::CaseRow, intake::IdempotencyRow};
 use crate::domain::case::{CaseReference, Identity, LodgedVia, Priority, ResidenceStatus, Visibility};
 use crate::domain::catalogue::Category;
+use crate::domain::event::{EventKind, NewEvent};
 use crate::domain::lifecycle::{self, CaseRole, CaseState};
 use crate::domain::{CaseId, LanguageTag, OrganisationId, OrganisationKind, Role};
-use crate::error::AppError;
 use crate::service::notifications;
+use crate::service::{Conflict, Error};
 
 /// The employer named in a grievance: registered, or only a name for now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,10 +53,18 @@ pub struct NewCaseInput {
 
 /// A client's retry key (`Idempotency-Key`) and a hash of what it sent.
 #[derive(Debug, Clone)]
-pub struct IdempotencyInput {
-    pub scope: String,
+pub struct RetryKey {
     pub key: String,
     pub request_hash: String,
+}
+
+/// A retry key within the caller's own namespace, so that two callers'
+/// keys never meet.
+#[derive(Debug, Clone)]
+struct IdempotencyInput {
+    scope: String,
+    key: String,
+    request_hash: String,
 }
 
 #[derive(Debug)]
@@ -70,16 +79,22 @@ pub struct Lodged {
 #[tracing::instrument(skip_all)]
 pub fn lodge(
     conn: &mut DbConnection,
-    lodger: Lodger,
+    caller: Option<&Actor>,
     mut input: NewCaseInput,
-    idempotency: Option<IdempotencyInput>,
+    retry_key: Option<RetryKey>,
     receipts: &ReceiptKeys,
     now: DateTime<Utc>,
-) -> Result<Lodged, AppError> {
+) -> Result<Lodged, Error> {
+    let lodger = policy::lodger(caller)?;
+    let scope = match lodger {
+        Lodger::Worker(user) | Lodger::Advocate { user, .. } => format!("cases:{user}"),
+        Lodger::Anonymous => "intake".to_owned(),
+    };
+    let idempotency = retry_key.map(|RetryKey { key, request_hash }| IdempotencyInput { scope, key, request_hash });
     input.categories.sort();
     input.categories.dedup();
     if matches!(lodger, Lodger::Advocate { .. }) && input.advocate_consent.is_none() {
-        return Err(AppError::validation(
+        return Err(Error::validation(
             "worker_consent",
             "required",
             "an advocate lodges only with the worker's recorded consent",
@@ -87,7 +102,7 @@ pub fn lodge(
     }
     let receipt_code = match &idempotency {
         Some(key) => receipts.code_for_retry_key(&key.scope, &key.key),
-        None => receipts.random_code().map_err(AppError::internal)?,
+        None => receipts.random_code()?,
     };
     let attempt = db::write_transaction(conn, |conn| {
         if let Some(key) = &idempotency
@@ -102,29 +117,26 @@ pub fn lodge(
     match (attempt, &idempotency) {
         // Two retries raced on PostgreSQL: the loser's insert hit the key's
         // primary key. The winner has committed; answer as it did.
-        (Err(AppError::Conflict { code: "duplicate", .. }), Some(key)) => {
-            replay(conn, key, &receipt_code)?.ok_or(AppError::internal(anyhow::anyhow!("idempotency race lost")))
+        (Err(Error::Conflict(Conflict::Duplicate)), Some(key)) => {
+            replay(conn, key, &receipt_code)?.ok_or(Error::internal(anyhow::anyhow!("idempotency race lost")))
         }
         (result, _) => result,
     }
 }
 
 /// The answer to an earlier request with the same key, if there was one.
-fn replay(conn: &mut DbConnection, key: &IdempotencyInput, receipt_code: &str) -> Result<Option<Lodged>, AppError> {
+fn replay(conn: &mut DbConnection, key: &IdempotencyInput, receipt_code: &str) -> Result<Option<Lodged>, Error> {
     let Some(row) = db::intake::find_key(conn, &key.scope, &key.key)? else {
         return Ok(None);
     };
     if row.request_hash != key.request_hash {
-        return Err(AppError::Conflict {
-            code: "idempotency_key_reused",
-            detail: "this Idempotency-Key was used for a different request; use a new key".to_owned(),
-        });
+        return Err(Error::Conflict(Conflict::IdempotencyKeyReused));
     }
-    let case = db::cases::find(conn, &row.case_id)?.ok_or(AppError::NotFound)?;
+    let case = db::cases::find(conn, &row.case_id)?.ok_or(Error::NotFound)?;
     Ok(Some(Lodged {
-        case_id: case.id.parse().map_err(AppError::internal)?,
+        case_id: case.id.parse()?,
         reference: CaseReference::parse(&case.reference)
-            .ok_or_else(|| AppError::internal(anyhow::anyhow!("malformed reference")))?,
+            .ok_or_else(|| Error::internal(anyhow::anyhow!("malformed reference")))?,
         receipt_code: receipt_code.to_owned(),
         replayed: true,
     }))
@@ -137,7 +149,7 @@ fn insert_case(
     idempotency: Option<&IdempotencyInput>,
     receipt_hash: String,
     now: DateTime<Utc>,
-) -> Result<(CaseId, CaseReference), AppError> {
+) -> Result<(CaseId, CaseReference), Error> {
     let (employer_organisation_id, employer_name) = match &input.employer {
         EmployerInput::Registered(id) => {
             check_employer(conn, *id)?;
@@ -228,20 +240,20 @@ fn insert_case(
     });
     record_event(
         conn,
-        &id_text,
+        id,
         &actor,
         role,
-        NewEvent { to: Some(state), ..NewEvent::note("lodged", Visibility::Parties, details) },
+        &NewEvent { to: Some(state), ..NewEvent::note(EventKind::Lodged, Visibility::Parties, details) },
         now,
     )?;
     if let Some(consent) = &input.advocate_consent {
         record_event(
             conn,
-            &id_text,
+            id,
             &actor,
             role,
-            NewEvent::note(
-                "advocate_consent_recorded",
+            &NewEvent::note(
+                EventKind::AdvocateConsentRecorded,
                 Visibility::WorkerSide,
                 json!({"method": consent.method, "obtained_on": consent.obtained_on}),
             ),
@@ -254,14 +266,14 @@ fn insert_case(
     Ok((id, reference))
 }
 
-fn check_employer(conn: &mut DbConnection, id: OrganisationId) -> Result<(), AppError> {
+fn check_employer(conn: &mut DbConnection, id: OrganisationId) -> Result<(), Error> {
     let field = "employer_organisation_id";
     let row = db::organisations::find(conn, &id.to_string())?
-        .ok_or_else(|| AppError::validation(field, "unknown_organisation", "no organisation has this id"))?;
-    let kind: OrganisationKind = row.kind.parse().map_err(AppError::internal)?;
+        .ok_or_else(|| Error::validation(field, "unknown_organisation", "no organisation has this id"))?;
+    let kind: OrganisationKind = row.kind.parse().map_err(Error::internal)?;
     if kind == OrganisationKind::Employer {
         Ok(())
     } else {
-        Err(AppError::validation(field, "not_an_employer", "this organisation is not an employer"))
+        Err(Error::validation(field, "not_an_employer", "this organisation is not an employer"))
     }
 }

@@ -6,13 +6,14 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::{NewEvent, load_for, record_event};
+use super::{load_for, record_event};
 use crate::auth::policy::Actor;
 use crate::db::{self, DbConnection, messages::EvidenceRow, messages::MessageRow};
 use crate::domain::case::Visibility;
+use crate::domain::event::{EventKind, NewEvent};
 use crate::domain::lifecycle::CaseRole;
 use crate::domain::{CaseId, EvidenceId, LanguageTag, MessageId};
-use crate::error::AppError;
+use crate::service::Error;
 use crate::service::notifications;
 use crate::service::{Page, page_size};
 
@@ -52,11 +53,11 @@ pub fn post(
     id: CaseId,
     message: NewMessage,
     now: DateTime<Utc>,
-) -> Result<Message, AppError> {
+) -> Result<Message, Error> {
     db::write_transaction(conn, |conn| {
         let loaded = load_for(conn, actor, id)?;
         if !message.visibility.may_post(loaded.role) {
-            return Err(AppError::validation(
+            return Err(Error::validation(
                 "visibility",
                 "not_allowed",
                 "you may not write where you could not read (respondents write to `parties`)",
@@ -76,10 +77,10 @@ pub fn post(
         db::messages::insert(conn, &row)?;
         record_event(
             conn,
-            &row.case_id,
+            id,
             actor,
             loaded.role,
-            NewEvent::note("message_posted", message.visibility, json!({"message_id": row.id})),
+            &NewEvent::note(EventKind::MessagePosted, message.visibility, json!({"message_id": row.id})),
             now,
         )?;
         notifications::message_posted(
@@ -100,7 +101,7 @@ pub fn list(
     id: CaseId,
     after: Option<MessageId>,
     limit: Option<u32>,
-) -> Result<Page<Message>, AppError> {
+) -> Result<Page<Message>, Error> {
     let loaded = load_for(conn, actor, id)?;
     let visibilities: Vec<&str> =
         Visibility::ALL.iter().filter(|v| v.visible_to(loaded.role)).map(|v| v.as_str()).collect();
@@ -122,7 +123,7 @@ pub fn list(
     Ok(Page::new(items, has_more, |m| m.id.to_string()))
 }
 
-fn to_message(row: MessageRow, actor: &Actor, evidence: Vec<EvidenceRow>) -> Result<Message, AppError> {
+fn to_message(row: MessageRow, actor: &Actor, evidence: Vec<EvidenceRow>) -> Result<Message, Error> {
     let mine = match actor {
         Actor::User { id, .. } => row.author_user_id.as_deref() == Some(id.to_string().as_str()),
         Actor::CaseSession { .. } => row.author_user_id.is_none() && row.author_role == CaseRole::Worker.as_str(),
@@ -140,7 +141,7 @@ fn to_message(row: MessageRow, actor: &Actor, evidence: Vec<EvidenceRow>) -> Res
             evidence: evidence.into_iter().map(to_evidence).collect::<anyhow::Result<_>>()?,
         })
     };
-    parse().map_err(AppError::internal)
+    parse().map_err(Error::internal)
 }
 
 fn to_evidence(row: EvidenceRow) -> anyhow::Result<EvidenceInfo> {
@@ -202,24 +203,24 @@ pub fn attach(
     id: CaseId,
     upload: Upload<'_>,
     now: DateTime<Utc>,
-) -> Result<EvidenceInfo, AppError> {
+) -> Result<EvidenceInfo, Error> {
     let Upload { message, file_name, bytes, data_dir } = upload;
-    let content_type = sniff_content_type(bytes).ok_or(AppError::UnsupportedEvidenceType)?;
+    let content_type = sniff_content_type(bytes).ok_or(Error::UnsupportedEvidenceType)?;
     let sha256 = crate::auth::digest::sha256_hex(bytes);
     db::write_transaction(conn, |conn| {
         let loaded = load_for(conn, actor, id)?;
         let case_id = id.to_string();
-        let row = db::messages::find(conn, &case_id, &message.to_string())?.ok_or(AppError::NotFound)?;
-        let visibility: Visibility = row.visibility.parse().map_err(AppError::internal)?;
+        let row = db::messages::find(conn, &case_id, &message.to_string())?.ok_or(Error::NotFound)?;
+        let visibility: Visibility = row.visibility.parse()?;
         if !visibility.visible_to(loaded.role) {
-            return Err(AppError::NotFound);
+            return Err(Error::NotFound);
         }
         let written_by_caller =
             row.author_role == loaded.role.as_str() && row.author_user_id == super::actor_user_id(actor);
         if !written_by_caller {
-            return Err(AppError::Forbidden);
+            return Err(Error::Forbidden);
         }
-        store_file(data_dir, &sha256, bytes).map_err(AppError::internal)?;
+        store_file(data_dir, &sha256, bytes).map_err(Error::internal)?;
         let evidence = EvidenceRow {
             id: EvidenceId::new().to_string(),
             case_id: case_id.clone(),
@@ -230,24 +231,24 @@ pub fn attach(
             visibility: row.visibility.clone(),
             file_name: file_name.to_owned(),
             content_type: content_type.to_owned(),
-            size_bytes: i64::try_from(bytes.len()).map_err(AppError::internal)?,
+            size_bytes: i64::try_from(bytes.len()).map_err(Error::internal)?,
             sha256: sha256.clone(),
             created_at: db::timestamp(now),
         };
         db::messages::insert_evidence(conn, &evidence)?;
         record_event(
             conn,
-            &case_id,
+            id,
             actor,
             loaded.role,
-            NewEvent::note(
-                "evidence_attached",
+            &NewEvent::note(
+                EventKind::EvidenceAttached,
                 visibility,
                 json!({"message_id": row.id, "evidence_id": evidence.id, "sha256": sha256, "content_type": content_type}),
             ),
             now,
         )?;
-        to_evidence(evidence).map_err(AppError::internal)
+        to_evidence(evidence).map_err(Error::internal)
     })
 }
 
@@ -271,14 +272,14 @@ pub fn open(
     id: CaseId,
     evidence: EvidenceId,
     data_dir: &Path,
-) -> Result<(EvidenceInfo, Vec<u8>), AppError> {
+) -> Result<(EvidenceInfo, Vec<u8>), Error> {
     let loaded = load_for(conn, actor, id)?;
-    let row = db::messages::find_evidence(conn, &id.to_string(), &evidence.to_string())?.ok_or(AppError::NotFound)?;
-    let visibility: Visibility = row.visibility.parse().map_err(AppError::internal)?;
+    let row = db::messages::find_evidence(conn, &id.to_string(), &evidence.to_string())?.ok_or(Error::NotFound)?;
+    let visibility: Visibility = row.visibility.parse()?;
     if !visibility.visible_to(loaded.role) {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
     let bytes = std::fs::read(evidence_path(data_dir, &row.sha256))
-        .map_err(|error| AppError::internal(anyhow::Error::new(error).context("evidence file missing")))?;
-    Ok((to_evidence(row).map_err(AppError::internal)?, bytes))
+        .map_err(|error| Error::internal(anyhow::Error::new(error).context("evidence file missing")))?;
+    Ok((to_evidence(row)?, bytes))
 }

@@ -14,10 +14,11 @@ use chrono::{DateTime, Utc};
 
 use crate::auth::policy::{self, Actor, CaseAccess};
 use crate::db::{self, DbConnection, case_events::EventRow, cases::CaseChanges, cases::CaseRow};
-use crate::domain::case::{Case, Visibility};
-use crate::domain::lifecycle::{Action, CaseRole, CaseState};
+use crate::domain::case::Case;
+use crate::domain::event::NewEvent;
+use crate::domain::lifecycle::CaseRole;
 use crate::domain::{CaseId, EventId};
-use crate::error::AppError;
+use crate::service::{Conflict, Error};
 
 /// A case as loaded for one caller.
 pub(crate) struct Loaded {
@@ -33,23 +34,22 @@ impl Loaded {
 }
 
 /// Loads a case for `actor`; a case that is none of their business is "not found".
-pub(crate) fn load_for(conn: &mut DbConnection, actor: &Actor, id: CaseId) -> Result<Loaded, AppError> {
+pub(crate) fn load_for(conn: &mut DbConnection, actor: &Actor, id: CaseId) -> Result<Loaded, Error> {
     let id_text = id.to_string();
-    let row = db::cases::find(conn, &id_text)?.ok_or(AppError::NotFound)?;
+    let row = db::cases::find(conn, &id_text)?.ok_or(Error::NotFound)?;
     load_row(conn, actor, row)
 }
 
-pub(crate) fn load_row(conn: &mut DbConnection, actor: &Actor, row: CaseRow) -> Result<Loaded, AppError> {
+pub(crate) fn load_row(conn: &mut DbConnection, actor: &Actor, row: CaseRow) -> Result<Loaded, Error> {
     let parties = db::case_details::parties_of(conn, &row.id)?
         .into_iter()
         .map(|p| Ok((p.organisation_id.parse()?, p.party_role.parse()?)))
-        .collect::<anyhow::Result<Vec<_>>>()
-        .map_err(AppError::internal)?;
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let categories = db::case_details::categories_of(conn, std::slice::from_ref(&row.id))?
         .into_iter()
         .map(|(_, category)| category)
         .collect();
-    let case = row.into_domain(categories).map_err(AppError::internal)?;
+    let case = row.into_domain(categories)?;
     let access = CaseAccess {
         case_id: case.id,
         worker_user_id: case.worker_user_id,
@@ -57,15 +57,12 @@ pub(crate) fn load_row(conn: &mut DbConnection, actor: &Actor, row: CaseRow) -> 
         mediator_user_id: case.mediator_user_id,
         parties,
     };
-    let role = policy::case_role(actor, &access).ok_or(AppError::NotFound)?;
+    let role = policy::case_role(actor, &access).ok_or(Error::NotFound)?;
     Ok(Loaded { case, role, access })
 }
 
-pub(crate) fn stale_version() -> AppError {
-    AppError::Conflict {
-        code: "stale_version",
-        detail: "the case changed since you last read it; reload it and try again".to_owned(),
-    }
+pub(crate) fn stale_version() -> Error {
+    Error::Conflict(Conflict::StaleVersion)
 }
 
 /// Writes `changes` if nobody changed the case since `expected_version`.
@@ -75,7 +72,7 @@ pub(crate) fn save(
     expected_version: i32,
     changes: &CaseChanges,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     if loaded.case.version != expected_version {
         return Err(stale_version());
     }
@@ -86,42 +83,25 @@ pub(crate) fn save(
     }
 }
 
-/// One entry for the audit trail.
-pub(crate) struct NewEvent<'a> {
-    pub kind: &'static str,
-    pub action: Option<Action>,
-    pub from: Option<CaseState>,
-    pub to: Option<CaseState>,
-    pub reason: Option<&'a str>,
-    pub details: serde_json::Value,
-    pub visibility: Visibility,
-}
-
-impl NewEvent<'_> {
-    pub fn note(kind: &'static str, visibility: Visibility, details: serde_json::Value) -> Self {
-        Self { kind, action: None, from: None, to: None, reason: None, details, visibility }
-    }
-}
-
 pub(crate) fn record_event(
     conn: &mut DbConnection,
-    case_id: &str,
+    case_id: CaseId,
     actor: &Actor,
     role: CaseRole,
-    event: NewEvent<'_>,
+    event: &NewEvent,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let row = EventRow {
         id: EventId::new().to_string(),
-        case_id: case_id.to_owned(),
+        case_id: case_id.to_string(),
         occurred_at: db::timestamp(now),
         actor_user_id: actor_user_id(actor),
         actor_role: role.as_str().to_owned(),
-        kind: event.kind.to_owned(),
+        kind: event.kind.as_str().to_owned(),
         action: event.action.map(|a| a.as_str().to_owned()),
         from_state: event.from.map(|s| s.as_str().to_owned()),
         to_state: event.to.map(|s| s.as_str().to_owned()),
-        reason: event.reason.map(str::to_owned),
+        reason: event.reason.clone(),
         details: event.details.to_string(),
         visibility: event.visibility.as_str().to_owned(),
     };
@@ -132,8 +112,5 @@ pub(crate) fn record_event(
 }
 
 pub(crate) fn actor_user_id(actor: &Actor) -> Option<String> {
-    match actor {
-        Actor::User { id, .. } => Some(id.to_string()),
-        Actor::System | Actor::CaseSession { .. } => None,
-    }
+    actor.user_id().map(|id| id.to_string())
 }

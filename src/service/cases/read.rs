@@ -10,7 +10,7 @@ use crate::domain::catalogue::Category;
 use crate::domain::lifecycle::{self, Action, CaseRole, CaseState};
 use crate::domain::remedy::Remedy;
 use crate::domain::{CaseId, OrganisationId};
-use crate::error::AppError;
+use crate::service::Error;
 use crate::service::{Page, page_size};
 
 /// A case as one caller may see it.
@@ -29,12 +29,12 @@ pub struct CaseView {
     pub timeline: Vec<CaseEvent>,
 }
 
-pub fn get(conn: &mut DbConnection, actor: &Actor, id: CaseId, now: DateTime<Utc>) -> Result<CaseView, AppError> {
+pub fn get(conn: &mut DbConnection, actor: &Actor, id: CaseId, now: DateTime<Utc>) -> Result<CaseView, Error> {
     let loaded = load_for(conn, actor, id)?;
     view(conn, loaded, now)
 }
 
-pub(crate) fn view(conn: &mut DbConnection, loaded: Loaded, now: DateTime<Utc>) -> Result<CaseView, AppError> {
+pub(crate) fn view(conn: &mut DbConnection, loaded: Loaded, now: DateTime<Utc>) -> Result<CaseView, Error> {
     let Loaded { case, role, access } = loaded;
     let id = case.id.to_string();
     let identity = if identity_visible(role, case.identity_disclosure_consent) {
@@ -48,13 +48,11 @@ pub(crate) fn view(conn: &mut DbConnection, loaded: Loaded, now: DateTime<Utc>) 
     let timeline = db::case_events::for_case(conn, &id, &visibilities)?
         .into_iter()
         .map(|row| row.into_domain())
-        .collect::<anyhow::Result<Vec<_>>>()
-        .map_err(AppError::internal)?;
-    let remedies = db::remedies::for_case(conn, &id)?
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let remedies = db::remedies::for_case(conn, case.id)?
         .into_iter()
         .map(|row| row.into_domain())
-        .collect::<anyhow::Result<Vec<_>>>()
-        .map_err(AppError::internal)?;
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let allowed_actions = allowed_for(&case, role, now);
     Ok(CaseView {
         case,
@@ -111,7 +109,7 @@ pub fn list(
     cursor: Option<CaseId>,
     limit: Option<u32>,
     now: DateTime<Utc>,
-) -> Result<Page<CaseSummary>, AppError> {
+) -> Result<Page<CaseSummary>, Error> {
     let db_scope = match policy::case_scope(actor)? {
         CaseScope::All => Scope::All,
         CaseScope::Worker(user) => Scope::Worker(user.to_string()),
@@ -154,7 +152,6 @@ pub fn list(
                 stage_due_at: case.stage_due_at,
             })
         })
-        .collect::<anyhow::Result<Vec<_>>>()
-        .map_err(AppError::internal)?;
+        .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(Page::new(items, has_more, |c| c.id.to_string()))
 }

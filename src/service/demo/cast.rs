@@ -17,9 +17,7 @@ pub(super) struct Cast {
     pub(super) mediator: Actor,
     pub(super) mediator_id: UserId,
     pub(super) advocate: Actor,
-    pub(super) ngo: OrganisationId,
     pub(super) worker: Actor,
-    pub(super) worker_id: UserId,
     /// Tokai Fresh Foods (technical interns), Musashino Kensetsu (specified skilled workers).
     pub(super) employers: [Employer; 2],
 }
@@ -28,24 +26,20 @@ pub(super) const OPERATOR: &str = "Madoguchi Platform Secretariat";
 pub(super) const TOKAI: &str = "Tokai Fresh Foods Co., Ltd.";
 pub(super) const MUSASHINO: &str = "Musashino Kensetsu K.K.";
 
-pub(super) fn create_cast(
-    conn: &mut DbConnection,
-    report: &mut DemoReport,
-    at: DateTime<Utc>,
-) -> Result<Cast, AppError> {
+pub(super) fn create_cast(conn: &mut DbConnection, report: &mut DemoReport, at: DateTime<Utc>) -> Result<Cast, Error> {
     let mut organisation = |conn: &mut DbConnection,
                             name: &str,
                             kind: OrganisationKind,
                             email: &str,
                             supervisor: Option<OrganisationId>|
-     -> Result<OrganisationId, AppError> {
+     -> Result<OrganisationId, Error> {
         let input = NewOrganisationInput {
             name: name.to_owned(),
             kind,
             contact_email: Some(email.to_owned()),
             supervising_organisation_id: supervisor,
             // All demo organisations are in Japan and read their notifications in Japanese.
-            preferred_language: LanguageTag::parse("ja").map_err(AppError::internal)?,
+            preferred_language: LanguageTag::parse("ja")?,
         };
         let created = organisations::create(conn, &Actor::System, input, at)?;
         report.organisations.push(DemoOrganisation { id: created.id, name: created.name, kind: created.kind });
@@ -130,15 +124,13 @@ pub(super) fn create_cast(
 
     let actor_id = |actor: &Actor| match actor {
         Actor::User { id, .. } => Ok(*id),
-        Actor::System | Actor::CaseSession { .. } => Err(AppError::internal(anyhow::anyhow!("not a user"))),
+        Actor::System | Actor::CaseSession { .. } => Err(Error::internal(anyhow::anyhow!("not a user"))),
     };
     Ok(Cast {
         mediator_id: actor_id(&mediator)?,
-        worker_id: actor_id(&worker)?,
         handler,
         mediator,
         advocate,
-        ngo,
         worker,
         employers: [
             Employer {
@@ -173,7 +165,7 @@ pub(super) fn create_account(
     display_name: &str,
     organisation: Option<(OrganisationId, &str)>,
     at: DateTime<Utc>,
-) -> Result<Actor, AppError> {
+) -> Result<Actor, Error> {
     let password = new_password()?;
     let (email, username, login_field, login) = match login {
         Login::Email(email) => (Some(email.to_owned()), None, "email", email),
@@ -188,7 +180,7 @@ pub(super) fn create_account(
         password: password.clone(),
         role,
         organisation_id: organisation.map(|(id, _)| id),
-        preferred_language: LanguageTag::parse(language).map_err(AppError::internal)?,
+        preferred_language: LanguageTag::parse(language)?,
     };
     let user = users::create(conn, &Actor::System, input, at)?;
     report.logins.push(DemoLogin {
@@ -206,9 +198,9 @@ pub(super) fn create_account(
 pub(super) const PASSWORD_ALPHABET: &[u8; 32] = b"abcdefghijkmnpqrstuvwxyz23456789";
 
 /// A random password of 16 symbols (80 bits) in groups of four, easy to type.
-pub(super) fn new_password() -> Result<String, AppError> {
+pub(super) fn new_password() -> Result<String, Error> {
     let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|error| AppError::internal(anyhow::anyhow!("no randomness: {error}")))?;
+    getrandom::fill(&mut bytes).map_err(|error| Error::internal(anyhow::anyhow!("no randomness: {error}")))?;
     // The modulo keeps every index in range; 256 is a multiple of 32, so there is no bias.
     let symbols: Vec<char> =
         bytes.iter().map(|b| char::from(PASSWORD_ALPHABET[usize::from(*b) % PASSWORD_ALPHABET.len()])).collect();

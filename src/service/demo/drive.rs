@@ -9,18 +9,13 @@ pub(super) fn tell(
     story: &Story,
     receipts: &ReceiptKeys,
     now: DateTime<Utc>,
-) -> Result<DemoCase, AppError> {
+) -> Result<DemoCase, Error> {
     let lodged_at = now - Duration::hours(story.lodged_hours_ago);
     let today = lodged_at.date_naive();
-    let (lodger, worker_side, lodged_via) = match story.by {
-        By::Intake => (Lodger::Anonymous, None, LodgedVia::Intake),
-        By::Worker => (Lodger::Worker(cast.worker_id), Some(cast.worker.clone()), LodgedVia::Worker),
-        By::Advocate => {
-            let Actor::User { id, .. } = &cast.advocate else {
-                return Err(AppError::internal(anyhow::anyhow!("the advocate is not a user")));
-            };
-            (Lodger::Advocate { user: *id, organisation: cast.ngo }, Some(cast.advocate.clone()), LodgedVia::Advocate)
-        }
+    let (worker_side, lodged_via) = match story.by {
+        By::Intake => (None, LodgedVia::Intake),
+        By::Worker => (Some(cast.worker.clone()), LodgedVia::Worker),
+        By::Advocate => (Some(cast.advocate.clone()), LodgedVia::Advocate),
     };
     let (employer, employer_name) = match story.against {
         Against::Registered(index) => {
@@ -32,7 +27,7 @@ pub(super) fn tell(
     let input = NewCaseInput {
         categories: story.categories.to_vec(),
         narrative: story.narrative.to_owned(),
-        narrative_language: LanguageTag::parse(story.language).map_err(AppError::internal)?,
+        narrative_language: LanguageTag::parse(story.language)?,
         incident_from: Some(today - Duration::days(60)),
         incident_to: Some(today - Duration::days(2)),
         prefecture: Some(story.prefecture.to_owned()),
@@ -51,7 +46,7 @@ pub(super) fn tell(
             obtained_on: today - Duration::days(1),
         }),
     };
-    let lodged = lodge::lodge(conn, lodger, input, None, receipts, lodged_at)?;
+    let lodged = lodge::lodge(conn, worker_side.as_ref(), input, None, receipts, lodged_at)?;
     let mut case = Running {
         id: lodged.case_id,
         version: 1,
@@ -63,7 +58,7 @@ pub(super) fn tell(
     };
     drive(conn, cast, story, &mut case)?;
     if case.state != story.target {
-        return Err(AppError::internal(anyhow::anyhow!(
+        return Err(Error::internal(anyhow::anyhow!(
             "demo case {} ended {} instead of {}",
             lodged.reference,
             case.state,
@@ -81,13 +76,13 @@ pub(super) fn tell(
     })
 }
 
-pub(super) fn employer(cast: &Cast, index: usize) -> Result<&Employer, AppError> {
-    cast.employers.get(index).ok_or_else(|| AppError::internal(anyhow::anyhow!("no demo employer {index}")))
+pub(super) fn employer(cast: &Cast, index: usize) -> Result<&Employer, Error> {
+    cast.employers.get(index).ok_or_else(|| Error::internal(anyhow::anyhow!("no demo employer {index}")))
 }
 
 /// The steps that bring each story to its state, each by the actor who may take it.
 /// Exhaustive over states: a new state does not compile until it has a demo.
-pub(super) fn drive(conn: &mut DbConnection, cast: &Cast, story: &Story, case: &mut Running) -> Result<(), AppError> {
+pub(super) fn drive(conn: &mut DbConnection, cast: &Cast, story: &Story, case: &mut Running) -> Result<(), Error> {
     let handler = &cast.handler;
     let mediator = &cast.mediator;
     let worker = case.worker_side.clone();
@@ -265,7 +260,7 @@ pub(super) fn drive(conn: &mut DbConnection, cast: &Cast, story: &Story, case: &
                     "Vietnamese contracts handed to all 14 trainees; copies on file at the cooperative.",
                 ),
             ] {
-                let id = id.copied().ok_or_else(|| AppError::internal(anyhow::anyhow!("a remedy is missing")))?;
+                let id = id.copied().ok_or_else(|| Error::internal(anyhow::anyhow!("a remedy is missing")))?;
                 case.deliver(conn, by, id, evidence)?;
             }
             case.confirm(conn, &worker, 4, "Cảm ơn, tôi đã được chuyển sang bộ phận đóng gói.")?;
@@ -293,14 +288,15 @@ pub(super) fn drive(conn: &mut DbConnection, cast: &Cast, story: &Story, case: &
                 Action::Escalate,
                 "The worker is to be sent home within a week; there is no time to wait for the employer.",
             )?;
-            let mut input = ActionInput::new(Action::ReferExternal, 0);
-            input.external_body = Some(ExternalBody::Otit);
-            input.reason = Some(
-                "Reported to OTIT as a suspected forced return of a technical intern; the NGO accompanies the \
-                 worker."
-                    .to_owned(),
-            );
-            case.act(conn, handler, input)?;
+            case.act(
+                conn,
+                handler,
+                CaseCommand::ReferExternal { body: ExternalBody::Otit },
+                Some(
+                    "Reported to OTIT as a suspected forced return of a technical intern; the NGO accompanies the \
+                     worker.",
+                ),
+            )?;
         }
         CaseState::Closed => {
             case.take(conn, handler, Action::Acknowledge)?;
@@ -339,7 +335,7 @@ pub(super) fn drive(conn: &mut DbConnection, cast: &Cast, story: &Story, case: &
                 (remedies.first(), &musashino.staff, "Certificate of employment sent by registered mail."),
                 (remedies.get(1), &musashino.supervisor_staff, "Guidance letter sent; copy shared with the mediator."),
             ] {
-                let id = id.copied().ok_or_else(|| AppError::internal(anyhow::anyhow!("a remedy is missing")))?;
+                let id = id.copied().ok_or_else(|| Error::internal(anyhow::anyhow!("a remedy is missing")))?;
                 case.deliver(conn, by, id, evidence)?;
             }
             case.confirm(conn, &worker, 5, "I started at my new company. Thank you.")?;
@@ -374,11 +370,11 @@ pub(super) fn remedy(
     responsible: OrganisationId,
     money: Option<(&str, &str)>,
     due_date: Option<NaiveDate>,
-) -> Result<NewRemedy, AppError> {
+) -> Result<NewRemedy, Error> {
     let money = money
         .map(|(amount, currency)| Money::parse(amount, currency))
         .transpose()
-        .map_err(|message| AppError::internal(anyhow::anyhow!("demo remedy amount: {message}")))?;
+        .map_err(|message| Error::internal(anyhow::anyhow!("demo remedy amount: {message}")))?;
     Ok(NewRemedy {
         remedy_type,
         description: description.to_owned(),
@@ -426,21 +422,18 @@ impl Running {
         &mut self,
         conn: &mut DbConnection,
         actor: &Actor,
-        mut input: ActionInput,
-    ) -> Result<CaseView, AppError> {
-        input.expected_version = self.version;
+        command: CaseCommand,
+        reason: Option<&str>,
+    ) -> Result<CaseView, Error> {
+        let instruction = Instruction::new(command, reason.map(str::to_owned), self.version);
         let at = self.tick();
-        let view = act::act(conn, actor, self.id, input, at)?;
+        let view = act::act(conn, actor, self.id, instruction, at)?;
         Ok(self.seen(view))
     }
 
-    pub(super) fn take(
-        &mut self,
-        conn: &mut DbConnection,
-        actor: &Actor,
-        action: Action,
-    ) -> Result<CaseView, AppError> {
-        self.act(conn, actor, ActionInput::new(action, self.version))
+    /// A plain lifecycle action, with no reason given.
+    pub(super) fn take(&mut self, conn: &mut DbConnection, actor: &Actor, action: Action) -> Result<CaseView, Error> {
+        self.take_because_of(conn, actor, action, None)
     }
 
     pub(super) fn take_because(
@@ -449,10 +442,20 @@ impl Running {
         actor: &Actor,
         action: Action,
         reason: &str,
-    ) -> Result<CaseView, AppError> {
-        let mut input = ActionInput::new(action, self.version);
-        input.reason = Some(reason.to_owned());
-        self.act(conn, actor, input)
+    ) -> Result<CaseView, Error> {
+        self.take_because_of(conn, actor, action, Some(reason))
+    }
+
+    fn take_because_of(
+        &mut self,
+        conn: &mut DbConnection,
+        actor: &Actor,
+        action: Action,
+        reason: Option<&str>,
+    ) -> Result<CaseView, Error> {
+        let command = CaseCommand::plain(action)
+            .ok_or_else(|| Error::internal(anyhow::anyhow!("the demo takes {action} without its data")))?;
+        self.act(conn, actor, command, reason)
     }
 
     pub(super) fn propose(
@@ -460,10 +463,8 @@ impl Running {
         conn: &mut DbConnection,
         actor: &Actor,
         remedies: Vec<NewRemedy>,
-    ) -> Result<Vec<RemedyId>, AppError> {
-        let mut input = ActionInput::new(Action::ProposeRemedy, self.version);
-        input.remedies = remedies;
-        let view = self.act(conn, actor, input)?;
+    ) -> Result<Vec<RemedyId>, Error> {
+        let view = self.act(conn, actor, CaseCommand::ProposeRemedy { remedies }, None)?;
         Ok(view.remedies.iter().map(|r| r.id).collect())
     }
 
@@ -473,11 +474,8 @@ impl Running {
         actor: &Actor,
         remedy: RemedyId,
         evidence: &str,
-    ) -> Result<CaseView, AppError> {
-        let mut input = ActionInput::new(Action::MarkRemedyDelivered, self.version);
-        input.remedy_id = Some(remedy);
-        input.reason = Some(evidence.to_owned());
-        self.act(conn, actor, input)
+    ) -> Result<CaseView, Error> {
+        self.act(conn, actor, CaseCommand::MarkRemedyDelivered { remedy, evidence: evidence.to_owned() }, None)
     }
 
     pub(super) fn confirm(
@@ -486,11 +484,9 @@ impl Running {
         actor: &Actor,
         rating: i32,
         comment: &str,
-    ) -> Result<CaseView, AppError> {
-        let mut input = ActionInput::new(Action::ConfirmRemedy, self.version);
-        input.rating = Some(rating);
-        input.comment = Some(comment.to_owned());
-        self.act(conn, actor, input)
+    ) -> Result<CaseView, Error> {
+        let command = CaseCommand::ConfirmRemedy { rating: Rating::new(rating), comment: Some(comment.to_owned()) };
+        self.act(conn, actor, command, None)
     }
 
     pub(super) fn assign_mediator(
@@ -498,7 +494,7 @@ impl Running {
         conn: &mut DbConnection,
         handler: &Actor,
         mediator: UserId,
-    ) -> Result<CaseView, AppError> {
+    ) -> Result<CaseView, Error> {
         let at = self.tick();
         let view = commands::assign_mediator(conn, handler, self.id, self.version, mediator, at)?;
         Ok(self.seen(view))
@@ -509,7 +505,7 @@ impl Running {
         conn: &mut DbConnection,
         handler: &Actor,
         indicators: &[&str],
-    ) -> Result<CaseView, AppError> {
+    ) -> Result<CaseView, Error> {
         let classification = Classification {
             forced_labour_indicators: Some(indicators.iter().map(|code| (*code).to_owned()).collect()),
             ..Classification::default()
@@ -519,7 +515,7 @@ impl Running {
         Ok(self.seen(view))
     }
 
-    pub(super) fn consent(&mut self, conn: &mut DbConnection, worker: &Actor) -> Result<CaseView, AppError> {
+    pub(super) fn consent(&mut self, conn: &mut DbConnection, worker: &Actor) -> Result<CaseView, Error> {
         let at = self.tick();
         let view = commands::set_disclosure_consent(conn, worker, self.id, self.version, true, at)?;
         Ok(self.seen(view))

@@ -8,21 +8,22 @@ use std::fmt;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use super::cases::act::{self, ActionInput};
+use super::cases::act;
 use super::cases::commands::{self, Classification};
 use super::cases::lodge::{self, AdvocateConsent, EmployerInput, NewCaseInput};
 use super::cases::read::CaseView;
 use super::organisations::{self, NewOrganisationInput};
 use super::users::{self, NewUserInput, UserListFilter};
-use crate::auth::policy::{Actor, Lodger};
+use crate::auth::policy::Actor;
 use crate::auth::receipts::ReceiptKeys;
 use crate::db::DbConnection;
 use crate::domain::case::{ExternalBody, Identity, LodgedVia, ResidenceStatus};
 use crate::domain::catalogue::Category;
+use crate::domain::command::{CaseCommand, Instruction, Rating};
 use crate::domain::lifecycle::{Action, CaseState};
 use crate::domain::remedy::{Money, NewRemedy, RemedyType};
 use crate::domain::{CaseId, LanguageTag, OrganisationId, OrganisationKind, RemedyId, Role, UserId};
-use crate::error::AppError;
+use crate::service::{Conflict, Error};
 
 mod cast;
 mod drive;
@@ -73,7 +74,7 @@ pub struct DemoCase {
 
 /// Fills an empty database with demo data; refuses if any organisation or user exists.
 #[tracing::instrument(skip_all)]
-pub fn seed(conn: &mut DbConnection, receipts: &ReceiptKeys, now: DateTime<Utc>) -> Result<DemoReport, AppError> {
+pub fn seed(conn: &mut DbConnection, receipts: &ReceiptKeys, now: DateTime<Utc>) -> Result<DemoReport, Error> {
     require_empty(conn)?;
     let setup_at = now - Duration::days(90);
     let mut report = DemoReport { organisations: Vec::new(), logins: Vec::new(), cases: Vec::new() };
@@ -84,17 +85,13 @@ pub fn seed(conn: &mut DbConnection, receipts: &ReceiptKeys, now: DateTime<Utc>)
     Ok(report)
 }
 
-fn require_empty(conn: &mut DbConnection) -> Result<(), AppError> {
+fn require_empty(conn: &mut DbConnection) -> Result<(), Error> {
     let organisations = organisations::list(conn, &Actor::System, None, None, Some(1))?;
     let users = users::list(conn, &Actor::System, UserListFilter::default(), None, Some(1))?;
     if organisations.items.is_empty() && users.items.is_empty() {
         Ok(())
     } else {
-        Err(AppError::Conflict {
-            code: "database_not_empty",
-            detail: "the database already has organisations or users; seed-demo fills only an empty database"
-                .to_owned(),
-        })
+        Err(Error::Conflict(Conflict::DatabaseNotEmpty))
     }
 }
 

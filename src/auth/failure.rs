@@ -1,0 +1,41 @@
+//! Why a request was not authenticated.
+
+/// Why a request was not authenticated; each has its own stable code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthFailure {
+    MissingToken,
+    InvalidToken,
+    ExpiredToken,
+    InvalidCredentials,
+    InvalidRefreshToken,
+    RefreshTokenReused,
+    InvalidReceipt,
+}
+
+impl AuthFailure {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::MissingToken => "missing_token",
+            Self::InvalidToken => "invalid_token",
+            Self::ExpiredToken => "token_expired",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::InvalidRefreshToken => "invalid_refresh_token",
+            Self::RefreshTokenReused => "refresh_token_reused",
+            Self::InvalidReceipt => "invalid_receipt",
+        }
+    }
+
+    pub fn detail(self) -> &'static str {
+        match self {
+            Self::MissingToken => "this endpoint needs a bearer access token",
+            Self::InvalidToken => "the access token is not valid",
+            Self::ExpiredToken => "the access token has expired; refresh it",
+            Self::InvalidCredentials => "the login or password is wrong",
+            Self::InvalidRefreshToken => "the refresh token is not valid or has expired; log in again",
+            Self::InvalidReceipt => "the case reference or receipt code is wrong",
+            Self::RefreshTokenReused => {
+                "this refresh token was already used; the whole session has been ended for safety; log in again"
+            }
+        }
+    }
+}

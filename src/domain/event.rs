@@ -1,0 +1,46 @@
+//! Entries of a case's audit trail, as a command drafts them.
+
+use super::case::Visibility;
+use super::lifecycle::{Action, CaseState};
+use super::names::string_enum;
+
+string_enum!(
+    /// What an entry of the audit trail records.
+    EventKind {
+        Lodged = "lodged",
+        /// An advocate lodged with the worker's consent: how and when it was obtained.
+        AdvocateConsentRecorded = "advocate_consent_recorded",
+        /// A lifecycle action moved (or, for a partial delivery, kept) the case.
+        Transition = "transition",
+        MessagePosted = "message_posted",
+        EvidenceAttached = "evidence_attached",
+        MediatorAssigned = "mediator_assigned",
+        EmployerLinked = "employer_linked",
+        Classified = "classified",
+        IdentityUpdated = "identity_updated",
+        DisclosureConsentGiven = "disclosure_consent_given",
+        DisclosureConsentWithdrawn = "disclosure_consent_withdrawn",
+        DeadlineReminder = "deadline_reminder",
+        DeadlinePassed = "deadline_passed",
+        RemedyReminder = "remedy_reminder",
+    }
+);
+
+/// One entry for the audit trail, before it is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub kind: EventKind,
+    pub action: Option<Action>,
+    pub from: Option<CaseState>,
+    pub to: Option<CaseState>,
+    pub reason: Option<String>,
+    pub details: serde_json::Value,
+    pub visibility: Visibility,
+}
+
+impl NewEvent {
+    /// An entry that records a fact about the case, not a transition.
+    pub fn note(kind: EventKind, visibility: Visibility, details: serde_json::Value) -> Self {
+        Self { kind, action: None, from: None, to: None, reason: None, details, visibility }
+    }
+}

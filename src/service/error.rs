@@ -1,0 +1,185 @@
+//! What a use case can answer besides success. Transport concerns (bad JSON,
+//! unknown routes, rate limits) are not here: `crate::error` adds them and
+//! maps both to problem+json.
+
+use crate::auth::AuthFailure;
+use crate::auth::policy::Denied;
+use crate::domain::FieldErrors;
+use crate::domain::decision::Refusal;
+use crate::domain::lifecycle::{Action, REOPEN_WINDOW_DAYS};
+use crate::domain::remedy::RemedyStatus;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("the resource does not exist or is not visible to you")]
+    NotFound,
+    #[error("you are not allowed to do this")]
+    Forbidden,
+    #[error("{}", .0.detail())]
+    Unauthenticated(AuthFailure),
+    #[error("the request failed validation")]
+    Validation(FieldErrors),
+    /// A lifecycle action that makes no sense in the case's current state.
+    #[error("{detail}")]
+    InvalidTransition { detail: String, allowed: Vec<Action> },
+    #[error("{}", .0.detail())]
+    Conflict(Conflict),
+    #[error("evidence must be a photo, PDF, audio or video file (recognised by its content)")]
+    UnsupportedEvidenceType,
+    #[error("the database is unavailable")]
+    Unavailable,
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+/// Why a command clashes with what is already there; each has a stable code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Conflict {
+    StaleVersion,
+    Duplicate,
+    IdempotencyKeyReused,
+    MediatorNotAssigned,
+    EmployerNotLinked,
+    ReopenWindowPassed { days: i64 },
+    RemedyNotOwed(RemedyStatus),
+    AlreadyReferred,
+    EmailTaken,
+    UsernameTaken,
+    DatabaseNotEmpty,
+}
+
+impl Conflict {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::StaleVersion => "stale_version",
+            Self::Duplicate => "duplicate",
+            Self::IdempotencyKeyReused => "idempotency_key_reused",
+            Self::MediatorNotAssigned => "mediator_not_assigned",
+            Self::EmployerNotLinked => "employer_not_linked",
+            Self::ReopenWindowPassed { .. } => "reopen_window_passed",
+            Self::RemedyNotOwed(_) => "remedy_not_owed",
+            Self::AlreadyReferred => "already_referred",
+            Self::EmailTaken => "email_taken",
+            Self::UsernameTaken => "username_taken",
+            Self::DatabaseNotEmpty => "database_not_empty",
+        }
+    }
+
+    pub fn detail(&self) -> String {
+        match self {
+            Self::StaleVersion => "the case changed since you last read it; reload it and try again".to_owned(),
+            Self::Duplicate => "a record with the same unique value already exists".to_owned(),
+            Self::IdempotencyKeyReused => {
+                "this Idempotency-Key was used for a different request; use a new key".to_owned()
+            }
+            Self::MediatorNotAssigned => "assign a mediator before starting mediation".to_owned(),
+            Self::EmployerNotLinked => "link the case to a registered employer before referring it".to_owned(),
+            Self::ReopenWindowPassed { days } => {
+                format!("a case can be reopened by the worker within {days} days; ask a handler")
+            }
+            Self::RemedyNotOwed(status) => format!("this remedy is {status}, not agreed"),
+            Self::AlreadyReferred => "the case has been referred; its employer can no longer change".to_owned(),
+            Self::EmailTaken => "an account with this email address already exists".to_owned(),
+            Self::UsernameTaken => "this username is taken; choose another".to_owned(),
+            Self::DatabaseNotEmpty => {
+                "the database already has organisations or users; seed-demo fills only an empty database".to_owned()
+            }
+        }
+    }
+}
+
+impl Error {
+    pub fn internal(error: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(error.into())
+    }
+
+    pub fn validation(field: &str, code: &str, message: &str) -> Self {
+        Self::Validation(FieldErrors::single(field, code, message))
+    }
+}
+
+impl From<Refusal> for Error {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::StaleVersion => Conflict::StaleVersion.into(),
+            Refusal::NotAllowedInState { detail, allowed } => Self::InvalidTransition { detail, allowed },
+            Refusal::RoleNotAllowed | Refusal::NotResponsibleForRemedy => Self::Forbidden,
+            Refusal::ReasonRequired => Self::validation("reason", "required", "this action needs a reason"),
+            Refusal::MediatorNotAssigned => Conflict::MediatorNotAssigned.into(),
+            Refusal::EmployerNotLinked => Conflict::EmployerNotLinked.into(),
+            Refusal::ReopenWindowPassed => Conflict::ReopenWindowPassed { days: REOPEN_WINDOW_DAYS }.into(),
+            Refusal::ResponsibleNotAParty { index } => Self::validation(
+                &format!("remedies[{index}].responsible_organisation_id"),
+                "not_a_party",
+                "the responsible organisation must be a party to the case",
+            ),
+            Refusal::UnknownRemedy => Self::validation("remedy_id", "unknown_remedy", "no such remedy on this case"),
+            Refusal::RemedyNotOwed(status) => Conflict::RemedyNotOwed(status).into(),
+        }
+    }
+}
+
+impl From<Conflict> for Error {
+    fn from(conflict: Conflict) -> Self {
+        Self::Conflict(conflict)
+    }
+}
+
+impl From<Denied> for Error {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            Denied::Forbidden => Self::Forbidden,
+            Denied::Hidden => Self::NotFound,
+        }
+    }
+}
+
+impl From<FieldErrors> for Error {
+    fn from(errors: FieldErrors) -> Self {
+        Self::Validation(errors)
+    }
+}
+
+impl From<diesel::result::Error> for Error {
+    fn from(error: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error as Diesel};
+        match error {
+            Diesel::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => Self::Conflict(Conflict::Duplicate),
+            Diesel::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => Self::Unavailable,
+            other => Self::Internal(anyhow::Error::new(other).context("database query failed")),
+        }
+    }
+}
+
+impl From<r2d2::Error> for Error {
+    fn from(error: r2d2::Error) -> Self {
+        tracing::error!(error = %error, "no database connection available");
+        Self::Unavailable
+    }
+}
+
+/// Failures that mean the code or the database is wrong, not the request:
+/// a stored value that does not parse back, a payload that does not serialise.
+macro_rules! internal_from {
+    ($($source:ty => $context:literal,)*) => {$(
+        impl From<$source> for Error {
+            fn from(error: $source) -> Self {
+                Self::Internal(anyhow::Error::new(error).context($context))
+            }
+        }
+    )*};
+}
+
+internal_from! {
+    crate::domain::names::UnknownName => "unreadable stored value",
+    crate::domain::organisation::UnknownOrganisationKind => "unreadable stored organisation kind",
+    crate::domain::language::InvalidLanguageTag => "unreadable stored language tag",
+    uuid::Error => "unreadable stored id",
+    serde_json::Error => "JSON (de)serialisation failed",
+}
+
+impl From<anyhow::Error> for Error {
+    fn from(error: anyhow::Error) -> Self {
+        Self::Internal(error)
+    }
+}
