@@ -140,7 +140,7 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
     let pool = startup::open_database(&settings)?;
     let mailer = crate::notify::Mailer::from_settings(&settings.mail, &settings.storage.data_dir)?;
     let clock = std::sync::Arc::new(crate::clock::SystemClock);
-    let worker = crate::notify::OutboxWorker::new(pool, mailer, &settings, clock)?;
+    let worker = crate::worker::OutboxWorker::new(pool, mailer, &settings, clock)?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let running = tokio::spawn(worker.run(stopped));
     println!("Madoguchi outbox worker running (database: {}); Ctrl-C stops it", describe_database(&settings));

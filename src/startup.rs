@@ -14,9 +14,10 @@ use crate::auth::tokens::TokenKeys;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::db::{self, DatabaseTarget, DbPool};
-use crate::notify::{Mailer, OutboxWorker};
+use crate::notify::Mailer;
 use crate::routes::{self, extract};
 use crate::state::AppState;
+use crate::worker::OutboxWorker;
 
 pub struct Application {
     port: u16,

@@ -3,6 +3,8 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+
+use crate::domain::notification::Channel;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 
 use super::connection::DbConnection;
@@ -32,7 +34,7 @@ pub struct OutboxRow {
 impl OutboxRow {
     /// A message due now, with a fresh id and a Message-ID that stays the same on every attempt.
     pub fn pending(
-        channel: &str,
+        channel: Channel,
         notification: &str,
         case_id: Option<String>,
         recipient: String,
@@ -43,7 +45,7 @@ impl OutboxRow {
         let id = uuid::Uuid::now_v7();
         Self {
             id: id.to_string(),
-            channel: channel.to_owned(),
+            channel: channel.as_str().to_owned(),
             notification: notification.to_owned(),
             case_id,
             recipient,

@@ -1,4 +1,7 @@
-//! Kinds of notification, and whom each goes to (see `service::notifications`).
+//! Kinds of notification and whom each goes to (see `service::notifications`),
+//! the channels they travel by, and what a template is filled with.
+
+use serde::Deserialize;
 
 use super::names::string_enum;
 
@@ -20,3 +23,25 @@ string_enum!(
         RemedyDueSoon = "remedy_due_soon",
     }
 );
+
+string_enum!(
+    /// How an outbox row travels.
+    Channel {
+        Email = "email",
+        Webhook = "webhook",
+    }
+);
+
+/// What a template is filled with. `state` is a state name; it is shown as
+/// its label in the reader's language.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub struct Params {
+    pub reference: String,
+    pub case_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<String>,
+}

@@ -1,10 +1,8 @@
-//! Notifications: templates in the reader's language, mail transports, and
-//! the outbox worker that delivers what services queued.
+//! Notifications: templates in the reader's language, mail transports and
+//! webhook signing. The worker that delivers what services queued is in `crate::worker`.
 
 pub mod templates;
 pub mod transport;
 pub mod webhook;
-pub mod worker;
 
 pub use transport::{Mailer, SentMail};
-pub use worker::OutboxWorker;

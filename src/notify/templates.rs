@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 use crate::domain::labels;
-use crate::domain::notification::NotificationKind;
+use crate::domain::notification::{NotificationKind, Params};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -22,20 +22,6 @@ type Table = HashMap<String, HashMap<String, Template>>;
 fn table() -> &'static Table {
     static TABLE: OnceLock<Table> = OnceLock::new();
     TABLE.get_or_init(|| toml::from_str(include_str!("templates.toml")).unwrap_or_default())
-}
-
-/// What a template is filled with. `state` is a state name; it is shown as
-/// its label in the reader's language.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, Deserialize)]
-pub struct Params {
-    pub reference: String,
-    pub case_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub due: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub priority: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,9 +8,8 @@ use chrono::{DateTime, Utc};
 use crate::db::{self, DbConnection, outbox::OutboxRow};
 use crate::domain::case::{Case, PartyRole, Visibility};
 use crate::domain::lifecycle::CaseRole;
-use crate::domain::notification::NotificationKind;
+use crate::domain::notification::{Channel, NotificationKind, Params};
 use crate::domain::{OrganisationId, Role, UserId};
-use crate::notify::templates::Params;
 use crate::service::Error;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,7 +53,7 @@ fn enqueue_with(
     let at = db::timestamp(now);
     for recipient in &recipients {
         let row = OutboxRow::pending(
-            "email",
+            Channel::Email,
             kind.as_str(),
             Some(case.id.to_string()),
             recipient.address.clone(),

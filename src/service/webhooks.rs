@@ -9,6 +9,7 @@ use crate::auth::policy::Actor;
 use crate::db::{self, DbConnection, case_events::EventRow, outbox::OutboxRow, webhooks::WebhookRow};
 use crate::domain::case::{PartyRole, Visibility};
 use crate::domain::lifecycle::CaseRole;
+use crate::domain::notification::Channel;
 use crate::domain::{OrganisationId, Role};
 use crate::service::Error;
 
@@ -98,7 +99,7 @@ pub fn enqueue_for_event(conn: &mut DbConnection, event: &EventRow, now: DateTim
         }
         for hook in db::webhooks::for_organisation(conn, &organisation)? {
             let row = OutboxRow::pending(
-                "webhook",
+                Channel::Webhook,
                 "case_event",
                 Some(case.id.clone()),
                 hook.id,

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use madoguchi::clock::ManualClock;
-use madoguchi::notify::OutboxWorker;
 use madoguchi::service::deadlines::DeadlineReport;
+use madoguchi::worker::OutboxWorker;
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;

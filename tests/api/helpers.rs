@@ -88,7 +88,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub settings: Settings,
     pub mailer: madoguchi::notify::Mailer,
-    pub worker: madoguchi::notify::OutboxWorker,
+    pub worker: madoguchi::worker::OutboxWorker,
     /// The application's own pool, for fixtures and for checks below the API.
     pub pool: madoguchi::db::DbPool,
     pub db: TestDatabase,

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use madoguchi::clock::ManualClock;
 use madoguchi::config::{MailTransport, SmtpTls};
-use madoguchi::notify::{Mailer, OutboxWorker};
+use madoguchi::notify::Mailer;
+use madoguchi::worker::OutboxWorker;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, TestDatabase, assert_problem};

@@ -1,4 +1,4 @@
-//! The outbox worker: claims due messages with a lease, sends them outside
+//! Outbox delivery: claims due messages with a lease, sends them outside
 //! any transaction, then marks them sent, or schedules a retry with
 //! exponential backoff until they are dead. Safe to run in several copies:
 //! a message is only ever held by one lease at a time, and one whose worker
@@ -10,14 +10,13 @@ use std::time::Duration;
 use anyhow::Context;
 use lettre::message::Mailbox;
 
-use super::templates::{self, Params};
-use super::transport::{Mailer, OutgoingMail};
-use super::webhook::WebhookSender;
 use crate::clock::Clock;
 use crate::config::{OutboxSettings, Settings};
 use crate::db::{self, DbConnection, DbPool, outbox::OutboxRow};
-use crate::domain::notification::NotificationKind;
-use crate::service::deadlines::{self, DeadlineReport};
+use crate::domain::notification::{Channel, NotificationKind, Params};
+use crate::notify::templates;
+use crate::notify::transport::{Mailer, OutgoingMail};
+use crate::notify::webhook::WebhookSender;
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct BatchReport {
@@ -28,13 +27,13 @@ pub struct BatchReport {
 
 #[derive(Clone)]
 pub struct OutboxWorker {
-    pool: DbPool,
+    pub(super) pool: DbPool,
     mailer: Mailer,
     webhooks: WebhookSender,
     from: Mailbox,
     base_url: String,
-    settings: OutboxSettings,
-    clock: Arc<dyn Clock>,
+    pub(super) settings: OutboxSettings,
+    pub(super) clock: Arc<dyn Clock>,
     id: String,
 }
 
@@ -92,51 +91,6 @@ impl OutboxWorker {
         Ok(report)
     }
 
-    /// Runs the deadline checks once: reminders, system actions on expiry,
-    /// notices to handlers, remedy reminders (see `service::deadlines`).
-    pub async fn run_deadlines(&self) -> anyhow::Result<DeadlineReport> {
-        let now = self.clock.now();
-        let remind_before = chrono::Duration::days(self.settings.reminder_days_before);
-        let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get().context("no database connection")?;
-            deadlines::run(&mut conn, remind_before, now)
-                .map_err(|error| anyhow::anyhow!("deadline run failed: {error}"))
-        })
-        .await
-        .context("deadline task panicked")?
-    }
-
-    /// Delivers, and checks deadlines periodically, until `shutdown` turns true.
-    pub async fn run(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-        let idle = Duration::from_millis(self.settings.poll_interval_ms);
-        let deadline_every = Duration::from_secs(self.settings.deadline_check_interval_seconds.max(1));
-        let mut next_deadline_check = tokio::time::Instant::now();
-        loop {
-            if tokio::time::Instant::now() >= next_deadline_check {
-                if let Err(error) = self.run_deadlines().await {
-                    tracing::error!(error = format!("{error:#}"), "deadline check failed");
-                }
-                next_deadline_check = tokio::time::Instant::now() + deadline_every;
-            }
-            let pause = match self.run_once().await {
-                Ok(report) if report.claimed as i64 >= self.settings.batch_size => Duration::ZERO,
-                Ok(_) => idle,
-                Err(error) => {
-                    tracing::error!(error = format!("{error:#}"), "outbox worker step failed");
-                    idle
-                }
-            };
-            tokio::select! {
-                _ = tokio::time::sleep(pause) => {}
-                _ = shutdown.changed() => return,
-            }
-            if *shutdown.borrow() {
-                return;
-            }
-        }
-    }
-
     /// Attempt n (counting from 0 failures) waits base × 2^n, capped.
     fn backoff(&self, failures_so_far: i32) -> chrono::Duration {
         let exponent = u32::try_from(failures_so_far.clamp(0, 20)).unwrap_or(20);
@@ -145,10 +99,9 @@ impl OutboxWorker {
     }
 
     async fn deliver(&self, row: &OutboxRow) -> anyhow::Result<()> {
-        match row.channel.as_str() {
-            "email" => self.send_email(row).await,
-            "webhook" => self.send_webhook(row).await,
-            other => anyhow::bail!("unknown outbox channel {other}"),
+        match row.channel.parse::<Channel>()? {
+            Channel::Email => self.send_email(row).await,
+            Channel::Webhook => self.send_webhook(row).await,
         }
     }
 

@@ -1,0 +1,57 @@
+//! The worker's loop: delivers the outbox continuously and runs the
+//! deadline checks (reminders, the system's action on expiry, remedy
+//! reminders; see `service::deadlines`) every configured interval.
+
+use std::time::Duration;
+
+use anyhow::Context;
+
+use super::outbox::OutboxWorker;
+use crate::service::deadlines::{self, DeadlineReport};
+
+impl OutboxWorker {
+    /// Runs the deadline checks once: reminders, system actions on expiry,
+    /// notices to handlers, remedy reminders (see `service::deadlines`).
+    pub async fn run_deadlines(&self) -> anyhow::Result<DeadlineReport> {
+        let now = self.clock.now();
+        let remind_before = chrono::Duration::days(self.settings.reminder_days_before);
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().context("no database connection")?;
+            deadlines::run(&mut conn, remind_before, now)
+                .map_err(|error| anyhow::anyhow!("deadline run failed: {error}"))
+        })
+        .await
+        .context("deadline task panicked")?
+    }
+
+    /// Delivers, and checks deadlines periodically, until `shutdown` turns true.
+    pub async fn run(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        let idle = Duration::from_millis(self.settings.poll_interval_ms);
+        let deadline_every = Duration::from_secs(self.settings.deadline_check_interval_seconds.max(1));
+        let mut next_deadline_check = tokio::time::Instant::now();
+        loop {
+            if tokio::time::Instant::now() >= next_deadline_check {
+                if let Err(error) = self.run_deadlines().await {
+                    tracing::error!(error = format!("{error:#}"), "deadline check failed");
+                }
+                next_deadline_check = tokio::time::Instant::now() + deadline_every;
+            }
+            let pause = match self.run_once().await {
+                Ok(report) if report.claimed as i64 >= self.settings.batch_size => Duration::ZERO,
+                Ok(_) => idle,
+                Err(error) => {
+                    tracing::error!(error = format!("{error:#}"), "outbox worker step failed");
+                    idle
+                }
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(pause) => {}
+                _ = shutdown.changed() => return,
+            }
+            if *shutdown.borrow() {
+                return;
+            }
+        }
+    }
+}
