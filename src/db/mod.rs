@@ -17,6 +17,7 @@ pub mod refresh_tokens;
 pub mod remedies;
 pub mod reports;
 pub mod schema;
+mod sql_text;
 pub mod transaction;
 pub mod users;
 pub mod webhooks;

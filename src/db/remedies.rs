@@ -5,22 +5,22 @@ use diesel::prelude::*;
 
 use super::connection::DbConnection;
 use super::schema::remedies;
-use crate::domain::remedy::{Money, NewRemedy, Remedy, RemedyStatus};
-use crate::domain::{CaseId, RemedyId, UserId};
+use crate::domain::remedy::{Money, NewRemedy, Remedy, RemedyStatus, RemedyType};
+use crate::domain::{CaseId, OrganisationId, RemedyId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = remedies)]
 pub struct RemedyRow {
-    pub id: String,
-    pub case_id: String,
-    pub remedy_type: String,
+    pub id: RemedyId,
+    pub case_id: CaseId,
+    pub remedy_type: RemedyType,
     pub description: String,
-    pub responsible_organisation_id: String,
+    pub responsible_organisation_id: OrganisationId,
     pub amount: Option<String>,
     pub currency: Option<String>,
     pub due_date: Option<NaiveDate>,
-    pub status: String,
-    pub proposed_by_user_id: Option<String>,
+    pub status: RemedyStatus,
+    pub proposed_by_user_id: Option<UserId>,
     pub proposed_at: NaiveDateTime,
     pub agreed_at: Option<NaiveDateTime>,
     pub delivered_at: Option<NaiveDateTime>,
@@ -30,7 +30,7 @@ pub struct RemedyRow {
 
 pub fn for_case(conn: &mut DbConnection, case_id: CaseId) -> QueryResult<Vec<RemedyRow>> {
     remedies::table
-        .filter(remedies::case_id.eq(case_id.to_string()))
+        .filter(remedies::case_id.eq(case_id))
         .select(RemedyRow::as_select())
         .order(remedies::id.asc())
         .load(conn)
@@ -46,16 +46,16 @@ pub fn insert_proposed(
     at: NaiveDateTime,
 ) -> QueryResult<()> {
     let row = RemedyRow {
-        id: id.to_string(),
-        case_id: case_id.to_string(),
-        remedy_type: remedy.remedy_type.as_str().to_owned(),
+        id,
+        case_id,
+        remedy_type: remedy.remedy_type,
         description: remedy.description.clone(),
-        responsible_organisation_id: remedy.responsible_organisation_id.to_string(),
+        responsible_organisation_id: remedy.responsible_organisation_id,
         amount: remedy.money.as_ref().map(|m| m.amount.clone()),
         currency: remedy.money.as_ref().map(|m| m.currency.clone()),
         due_date: remedy.due_date,
-        status: RemedyStatus::Proposed.as_str().to_owned(),
-        proposed_by_user_id: proposed_by.map(|user| user.to_string()),
+        status: RemedyStatus::Proposed,
+        proposed_by_user_id: proposed_by,
         proposed_at: at,
         agreed_at: None,
         delivered_at: None,
@@ -91,25 +91,25 @@ pub fn move_status(
 }
 
 impl RemedyRow {
-    pub fn into_domain(self) -> anyhow::Result<Remedy> {
+    pub fn into_domain(self) -> Remedy {
         let money = match (self.amount, self.currency) {
             (Some(amount), Some(currency)) => Some(Money { amount, currency }),
             _ => None,
         };
-        Ok(Remedy {
-            id: self.id.parse()?,
-            case_id: self.case_id.parse()?,
-            remedy_type: self.remedy_type.parse()?,
+        Remedy {
+            id: self.id,
+            case_id: self.case_id,
+            remedy_type: self.remedy_type,
             description: self.description,
-            responsible_organisation_id: self.responsible_organisation_id.parse()?,
+            responsible_organisation_id: self.responsible_organisation_id,
             money,
             due_date: self.due_date,
-            status: self.status.parse()?,
+            status: self.status,
             proposed_at: self.proposed_at.and_utc(),
             agreed_at: self.agreed_at.map(|t| t.and_utc()),
             delivered_at: self.delivered_at.map(|t| t.and_utc()),
             delivery_note: self.delivery_note,
             verified_at: self.verified_at.map(|t| t.and_utc()),
-        })
+        }
     }
 }

@@ -83,7 +83,7 @@ fn persist(
 }
 
 fn remedies_of(conn: &mut DbConnection, case_id: CaseId) -> Result<Vec<Remedy>, Error> {
-    db::remedies::for_case(conn, case_id)?.into_iter().map(|row| Ok(row.into_domain()?)).collect()
+    Ok(db::remedies::for_case(conn, case_id)?.into_iter().map(db::remedies::RemedyRow::into_domain).collect())
 }
 
 fn supervisor_of(conn: &mut DbConnection, employer: Option<OrganisationId>) -> Result<Option<OrganisationId>, Error> {

@@ -49,10 +49,8 @@ pub(crate) fn view(conn: &mut DbConnection, loaded: Loaded, now: DateTime<Utc>) 
         .into_iter()
         .map(|row| row.into_domain())
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let remedies = db::remedies::for_case(conn, case.id)?
-        .into_iter()
-        .map(|row| row.into_domain())
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let remedies =
+        db::remedies::for_case(conn, case.id)?.into_iter().map(db::remedies::RemedyRow::into_domain).collect();
     let allowed_actions = allowed_for(&case, role, now);
     Ok(CaseView {
         case,
