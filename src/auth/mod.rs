@@ -1,7 +1,6 @@
 //! Who is calling and what they may do: password hashing, tokens, the
 //! request extractor, login rate limits and the access policy.
 
-pub mod digest;
 pub mod extractor;
 pub mod password;
 pub mod policy;

@@ -59,7 +59,7 @@ pub async fn lodge_for(
     body: LodgeCaseRequest,
 ) -> Result<HttpResponse, AppError> {
     let key = idempotency_key(req)?;
-    let request_hash = crate::auth::digest::sha256_hex(&serde_json::to_vec(&body).map_err(AppError::internal)?);
+    let request_hash = crate::crypto::sha256_hex(&serde_json::to_vec(&body).map_err(AppError::internal)?);
     let now = state.clock.now();
     let input = body.into_input(now.date_naive())?;
     let idempotency = key.map(|key| IdempotencyInput { scope, key, request_hash });

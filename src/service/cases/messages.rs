@@ -205,7 +205,7 @@ pub fn attach(
 ) -> Result<EvidenceInfo, AppError> {
     let Upload { message, file_name, bytes, data_dir } = upload;
     let content_type = sniff_content_type(bytes).ok_or(AppError::UnsupportedEvidenceType)?;
-    let sha256 = crate::auth::digest::sha256_hex(bytes);
+    let sha256 = crate::crypto::sha256_hex(bytes);
     db::write_transaction(conn, |conn| {
         let loaded = load_for(conn, actor, id)?;
         let case_id = id.to_string();
