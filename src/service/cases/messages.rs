@@ -14,7 +14,7 @@ use crate::domain::lifecycle::CaseRole;
 use crate::domain::{CaseId, EvidenceId, LanguageTag, MessageId};
 use crate::error::AppError;
 use crate::service::notifications;
-use crate::service::{Page, page_size};
+use crate::service::{Page, fetch_page};
 
 #[derive(Debug, Clone)]
 pub struct EvidenceInfo {
@@ -104,10 +104,10 @@ pub fn list(
     let loaded = load_for(conn, actor, id)?;
     let visibilities: Vec<&str> =
         Visibility::ALL.iter().filter(|v| v.visible_to(loaded.role)).map(|v| v.as_str()).collect();
-    let limit = page_size(limit) as usize;
     let after_text = after.map(|a| a.to_string());
-    let rows = db::messages::for_case(conn, &id.to_string(), &visibilities, after_text.as_deref(), limit as i64 + 1)?;
-    let (rows, has_more) = db::split_page(rows, limit);
+    let (rows, has_more) = fetch_page(limit, |limit| {
+        db::messages::for_case(conn, &id.to_string(), &visibilities, after_text.as_deref(), limit)
+    })?;
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let mut evidence = db::messages::evidence_of_messages(conn, &ids)?;
     let items = rows
