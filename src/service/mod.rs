@@ -4,6 +4,7 @@
 pub mod cases;
 pub mod deadlines;
 pub mod demo;
+pub mod health;
 pub mod notifications;
 pub mod organisations;
 pub mod outbox;
