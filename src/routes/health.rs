@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 
-use super::with_conn;
+use super::support::with_conn;
 use crate::error::AppError;
 use crate::service::health;
 use crate::state::AppState;

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::with_conn;
-use crate::auth::AuthUser;
+use super::support::with_conn;
+use super::{AuthUser, Caller};
 use crate::db::reports::ReportFilter;
 use crate::domain::case::ResidenceStatus;
 use crate::domain::catalogue::Category;
@@ -91,13 +91,13 @@ fn attachment(name: &str, format: Format) -> (header::HeaderName, String) {
 #[get("/reports/summary")]
 pub async fn summary(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    caller: Caller,
     query: web::Query<SummaryQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
-    let filter = reports::authorised_filter(&auth.actor(), q.filter(), q.norm.as_deref())?;
+    let Caller { actor, now } = caller;
+    let filter = reports::authorised_filter(&actor, q.filter(), q.norm.as_deref())?;
     let threshold = state.settings.reports.suppression_threshold;
-    let now = state.clock.now();
     let body = with_conn(&state, move |conn| reports::summary(conn, filter, threshold, now)).await?;
     match q.format.unwrap_or(Format::Json).for_summary().map_err(not_offered)? {
         SummaryFormat::Json => Ok(HttpResponse::Ok().json(body)),

@@ -13,7 +13,7 @@ use crate::domain::catalogue::Category;
 use crate::domain::lifecycle::{Action, CaseRole, CaseState};
 use crate::domain::remedy::{Money, NewRemedy, Remedy, RemedyStatus, RemedyType};
 use crate::domain::{FieldError, FieldErrors, LanguageTag};
-use crate::routes::auth::valid_language;
+use crate::routes::common::{PageDto, PageItem, valid_language};
 use crate::service::cases::lodge::{AdvocateConsent, EmployerInput, NewCaseInput};
 use crate::service::cases::read::{CaseSummary, CaseView};
 
@@ -518,12 +518,11 @@ impl CaseSummaryDto {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CasePage {
-    pub items: Vec<CaseSummaryDto>,
-    /// Pass as `cursor` for the next page; absent on the last page.
-    pub next_cursor: Option<String>,
+impl PageItem for CaseSummaryDto {
+    const PAGE_SCHEMA: &'static str = "CasePage";
 }
+
+pub type CasePage = PageDto<CaseSummaryDto>;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]

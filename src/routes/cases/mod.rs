@@ -10,8 +10,8 @@ use uuid::Uuid;
 
 use self::dto::*;
 use super::extract::ApiJson;
-use super::with_conn;
-use crate::auth::AuthUser;
+use super::support::with_conn;
+use super::{AuthUser, Caller};
 use crate::auth::policy::{self, Lodger};
 use crate::domain::{CaseId, FieldErrors};
 use crate::error::{AppError, Problem};
@@ -121,12 +121,11 @@ pub async fn lodge_case(
 #[get("/cases")]
 pub async fn list_cases(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    caller: Caller,
     query: web::Query<CaseListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
-    let actor = auth.actor();
-    let now = state.clock.now();
+    let Caller { actor, now } = caller;
     let filter = CaseFilter {
         state: query.state,
         category: query.category,
@@ -140,16 +139,13 @@ pub async fn list_cases(
         read::list(conn, &actor, &filter, query.cursor.map(Into::into), query.limit, now)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(CasePage {
-        items: page.items.into_iter().map(|s| CaseSummaryDto::from_summary(s, now)).collect(),
-        next_cursor: page.next_cursor,
-    }))
+    Ok(HttpResponse::Ok().json(CasePage::from_page(page, |s| CaseSummaryDto::from_summary(s, now))))
 }
 
 /// Runs a case command for the caller and answers with the case as they now see it.
 async fn run_command<F>(
     state: &web::Data<AppState>,
-    auth: &AuthUser,
+    caller: Caller,
     id: Uuid,
     command: F,
 ) -> Result<HttpResponse, AppError>
@@ -163,8 +159,7 @@ where
         + Send
         + 'static,
 {
-    let actor = auth.actor();
-    let now = state.clock.now();
+    let Caller { actor, now } = caller;
     let view = with_conn(state, move |conn| command(conn, &actor, id.into(), now)).await?;
     Ok(case_response(view, now))
 }
@@ -187,12 +182,11 @@ fn case_response(view: read::CaseView, now: chrono::DateTime<chrono::Utc>) -> Ht
 #[get("/cases/{id}")]
 pub async fn get_case(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    caller: Caller,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    let actor = auth.actor();
+    let Caller { actor, now } = caller;
     let id = id.into_inner().into();
-    let now = state.clock.now();
     let view = with_conn(&state, move |conn| read::get(conn, &actor, id, now)).await?;
     Ok(case_response(view, now))
 }
@@ -233,7 +227,7 @@ fn expected_version(req: &HttpRequest, body_version: Option<i32>) -> Result<i32,
 pub async fn take_action(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: AuthUser,
+    caller: Caller,
     id: web::Path<Uuid>,
     body: ApiJson<ActionRequest>,
 ) -> Result<HttpResponse, AppError> {
@@ -257,9 +251,8 @@ pub async fn take_action(
         external_body: body.external_body,
         ..ActionInput::new(body.action, version)
     };
-    let actor = auth.actor();
+    let Caller { actor, now } = caller;
     let id = id.into_inner().into();
-    let now = state.clock.now();
     let view = with_conn(&state, move |conn| act::act(conn, &actor, id, input, now)).await?;
     Ok(case_response(view, now))
 }
@@ -275,12 +268,12 @@ pub async fn take_action(
 #[post("/cases/{id}/consent")]
 pub async fn set_consent(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    caller: Caller,
     id: web::Path<Uuid>,
     body: ApiJson<ConsentRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.0;
-    run_command(&state, &auth, id.into_inner(), move |conn, actor, id, now| {
+    run_command(&state, caller, id.into_inner(), move |conn, actor, id, now| {
         commands::set_disclosure_consent(conn, actor, id, body.version, body.disclose_identity_to_employer, now)
     })
     .await
@@ -297,12 +290,12 @@ pub async fn set_consent(
 #[post("/cases/{id}/mediator")]
 pub async fn assign_mediator(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    caller: Caller,
     id: web::Path<Uuid>,
     body: ApiJson<AssignMediatorRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.0;
-    run_command(&state, &auth, id.into_inner(), move |conn, actor, id, now| {
+    run_command(&state, caller, id.into_inner(), move |conn, actor, id, now| {
         commands::assign_mediator(conn, actor, id, body.version, body.mediator_user_id.into(), now)
     })
     .await
@@ -319,12 +312,12 @@ pub async fn assign_mediator(
 #[post("/cases/{id}/employer")]
 pub async fn link_employer(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    caller: Caller,
     id: web::Path<Uuid>,
     body: ApiJson<LinkEmployerRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.0;
-    run_command(&state, &auth, id.into_inner(), move |conn, actor, id, now| {
+    run_command(&state, caller, id.into_inner(), move |conn, actor, id, now| {
         commands::link_employer(conn, actor, id, body.version, body.employer_organisation_id.into(), now)
     })
     .await
@@ -341,7 +334,7 @@ pub async fn link_employer(
 #[post("/cases/{id}/classification")]
 pub async fn classify(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    caller: Caller,
     id: web::Path<Uuid>,
     body: ApiJson<ClassificationRequest>,
 ) -> Result<HttpResponse, AppError> {
@@ -351,7 +344,7 @@ pub async fn classify(
         categories: body.categories,
         forced_labour_indicators: body.forced_labour_indicators,
     };
-    run_command(&state, &auth, id.into_inner(), move |conn, actor, id, now| {
+    run_command(&state, caller, id.into_inner(), move |conn, actor, id, now| {
         commands::classify(conn, actor, id, body.version, classification, now)
     })
     .await
@@ -368,12 +361,12 @@ pub async fn classify(
 #[post("/cases/{id}/identity")]
 pub async fn update_identity(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    caller: Caller,
     id: web::Path<Uuid>,
     body: ApiJson<IdentityUpdateRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.0;
-    run_command(&state, &auth, id.into_inner(), move |conn, actor, id, now| {
+    run_command(&state, caller, id.into_inner(), move |conn, actor, id, now| {
         commands::update_identity(conn, actor, id, body.version, body.identity.into(), now)
     })
     .await
