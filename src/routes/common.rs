@@ -16,6 +16,19 @@ use crate::domain::user::{self as user_rules, User};
 use crate::domain::{FieldError, FieldErrors, LanguageTag, OrganisationKind, Role};
 use crate::service::Page;
 
+/// `paged!(CasePage, CaseSummaryDto)` declares `CasePage`, a `PageDto` of
+/// `CaseSummaryDto` bodies, under that name in the OpenAPI document.
+macro_rules! paged {
+    ($page:ident, $item:ty) => {
+        impl $crate::routes::common::PageItem for $item {
+            const PAGE_SCHEMA: &'static str = stringify!($page);
+        }
+
+        pub type $page = $crate::routes::common::PageDto<$item>;
+    };
+}
+pub(crate) use paged;
+
 pub fn valid_username(value: &str) -> Result<(), ValidationError> {
     user_rules::normalise_username(value)
         .map(drop)
@@ -63,11 +76,7 @@ pub struct UserResponse {
     pub created_at: DateTime<Utc>,
 }
 
-impl PageItem for UserResponse {
-    const PAGE_SCHEMA: &'static str = "UserPage";
-}
-
-pub type UserPage = PageDto<UserResponse>;
+paged!(UserPage, UserResponse);
 
 impl From<User> for UserResponse {
     fn from(user: User) -> Self {
@@ -96,11 +105,7 @@ pub struct OrganisationResponse {
     pub created_at: DateTime<Utc>,
 }
 
-impl PageItem for OrganisationResponse {
-    const PAGE_SCHEMA: &'static str = "OrganisationPage";
-}
-
-pub type OrganisationPage = PageDto<OrganisationResponse>;
+paged!(OrganisationPage, OrganisationResponse);
 
 impl From<Organisation> for OrganisationResponse {
     fn from(organisation: Organisation) -> Self {

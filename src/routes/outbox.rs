@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::common::{PageDto, PageItem};
+use super::common::paged;
 use super::support::with_conn;
 use super::{AuthUser, Caller};
 use crate::db::outbox::OutboxRow;
@@ -74,11 +74,7 @@ impl From<OutboxRow> for OutboxMessage {
     }
 }
 
-impl PageItem for OutboxMessage {
-    const PAGE_SCHEMA: &'static str = "OutboxPage";
-}
-
-pub type OutboxPage = PageDto<OutboxMessage>;
+paged!(OutboxPage, OutboxMessage);
 
 /// Outbox messages by status (admins); dead ones by default.
 #[utoipa::path(

@@ -13,7 +13,7 @@ use crate::domain::catalogue::Category;
 use crate::domain::lifecycle::{Action, CaseRole, CaseState};
 use crate::domain::remedy::{Money, NewRemedy, Remedy, RemedyStatus, RemedyType};
 use crate::domain::{FieldError, FieldErrors, LanguageTag};
-use crate::routes::common::{PageDto, PageItem, valid_language};
+use crate::routes::common::{paged, valid_language};
 use crate::service::cases::lodge::{AdvocateConsent, EmployerInput, NewCaseInput};
 use crate::service::cases::read::{CaseSummary, CaseView};
 
@@ -518,11 +518,7 @@ impl CaseSummaryDto {
     }
 }
 
-impl PageItem for CaseSummaryDto {
-    const PAGE_SCHEMA: &'static str = "CasePage";
-}
-
-pub type CasePage = PageDto<CaseSummaryDto>;
+paged!(CasePage, CaseSummaryDto);
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]

@@ -13,7 +13,7 @@ use crate::domain::LanguageTag;
 use crate::domain::case::Visibility;
 use crate::domain::lifecycle::CaseRole;
 use crate::error::{AppError, Problem};
-use crate::routes::common::{PageDto, PageItem, valid_language};
+use crate::routes::common::{paged, valid_language};
 use crate::routes::extract::ApiJson;
 use crate::routes::support::with_conn;
 use crate::routes::{AuthUser, Caller};
@@ -88,11 +88,7 @@ impl From<Message> for MessageDto {
     }
 }
 
-impl PageItem for MessageDto {
-    const PAGE_SCHEMA: &'static str = "MessagePage";
-}
-
-pub type MessagePage = PageDto<MessageDto>;
+paged!(MessagePage, MessageDto);
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
