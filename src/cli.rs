@@ -150,7 +150,7 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
 }
 
 fn export(settings: Settings, args: ExportArgs) -> anyhow::Result<()> {
-    use crate::export::{self, Format};
+    use crate::export::{self, SummaryFormat};
     use crate::service::reports;
     let pool = startup::open_database(&settings)?;
     let filter = reports::authorised_filter(&Actor::System, Default::default(), None).map_err(describe_app_error)?;
@@ -160,11 +160,10 @@ fn export(settings: Settings, args: ExportArgs) -> anyhow::Result<()> {
             let summary =
                 reports::summary(&mut conn, filter, settings.reports.suppression_threshold, chrono::Utc::now())
                     .map_err(describe_app_error)?;
-            let bytes = match format {
-                Format::Json => serde_json::to_vec_pretty(&summary)?,
-                Format::Csv => export::summary::csv(&summary)?,
-                Format::Xlsx => export::summary::xlsx(&summary)?,
-                Format::Jsonl => anyhow::bail!("the summary comes as json, csv or xlsx"),
+            let bytes = match format.for_summary()? {
+                SummaryFormat::Json => serde_json::to_vec_pretty(&summary)?,
+                SummaryFormat::Csv => export::summary::csv(&summary)?,
+                SummaryFormat::Xlsx => export::summary::xlsx(&summary)?,
             };
             std::fs::write(&args.output, &bytes).with_context(|| format!("cannot write {}", args.output.display()))?;
             format!("{} bytes", bytes.len())
@@ -185,7 +184,7 @@ fn export(settings: Settings, args: ExportArgs) -> anyhow::Result<()> {
                 file.flush()?;
                 Ok(written)
             });
-            export::cases::stream(&pool, &filter, &key, format, &sender)?;
+            export::cases::stream(&pool, &filter, &key, format.for_cases()?, &sender)?;
             drop(sender);
             let written = writer.join().map_err(|_| anyhow::anyhow!("the writer thread failed"))??;
             format!("{written} bytes")

@@ -55,8 +55,8 @@ impl Application {
             App::new()
                 .wrap(
                     ErrorHandlers::new()
-                        .default_handler_client(routes::problem_for_bare_errors)
-                        .default_handler_server(routes::problem_for_bare_errors),
+                        .default_handler_client(routes::support::problem_for_bare_errors)
+                        .default_handler_server(routes::support::problem_for_bare_errors),
                 )
                 .wrap(from_fn(crate::metrics::record_requests))
                 .wrap(from_fn(crate::telemetry::request_context))
@@ -66,7 +66,7 @@ impl Application {
                 .app_data(web::PathConfig::default().error_handler(extract::path_error))
                 .app_data(web::QueryConfig::default().error_handler(extract::query_error))
                 .configure(routes::configure)
-                .default_service(web::to(routes::not_found))
+                .default_service(web::to(routes::support::not_found))
         })
         .listen(listener)?;
         if settings.server.workers > 0 {

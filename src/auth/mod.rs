@@ -1,8 +1,7 @@
-//! Who is calling and what they may do: password hashing, tokens, the
-//! request extractor, login rate limits and the access policy.
+//! Who is calling and what they may do: password hashing, tokens, receipt
+//! codes, login rate limits and the access policy. The HTTP extractor built on
+//! the tokens lives in `routes::extractor`.
 
-pub mod digest;
-pub mod extractor;
 pub mod failure;
 pub mod password;
 pub mod policy;
@@ -10,6 +9,5 @@ pub mod rate_limit;
 pub mod receipts;
 pub mod tokens;
 
-pub use extractor::AuthUser;
 pub use failure::AuthFailure;
 pub use policy::Actor;

@@ -7,8 +7,8 @@
 
 use secrecy::ExposeSecret;
 
-use super::digest::{hmac_sha256, sha256_hex};
 use crate::config::AuthSettings;
+use crate::crypto::{hmac_sha256, sha256_hex};
 use crate::domain::case::{normalise_receipt_code, receipt_code_from_bytes};
 
 pub struct ReceiptKeys {

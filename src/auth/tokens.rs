@@ -153,7 +153,7 @@ pub fn new_refresh_token() -> anyhow::Result<String> {
 
 /// What is stored for a refresh token.
 pub fn hash_refresh_token(token: &str) -> String {
-    super::digest::sha256_hex(token.as_bytes())
+    crate::crypto::sha256_hex(token.as_bytes())
 }
 
 #[cfg(test)]

@@ -196,10 +196,10 @@ pub fn stream(
     pool: &crate::db::DbPool,
     filter: &ReportFilter,
     key: &[u8],
-    format: super::Format,
+    format: super::CaseFormat,
     sender: &tokio::sync::mpsc::Sender<Result<actix_web::web::Bytes, std::io::Error>>,
 ) -> anyhow::Result<()> {
-    use super::Format;
+    use super::CaseFormat;
     let mut conn = pool.get()?;
     let send = |bytes: Vec<u8>| {
         sender
@@ -207,7 +207,7 @@ pub fn stream(
             .map_err(|_| anyhow::anyhow!("the client went away"))
     };
     match format {
-        Format::Csv => {
+        CaseFormat::Csv => {
             let mut first = true;
             let written = for_each_page(&mut conn, filter, key, |rows| {
                 let chunk = csv_chunk(&rows, first)?;
@@ -219,11 +219,11 @@ pub fn stream(
                 send(csv_chunk(&[], true)?)?;
             }
         }
-        Format::Jsonl => {
+        CaseFormat::Jsonl => {
             for_each_page(&mut conn, filter, key, |rows| send(jsonl_chunk(&rows)?))
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
         }
-        Format::Xlsx => {
+        CaseFormat::Xlsx => {
             let mut workbook = XlsxCases::new()?;
             for_each_page(&mut conn, filter, key, |rows| workbook.append(&rows)).map_err(|e| anyhow::anyhow!("{e}"))?;
             drop(conn);
@@ -239,7 +239,6 @@ pub fn stream(
                 send(buffer[..read].to_vec())?;
             }
         }
-        Format::Json => anyhow::bail!("case rows come as csv, jsonl or xlsx"),
     }
     Ok(())
 }

@@ -39,6 +39,59 @@ impl Format {
     }
 }
 
+impl Format {
+    /// The formats the statistics summary comes in.
+    pub fn for_summary(self) -> Result<SummaryFormat, UnsupportedFormat> {
+        match self {
+            Self::Json => Ok(SummaryFormat::Json),
+            Self::Csv => Ok(SummaryFormat::Csv),
+            Self::Xlsx => Ok(SummaryFormat::Xlsx),
+            Self::Jsonl => Err(UnsupportedFormat("the summary comes as json, csv or xlsx")),
+        }
+    }
+
+    /// The formats case rows come in.
+    pub fn for_cases(self) -> Result<CaseFormat, UnsupportedFormat> {
+        match self {
+            Self::Csv => Ok(CaseFormat::Csv),
+            Self::Jsonl => Ok(CaseFormat::Jsonl),
+            Self::Xlsx => Ok(CaseFormat::Xlsx),
+            Self::Json => Err(UnsupportedFormat("case rows come as csv, jsonl or xlsx")),
+        }
+    }
+}
+
+/// A format the statistics summary can be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SummaryFormat {
+    Json,
+    Csv,
+    Xlsx,
+}
+
+/// A format case rows can be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseFormat {
+    Csv,
+    Jsonl,
+    Xlsx,
+}
+
+impl From<CaseFormat> for Format {
+    fn from(format: CaseFormat) -> Self {
+        match format {
+            CaseFormat::Csv => Self::Csv,
+            CaseFormat::Jsonl => Self::Jsonl,
+            CaseFormat::Xlsx => Self::Xlsx,
+        }
+    }
+}
+
+/// A format asked for where it is not offered; says which ones are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct UnsupportedFormat(&'static str);
+
 impl FromStr for Format {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {

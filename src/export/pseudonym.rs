@@ -2,7 +2,7 @@
 //! case has the same pseudonym in every export of one installation, and
 //! different installations (different keys) cannot be linked.
 
-use crate::auth::digest::{hex, hmac_sha256};
+use crate::crypto::{hex, hmac_sha256};
 
 pub fn pseudonym(key: &[u8], case_id: &str) -> String {
     let digest = hmac_sha256(key, format!("case:{case_id}").as_bytes());

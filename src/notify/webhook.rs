@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use crate::auth::digest::{hex, hmac_sha256};
+use crate::crypto::{hex, hmac_sha256};
 
 pub const SIGNATURE_HEADER: &str = "Madoguchi-Signature";
 

@@ -1,16 +1,18 @@
 //! `/admin/*`: organisations and users, for admins.
 
 use actix_web::{HttpResponse, get, post, web};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::auth::{UserResponse, language_or_default, valid_language, valid_password, valid_username};
+use super::common::{
+    OrganisationPage, OrganisationResponse, UserPage, UserResponse, language_or_default, valid_language,
+    valid_password, valid_username,
+};
 use super::extract::ApiJson;
-use super::organisations::OrganisationResponse;
-use super::with_conn;
-use crate::auth::AuthUser;
+use super::support::with_conn;
+use super::{AuthUser, Caller};
 use crate::domain::{FieldErrors, LanguageTag, OrganisationKind, Role};
 use crate::error::{AppError, Problem};
 use crate::service::organisations::{self, NewOrganisationInput};
@@ -87,20 +89,6 @@ pub struct UserListQuery {
     pub limit: Option<u32>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OrganisationPage {
-    pub items: Vec<OrganisationResponse>,
-    /// Pass as `cursor` to get the next page; absent on the last page.
-    pub next_cursor: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct UserPage {
-    pub items: Vec<UserResponse>,
-    /// Pass as `cursor` to get the next page; absent on the last page.
-    pub next_cursor: Option<String>,
-}
-
 /// Create an organisation.
 #[utoipa::path(
     tag = "admin",
@@ -116,7 +104,7 @@ pub struct UserPage {
 #[post("/admin/organisations")]
 pub async fn create_organisation(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    caller: Caller,
     body: ApiJson<CreateOrganisationRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.0;
@@ -131,8 +119,7 @@ pub async fn create_organisation(
             .and_then(|tag| LanguageTag::parse(tag).ok())
             .unwrap_or_else(|| LanguageTag::parse("ja").unwrap_or_else(|_| LanguageTag::english())),
     };
-    let actor = auth.actor();
-    let now = state.clock.now();
+    let Caller { actor, now } = caller;
     let organisation = with_conn(&state, move |conn| organisations::create(conn, &actor, input, now)).await?;
     Ok(HttpResponse::Created().json(OrganisationResponse::from(organisation)))
 }
@@ -160,10 +147,7 @@ pub async fn list_organisations(
         organisations::list(conn, &actor, query.kind, query.cursor.map(Into::into), query.limit)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(OrganisationPage {
-        items: page.items.into_iter().map(Into::into).collect(),
-        next_cursor: page.next_cursor,
-    }))
+    Ok(HttpResponse::Ok().json(OrganisationPage::from(page)))
 }
 
 /// Create a user of any role.
@@ -182,7 +166,7 @@ pub async fn list_organisations(
 #[post("/admin/users")]
 pub async fn create_user(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    caller: Caller,
     body: ApiJson<CreateUserRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.0;
@@ -199,8 +183,7 @@ pub async fn create_user(
         organisation_id: body.organisation_id.map(Into::into),
         preferred_language,
     };
-    let actor = auth.actor();
-    let now = state.clock.now();
+    let Caller { actor, now } = caller;
     let user = with_conn(&state, move |conn| users::create(conn, &actor, input, now)).await?;
     Ok(HttpResponse::Created().json(UserResponse::from(user)))
 }
@@ -228,8 +211,7 @@ pub async fn list_users(
     let page =
         with_conn(&state, move |conn| users::list(conn, &actor, filter, query.cursor.map(Into::into), query.limit))
             .await?;
-    Ok(HttpResponse::Ok()
-        .json(UserPage { items: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next_cursor }))
+    Ok(HttpResponse::Ok().json(UserPage::from(page)))
 }
 
 /// One user.

@@ -4,13 +4,13 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use validator::{Validate, ValidationError};
+use validator::Validate;
 
+use super::AuthUser;
+use super::common::{UserResponse, language_or_default, valid_language, valid_password, valid_username};
 use super::extract::ApiJson;
-use super::{client_ip, with_conn};
-use crate::auth::AuthUser;
-use crate::domain::user::{self as user_rules, User};
-use crate::domain::{FieldError, FieldErrors, LanguageTag, OrganisationKind, Role};
+use super::support::{block, limit, limit_by_ip, with_conn};
+use crate::domain::{FieldErrors, OrganisationKind, Role};
 use crate::error::{AppError, Problem};
 use crate::service::sessions::{self, LoginName, SessionPolicy, TokenPair};
 use crate::service::users::{self, NewUserInput};
@@ -84,69 +84,6 @@ impl From<TokenPair> for TokenResponse {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct UserResponse {
-    pub id: uuid::Uuid,
-    pub email: Option<String>,
-    pub username: Option<String>,
-    pub phone: Option<String>,
-    pub display_name: Option<String>,
-    pub role: Role,
-    pub organisation_id: Option<uuid::Uuid>,
-    pub preferred_language: String,
-    pub created_at: DateTime<Utc>,
-}
-
-impl From<User> for UserResponse {
-    fn from(user: User) -> Self {
-        Self {
-            id: user.id.as_uuid(),
-            email: user.email,
-            username: user.username,
-            phone: user.phone,
-            display_name: user.display_name,
-            role: user.role,
-            organisation_id: user.organisation_id.map(|o| o.as_uuid()),
-            preferred_language: user.preferred_language.to_string(),
-            created_at: user.created_at,
-        }
-    }
-}
-
-pub fn valid_username(value: &str) -> Result<(), ValidationError> {
-    user_rules::normalise_username(value)
-        .map(drop)
-        .map_err(|message| ValidationError::new("invalid_username").with_message(message.into()))
-}
-
-pub fn valid_password(value: &str) -> Result<(), ValidationError> {
-    user_rules::check_password(value)
-        .map_err(|message| ValidationError::new("weak_password").with_message(message.into()))
-}
-
-pub fn valid_language(value: &str) -> Result<(), ValidationError> {
-    LanguageTag::parse(value).map(drop).map_err(|_| {
-        ValidationError::new("invalid_language_tag")
-            .with_message("is not a BCP 47 language tag (for example `vi`, `ne`, `pt-BR`)".into())
-    })
-}
-
-/// Parses an optional BCP 47 tag, defaulting to English.
-pub fn language_or_default(raw: Option<&str>, errors: &mut FieldErrors) -> LanguageTag {
-    match raw.map(LanguageTag::parse) {
-        None => LanguageTag::english(),
-        Some(Ok(tag)) => tag,
-        Some(Err(_)) => {
-            errors.push(FieldError::new(
-                "preferred_language",
-                "invalid_language_tag",
-                "is not a BCP 47 language tag (for example `vi`, `ne`, `pt-BR`)",
-            ));
-            LanguageTag::english()
-        }
-    }
-}
-
 /// Register as a worker.
 #[utoipa::path(
     tag = "auth",
@@ -164,9 +101,7 @@ pub async fn register(
     state: web::Data<AppState>,
     body: ApiJson<RegisterRequest>,
 ) -> Result<HttpResponse, AppError> {
-    if let Some(ip) = client_ip(&req, state.settings.server.trust_forwarded_headers) {
-        state.rate_limits.register_by_ip.check(&ip).map_err(|retry_after| AppError::RateLimited { retry_after })?;
-    }
+    limit_by_ip(&req, &state, &state.rate_limits.register_by_ip)?;
     let body = body.0;
     let mut errors = FieldErrors::default();
     let preferred_language = language_or_default(body.preferred_language.as_deref(), &mut errors);
@@ -215,17 +150,13 @@ pub async fn login(
             ));
         }
     };
-    let limits = &state.rate_limits;
-    let too_many = |retry_after| AppError::RateLimited { retry_after };
-    if let Some(ip) = client_ip(&req, state.settings.server.trust_forwarded_headers) {
-        limits.login_by_ip.check(&ip).map_err(too_many)?;
-    }
-    limits.login_by_account.check(&name.key()).map_err(too_many)?;
+    limit_by_ip(&req, &state, &state.rate_limits.login_by_ip)?;
+    limit(&state.rate_limits.login_by_account, &name.key())?;
 
     // The password check is slow on purpose: no pooled connection is held during it.
     let account = with_conn(&state, move |conn| sessions::find_account(conn, &name)).await?;
     let password = body.password;
-    let user = web::block(move || sessions::check_password(account, &password)).await.map_err(AppError::internal)??;
+    let user = block(move || sessions::check_password(account, &password)).await?;
     let now = state.clock.now();
     let state_for_block = state.clone();
     let pair =

@@ -3,9 +3,9 @@
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 
-use super::with_conn;
-use crate::db::migrations;
+use super::support::with_conn;
 use crate::error::AppError;
+use crate::service::health;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -35,17 +35,7 @@ pub async fn live() -> HttpResponse {
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let backend = state.settings.database_target().map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
-    let pending = with_conn(&state, |conn| {
-        migrations::has_pending(conn).map_err(|error| {
-            tracing::warn!(error = %error, "readiness check failed");
-            crate::service::Error::Unavailable
-        })
-    })
-    .await?;
-    if pending {
-        tracing::warn!("readiness: migrations are pending");
-        return Err(AppError::Service(crate::service::Error::Unavailable));
-    }
+    with_conn(&state, health::check_ready).await?;
     Ok(HttpResponse::Ok().json(HealthStatus { status: "ok".into(), database: Some(backend.backend_name().into()) }))
 }
 
@@ -55,7 +45,7 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, AppError>
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     crate::metrics::record_pool_state(&state.pool);
     let now = state.clock.now();
-    match with_conn(&state, |conn| Ok(crate::db::outbox::counts(conn)?)).await {
+    match with_conn(&state, health::outbox_counts).await {
         Ok(counts) => crate::metrics::record_outbox(&counts, now),
         // Metrics stay available while the database is not.
         Err(error) => tracing::warn!(error = %error, "outbox metrics unavailable"),

@@ -8,7 +8,7 @@ use validator::Validate;
 use super::cases::dto::{LodgeCaseRequest, LodgedResponse};
 use super::cases::lodge_for;
 use super::extract::ApiJson;
-use super::{client_ip, with_conn};
+use super::support::{limit, limit_by_ip, with_conn};
 use crate::error::{AppError, Problem};
 use crate::service::cases::commands;
 use crate::state::AppState;
@@ -37,9 +37,7 @@ pub async fn intake(
     state: web::Data<AppState>,
     body: ApiJson<LodgeCaseRequest>,
 ) -> Result<HttpResponse, AppError> {
-    if let Some(ip) = client_ip(&req, state.settings.server.trust_forwarded_headers) {
-        state.rate_limits.intake_by_ip.check(&ip).map_err(|retry_after| AppError::RateLimited { retry_after })?;
-    }
+    limit_by_ip(&req, &state, &state.rate_limits.intake_by_ip)?;
     if body.0.worker_consent.is_some() {
         return Err(AppError::validation(
             "worker_consent",
@@ -90,12 +88,8 @@ pub async fn open_session(
     body: ApiJson<ReceiptSessionRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.0;
-    let limits = &state.rate_limits;
-    let too_many = |retry_after| AppError::RateLimited { retry_after };
-    if let Some(ip) = client_ip(&req, state.settings.server.trust_forwarded_headers) {
-        limits.receipt_by_ip.check(&ip).map_err(too_many)?;
-    }
-    limits.receipt_by_reference.check(&body.reference.trim().to_ascii_uppercase()).map_err(too_many)?;
+    limit_by_ip(&req, &state, &state.rate_limits.receipt_by_ip)?;
+    limit(&state.rate_limits.receipt_by_reference, &body.reference.trim().to_ascii_uppercase())?;
     let state_for_block = state.clone();
     let reference = body.reference.clone();
     let case_id = with_conn(&state, move |conn| {

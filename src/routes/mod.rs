@@ -1,31 +1,27 @@
 //! HTTP: thin handlers, request/response DTOs and their OpenAPI description,
-//! grouped by resource.
+//! grouped by resource. This file is only the router; the handlers' toolkit
+//! is in `support`, the extractors in `extractor`, and what several resources
+//! share in `common`.
 
 pub mod admin;
 pub mod auth;
 pub mod cases;
+pub mod common;
 pub mod docs;
 pub mod extract;
+pub mod extractor;
 pub mod health;
 pub mod intake;
 pub mod organisations;
 pub mod outbox;
 pub mod reference;
 pub mod reports;
+pub mod support;
 pub mod webhooks;
 
-use std::net::IpAddr;
+use actix_web::web;
 
-use actix_web::body::{BoxBody, EitherBody, MessageBody};
-use actix_web::dev::ServiceResponse;
-use actix_web::http::header;
-use actix_web::middleware::ErrorHandlerResponse;
-use actix_web::{HttpRequest, HttpResponse, web};
-
-use crate::db::DbConnection;
-use crate::error::{AppError, PROBLEM_JSON, Problem};
-use crate::service;
-use crate::state::AppState;
+pub use extractor::{AuthUser, Caller};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(health::live).service(health::ready).service(health::metrics).configure(docs::configure).service(
@@ -40,74 +36,4 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(reports::configure)
             .configure(webhooks::configure),
     );
-}
-
-/// Runs `f` on a pooled connection on the blocking thread pool, so no
-/// connection is ever held across an `.await`.
-pub async fn with_conn<T, F>(state: &web::Data<AppState>, f: F) -> Result<T, AppError>
-where
-    F: FnOnce(&mut DbConnection) -> Result<T, service::Error> + Send + 'static,
-    T: Send + 'static,
-{
-    let pool = state.pool.clone();
-    let result = web::block(move || {
-        let mut conn = pool.get()?;
-        f(&mut conn)
-    })
-    .await
-    .map_err(AppError::internal)?;
-    Ok(result?)
-}
-
-/// The caller's address, for rate limiting. Forwarded headers are believed
-/// only when configured (behind a trusted reverse proxy).
-pub fn client_ip(req: &HttpRequest, trust_forwarded: bool) -> Option<IpAddr> {
-    if trust_forwarded
-        && let Some(ip) = req.connection_info().realip_remote_addr().and_then(|addr| {
-            addr.parse::<IpAddr>().ok().or_else(|| addr.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
-        })
-    {
-        return Some(ip);
-    }
-    req.peer_addr().map(|addr| addr.ip())
-}
-
-/// Fallback for unknown routes.
-pub async fn not_found() -> Result<HttpResponse, AppError> {
-    Err(AppError::UnknownRoute)
-}
-
-/// Turns error responses that actix produced itself (405, an unmatched
-/// route) into problem+json, leaving ours untouched.
-pub fn problem_for_bare_errors<B: MessageBody + 'static>(
-    res: ServiceResponse<B>,
-) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let already_problem = res
-        .response()
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if already_problem {
-        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
-    }
-    let status = res.status();
-    let code = match status.as_u16() {
-        404 => "not_found",
-        405 => "method_not_allowed",
-        s if s >= 500 => "internal_error",
-        _ => "bad_request",
-    };
-    let detail = match status.as_u16() {
-        404 => AppError::UnknownRoute.to_string(),
-        405 => "this method is not allowed on this resource".to_owned(),
-        s if s >= 500 => "an internal error occurred; it has been logged".to_owned(),
-        _ => status.canonical_reason().unwrap_or("bad request").to_lowercase(),
-    };
-    let (req, original) = res.into_parts();
-    let mut response: HttpResponse<BoxBody> = Problem::new(status, code, detail, vec![]).into_response();
-    if let Some(allow) = original.headers().get(header::ALLOW) {
-        response.headers_mut().insert(header::ALLOW, allow.clone());
-    }
-    let response: HttpResponse<EitherBody<B>> = response.map_into_right_body();
-    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, response)))
 }

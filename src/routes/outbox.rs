@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::with_conn;
-use crate::auth::AuthUser;
+use super::common::paged;
+use super::support::with_conn;
+use super::{AuthUser, Caller};
 use crate::db::outbox::OutboxRow;
 use crate::error::{AppError, Problem};
 use crate::service::outbox;
@@ -73,11 +74,7 @@ impl From<OutboxRow> for OutboxMessage {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OutboxPage {
-    pub items: Vec<OutboxMessage>,
-    pub next_cursor: Option<String>,
-}
+paged!(OutboxPage, OutboxMessage);
 
 /// Outbox messages by status (admins); dead ones by default.
 #[utoipa::path(
@@ -103,8 +100,7 @@ pub async fn list_outbox(
         outbox::list(conn, &actor, status, query.cursor.map(|c| c.to_string()), query.limit)
     })
     .await?;
-    Ok(HttpResponse::Ok()
-        .json(OutboxPage { items: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next_cursor }))
+    Ok(HttpResponse::Ok().json(OutboxPage::from(page)))
 }
 
 /// Give a dead message a fresh set of attempts (admins).
@@ -120,12 +116,11 @@ pub async fn list_outbox(
 #[post("/admin/outbox/{id}/requeue")]
 pub async fn requeue(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    caller: Caller,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    let actor = auth.actor();
+    let Caller { actor, now } = caller;
     let id = id.into_inner().to_string();
-    let now = state.clock.now();
     with_conn(&state, move |conn| outbox::requeue(conn, &actor, &id, now)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

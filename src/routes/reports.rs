@@ -8,14 +8,14 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::with_conn;
-use crate::auth::AuthUser;
+use super::support::with_conn;
+use super::{AuthUser, Caller};
 use crate::db::reports::ReportFilter;
 use crate::domain::case::ResidenceStatus;
 use crate::domain::catalogue::Category;
 use crate::domain::lifecycle::CaseState;
 use crate::error::{AppError, Problem};
-use crate::export::{self, Format};
+use crate::export::{self, Format, SummaryFormat, UnsupportedFormat};
 use crate::service::reports::{self, Summary};
 use crate::state::AppState;
 
@@ -65,6 +65,10 @@ impl SummaryQuery {
     }
 }
 
+fn not_offered(error: UnsupportedFormat) -> AppError {
+    AppError::InvalidQuery(error.to_string())
+}
+
 fn attachment(name: &str, format: Format) -> (header::HeaderName, String) {
     (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.{}\"", format.extension()))
 }
@@ -87,25 +91,24 @@ fn attachment(name: &str, format: Format) -> (header::HeaderName, String) {
 #[get("/reports/summary")]
 pub async fn summary(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    caller: Caller,
     query: web::Query<SummaryQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
-    let filter = reports::authorised_filter(&auth.actor(), q.filter(), q.norm.as_deref())?;
+    let Caller { actor, now } = caller;
+    let filter = reports::authorised_filter(&actor, q.filter(), q.norm.as_deref())?;
     let threshold = state.settings.reports.suppression_threshold;
-    let now = state.clock.now();
     let body = with_conn(&state, move |conn| reports::summary(conn, filter, threshold, now)).await?;
-    match q.format.unwrap_or(Format::Json) {
-        Format::Json => Ok(HttpResponse::Ok().json(body)),
-        Format::Csv => Ok(HttpResponse::Ok()
+    match q.format.unwrap_or(Format::Json).for_summary().map_err(not_offered)? {
+        SummaryFormat::Json => Ok(HttpResponse::Ok().json(body)),
+        SummaryFormat::Csv => Ok(HttpResponse::Ok()
             .content_type(Format::Csv.content_type())
             .insert_header(attachment("summary", Format::Csv))
             .body(export::summary::csv(&body).map_err(AppError::internal)?)),
-        Format::Xlsx => Ok(HttpResponse::Ok()
+        SummaryFormat::Xlsx => Ok(HttpResponse::Ok()
             .content_type(Format::Xlsx.content_type())
             .insert_header(attachment("summary", Format::Xlsx))
             .body(export::summary::xlsx(&body).map_err(AppError::internal)?)),
-        Format::Jsonl => Err(AppError::InvalidQuery("the summary comes as json, csv or xlsx".to_owned())),
     }
 }
 
@@ -129,10 +132,7 @@ pub async fn cases(
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
     let filter = reports::authorised_filter(&auth.actor(), q.filter(), q.norm.as_deref())?;
-    let format = q.format.unwrap_or(Format::Csv);
-    if format == Format::Json {
-        return Err(AppError::InvalidQuery("case rows come as csv, jsonl or xlsx".to_owned()));
-    }
+    let format = q.format.unwrap_or(Format::Csv).for_cases().map_err(not_offered)?;
     let key = state.settings.reports.pseudonym_key.expose_secret().as_bytes().to_vec();
     let pool = state.pool.clone();
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<web::Bytes, std::io::Error>>(4);
@@ -146,6 +146,7 @@ pub async fn cases(
     let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|chunk| (chunk, receiver))
     });
+    let format = Format::from(format);
     Ok(HttpResponse::Ok()
         .content_type(format.content_type())
         .insert_header(attachment("cases", format))

@@ -8,8 +8,8 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::ApiJson;
-use super::with_conn;
-use crate::auth::AuthUser;
+use super::support::with_conn;
+use super::{AuthUser, Caller};
 use crate::db::webhooks::WebhookRow;
 use crate::error::{AppError, Problem};
 use crate::service::webhooks;
@@ -62,7 +62,7 @@ fn response(row: WebhookRow, with_secret: bool) -> Result<WebhookResponse, AppEr
 #[post("/webhooks")]
 pub async fn register(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    caller: Caller,
     body: ApiJson<WebhookRequest>,
 ) -> Result<HttpResponse, AppError> {
     let url = body.0.url;
@@ -71,8 +71,7 @@ pub async fn register(
         return Err(AppError::validation("url", "https_required", "webhook endpoints must use https://"));
     }
     let secret = format!("whsec_{}", crate::auth::tokens::new_refresh_token().map_err(AppError::internal)?);
-    let actor = auth.actor();
-    let now = state.clock.now();
+    let Caller { actor, now } = caller;
     let row = with_conn(&state, move |conn| webhooks::register(conn, &actor, &url, secret, now)).await?;
     Ok(HttpResponse::Created().json(response(row, true)?))
 }

@@ -5,6 +5,7 @@ pub mod cases;
 pub mod deadlines;
 pub mod demo;
 pub mod error;
+pub mod health;
 pub mod notifications;
 pub mod organisations;
 pub mod outbox;
@@ -36,4 +37,16 @@ pub const MAX_PAGE_SIZE: u32 = 200;
 
 pub fn page_size(requested: Option<u32>) -> u32 {
     requested.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE)
+}
+
+/// Runs a keyset query for one page of the requested size. `query` is given
+/// the row limit, one more than the page holds, to learn whether another page
+/// follows. Returns the page's rows and that answer, for [`Page::new`].
+pub fn fetch_page<R, E>(
+    requested: Option<u32>,
+    query: impl FnOnce(i64) -> Result<Vec<R>, E>,
+) -> Result<(Vec<R>, bool), E> {
+    let limit = page_size(requested);
+    let rows = query(i64::from(limit) + 1)?;
+    Ok(crate::db::split_page(rows, limit as usize))
 }

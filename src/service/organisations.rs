@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Page, page_size};
+use super::{Page, fetch_page};
 use crate::auth::policy::{self, Actor, Permission};
 use crate::db::{self, DbConnection, organisations::NewOrganisation};
 use crate::domain::organisation::Organisation;
@@ -62,14 +62,14 @@ pub fn list(
     limit: Option<u32>,
 ) -> Result<Page<Organisation>, Error> {
     policy::require(actor, Permission::ManageOrganisations)?;
-    let limit = page_size(limit) as usize;
-    let rows = db::organisations::list(
-        conn,
-        kind.map(OrganisationKind::as_str),
-        cursor.map(|c| c.to_string()).as_deref(),
-        limit as i64 + 1,
-    )?;
-    let (rows, has_more) = db::split_page(rows, limit);
+    let (rows, has_more) = fetch_page(limit, |limit| {
+        db::organisations::list(
+            conn,
+            kind.map(OrganisationKind::as_str),
+            cursor.map(|c| c.to_string()).as_deref(),
+            limit,
+        )
+    })?;
     let items =
         rows.into_iter().map(|row| row.into_domain().map_err(Error::internal)).collect::<Result<Vec<_>, _>>()?;
     Ok(Page::new(items, has_more, |o| o.id.to_string()))

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Page, page_size};
+use super::{Page, fetch_page};
 use crate::auth::policy::{self, Actor, Permission};
 use crate::db::{self, DbConnection, outbox::OutboxRow};
 use crate::service::Error;
@@ -15,9 +15,8 @@ pub fn list(
     limit: Option<u32>,
 ) -> Result<Page<OutboxRow>, Error> {
     policy::require(actor, Permission::OperateOutbox)?;
-    let limit = page_size(limit) as usize;
-    let rows = db::outbox::list_by_status(conn, status, cursor.as_deref(), limit as i64 + 1)?;
-    let (items, has_more) = db::split_page(rows, limit);
+    let (items, has_more) =
+        fetch_page(limit, |limit| db::outbox::list_by_status(conn, status, cursor.as_deref(), limit))?;
     Ok(Page::new(items, has_more, |row| row.id.clone()))
 }
 

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Page, page_size};
+use super::{Page, fetch_page};
 use crate::auth::password;
 use crate::auth::policy::{self, Actor, Permission};
 use crate::db::{self, DbConnection, users::NewUser, users::UserFilter};
@@ -146,15 +146,15 @@ pub fn list(
     limit: Option<u32>,
 ) -> Result<Page<User>, Error> {
     policy::require(actor, Permission::ManageUsers)?;
-    let limit = page_size(limit) as usize;
     let organisation_text = filter.organisation_id.map(|o| o.to_string());
-    let rows = db::users::list(
-        conn,
-        &UserFilter { role: filter.role.map(Role::as_str), organisation_id: organisation_text.as_deref() },
-        cursor.map(|c| c.to_string()).as_deref(),
-        limit as i64 + 1,
-    )?;
-    let (rows, has_more) = db::split_page(rows, limit);
+    let (rows, has_more) = fetch_page(limit, |limit| {
+        db::users::list(
+            conn,
+            &UserFilter { role: filter.role.map(Role::as_str), organisation_id: organisation_text.as_deref() },
+            cursor.map(|c| c.to_string()).as_deref(),
+            limit,
+        )
+    })?;
     let items =
         rows.into_iter().map(|row| row.into_domain().map_err(Error::internal)).collect::<Result<Vec<_>, _>>()?;
     Ok(Page::new(items, has_more, |u| u.id.to_string()))

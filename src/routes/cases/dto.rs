@@ -14,7 +14,7 @@ use crate::domain::command::{CaseCommand, Instruction, Rating};
 use crate::domain::lifecycle::{Action, CaseRole, CaseState};
 use crate::domain::remedy::{Money, NewRemedy, Remedy, RemedyStatus, RemedyType};
 use crate::domain::{FieldError, FieldErrors, LanguageTag};
-use crate::routes::auth::valid_language;
+use crate::routes::common::{paged, valid_language};
 use crate::service::cases::lodge::{AdvocateConsent, EmployerInput, NewCaseInput};
 use crate::service::cases::read::{CaseSummary, CaseView};
 
@@ -572,12 +572,7 @@ impl CaseSummaryDto {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CasePage {
-    pub items: Vec<CaseSummaryDto>,
-    /// Pass as `cursor` for the next page; absent on the last page.
-    pub next_cursor: Option<String>,
-}
+paged!(CasePage, CaseSummaryDto);
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]

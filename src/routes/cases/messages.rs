@@ -9,14 +9,14 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::AuthUser;
 use crate::domain::LanguageTag;
 use crate::domain::case::Visibility;
 use crate::domain::lifecycle::CaseRole;
 use crate::error::{AppError, Problem};
-use crate::routes::auth::valid_language;
+use crate::routes::common::{paged, valid_language};
 use crate::routes::extract::ApiJson;
-use crate::routes::with_conn;
+use crate::routes::support::with_conn;
+use crate::routes::{AuthUser, Caller};
 use crate::service::cases::messages::{self, EvidenceInfo, Message, NewMessage, Upload};
 use crate::state::AppState;
 
@@ -88,11 +88,7 @@ impl From<Message> for MessageDto {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MessagePage {
-    pub items: Vec<MessageDto>,
-    pub next_cursor: Option<String>,
-}
+paged!(MessagePage, MessageDto);
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -123,8 +119,7 @@ pub async fn list_messages(
     let page =
         with_conn(&state, move |conn| messages::list(conn, &actor, id, query.cursor.map(Into::into), query.limit))
             .await?;
-    Ok(HttpResponse::Ok()
-        .json(MessagePage { items: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next_cursor }))
+    Ok(HttpResponse::Ok().json(MessagePage::from(page)))
 }
 
 /// Write on a case. The employer side may write only to `parties`.
@@ -142,11 +137,11 @@ pub async fn list_messages(
 #[post("/cases/{id}/messages")]
 pub async fn post_message(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    caller: Caller,
     id: web::Path<Uuid>,
     body: ApiJson<MessageRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let actor = auth.actor();
+    let Caller { actor, now } = caller;
     let id = id.into_inner().into();
     let body = body.0;
     let message = NewMessage {
@@ -154,7 +149,6 @@ pub async fn post_message(
         visibility: body.visibility,
         language: body.language.as_deref().map(LanguageTag::parse).transpose().unwrap_or(None),
     };
-    let now = state.clock.now();
     let posted = with_conn(&state, move |conn| messages::post(conn, &actor, id, message, now)).await?;
     Ok(HttpResponse::Created().json(MessageDto::from(posted)))
 }
@@ -189,7 +183,7 @@ pub struct UploadQuery {
 pub async fn upload_evidence(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: AuthUser,
+    caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
     query: web::Query<UploadQuery>,
     mut payload: web::Payload,
@@ -210,8 +204,7 @@ pub async fn upload_evidence(
     }
     let file_name = sanitise_file_name(&query.file_name)?;
     let (id, message_id) = path.into_inner();
-    let actor = auth.actor();
-    let now = state.clock.now();
+    let Caller { actor, now } = caller;
     let data_dir = state.settings.storage.data_dir.clone();
     let info = with_conn(&state, move |conn| {
         let upload = Upload { message: message_id.into(), file_name: &file_name, bytes: &bytes, data_dir: &data_dir };

@@ -10,9 +10,9 @@ use uuid::Uuid;
 
 use self::dto::*;
 use super::extract::ApiJson;
-use super::with_conn;
+use super::support::with_conn;
+use super::{AuthUser, Caller};
 use crate::auth::Actor;
-use crate::auth::AuthUser;
 use crate::domain::CaseId;
 use crate::error::{AppError, Problem};
 use crate::service::cases::act;
@@ -58,7 +58,7 @@ pub async fn lodge_for(
     body: LodgeCaseRequest,
 ) -> Result<HttpResponse, AppError> {
     let key = idempotency_key(req)?;
-    let request_hash = crate::auth::digest::sha256_hex(&serde_json::to_vec(&body).map_err(AppError::internal)?);
+    let request_hash = crate::crypto::sha256_hex(&serde_json::to_vec(&body).map_err(AppError::internal)?);
     let now = state.clock.now();
     let input = body.into_input(now.date_naive())?;
     let retry_key = key.map(|key| RetryKey { key, request_hash });
@@ -115,12 +115,11 @@ pub async fn lodge_case(
 #[get("/cases")]
 pub async fn list_cases(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    caller: Caller,
     query: web::Query<CaseListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
-    let actor = auth.actor();
-    let now = state.clock.now();
+    let Caller { actor, now } = caller;
     let filter = CaseFilter {
         state: query.state,
         category: query.category,
@@ -134,16 +133,13 @@ pub async fn list_cases(
         read::list(conn, &actor, &filter, query.cursor.map(Into::into), query.limit, now)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(CasePage {
-        items: page.items.into_iter().map(|s| CaseSummaryDto::from_summary(s, now)).collect(),
-        next_cursor: page.next_cursor,
-    }))
+    Ok(HttpResponse::Ok().json(CasePage::from_page(page, |s| CaseSummaryDto::from_summary(s, now))))
 }
 
 /// Runs a case command for the caller and answers with the case as they now see it.
 async fn run_command<F>(
     state: &web::Data<AppState>,
-    auth: &AuthUser,
+    caller: Caller,
     id: Uuid,
     command: F,
 ) -> Result<HttpResponse, AppError>
@@ -157,8 +153,7 @@ where
         + Send
         + 'static,
 {
-    let actor = auth.actor();
-    let now = state.clock.now();
+    let Caller { actor, now } = caller;
     let view = with_conn(state, move |conn| command(conn, &actor, id.into(), now)).await?;
     Ok(case_response(view, now))
 }
@@ -181,12 +176,11 @@ fn case_response(view: read::CaseView, now: chrono::DateTime<chrono::Utc>) -> Ht
 #[get("/cases/{id}")]
 pub async fn get_case(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    caller: Caller,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    let actor = auth.actor();
+    let Caller { actor, now } = caller;
     let id = id.into_inner().into();
-    let now = state.clock.now();
     let view = with_conn(&state, move |conn| read::get(conn, &actor, id, now)).await?;
     Ok(case_response(view, now))
 }
@@ -227,16 +221,15 @@ fn expected_version(req: &HttpRequest, body_version: Option<i32>) -> Result<i32,
 pub async fn take_action(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: AuthUser,
+    caller: Caller,
     id: web::Path<Uuid>,
     body: ApiJson<ActionRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.0;
     let version = expected_version(&req, body.version)?;
     let instruction = body.into_instruction(version)?;
-    let actor = auth.actor();
+    let Caller { actor, now } = caller;
     let id = id.into_inner().into();
-    let now = state.clock.now();
     let view = with_conn(&state, move |conn| act::act(conn, &actor, id, instruction, now)).await?;
     Ok(case_response(view, now))
 }
@@ -252,12 +245,12 @@ pub async fn take_action(
 #[post("/cases/{id}/consent")]
 pub async fn set_consent(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    caller: Caller,
     id: web::Path<Uuid>,
     body: ApiJson<ConsentRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.0;
-    run_command(&state, &auth, id.into_inner(), move |conn, actor, id, now| {
+    run_command(&state, caller, id.into_inner(), move |conn, actor, id, now| {
         commands::set_disclosure_consent(conn, actor, id, body.version, body.disclose_identity_to_employer, now)
     })
     .await
@@ -274,12 +267,12 @@ pub async fn set_consent(
 #[post("/cases/{id}/mediator")]
 pub async fn assign_mediator(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    caller: Caller,
     id: web::Path<Uuid>,
     body: ApiJson<AssignMediatorRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.0;
-    run_command(&state, &auth, id.into_inner(), move |conn, actor, id, now| {
+    run_command(&state, caller, id.into_inner(), move |conn, actor, id, now| {
         commands::assign_mediator(conn, actor, id, body.version, body.mediator_user_id.into(), now)
     })
     .await
@@ -296,12 +289,12 @@ pub async fn assign_mediator(
 #[post("/cases/{id}/employer")]
 pub async fn link_employer(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    caller: Caller,
     id: web::Path<Uuid>,
     body: ApiJson<LinkEmployerRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.0;
-    run_command(&state, &auth, id.into_inner(), move |conn, actor, id, now| {
+    run_command(&state, caller, id.into_inner(), move |conn, actor, id, now| {
         commands::link_employer(conn, actor, id, body.version, body.employer_organisation_id.into(), now)
     })
     .await
@@ -318,7 +311,7 @@ pub async fn link_employer(
 #[post("/cases/{id}/classification")]
 pub async fn classify(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    caller: Caller,
     id: web::Path<Uuid>,
     body: ApiJson<ClassificationRequest>,
 ) -> Result<HttpResponse, AppError> {
@@ -328,7 +321,7 @@ pub async fn classify(
         categories: body.categories,
         forced_labour_indicators: body.forced_labour_indicators,
     };
-    run_command(&state, &auth, id.into_inner(), move |conn, actor, id, now| {
+    run_command(&state, caller, id.into_inner(), move |conn, actor, id, now| {
         commands::classify(conn, actor, id, body.version, classification, now)
     })
     .await
@@ -345,12 +338,12 @@ pub async fn classify(
 #[post("/cases/{id}/identity")]
 pub async fn update_identity(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    caller: Caller,
     id: web::Path<Uuid>,
     body: ApiJson<IdentityUpdateRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.0;
-    run_command(&state, &auth, id.into_inner(), move |conn, actor, id, now| {
+    run_command(&state, caller, id.into_inner(), move |conn, actor, id, now| {
         commands::update_identity(conn, actor, id, body.version, body.identity.into(), now)
     })
     .await

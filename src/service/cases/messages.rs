@@ -15,7 +15,7 @@ use crate::domain::lifecycle::CaseRole;
 use crate::domain::{CaseId, EvidenceId, LanguageTag, MessageId};
 use crate::service::Error;
 use crate::service::notifications;
-use crate::service::{Page, page_size};
+use crate::service::{Page, fetch_page};
 
 #[derive(Debug, Clone)]
 pub struct EvidenceInfo {
@@ -105,10 +105,10 @@ pub fn list(
     let loaded = load_for(conn, actor, id)?;
     let visibilities: Vec<&str> =
         Visibility::ALL.iter().filter(|v| v.visible_to(loaded.role)).map(|v| v.as_str()).collect();
-    let limit = page_size(limit) as usize;
     let after_text = after.map(|a| a.to_string());
-    let rows = db::messages::for_case(conn, &id.to_string(), &visibilities, after_text.as_deref(), limit as i64 + 1)?;
-    let (rows, has_more) = db::split_page(rows, limit);
+    let (rows, has_more) = fetch_page(limit, |limit| {
+        db::messages::for_case(conn, &id.to_string(), &visibilities, after_text.as_deref(), limit)
+    })?;
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let mut evidence = db::messages::evidence_of_messages(conn, &ids)?;
     let items = rows
@@ -206,7 +206,7 @@ pub fn attach(
 ) -> Result<EvidenceInfo, Error> {
     let Upload { message, file_name, bytes, data_dir } = upload;
     let content_type = sniff_content_type(bytes).ok_or(Error::UnsupportedEvidenceType)?;
-    let sha256 = crate::auth::digest::sha256_hex(bytes);
+    let sha256 = crate::crypto::sha256_hex(bytes);
     db::write_transaction(conn, |conn| {
         let loaded = load_for(conn, actor, id)?;
         let case_id = id.to_string();

@@ -11,7 +11,7 @@ use crate::domain::lifecycle::{self, Action, CaseRole, CaseState};
 use crate::domain::remedy::Remedy;
 use crate::domain::{CaseId, OrganisationId};
 use crate::service::Error;
-use crate::service::{Page, page_size};
+use crate::service::{Page, fetch_page};
 
 /// A case as one caller may see it.
 #[derive(Debug, Clone)]
@@ -127,10 +127,9 @@ pub fn list(
         created_from: filter.created_from.map(db::timestamp),
         created_before: filter.created_before.map(db::timestamp),
     };
-    let limit = page_size(limit) as usize;
     let cursor_text = cursor.map(|c| c.to_string());
-    let rows = db::cases::list(conn, db_scope, &db_filter, cursor_text.as_deref(), limit as i64 + 1)?;
-    let (rows, has_more) = db::split_page(rows, limit);
+    let (rows, has_more) =
+        fetch_page(limit, |limit| db::cases::list(conn, db_scope, &db_filter, cursor_text.as_deref(), limit))?;
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let mut categories = db::case_details::by_case(db::case_details::categories_of(conn, &ids)?);
     let items = rows

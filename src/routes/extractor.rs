@@ -1,13 +1,15 @@
-//! The `AuthUser` extractor: a verified bearer access token, or a 401.
+//! Request extractors: `AuthUser`, a verified bearer access token or a 401,
+//! and `Caller`, the request context most handlers need (who, and when).
 
 use std::future::{Ready, ready};
 
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use chrono::{DateTime, Utc};
 
-use super::AuthFailure;
-use super::policy::Actor;
-use super::tokens::VerifiedIdentity;
+use crate::auth::AuthFailure;
+use crate::auth::policy::Actor;
+use crate::auth::tokens::VerifiedIdentity;
 use crate::error::AppError;
 use crate::service;
 use crate::state::AppState;
@@ -39,14 +41,36 @@ impl FromRequest for AuthUser {
     type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        ready(app_state(req).and_then(|state| authenticate(req, state)))
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("application state missing")))?;
+/// Who is calling (authenticated as `AuthUser` is) and the time this request
+/// is served at, read once from the application's clock.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub actor: Actor,
+    pub now: DateTime<Utc>,
+}
+
+impl FromRequest for Caller {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        ready(app_state(req).and_then(|state| {
+            let auth = authenticate(req, state)?;
+            Ok(Caller { actor: auth.actor(), now: state.clock.now() })
+        }))
+    }
+}
+
+fn app_state(req: &HttpRequest) -> Result<&web::Data<AppState>, AppError> {
+    req.app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("application state missing")))
+}
+
+fn authenticate(req: &HttpRequest, state: &AppState) -> Result<AuthUser, AppError> {
     let token = bearer_token(req).ok_or(service::Error::Unauthenticated(AuthFailure::MissingToken))?;
     let identity = state.tokens.verify(token, state.clock.now()).map_err(service::Error::Unauthenticated)?;
     Ok(AuthUser(identity))

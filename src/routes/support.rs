@@ -1,0 +1,112 @@
+//! The handlers' toolkit: running diesel off the async threads, the caller's
+//! address and the rate-limit guard, and the fallbacks that keep every error
+//! in problem+json.
+
+use std::hash::Hash;
+use std::net::IpAddr;
+
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header;
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::auth::rate_limit::Limiter;
+use crate::db::DbConnection;
+use crate::error::{AppError, PROBLEM_JSON, Problem};
+use crate::service;
+use crate::state::AppState;
+
+/// Runs `f` on the blocking thread pool inside the caller's tracing span, so
+/// what it logs still carries the request's id.
+pub async fn block<T, F>(f: F) -> Result<T, AppError>
+where
+    F: FnOnce() -> Result<T, service::Error> + Send + 'static,
+    T: Send + 'static,
+{
+    let span = tracing::Span::current();
+    let result = web::block(move || span.in_scope(f)).await.map_err(AppError::internal)?;
+    Ok(result?)
+}
+
+/// Runs `f` on a pooled connection on the blocking thread pool, so no
+/// connection is ever held across an `.await`.
+pub async fn with_conn<T, F>(state: &web::Data<AppState>, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, service::Error> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = state.pool.clone();
+    block(move || {
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await
+}
+
+/// The rate-limit guard: a 429 (with `Retry-After`) once the caller's address
+/// has used up `limiter`'s allowance. Callers with no known address pass.
+pub fn limit_by_ip(req: &HttpRequest, state: &AppState, limiter: &Limiter<IpAddr>) -> Result<(), AppError> {
+    match client_ip(req, state.settings.server.trust_forwarded_headers) {
+        Some(ip) => limit(limiter, &ip),
+        None => Ok(()),
+    }
+}
+
+/// A 429 (with `Retry-After`) once `key` has used up `limiter`'s allowance.
+pub fn limit<K: Hash + Eq + Clone>(limiter: &Limiter<K>, key: &K) -> Result<(), AppError> {
+    limiter.check(key).map_err(|retry_after| AppError::RateLimited { retry_after })
+}
+
+/// The caller's address, for rate limiting. Forwarded headers are believed
+/// only when configured (behind a trusted reverse proxy).
+pub fn client_ip(req: &HttpRequest, trust_forwarded: bool) -> Option<IpAddr> {
+    if trust_forwarded
+        && let Some(ip) = req.connection_info().realip_remote_addr().and_then(|addr| {
+            addr.parse::<IpAddr>().ok().or_else(|| addr.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+        })
+    {
+        return Some(ip);
+    }
+    req.peer_addr().map(|addr| addr.ip())
+}
+
+/// Fallback for unknown routes.
+pub async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::UnknownRoute)
+}
+
+/// Turns error responses that actix produced itself (405, an unmatched
+/// route) into problem+json, leaving ours untouched.
+pub fn problem_for_bare_errors<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let already_problem = res
+        .response()
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if already_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let code = match status.as_u16() {
+        404 => "not_found",
+        405 => "method_not_allowed",
+        s if s >= 500 => "internal_error",
+        _ => "bad_request",
+    };
+    let detail = match status.as_u16() {
+        404 => AppError::UnknownRoute.to_string(),
+        405 => "this method is not allowed on this resource".to_owned(),
+        s if s >= 500 => "an internal error occurred; it has been logged".to_owned(),
+        _ => status.canonical_reason().unwrap_or("bad request").to_lowercase(),
+    };
+    let (req, original) = res.into_parts();
+    let mut response: HttpResponse<BoxBody> = Problem::new(status, code, detail, vec![]).into_response();
+    if let Some(allow) = original.headers().get(header::ALLOW) {
+        response.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    let response: HttpResponse<EitherBody<B>> = response.map_into_right_body();
+    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, response)))
+}
