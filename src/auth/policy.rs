@@ -133,16 +133,7 @@ pub fn case_role(actor: &Actor, case: &CaseAccess) -> Option<CaseRole> {
     }
 }
 
-/// Which cases a caller's list is drawn from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CaseScope {
-    All,
-    Worker(UserId),
-    AdvocateOrganisation(OrganisationId),
-    Mediator(UserId),
-    Party(OrganisationId, PartyRole),
-    OneCase(CaseId),
-}
+pub use crate::domain::case::CaseScope;
 
 pub fn case_scope(actor: &Actor) -> Result<CaseScope, Denied> {
     match actor {

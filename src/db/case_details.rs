@@ -1,28 +1,32 @@
 //! Queries on what hangs off a case: categories, forced-labour indicators,
 //! parties and the worker's identity.
 
+use std::collections::HashMap;
+use std::hash::Hash;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::connection::DbConnection;
 use super::schema::{case_categories, case_identities, case_indicators, case_parties};
 use crate::domain::case::PartyRole;
+use crate::domain::catalogue::Category;
 use crate::domain::{CaseId, OrganisationId};
 
-pub fn insert_category(conn: &mut DbConnection, case_id: &str, category: &str) -> QueryResult<()> {
+pub fn insert_category(conn: &mut DbConnection, case_id: CaseId, category: Category) -> QueryResult<()> {
     diesel::insert_into(case_categories::table)
         .values((case_categories::case_id.eq(case_id), case_categories::category.eq(category)))
         .execute(conn)?;
     Ok(())
 }
 
-pub fn delete_categories(conn: &mut DbConnection, case_id: &str) -> QueryResult<usize> {
+pub fn delete_categories(conn: &mut DbConnection, case_id: CaseId) -> QueryResult<usize> {
     diesel::delete(case_categories::table.filter(case_categories::case_id.eq(case_id))).execute(conn)
 }
 
 /// (case id, value) pairs gathered per case, values in their original order.
-pub fn by_case(pairs: Vec<(String, String)>) -> std::collections::HashMap<String, Vec<String>> {
-    let mut grouped: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+pub fn by_case<K: Hash + Eq, V>(pairs: Vec<(K, V)>) -> HashMap<K, Vec<V>> {
+    let mut grouped: HashMap<K, Vec<V>> = HashMap::new();
     for (case_id, value) in pairs {
         grouped.entry(case_id).or_default().push(value);
     }
@@ -30,7 +34,7 @@ pub fn by_case(pairs: Vec<(String, String)>) -> std::collections::HashMap<String
 }
 
 /// (case id, category) pairs for the given cases.
-pub fn categories_of(conn: &mut DbConnection, case_ids: &[String]) -> QueryResult<Vec<(String, String)>> {
+pub fn categories_of(conn: &mut DbConnection, case_ids: &[CaseId]) -> QueryResult<Vec<(CaseId, Category)>> {
     case_categories::table
         .filter(case_categories::case_id.eq_any(case_ids))
         .select((case_categories::case_id, case_categories::category))
@@ -38,7 +42,7 @@ pub fn categories_of(conn: &mut DbConnection, case_ids: &[String]) -> QueryResul
         .load(conn)
 }
 
-pub fn replace_indicators(conn: &mut DbConnection, case_id: &str, codes: &[String]) -> QueryResult<()> {
+pub fn replace_indicators(conn: &mut DbConnection, case_id: CaseId, codes: &[String]) -> QueryResult<()> {
     diesel::delete(case_indicators::table.filter(case_indicators::case_id.eq(case_id))).execute(conn)?;
     for code in codes {
         diesel::insert_into(case_indicators::table)
@@ -48,7 +52,7 @@ pub fn replace_indicators(conn: &mut DbConnection, case_id: &str, codes: &[Strin
     Ok(())
 }
 
-pub fn indicators_of(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<String>> {
+pub fn indicators_of(conn: &mut DbConnection, case_id: CaseId) -> QueryResult<Vec<String>> {
     case_indicators::table
         .filter(case_indicators::case_id.eq(case_id))
         .select(case_indicators::code)
@@ -59,9 +63,9 @@ pub fn indicators_of(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = case_parties)]
 pub struct PartyRow {
-    pub case_id: String,
-    pub organisation_id: String,
-    pub party_role: String,
+    pub case_id: CaseId,
+    pub organisation_id: OrganisationId,
+    pub party_role: PartyRole,
     pub added_at: NaiveDateTime,
 }
 
@@ -73,11 +77,10 @@ pub fn add_party(
     party_role: PartyRole,
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let (case_id, organisation_id) = (case_id.to_string(), organisation_id.to_string());
     let exists: bool = diesel::select(diesel::dsl::exists(
         case_parties::table
-            .filter(case_parties::case_id.eq(&case_id))
-            .filter(case_parties::organisation_id.eq(&organisation_id)),
+            .filter(case_parties::case_id.eq(case_id))
+            .filter(case_parties::organisation_id.eq(organisation_id)),
     ))
     .get_result(conn)?;
     if exists {
@@ -85,16 +88,16 @@ pub fn add_party(
     }
     diesel::insert_into(case_parties::table)
         .values((
-            case_parties::case_id.eq(&case_id),
-            case_parties::organisation_id.eq(&organisation_id),
-            case_parties::party_role.eq(party_role.as_str()),
+            case_parties::case_id.eq(case_id),
+            case_parties::organisation_id.eq(organisation_id),
+            case_parties::party_role.eq(party_role),
             case_parties::added_at.eq(at),
         ))
         .execute(conn)?;
     Ok(true)
 }
 
-pub fn parties_of(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<PartyRow>> {
+pub fn parties_of(conn: &mut DbConnection, case_id: CaseId) -> QueryResult<Vec<PartyRow>> {
     case_parties::table
         .filter(case_parties::case_id.eq(case_id))
         .select(PartyRow::as_select())
@@ -106,7 +109,7 @@ pub fn parties_of(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<Par
 #[diesel(table_name = case_identities)]
 #[diesel(treat_none_as_null = true)]
 pub struct IdentityRow {
-    pub case_id: String,
+    pub case_id: CaseId,
     pub full_name: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
@@ -125,7 +128,7 @@ pub fn update_identity(conn: &mut DbConnection, row: &IdentityRow) -> QueryResul
     diesel::update(case_identities::table.find(&row.case_id)).set(row).execute(conn)
 }
 
-pub fn identity_of(conn: &mut DbConnection, case_id: &str) -> QueryResult<Option<IdentityRow>> {
+pub fn identity_of(conn: &mut DbConnection, case_id: CaseId) -> QueryResult<Option<IdentityRow>> {
     case_identities::table.find(case_id).select(IdentityRow::as_select()).first(conn).optional()
 }
 
@@ -141,9 +144,9 @@ impl IdentityRow {
         }
     }
 
-    pub fn from_domain(case_id: &str, identity: crate::domain::case::Identity, at: NaiveDateTime) -> Self {
+    pub fn from_domain(case_id: CaseId, identity: crate::domain::case::Identity, at: NaiveDateTime) -> Self {
         Self {
-            case_id: case_id.to_owned(),
+            case_id,
             full_name: identity.full_name,
             email: identity.email,
             phone: identity.phone,
@@ -156,7 +159,7 @@ impl IdentityRow {
 }
 
 /// (case id, indicator code) pairs for the given cases.
-pub fn indicators_of_many(conn: &mut DbConnection, case_ids: &[String]) -> QueryResult<Vec<(String, String)>> {
+pub fn indicators_of_many(conn: &mut DbConnection, case_ids: &[CaseId]) -> QueryResult<Vec<(CaseId, String)>> {
     case_indicators::table
         .filter(case_indicators::case_id.eq_any(case_ids))
         .select((case_indicators::case_id, case_indicators::code))

@@ -5,23 +5,27 @@ use diesel::prelude::*;
 
 use super::connection::DbConnection;
 use super::schema::case_events;
+use crate::domain::case::Visibility;
+use crate::domain::event::EventKind;
+use crate::domain::lifecycle::{Action, CaseRole, CaseState};
+use crate::domain::{CaseId, EventId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = case_events)]
 pub struct EventRow {
-    pub id: String,
-    pub case_id: String,
+    pub id: EventId,
+    pub case_id: CaseId,
     pub occurred_at: NaiveDateTime,
-    pub actor_user_id: Option<String>,
-    pub actor_role: String,
-    pub kind: String,
-    pub action: Option<String>,
-    pub from_state: Option<String>,
-    pub to_state: Option<String>,
+    pub actor_user_id: Option<UserId>,
+    pub actor_role: CaseRole,
+    pub kind: EventKind,
+    pub action: Option<Action>,
+    pub from_state: Option<CaseState>,
+    pub to_state: Option<CaseState>,
     pub reason: Option<String>,
     /// JSON object.
     pub details: String,
-    pub visibility: String,
+    pub visibility: Visibility,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &EventRow) -> QueryResult<()> {
@@ -30,7 +34,7 @@ pub fn insert(conn: &mut DbConnection, row: &EventRow) -> QueryResult<()> {
 }
 
 /// A case's events in the order they happened, limited to the given visibilities.
-pub fn for_case(conn: &mut DbConnection, case_id: &str, visibilities: &[&str]) -> QueryResult<Vec<EventRow>> {
+pub fn for_case(conn: &mut DbConnection, case_id: CaseId, visibilities: &[Visibility]) -> QueryResult<Vec<EventRow>> {
     case_events::table
         .filter(case_events::case_id.eq(case_id))
         .filter(case_events::visibility.eq_any(visibilities))
@@ -42,16 +46,16 @@ pub fn for_case(conn: &mut DbConnection, case_id: &str, visibilities: &[&str]) -
 impl EventRow {
     pub fn into_domain(self) -> anyhow::Result<crate::domain::case::CaseEvent> {
         Ok(crate::domain::case::CaseEvent {
-            id: self.id.parse()?,
+            id: self.id,
             occurred_at: self.occurred_at.and_utc(),
-            actor_role: self.actor_role.parse()?,
+            actor_role: self.actor_role,
             kind: self.kind,
-            action: self.action.as_deref().map(str::parse).transpose()?,
-            from_state: self.from_state.as_deref().map(str::parse).transpose()?,
-            to_state: self.to_state.as_deref().map(str::parse).transpose()?,
+            action: self.action,
+            from_state: self.from_state,
+            to_state: self.to_state,
             reason: self.reason,
             details: serde_json::from_str(&self.details)?,
-            visibility: self.visibility.parse()?,
+            visibility: self.visibility,
         })
     }
 }

@@ -6,31 +6,35 @@ use diesel::prelude::*;
 use super::connection::DbConnection;
 use super::schema::{case_categories, case_parties, cases};
 use super::timestamp;
+use crate::domain::case::{Case, CaseReference, CaseScope, LodgedVia, Priority, ResidenceStatus};
+use crate::domain::catalogue::Category;
 use crate::domain::decision::CaseUpdate;
+use crate::domain::lifecycle::CaseState;
+use crate::domain::{CaseId, LanguageTag, OrganisationId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = cases)]
 pub struct CaseRow {
-    pub id: String,
+    pub id: CaseId,
     pub reference: String,
-    pub state: String,
+    pub state: CaseState,
     pub version: i32,
-    pub priority: String,
+    pub priority: Priority,
     pub narrative: String,
-    pub narrative_language: String,
+    pub narrative_language: LanguageTag,
     pub incident_from: Option<NaiveDate>,
     pub incident_to: Option<NaiveDate>,
     pub prefecture: Option<String>,
     pub industry: Option<String>,
-    pub employer_organisation_id: Option<String>,
+    pub employer_organisation_id: Option<OrganisationId>,
     pub employer_name: Option<String>,
     pub nationality: Option<String>,
-    pub residence_status: Option<String>,
-    pub lodged_via: String,
-    pub lodged_by_user_id: Option<String>,
-    pub worker_user_id: Option<String>,
-    pub advocate_organisation_id: Option<String>,
-    pub mediator_user_id: Option<String>,
+    pub residence_status: Option<ResidenceStatus>,
+    pub lodged_via: LodgedVia,
+    pub lodged_by_user_id: Option<UserId>,
+    pub worker_user_id: Option<UserId>,
+    pub advocate_organisation_id: Option<OrganisationId>,
+    pub mediator_user_id: Option<UserId>,
     pub receipt_code_hash: String,
     pub identity_disclosure_consent: bool,
     pub satisfaction_rating: Option<i32>,
@@ -50,8 +54,8 @@ pub struct CaseRow {
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = cases)]
 pub struct CaseChanges {
-    pub state: Option<String>,
-    pub priority: Option<String>,
+    pub state: Option<CaseState>,
+    pub priority: Option<Priority>,
     pub stage_entered_at: Option<NaiveDateTime>,
     pub stage_due_at: Option<Option<NaiveDateTime>>,
     pub acknowledged_at: Option<NaiveDateTime>,
@@ -59,8 +63,8 @@ pub struct CaseChanges {
     pub first_response_at: Option<NaiveDateTime>,
     pub remedy_verified_at: Option<NaiveDateTime>,
     pub finished_at: Option<Option<NaiveDateTime>>,
-    pub employer_organisation_id: Option<Option<String>>,
-    pub mediator_user_id: Option<Option<String>>,
+    pub employer_organisation_id: Option<Option<OrganisationId>>,
+    pub mediator_user_id: Option<Option<UserId>>,
     pub identity_disclosure_consent: Option<bool>,
     pub satisfaction_rating: Option<Option<i32>>,
     pub satisfaction_comment: Option<Option<String>>,
@@ -73,7 +77,7 @@ impl From<&CaseUpdate> for CaseChanges {
             None => (None, None),
         };
         Self {
-            state: update.state.map(|s| s.as_str().to_owned()),
+            state: update.state,
             stage_entered_at: update.stage_entered_at.map(timestamp),
             stage_due_at: update.stage_due_at.map(|due| due.map(timestamp)),
             acknowledged_at: update.acknowledged_at.map(timestamp),
@@ -93,7 +97,7 @@ pub fn insert(conn: &mut DbConnection, row: &CaseRow) -> QueryResult<()> {
     Ok(())
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<CaseRow>> {
+pub fn find(conn: &mut DbConnection, id: CaseId) -> QueryResult<Option<CaseRow>> {
     cases::table.find(id).select(CaseRow::as_select()).first(conn).optional()
 }
 
@@ -105,7 +109,7 @@ pub fn find_by_reference(conn: &mut DbConnection, reference: &str) -> QueryResul
 /// bumps the version. `false` means someone else changed the case first.
 pub fn update_versioned(
     conn: &mut DbConnection,
-    id: &str,
+    id: CaseId,
     expected_version: i32,
     updated_at: NaiveDateTime,
     changes: &CaseChanges,
@@ -117,23 +121,12 @@ pub fn update_versioned(
     Ok(updated == 1)
 }
 
-/// Which cases a list is drawn from (see the access policy).
-#[derive(Debug, Clone)]
-pub enum Scope {
-    All,
-    Worker(String),
-    AdvocateOrganisation(String),
-    Mediator(String),
-    Party { organisation_id: String, party_role: String },
-    OneCase(String),
-}
-
 #[derive(Debug, Default, Clone)]
 pub struct ListFilter {
-    pub state: Option<String>,
-    pub category: Option<String>,
-    pub priority: Option<String>,
-    pub party_organisation_id: Option<String>,
+    pub state: Option<CaseState>,
+    pub category: Option<Category>,
+    pub priority: Option<Priority>,
+    pub party_organisation_id: Option<OrganisationId>,
     /// Only cases whose stage was due before this time.
     pub overdue_at: Option<NaiveDateTime>,
     pub created_from: Option<NaiveDateTime>,
@@ -144,9 +137,9 @@ pub struct ListFilter {
 /// through sorts before the first page, so pages never shift.
 pub fn list(
     conn: &mut DbConnection,
-    scope: Scope,
+    scope: CaseScope,
     filter: &ListFilter,
-    before_id: Option<&str>,
+    before_id: Option<CaseId>,
     limit: i64,
 ) -> QueryResult<Vec<CaseRow>> {
     let mut query = cases::table.select(CaseRow::as_select()).limit(limit).into_boxed();
@@ -158,36 +151,36 @@ pub fn list(
         _ => query.order(cases::id.desc()),
     };
     query = match scope {
-        Scope::All => query,
-        Scope::Worker(user) => query.filter(cases::worker_user_id.eq(user)),
-        Scope::AdvocateOrganisation(org) => query.filter(cases::advocate_organisation_id.eq(org)),
-        Scope::Mediator(user) => query.filter(cases::mediator_user_id.eq(user)),
-        Scope::Party { organisation_id, party_role } => query.filter(diesel::dsl::exists(
+        CaseScope::All => query,
+        CaseScope::Worker(user) => query.filter(cases::worker_user_id.eq(user)),
+        CaseScope::AdvocateOrganisation(org) => query.filter(cases::advocate_organisation_id.eq(org)),
+        CaseScope::Mediator(user) => query.filter(cases::mediator_user_id.eq(user)),
+        CaseScope::Party(organisation, role) => query.filter(diesel::dsl::exists(
             case_parties::table
                 .filter(case_parties::case_id.eq(cases::id))
-                .filter(case_parties::organisation_id.eq(organisation_id))
-                .filter(case_parties::party_role.eq(party_role)),
+                .filter(case_parties::organisation_id.eq(organisation))
+                .filter(case_parties::party_role.eq(role)),
         )),
-        Scope::OneCase(id) => query.filter(cases::id.eq(id)),
+        CaseScope::OneCase(id) => query.filter(cases::id.eq(id)),
     };
-    if let Some(state) = &filter.state {
-        query = query.filter(cases::state.eq(state.clone()));
+    if let Some(state) = filter.state {
+        query = query.filter(cases::state.eq(state));
     }
-    if let Some(priority) = &filter.priority {
-        query = query.filter(cases::priority.eq(priority.clone()));
+    if let Some(priority) = filter.priority {
+        query = query.filter(cases::priority.eq(priority));
     }
-    if let Some(category) = &filter.category {
+    if let Some(category) = filter.category {
         query = query.filter(diesel::dsl::exists(
             case_categories::table
                 .filter(case_categories::case_id.eq(cases::id))
-                .filter(case_categories::category.eq(category.clone())),
+                .filter(case_categories::category.eq(category)),
         ));
     }
-    if let Some(organisation) = &filter.party_organisation_id {
+    if let Some(organisation) = filter.party_organisation_id {
         query = query.filter(diesel::dsl::exists(
             case_parties::table
                 .filter(case_parties::case_id.eq(cases::id))
-                .filter(case_parties::organisation_id.eq(organisation.clone())),
+                .filter(case_parties::organisation_id.eq(organisation)),
         ));
     }
     if let Some(at) = filter.overdue_at {
@@ -200,36 +193,35 @@ pub fn list(
         query = query.filter(cases::created_at.lt(before));
     }
     if let Some(before) = before_id {
-        query = query.filter(cases::id.lt(before.to_owned()));
+        query = query.filter(cases::id.lt(before));
     }
     query.load(conn)
 }
 
 impl CaseRow {
-    pub fn into_domain(self, categories: Vec<String>) -> anyhow::Result<crate::domain::case::Case> {
-        use crate::domain::case::{Case, CaseReference};
+    pub fn into_domain(self, categories: Vec<Category>) -> anyhow::Result<Case> {
         Ok(Case {
-            id: self.id.parse()?,
+            id: self.id,
             reference: CaseReference::parse(&self.reference)
                 .ok_or_else(|| anyhow::anyhow!("malformed case reference {}", self.reference))?,
-            state: self.state.parse()?,
+            state: self.state,
             version: self.version,
-            priority: self.priority.parse()?,
-            categories: categories.iter().map(|c| c.parse()).collect::<Result<_, _>>()?,
+            priority: self.priority,
+            categories,
             narrative: self.narrative,
-            narrative_language: crate::domain::LanguageTag::parse(&self.narrative_language)?,
+            narrative_language: self.narrative_language,
             incident_from: self.incident_from,
             incident_to: self.incident_to,
             prefecture: self.prefecture,
             industry: self.industry,
-            employer_organisation_id: parse_optional(self.employer_organisation_id)?,
+            employer_organisation_id: self.employer_organisation_id,
             employer_name: self.employer_name,
             nationality: self.nationality,
-            residence_status: self.residence_status.as_deref().map(str::parse).transpose()?,
-            lodged_via: self.lodged_via.parse()?,
-            worker_user_id: parse_optional(self.worker_user_id)?,
-            advocate_organisation_id: parse_optional(self.advocate_organisation_id)?,
-            mediator_user_id: parse_optional(self.mediator_user_id)?,
+            residence_status: self.residence_status,
+            lodged_via: self.lodged_via,
+            worker_user_id: self.worker_user_id,
+            advocate_organisation_id: self.advocate_organisation_id,
+            mediator_user_id: self.mediator_user_id,
             identity_disclosure_consent: self.identity_disclosure_consent,
             satisfaction_rating: self.satisfaction_rating,
             satisfaction_comment: self.satisfaction_comment,
@@ -244,8 +236,4 @@ impl CaseRow {
             finished_at: self.finished_at.map(|t| t.and_utc()),
         })
     }
-}
-
-fn parse_optional<T: std::str::FromStr>(value: Option<String>) -> Result<Option<T>, T::Err> {
-    value.as_deref().map(str::parse).transpose()
 }

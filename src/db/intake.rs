@@ -32,7 +32,7 @@ pub struct IdempotencyRow {
     pub scope: String,
     pub key: String,
     pub request_hash: String,
-    pub case_id: String,
+    pub case_id: crate::domain::CaseId,
     pub created_at: NaiveDateTime,
 }
 

@@ -199,7 +199,7 @@ pub fn overdue_by_party(
 #[derive(Debug, Clone, QueryableByName)]
 pub struct ExportRow {
     #[diesel(sql_type = Text)]
-    pub id: String,
+    pub id: crate::domain::CaseId,
     #[diesel(sql_type = Timestamp)]
     pub created_at: NaiveDateTime,
     #[diesel(sql_type = Text)]

@@ -88,12 +88,13 @@ macro_rules! text_column {
 }
 
 use crate::domain::case::{LodgedVia, PartyRole, Priority, ResidenceStatus, Visibility};
+use crate::domain::catalogue::Category;
 use crate::domain::event::EventKind;
 use crate::domain::lifecycle::{Action, CaseRole, CaseState};
 use crate::domain::notification::{Channel, NotificationKind};
 use crate::domain::remedy::{RemedyStatus, RemedyType};
-use crate::domain::{CaseId, EventId, EvidenceId, MessageId, OrganisationId, RemedyId, UserId};
+use crate::domain::{CaseId, EventId, EvidenceId, LanguageTag, MessageId, OrganisationId, RemedyId, UserId};
 
 text_column!(CaseId, EventId, EvidenceId, MessageId, OrganisationId, RemedyId, UserId);
 text_column!(CaseState, Action, CaseRole, Priority, ResidenceStatus, Visibility, PartyRole, LodgedVia);
-text_column!(EventKind, RemedyStatus, RemedyType, Channel, NotificationKind);
+text_column!(EventKind, RemedyStatus, RemedyType, Channel, NotificationKind, Category, LanguageTag);

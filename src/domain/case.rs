@@ -266,6 +266,17 @@ pub struct Case {
     pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// Which cases a caller's list is drawn from (decided by the access policy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseScope {
+    All,
+    Worker(super::UserId),
+    AdvocateOrganisation(super::OrganisationId),
+    Mediator(super::UserId),
+    Party(super::OrganisationId, PartyRole),
+    OneCase(super::CaseId),
+}
+
 /// The worker's identity, stored apart from the narrative.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Identity {
@@ -289,7 +300,7 @@ pub struct CaseEvent {
     pub id: super::EventId,
     pub occurred_at: chrono::DateTime<chrono::Utc>,
     pub actor_role: super::lifecycle::CaseRole,
-    pub kind: String,
+    pub kind: super::event::EventKind,
     pub action: Option<super::lifecycle::Action>,
     pub from_state: Option<super::lifecycle::CaseState>,
     pub to_state: Option<super::lifecycle::CaseState>,

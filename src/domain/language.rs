@@ -69,6 +69,13 @@ impl From<LanguageTag> for String {
     }
 }
 
+impl std::str::FromStr for LanguageTag {
+    type Err = InvalidLanguageTag;
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        Self::parse(raw)
+    }
+}
+
 impl fmt::Display for LanguageTag {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

@@ -1,11 +1,14 @@
 //! Case-level pseudonymised rows, page by page.
 
+use std::collections::HashMap;
+
 use std::io::Write;
 
 use serde::Serialize;
 
 use super::pseudonym::pseudonym;
 use crate::db::{self, DbConnection, reports::ReportFilter};
+use crate::domain::CaseId;
 use crate::service::Error;
 
 const PAGE: i64 = 1000;
@@ -99,17 +102,19 @@ pub fn for_each_page(
     loop {
         let page = db::reports::export_page(conn, filter, &after, PAGE)?;
         let Some(last) = page.last() else { return Ok(written) };
-        after = last.id.clone();
-        let ids: Vec<String> = page.iter().map(|r| r.id.clone()).collect();
-        let mut categories = db::case_details::by_case(db::case_details::categories_of(conn, &ids)?);
+        after = last.id.to_string();
+        let ids: Vec<CaseId> = page.iter().map(|r| r.id).collect();
+        let categories = db::case_details::by_case(db::case_details::categories_of(conn, &ids)?);
         let mut indicators = db::case_details::by_case(db::case_details::indicators_of_many(conn, &ids)?);
-        let joined = |grouped: &mut std::collections::HashMap<String, Vec<String>>, id: &str| {
+        let joined = |grouped: &mut HashMap<CaseId, Vec<String>>, id: &CaseId| {
             grouped.remove(id).map(|values| values.join(";")).unwrap_or_default()
         };
+        let mut categories: HashMap<CaseId, Vec<String>> =
+            categories.into_iter().map(|(id, cs)| (id, cs.iter().map(|c| c.as_str().to_owned()).collect())).collect();
         let rows: Vec<CaseRow> = page
             .into_iter()
             .map(|r| CaseRow {
-                pseudonym: pseudonym(key, &r.id),
+                pseudonym: pseudonym(key, &r.id.to_string()),
                 lodged_on: day(Some(r.created_at)),
                 categories: joined(&mut categories, &r.id),
                 forced_labour_indicators: joined(&mut indicators, &r.id),

@@ -82,7 +82,7 @@ fn worker(conn: &mut DbConnection, case: &Case) -> Result<Vec<Recipient>, Error>
     {
         return Ok(vec![Recipient { address: email, language: row.preferred_language }]);
     }
-    let identity = db::case_details::identity_of(conn, &case.id.to_string())?;
+    let identity = db::case_details::identity_of(conn, case.id)?;
     Ok(identity
         .and_then(|i| i.email)
         .map(|address| vec![Recipient { address, language: case.narrative_language.to_string() }])

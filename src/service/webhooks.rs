@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::auth::policy::Actor;
 use crate::db::{self, DbConnection, case_events::EventRow, outbox::OutboxRow, webhooks::WebhookRow};
-use crate::domain::case::{PartyRole, Visibility};
+use crate::domain::case::PartyRole;
 use crate::domain::lifecycle::CaseRole;
 use crate::domain::notification::Channel;
 use crate::domain::{OrganisationId, Role};
@@ -57,22 +57,22 @@ pub fn enqueue_for_event(conn: &mut DbConnection, event: &EventRow, now: DateTim
     if !db::webhooks::any_active(conn)? {
         return Ok(());
     }
-    let Some(case) = db::cases::find(conn, &event.case_id)? else { return Ok(()) };
-    let visibility: Visibility = event.visibility.parse()?;
+    let Some(case) = db::cases::find(conn, event.case_id)? else { return Ok(()) };
+    let visibility = event.visibility;
     // Each organisation with its standing on the case.
     let mut audience: Vec<(String, CaseRole)> = Vec::new();
-    for party in db::case_details::parties_of(conn, &case.id)? {
-        let role = match party.party_role.parse::<PartyRole>()? {
+    for party in db::case_details::parties_of(conn, case.id)? {
+        let role = match party.party_role {
             PartyRole::Employer => CaseRole::Employer,
             PartyRole::Supervisor => CaseRole::Supervisor,
         };
-        audience.push((party.organisation_id, role));
+        audience.push((party.organisation_id.to_string(), role));
     }
-    if let Some(advocate) = case.advocate_organisation_id.clone() {
-        audience.push((advocate, CaseRole::Advocate));
+    if let Some(advocate) = case.advocate_organisation_id {
+        audience.push((advocate.to_string(), CaseRole::Advocate));
     }
-    if let Some(mediator) = &case.mediator_user_id
-        && let Some(organisation) = db::users::find(conn, mediator)?.and_then(|u| u.organisation_id)
+    if let Some(mediator) = case.mediator_user_id
+        && let Some(organisation) = db::users::find(conn, &mediator.to_string())?.and_then(|u| u.organisation_id)
     {
         audience.push((organisation, CaseRole::Mediator));
     }
@@ -101,7 +101,7 @@ pub fn enqueue_for_event(conn: &mut DbConnection, event: &EventRow, now: DateTim
             let row = OutboxRow::pending(
                 Channel::Webhook,
                 "case_event",
-                Some(case.id.clone()),
+                Some(case.id.to_string()),
                 hook.id,
                 "en".to_owned(),
                 payload.clone(),

@@ -11,6 +11,7 @@ use crate::domain::case::{
 };
 use crate::domain::catalogue::Category;
 use crate::domain::command::{CaseCommand, Instruction, Rating};
+use crate::domain::event::EventKind;
 use crate::domain::lifecycle::{Action, CaseRole, CaseState};
 use crate::domain::remedy::{Money, NewRemedy, Remedy, RemedyStatus, RemedyType};
 use crate::domain::{FieldError, FieldErrors, LanguageTag};
@@ -412,8 +413,7 @@ pub struct EventDto {
     pub id: Uuid,
     pub occurred_at: DateTime<Utc>,
     pub actor_role: CaseRole,
-    /// `lodged`, `transition`, `disclosure_consent_given`, `mediator_assigned`, …
-    pub kind: String,
+    pub kind: EventKind,
     pub action: Option<Action>,
     pub from_state: Option<CaseState>,
     pub to_state: Option<CaseState>,

@@ -79,7 +79,7 @@ pub fn assign_mediator(
         if user.role != Role::Mediator.as_str() {
             return Err(Error::validation("mediator_user_id", "not_a_mediator", "this user is not a mediator"));
         }
-        let changes = CaseChanges { mediator_user_id: Some(Some(mediator.to_string())), ..CaseChanges::default() };
+        let changes = CaseChanges { mediator_user_id: Some(Some(mediator)), ..CaseChanges::default() };
         save(conn, loaded, expected_version, &changes, now)?;
         let details = json!({"mediator_user_id": mediator.to_string()});
         record_event(
@@ -118,8 +118,7 @@ pub fn link_employer(
                 "this organisation is not an employer",
             ));
         }
-        let changes =
-            CaseChanges { employer_organisation_id: Some(Some(employer.to_string())), ..CaseChanges::default() };
+        let changes = CaseChanges { employer_organisation_id: Some(Some(employer)), ..CaseChanges::default() };
         save(conn, loaded, expected_version, &changes, now)?;
         let details = json!({"employer_organisation_id": employer.to_string()});
         record_event(
@@ -153,7 +152,7 @@ pub fn classify(
 ) -> Result<CaseView, Error> {
     command(conn, actor, id, now, |conn, loaded| {
         require_role(loaded, &[CaseRole::Handler])?;
-        let case_id = loaded.id_text();
+        let case_id = loaded.case.id;
         if let Some(codes) = &mut classification.forced_labour_indicators {
             codes.sort();
             codes.dedup();
@@ -164,7 +163,7 @@ pub fn classify(
                     "not an ILO forced-labour indicator (FL-1 to FL-11)",
                 ));
             }
-            db::case_details::replace_indicators(conn, &case_id, codes)?;
+            db::case_details::replace_indicators(conn, case_id, codes)?;
         }
         if let Some(categories) = &mut classification.categories {
             categories.sort();
@@ -172,13 +171,12 @@ pub fn classify(
             if categories.is_empty() {
                 return Err(Error::validation("categories", "required", "a case needs at least one category"));
             }
-            db::case_details::delete_categories(conn, &case_id)?;
+            db::case_details::delete_categories(conn, case_id)?;
             for category in categories.iter() {
-                db::case_details::insert_category(conn, &case_id, category.as_str())?;
+                db::case_details::insert_category(conn, case_id, *category)?;
             }
         }
-        let changes =
-            CaseChanges { priority: classification.priority.map(|p| p.as_str().to_owned()), ..CaseChanges::default() };
+        let changes = CaseChanges { priority: classification.priority, ..CaseChanges::default() };
         save(conn, loaded, expected_version, &changes, now)?;
         let details = json!({
             "priority": classification.priority.map(Priority::as_str),
@@ -209,8 +207,8 @@ pub fn update_identity(
     command(conn, actor, id, now, |conn, loaded| {
         require_role(loaded, &[CaseRole::Worker, CaseRole::Advocate, CaseRole::Handler])?;
         save(conn, loaded, expected_version, &CaseChanges::default(), now)?;
-        let case_id = loaded.id_text();
-        db::case_details::update_identity(conn, &IdentityRow::from_domain(&case_id, identity, db::timestamp(now)))?;
+        let row = IdentityRow::from_domain(loaded.case.id, identity, db::timestamp(now));
+        db::case_details::update_identity(conn, &row)?;
         // The event says that, not what: identities stay out of the audit trail.
         record_event(
             conn,
@@ -242,7 +240,7 @@ pub fn open_receipt_session(
     if !constant_time_eq(presented.as_bytes(), row.receipt_code_hash.as_bytes()) {
         return Err(refused);
     }
-    let case_id: CaseId = row.id.parse()?;
+    let case_id = row.id;
     // The session must be able to read its own case.
     load_row(conn, &Actor::CaseSession { case_id }, row)?;
     Ok(case_id)

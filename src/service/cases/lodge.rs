@@ -13,7 +13,7 @@ use crate::domain::case::{CaseReference, Identity, LodgedVia, Priority, Residenc
 use crate::domain::catalogue::Category;
 use crate::domain::event::{EventKind, NewEvent};
 use crate::domain::lifecycle::{self, CaseRole, CaseState};
-use crate::domain::{CaseId, LanguageTag, OrganisationId, OrganisationKind, Role};
+use crate::domain::{CaseId, LanguageTag, OrganisationId, OrganisationKind, Role, UserId};
 use crate::service::notifications;
 use crate::service::{Conflict, Error};
 
@@ -132,9 +132,9 @@ fn replay(conn: &mut DbConnection, key: &IdempotencyInput, receipt_code: &str) -
     if row.request_hash != key.request_hash {
         return Err(Error::Conflict(Conflict::IdempotencyKeyReused));
     }
-    let case = db::cases::find(conn, &row.case_id)?.ok_or(Error::NotFound)?;
+    let case = db::cases::find(conn, row.case_id)?.ok_or(Error::NotFound)?;
     Ok(Some(Lodged {
-        case_id: case.id.parse()?,
+        case_id: case.id,
         reference: CaseReference::parse(&case.reference)
             .ok_or_else(|| Error::internal(anyhow::anyhow!("malformed reference")))?,
         receipt_code: receipt_code.to_owned(),
@@ -150,120 +150,136 @@ fn insert_case(
     receipt_hash: String,
     now: DateTime<Utc>,
 ) -> Result<(CaseId, CaseReference), Error> {
-    let (employer_organisation_id, employer_name) = match &input.employer {
+    let employer = match &input.employer {
         EmployerInput::Registered(id) => {
             check_employer(conn, *id)?;
-            (Some(id.to_string()), None)
+            (Some(*id), None)
         }
         EmployerInput::Named(name) => (None, Some(name.clone())),
     };
     let id = CaseId::new();
-    let id_text = id.to_string();
     let at = db::timestamp(now);
     let reference = CaseReference::new(now.year(), db::intake::next_reference_number(conn, now.year())?);
-    let urgent = input.categories.iter().any(|c| c.urgent_by_default());
-    let priority = if urgent { Priority::Urgent } else { Priority::Normal };
-    let (lodged_via, lodged_by, worker, advocate_organisation, role) = match lodger {
-        Lodger::Worker(user) => (LodgedVia::Worker, Some(user), Some(user), None, CaseRole::Worker),
-        Lodger::Advocate { user, organisation } => {
-            (LodgedVia::Advocate, Some(user), None, Some(organisation), CaseRole::Advocate)
-        }
-        Lodger::Anonymous => (LodgedVia::Intake, None, None, None, CaseRole::Worker),
-    };
-    let state = CaseState::Submitted;
-    db::cases::insert(
-        conn,
-        &CaseRow {
-            id: id_text.clone(),
-            reference: reference.to_string(),
-            state: state.as_str().to_owned(),
-            version: 1,
-            priority: priority.as_str().to_owned(),
-            narrative: input.narrative.clone(),
-            narrative_language: input.narrative_language.to_string(),
-            incident_from: input.incident_from,
-            incident_to: input.incident_to,
-            prefecture: input.prefecture.clone(),
-            industry: input.industry.clone(),
-            employer_organisation_id,
-            employer_name,
-            nationality: input.nationality.clone(),
-            residence_status: input.residence_status.map(|r| r.as_str().to_owned()),
-            lodged_via: lodged_via.as_str().to_owned(),
-            lodged_by_user_id: lodged_by.map(|u| u.to_string()),
-            worker_user_id: worker.map(|u| u.to_string()),
-            advocate_organisation_id: advocate_organisation.map(|o| o.to_string()),
-            mediator_user_id: None,
-            receipt_code_hash: receipt_hash,
-            identity_disclosure_consent: input.disclose_identity,
-            satisfaction_rating: None,
-            satisfaction_comment: None,
-            created_at: at,
-            updated_at: at,
-            stage_entered_at: at,
-            stage_due_at: lifecycle::stage_due_at(state, urgent, now, None).map(db::timestamp),
-            acknowledged_at: None,
-            referred_at: None,
-            first_response_at: None,
-            remedy_verified_at: None,
-            finished_at: None,
-        },
-    )?;
+    let lodging = Lodging::of(lodger, id);
+    let row = case_row(id, &reference, input, &lodging, employer, receipt_hash, now);
+    let priority = row.priority;
+    db::cases::insert(conn, &row)?;
     for category in &input.categories {
-        db::case_details::insert_category(conn, &id_text, category.as_str())?;
+        db::case_details::insert_category(conn, id, *category)?;
     }
-    db::case_details::insert_identity(conn, &IdentityRow::from_domain(&id_text, input.identity.clone(), at))?;
+    db::case_details::insert_identity(conn, &IdentityRow::from_domain(id, input.identity.clone(), at))?;
     if let Some(key) = idempotency {
-        db::intake::insert_key(
-            conn,
-            &IdempotencyRow {
-                scope: key.scope.clone(),
-                key: key.key.clone(),
-                request_hash: key.request_hash.clone(),
-                case_id: id_text.clone(),
-                created_at: at,
-            },
-        )?;
+        let IdempotencyInput { scope, key, request_hash } = key.clone();
+        db::intake::insert_key(conn, &IdempotencyRow { scope, key, request_hash, case_id: id, created_at: at })?;
     }
-    let actor = match lodger {
-        Lodger::Worker(user) => Actor::User { id: user, role: Role::Worker, organisation_id: None },
-        Lodger::Advocate { user, organisation } => {
-            Actor::User { id: user, role: Role::Advocate, organisation_id: Some(organisation) }
-        }
-        Lodger::Anonymous => Actor::CaseSession { case_id: id },
-    };
     let details = json!({
         "categories": input.categories.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
         "priority": priority.as_str(),
-        "lodged_via": lodged_via.as_str(),
+        "lodged_via": lodging.via.as_str(),
         "identity_disclosed": input.disclose_identity,
     });
-    record_event(
-        conn,
-        id,
-        &actor,
-        role,
-        &NewEvent { to: Some(state), ..NewEvent::note(EventKind::Lodged, Visibility::Parties, details) },
-        now,
-    )?;
+    let lodged = NewEvent { to: Some(row.state), ..NewEvent::note(EventKind::Lodged, Visibility::Parties, details) };
+    record_event(conn, id, &lodging.actor, lodging.role, &lodged, now)?;
     if let Some(consent) = &input.advocate_consent {
-        record_event(
-            conn,
-            id,
-            &actor,
-            role,
-            &NewEvent::note(
-                EventKind::AdvocateConsentRecorded,
-                Visibility::WorkerSide,
-                json!({"method": consent.method, "obtained_on": consent.obtained_on}),
-            ),
-            now,
-        )?;
+        let details = json!({"method": consent.method, "obtained_on": consent.obtained_on});
+        let recorded = NewEvent::note(EventKind::AdvocateConsentRecorded, Visibility::WorkerSide, details);
+        record_event(conn, id, &lodging.actor, lodging.role, &recorded, now)?;
     }
     // The lodger must be able to read what they lodged.
-    let loaded = load_for(conn, &actor, id)?;
+    let loaded = load_for(conn, &lodging.actor, id)?;
     notifications::case_submitted(conn, &loaded.case, now)?;
     Ok((id, reference))
+}
+
+/// Who lodged, as the case records it and as the audit trail names them.
+struct Lodging {
+    via: LodgedVia,
+    lodged_by: Option<UserId>,
+    worker: Option<UserId>,
+    advocate_organisation: Option<OrganisationId>,
+    role: CaseRole,
+    actor: Actor,
+}
+
+impl Lodging {
+    fn of(lodger: Lodger, case_id: CaseId) -> Self {
+        match lodger {
+            Lodger::Worker(user) => Self {
+                via: LodgedVia::Worker,
+                lodged_by: Some(user),
+                worker: Some(user),
+                advocate_organisation: None,
+                role: CaseRole::Worker,
+                actor: Actor::User { id: user, role: Role::Worker, organisation_id: None },
+            },
+            Lodger::Advocate { user, organisation } => Self {
+                via: LodgedVia::Advocate,
+                lodged_by: Some(user),
+                worker: None,
+                advocate_organisation: Some(organisation),
+                role: CaseRole::Advocate,
+                actor: Actor::User { id: user, role: Role::Advocate, organisation_id: Some(organisation) },
+            },
+            Lodger::Anonymous => Self {
+                via: LodgedVia::Intake,
+                lodged_by: None,
+                worker: None,
+                advocate_organisation: None,
+                role: CaseRole::Worker,
+                actor: Actor::CaseSession { case_id },
+            },
+        }
+    }
+}
+
+/// A submitted case as stored: its first stage's clock starts now.
+fn case_row(
+    id: CaseId,
+    reference: &CaseReference,
+    input: &NewCaseInput,
+    lodging: &Lodging,
+    (employer_organisation_id, employer_name): (Option<OrganisationId>, Option<String>),
+    receipt_code_hash: String,
+    now: DateTime<Utc>,
+) -> CaseRow {
+    let at = db::timestamp(now);
+    let urgent = input.categories.iter().any(|c| c.urgent_by_default());
+    let state = CaseState::Submitted;
+    CaseRow {
+        id,
+        reference: reference.to_string(),
+        state,
+        version: 1,
+        priority: if urgent { Priority::Urgent } else { Priority::Normal },
+        narrative: input.narrative.clone(),
+        narrative_language: input.narrative_language.clone(),
+        incident_from: input.incident_from,
+        incident_to: input.incident_to,
+        prefecture: input.prefecture.clone(),
+        industry: input.industry.clone(),
+        employer_organisation_id,
+        employer_name,
+        nationality: input.nationality.clone(),
+        residence_status: input.residence_status,
+        lodged_via: lodging.via,
+        lodged_by_user_id: lodging.lodged_by,
+        worker_user_id: lodging.worker,
+        advocate_organisation_id: lodging.advocate_organisation,
+        mediator_user_id: None,
+        receipt_code_hash,
+        identity_disclosure_consent: input.disclose_identity,
+        satisfaction_rating: None,
+        satisfaction_comment: None,
+        created_at: at,
+        updated_at: at,
+        stage_entered_at: at,
+        stage_due_at: lifecycle::stage_due_at(state, urgent, now, None).map(db::timestamp),
+        acknowledged_at: None,
+        referred_at: None,
+        first_response_at: None,
+        remedy_verified_at: None,
+        finished_at: None,
+    }
 }
 
 fn check_employer(conn: &mut DbConnection, id: OrganisationId) -> Result<(), Error> {

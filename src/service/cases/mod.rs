@@ -27,28 +27,17 @@ pub(crate) struct Loaded {
     pub access: CaseAccess,
 }
 
-impl Loaded {
-    pub fn id_text(&self) -> String {
-        self.case.id.to_string()
-    }
-}
-
 /// Loads a case for `actor`; a case that is none of their business is "not found".
 pub(crate) fn load_for(conn: &mut DbConnection, actor: &Actor, id: CaseId) -> Result<Loaded, Error> {
-    let id_text = id.to_string();
-    let row = db::cases::find(conn, &id_text)?.ok_or(Error::NotFound)?;
+    let row = db::cases::find(conn, id)?.ok_or(Error::NotFound)?;
     load_row(conn, actor, row)
 }
 
 pub(crate) fn load_row(conn: &mut DbConnection, actor: &Actor, row: CaseRow) -> Result<Loaded, Error> {
-    let parties = db::case_details::parties_of(conn, &row.id)?
-        .into_iter()
-        .map(|p| Ok((p.organisation_id.parse()?, p.party_role.parse()?)))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let categories = db::case_details::categories_of(conn, std::slice::from_ref(&row.id))?
-        .into_iter()
-        .map(|(_, category)| category)
-        .collect();
+    let parties =
+        db::case_details::parties_of(conn, row.id)?.into_iter().map(|p| (p.organisation_id, p.party_role)).collect();
+    let categories =
+        db::case_details::categories_of(conn, &[row.id])?.into_iter().map(|(_, category)| category).collect();
     let case = row.into_domain(categories)?;
     let access = CaseAccess {
         case_id: case.id,
@@ -76,7 +65,7 @@ pub(crate) fn save(
     if loaded.case.version != expected_version {
         return Err(stale_version());
     }
-    if db::cases::update_versioned(conn, &loaded.id_text(), expected_version, db::timestamp(now), changes)? {
+    if db::cases::update_versioned(conn, loaded.case.id, expected_version, db::timestamp(now), changes)? {
         Ok(())
     } else {
         Err(stale_version())
@@ -92,18 +81,18 @@ pub(crate) fn record_event(
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
     let row = EventRow {
-        id: EventId::new().to_string(),
-        case_id: case_id.to_string(),
+        id: EventId::new(),
+        case_id,
         occurred_at: db::timestamp(now),
-        actor_user_id: actor_user_id(actor),
-        actor_role: role.as_str().to_owned(),
-        kind: event.kind.as_str().to_owned(),
-        action: event.action.map(|a| a.as_str().to_owned()),
-        from_state: event.from.map(|s| s.as_str().to_owned()),
-        to_state: event.to.map(|s| s.as_str().to_owned()),
+        actor_user_id: actor.user_id(),
+        actor_role: role,
+        kind: event.kind,
+        action: event.action,
+        from_state: event.from,
+        to_state: event.to,
         reason: event.reason.clone(),
         details: event.details.to_string(),
-        visibility: event.visibility.as_str().to_owned(),
+        visibility: event.visibility,
     };
     db::case_events::insert(conn, &row)?;
     // Organisations with webhooks hear of the events they may see, in the same transaction.

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 
 use super::{Loaded, load_for};
-use crate::auth::policy::{self, Actor, CaseScope};
-use crate::db::{self, DbConnection, cases::ListFilter, cases::Scope};
+use crate::auth::policy::{self, Actor};
+use crate::db::{self, DbConnection, cases::ListFilter};
 use crate::domain::case::{Case, CaseEvent, Identity, PartyRole, Priority, Visibility, identity_visible};
 use crate::domain::catalogue::Category;
 use crate::domain::lifecycle::{self, Action, CaseRole, CaseState};
@@ -36,16 +36,16 @@ pub fn get(conn: &mut DbConnection, actor: &Actor, id: CaseId, now: DateTime<Utc
 
 pub(crate) fn view(conn: &mut DbConnection, loaded: Loaded, now: DateTime<Utc>) -> Result<CaseView, Error> {
     let Loaded { case, role, access } = loaded;
-    let id = case.id.to_string();
+    let id = case.id;
     let identity = if identity_visible(role, case.identity_disclosure_consent) {
-        db::case_details::identity_of(conn, &id)?.map(|row| row.into_domain())
+        db::case_details::identity_of(conn, id)?.map(|row| row.into_domain())
     } else {
         None
     };
     let forced_labour_indicators =
-        if Visibility::WorkerSide.visible_to(role) { Some(db::case_details::indicators_of(conn, &id)?) } else { None };
-    let visibilities: Vec<&str> = Visibility::ALL.iter().filter(|v| v.visible_to(role)).map(|v| v.as_str()).collect();
-    let timeline = db::case_events::for_case(conn, &id, &visibilities)?
+        if Visibility::WorkerSide.visible_to(role) { Some(db::case_details::indicators_of(conn, id)?) } else { None };
+    let visibilities: Vec<Visibility> = Visibility::ALL.iter().copied().filter(|v| v.visible_to(role)).collect();
+    let timeline = db::case_events::for_case(conn, id, &visibilities)?
         .into_iter()
         .map(|row| row.into_domain())
         .collect::<anyhow::Result<Vec<_>>>()?;
@@ -108,29 +108,18 @@ pub fn list(
     limit: Option<u32>,
     now: DateTime<Utc>,
 ) -> Result<Page<CaseSummary>, Error> {
-    let db_scope = match policy::case_scope(actor)? {
-        CaseScope::All => Scope::All,
-        CaseScope::Worker(user) => Scope::Worker(user.to_string()),
-        CaseScope::Mediator(user) => Scope::Mediator(user.to_string()),
-        CaseScope::OneCase(case) => Scope::OneCase(case.to_string()),
-        CaseScope::AdvocateOrganisation(org) => Scope::AdvocateOrganisation(org.to_string()),
-        CaseScope::Party(org, role) => {
-            Scope::Party { organisation_id: org.to_string(), party_role: role.as_str().to_owned() }
-        }
-    };
+    let scope = policy::case_scope(actor)?;
     let db_filter = ListFilter {
-        state: filter.state.map(|s| s.as_str().to_owned()),
-        category: filter.category.map(|c| c.as_str().to_owned()),
-        priority: filter.priority.map(|p| p.as_str().to_owned()),
-        party_organisation_id: filter.party_organisation_id.map(|o| o.to_string()),
+        state: filter.state,
+        category: filter.category,
+        priority: filter.priority,
+        party_organisation_id: filter.party_organisation_id,
         overdue_at: filter.overdue.then(|| db::timestamp(now)),
         created_from: filter.created_from.map(db::timestamp),
         created_before: filter.created_before.map(db::timestamp),
     };
-    let cursor_text = cursor.map(|c| c.to_string());
-    let (rows, has_more) =
-        fetch_page(limit, |limit| db::cases::list(conn, db_scope, &db_filter, cursor_text.as_deref(), limit))?;
-    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let (rows, has_more) = fetch_page(limit, |limit| db::cases::list(conn, scope, &db_filter, cursor, limit))?;
+    let ids: Vec<CaseId> = rows.iter().map(|r| r.id).collect();
     let mut categories = db::case_details::by_case(db::case_details::categories_of(conn, &ids)?);
     let items = rows
         .into_iter()
