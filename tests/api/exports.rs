@@ -29,7 +29,7 @@ async fn lodge_some(w: &World, n: usize) -> Vec<String> {
 
 /// Opens an XLSX file with openpyxl and returns {sheet: [[cell, …], …]}.
 fn read_xlsx(bytes: &[u8]) -> Value {
-    crate::helpers::ensure_python_module("openpyxl");
+    crate::helpers::require_python_module("openpyxl");
     // openpyxl goes by the file's extension.
     let file = tempfile::Builder::new().suffix(".xlsx").tempfile().unwrap();
     std::fs::write(file.path(), bytes).unwrap();

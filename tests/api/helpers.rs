@@ -228,19 +228,19 @@ impl TestApp {
 }
 
 /// Makes sure Python can import `module` (a real SMTP server, an XLSX
-/// reader), installing it with pip if needed; `.ci/run` installs them up front.
-pub fn ensure_python_module(module: &str) {
-    let available = || {
-        std::process::Command::new("python3")
-            .args(["-c", &format!("import {module}")])
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if !available() {
-        let _ = std::process::Command::new("python3").args(["-m", "pip", "install", "--quiet", module]).status();
-    }
-    assert!(available(), "these tests need Python 3 with {module}: python3 -m pip install {module}");
+/// reader). Tests install nothing: `.ci/run` installs both up front, and a
+/// missing module fails the test with the command that installs it.
+pub fn require_python_module(module: &str) {
+    let available = std::process::Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        available,
+        "these tests need Python 3 with the module `{module}`, which cannot be imported; \
+         install the test tools with: python3 -m pip install aiosmtpd openpyxl"
+    );
 }
 
 /// Asserts an RFC 9457 problem with the given status and code; returns the body.

@@ -204,7 +204,7 @@ struct SmtpServer {
 
 impl SmtpServer {
     fn start() -> Self {
-        crate::helpers::ensure_python_module("aiosmtpd");
+        crate::helpers::require_python_module("aiosmtpd");
         let maildir = tempfile::tempdir().unwrap();
         let port = closed_port();
         let child = Self::spawn(port, maildir.path());
