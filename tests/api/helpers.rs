@@ -29,9 +29,11 @@ impl TestDatabase {
         let dir = tempfile::tempdir().expect("temp dir");
         match std::env::var("TEST_DATABASE_URL") {
             Ok(admin_url) if admin_url.starts_with("postgres") => {
-                let name = format!("madoguchi_test_{}", uuid::Uuid::new_v4().simple());
                 let mut conn = PgConnection::establish(&admin_url)
                     .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at TEST_DATABASE_URL: {e}"));
+                SWEEP.call_once(|| sweep_leftover_databases(&mut conn));
+                let created = chrono::Utc::now().timestamp();
+                let name = format!("{TEST_DATABASE_PREFIX}{created}_{}", uuid::Uuid::new_v4().simple());
                 diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).unwrap();
                 let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin_url);
                 Self { url: format!("{base}/{name}"), postgres: Some((admin_url.clone(), name)), _dir: dir }
@@ -55,6 +57,47 @@ impl Drop for TestDatabase {
             && let Ok(mut conn) = PgConnection::establish(admin_url)
         {
             let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
+        }
+    }
+}
+
+/// Test databases are named `madoguchi_test_<unix seconds>_<uuid>`, so that
+/// their age can be read from the name.
+const TEST_DATABASE_PREFIX: &str = "madoguchi_test_";
+/// Older than this, a test database is a crashed run's leftover.
+const LEFTOVER_AFTER_SECONDS: i64 = 60 * 60;
+static SWEEP: std::sync::Once = std::sync::Once::new();
+
+#[derive(diesel::QueryableByName)]
+struct DatabaseName {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    datname: String,
+}
+
+/// Drops the test databases that crashed runs left behind, once per test
+/// process. Other test processes (CI, other engineers) share the server, so
+/// only databases whose name says they were created over an hour ago are
+/// dropped, and without FORCE: a database somebody is still connected to is
+/// left alone. Names without a creation time (older test runs) are never
+/// touched. Best effort: a failure here fails no test.
+fn sweep_leftover_databases(conn: &mut PgConnection) {
+    let Ok(names) = diesel::sql_query("SELECT datname FROM pg_database WHERE datname LIKE 'madoguchi\\_test\\_%'")
+        .load::<DatabaseName>(conn)
+    else {
+        return;
+    };
+    let cutoff = chrono::Utc::now().timestamp() - LEFTOVER_AFTER_SECONDS;
+    for DatabaseName { datname } in names {
+        let created = datname
+            .strip_prefix(TEST_DATABASE_PREFIX)
+            .and_then(|rest| rest.split_once('_'))
+            .filter(|(_, id)| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+            .and_then(|(seconds, _)| seconds.parse::<i64>().ok());
+        if created.is_some_and(|created| created < cutoff) {
+            match diesel::sql_query(format!("DROP DATABASE IF EXISTS {datname}")).execute(conn) {
+                Ok(_) => eprintln!("dropped {datname}, left behind by a crashed test run"),
+                Err(e) => eprintln!("left {datname} alone: {e}"),
+            }
         }
     }
 }
