@@ -1,6 +1,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::{PASSWORD, TestApp, assert_problem};
+use crate::views::{Created, Page, body};
 
 #[tokio::test]
 async fn admin_api_needs_a_token_and_the_admin_role() {
@@ -20,14 +21,7 @@ async fn admin_api_needs_a_token_and_the_admin_role() {
         app.user_token(&admin, "mediator", Some(mediation)).await,
         app.user_token(&admin, "analyst", Some(ngo)).await,
     ];
-    app.post("/api/v1/auth/register", &json!({"username": "worker1", "password": PASSWORD}), None).await;
-    let worker: Value = app
-        .post("/api/v1/auth/login", &json!({"username": "worker1", "password": PASSWORD}), None)
-        .await
-        .json()
-        .await
-        .unwrap();
-    non_admins.push(worker["access_token"].as_str().unwrap().to_owned());
+    non_admins.push(app.registered_worker("worker1").await);
 
     let new_org = json!({"name": "Shadow Corp", "kind": "employer"});
     let new_user = json!({"email": "x@example.org", "password": PASSWORD, "role": "admin"});
@@ -58,20 +52,18 @@ async fn admins_create_and_list_organisations_with_keyset_pages() {
             Some(c) => format!("/api/v1/admin/organisations?limit=2&cursor={c}"),
             None => "/api/v1/admin/organisations?limit=2".to_owned(),
         };
-        let page: Value = app.get(&path, Some(&admin)).await.json().await.unwrap();
-        for item in page["items"].as_array().unwrap() {
-            seen.push(item["id"].as_str().unwrap().parse::<uuid::Uuid>().unwrap());
-        }
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
+        let page: Page<Created> = app.read(&path, Some(&admin)).await;
+        seen.extend(page.items.iter().map(|item| item.id.parse::<uuid::Uuid>().unwrap()));
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
             None => break,
         }
     }
     assert_eq!(seen, created, "every organisation once, in creation order");
 
-    let ngos: Value = app.get("/api/v1/admin/organisations?kind=ngo", Some(&admin)).await.json().await.unwrap();
-    assert_eq!(ngos["items"].as_array().unwrap().len(), 1);
-    assert_eq!(ngos["items"][0]["name"], "NGO");
+    let ngos: Page = app.read("/api/v1/admin/organisations?kind=ngo", Some(&admin)).await;
+    assert_eq!(ngos.items.len(), 1);
+    assert_eq!(ngos.items[0]["name"], "NGO");
 
     assert_problem(
         app.get("/api/v1/admin/organisations?kind=bank", Some(&admin)).await,
@@ -79,7 +71,7 @@ async fn admins_create_and_list_organisations_with_keyset_pages() {
         "invalid_query_parameter",
     )
     .await;
-    let body = assert_problem(
+    let problem = assert_problem(
         app.post(
             "/api/v1/admin/organisations",
             &json!({"name": "", "kind": "employer", "contact_email": "nope"}),
@@ -90,7 +82,7 @@ async fn admins_create_and_list_organisations_with_keyset_pages() {
         "validation_failed",
     )
     .await;
-    assert_eq!(body["errors"].as_array().unwrap().len(), 2);
+    assert_eq!(problem.errors.len(), 2);
 }
 
 #[tokio::test]
@@ -104,32 +96,32 @@ async fn users_must_belong_to_an_organisation_that_fits_their_role() {
         async move { app.post("/api/v1/admin/users", &body, Some(&admin)).await }
     };
 
-    let body = assert_problem(
+    let problem = assert_problem(
         create(json!({"email": "h@example.org", "password": PASSWORD, "role": "handler", "organisation_id": employer}))
             .await,
         422,
         "validation_failed",
     )
     .await;
-    assert_eq!(body["errors"][0]["field"], "organisation_id");
-    assert_eq!(body["errors"][0]["code"], "organisation_mismatch");
+    assert_eq!(problem.error().field, "organisation_id");
+    assert_eq!(problem.error().code, "organisation_mismatch");
 
-    let body = assert_problem(
+    let problem = assert_problem(
         create(json!({"email": "e@example.org", "password": PASSWORD, "role": "employer_staff"})).await,
         422,
         "validation_failed",
     )
     .await;
-    assert_eq!(body["errors"][0]["code"], "organisation_mismatch");
+    assert_eq!(problem.error().code, "organisation_mismatch");
 
-    let body = assert_problem(
+    let problem = assert_problem(
         create(json!({"email": "e@example.org", "password": PASSWORD, "role": "employer_staff", "organisation_id": uuid::Uuid::now_v7()}))
             .await,
         422,
         "validation_failed",
     )
     .await;
-    assert_eq!(body["errors"][0]["code"], "unknown_organisation");
+    assert_eq!(problem.error().code, "unknown_organisation");
 
     let response = create(json!({
         "email": "Staff@Sakura.example", "password": PASSWORD, "role": "employer_staff",
@@ -137,7 +129,7 @@ async fn users_must_belong_to_an_organisation_that_fits_their_role() {
     }))
     .await;
     assert_eq!(response.status(), 201);
-    let user: Value = response.json().await.unwrap();
+    let user: Value = body(response).await;
     assert_eq!(user["email"], "staff@sakura.example");
     assert_eq!(user["preferred_language"], "ja");
 
@@ -149,20 +141,21 @@ async fn users_must_belong_to_an_organisation_that_fits_their_role() {
     )
     .await;
 
-    let body =
+    let problem =
         assert_problem(create(json!({"password": PASSWORD, "role": "worker"})).await, 422, "validation_failed").await;
-    assert_eq!(body["errors"][0]["field"], "username");
+    assert_eq!(problem.error().field, "username");
 
-    let listed: Value =
-        app.get(&format!("/api/v1/admin/users?organisation_id={employer}"), Some(&admin)).await.json().await.unwrap();
-    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
-    let id = listed["items"][0]["id"].as_str().unwrap();
-    let one: Value = app.get(&format!("/api/v1/admin/users/{id}"), Some(&admin)).await.json().await.unwrap();
+    let listed: Page<Created> =
+        app.read(&format!("/api/v1/admin/users?organisation_id={employer}"), Some(&admin)).await;
+    assert_eq!(listed.items.len(), 1);
+    let id = &listed.items[0].id;
+    // Read raw: the password hash must be absent, not merely empty.
+    let one: Value = app.read(&format!("/api/v1/admin/users/{id}"), Some(&admin)).await;
     assert_eq!(one["display_name"], "Tanaka");
     assert!(one.get("password_hash").is_none());
 
-    let admins: Value = app.get("/api/v1/admin/users?role=admin", Some(&admin)).await.json().await.unwrap();
-    assert_eq!(admins["items"].as_array().unwrap().len(), 1);
+    let admins: Page = app.read("/api/v1/admin/users?role=admin", Some(&admin)).await;
+    assert_eq!(admins.items.len(), 1);
 }
 
 #[tokio::test]
@@ -177,8 +170,8 @@ async fn another_organisations_record_is_not_found_rather_than_forbidden() {
 
     let response = app.get(&format!("/api/v1/organisations/{own}"), Some(&staff)).await;
     assert_eq!(response.status(), 200);
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["name"], "Sakura Foods");
+    let organisation: Value = body(response).await;
+    assert_eq!(organisation["name"], "Sakura Foods");
 
     let hidden =
         assert_problem(app.get(&format!("/api/v1/organisations/{other}"), Some(&staff)).await, 404, "not_found").await;

@@ -6,7 +6,8 @@ use madoguchi::auth::tokens::TokenKeys;
 use madoguchi::domain::{Role, UserId};
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, assert_problem};
+use crate::helpers::{LOGIN, Login, PASSWORD, TestApp, Token, assert_problem};
+use crate::views::{Me, Tokens, body};
 
 async fn register(app: &TestApp, body: Value) -> reqwest::Response {
     app.post("/api/v1/auth/register", &body, None).await
@@ -18,7 +19,8 @@ async fn a_worker_registers_with_only_a_username_and_logs_in() {
     let response =
         register(&app, json!({"username": "Nguyen.Van.A", "password": PASSWORD, "preferred_language": "vi"})).await;
     assert_eq!(response.status(), 201);
-    let user: Value = response.json().await.unwrap();
+    // Read raw: what a new account is sent, and what it is not.
+    let user: Value = body(response).await;
     assert_eq!(user["role"], "worker");
     assert_eq!(user["username"], "nguyen.van.a");
     assert_eq!(user["preferred_language"], "vi");
@@ -26,18 +28,15 @@ async fn a_worker_registers_with_only_a_username_and_logs_in() {
     assert!(user.get("password_hash").is_none());
 
     // Usernames are case-insensitive.
-    let response =
-        app.post("/api/v1/auth/login", &json!({"username": "NGUYEN.VAN.A", "password": PASSWORD}), None).await;
-    assert_eq!(response.status(), 200);
-    let tokens: Value = response.json().await.unwrap();
-    assert_eq!(tokens["token_type"], "Bearer");
-    assert_eq!(tokens["expires_in"], 900);
-    let access = tokens["access_token"].as_str().unwrap();
+    let tokens: Tokens = app.login(&Login::username("NGUYEN.VAN.A")).await;
+    assert_eq!(tokens.token_type, "Bearer");
+    assert_eq!(tokens.expires_in, 900);
+    let access = Token::new("nguyen.van.a", tokens.access_token);
 
-    let me: Value = app.get("/api/v1/me", Some(access)).await.json().await.unwrap();
-    assert_eq!(me["id"], user["id"]);
-    assert_eq!(me["role"], "worker");
-    assert!(me["organisation_kind"].is_null());
+    let me: Me = app.me(&access).await;
+    assert_eq!(user["id"], me.id.as_str());
+    assert_eq!(me.role, "worker");
+    assert!(me.organisation_kind.is_none());
 }
 
 #[tokio::test]
@@ -49,10 +48,10 @@ async fn registration_with_email_and_phone_then_email_login() {
     )
     .await;
     assert_eq!(response.status(), 201);
-    let user: Value = response.json().await.unwrap();
+    let user: Value = body(response).await;
     assert_eq!(user["email"], "siti@example.org");
     assert_eq!(user["preferred_language"], "en");
-    assert_eq!(app.login_email("SITI@example.org", PASSWORD).await.status(), 200);
+    assert_eq!(app.try_login(&Login::email("SITI@example.org")).await.status(), 200);
 }
 
 #[tokio::test]
@@ -62,7 +61,7 @@ async fn registration_refuses_taken_names_and_invalid_fields() {
     assert_problem(register(&app, json!({"username": "Bayar", "password": PASSWORD})).await, 409, "username_taken")
         .await;
 
-    let body = assert_problem(
+    let problem = assert_problem(
         register(
             &app,
             json!({"username": "x", "password": "short", "email": "not-an-email", "preferred_language": "not a tag"}),
@@ -72,12 +71,7 @@ async fn registration_refuses_taken_names_and_invalid_fields() {
         "validation_failed",
     )
     .await;
-    let fields: Vec<(&str, &str)> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| (e["field"].as_str().unwrap(), e["code"].as_str().unwrap()))
-        .collect();
+    let fields: Vec<(&str, &str)> = problem.errors.iter().map(|e| (e.field.as_str(), e.code.as_str())).collect();
     assert_eq!(
         fields,
         [
@@ -98,9 +92,7 @@ async fn wrong_password_and_unknown_user_get_the_same_answer_in_similar_time() {
         let app = &app;
         async move {
             let started = Instant::now();
-            let response = app
-                .post("/api/v1/auth/login", &json!({"username": username, "password": "wrong password!"}), None)
-                .await;
+            let response = app.try_login(&Login::username(username).with_password("wrong password!")).await;
             (started.elapsed(), response)
         }
     };
@@ -129,7 +121,7 @@ async fn login_needs_exactly_one_login_name() {
     for body in
         [json!({"password": PASSWORD}), json!({"email": "a@example.org", "username": "a", "password": PASSWORD})]
     {
-        assert_problem(app.post("/api/v1/auth/login", &body, None).await, 422, "validation_failed").await;
+        assert_problem(app.post(LOGIN, &body, None).await, 422, "validation_failed").await;
     }
 }
 
@@ -141,7 +133,7 @@ async fn missing_expired_tampered_and_unsigned_tokens_are_refused() {
 
     let keys = TokenKeys::from_settings(&app.settings.auth);
     let an_hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
-    let expired = keys.issue(UserId::new(), Role::Admin, None, "s", an_hour_ago).unwrap();
+    let expired = Token::new("expired", keys.issue(UserId::new(), Role::Admin, None, "s", an_hour_ago).unwrap());
     assert_problem(app.get("/api/v1/me", Some(&expired)).await, 401, "token_expired").await;
 
     let valid = keys.issue(UserId::new(), Role::Worker, None, "s", chrono::Utc::now()).unwrap();
@@ -151,11 +143,12 @@ async fn missing_expired_tampered_and_unsigned_tokens_are_refused() {
     let mut claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
     claims["role"] = json!("admin");
     let forged_payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap());
-    let tampered = format!("{}.{}.{}", parts[0], forged_payload, parts[2]);
+    let tampered = Token::new("tampered", format!("{}.{}.{}", parts[0], forged_payload, parts[2]));
     assert_problem(app.get("/api/v1/me", Some(&tampered)).await, 401, "invalid_token").await;
 
     let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
     for unsigned in [format!("{none_header}.{forged_payload}."), format!("{none_header}.{forged_payload}")] {
+        let unsigned = Token::new("unsigned", unsigned);
         assert_problem(app.get("/api/v1/me", Some(&unsigned)).await, 401, "invalid_token").await;
     }
 
@@ -170,6 +163,7 @@ async fn missing_expired_tampered_and_unsigned_tokens_are_refused() {
     })
     .issue(UserId::new(), Role::Admin, None, "s", chrono::Utc::now())
     .unwrap();
+    let foreign = Token::new("signed by another installation", foreign);
     assert_problem(app.get("/api/v1/me", Some(&foreign)).await, 401, "invalid_token").await;
 }
 
@@ -181,34 +175,23 @@ async fn refresh(app: &TestApp, token: &str) -> reqwest::Response {
 async fn refresh_rotates_and_reuse_revokes_the_whole_family() {
     let app = TestApp::spawn().await;
     register(&app, json!({"username": "rotator", "password": PASSWORD})).await;
-    let login: Value = app
-        .post("/api/v1/auth/login", &json!({"username": "rotator", "password": PASSWORD}), None)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let first = login["refresh_token"].as_str().unwrap().to_owned();
+    let first = app.login(&Login::username("rotator")).await.refresh_token;
 
     let response = refresh(&app, &first).await;
     assert_eq!(response.status(), 200);
-    let rotated: Value = response.json().await.unwrap();
-    let second = rotated["refresh_token"].as_str().unwrap().to_owned();
+    let rotated: Tokens = body(response).await;
+    let second = rotated.refresh_token;
     assert_ne!(first, second);
-    let access = rotated["access_token"].as_str().unwrap();
-    assert_eq!(app.get("/api/v1/me", Some(access)).await.status(), 200);
+    let access = Token::new("rotator", rotated.access_token);
+    assert_eq!(app.get("/api/v1/me", Some(&access)).await.status(), 200);
 
     // The first token was copied by someone: presenting it again ends the session.
     assert_problem(refresh(&app, &first).await, 401, "refresh_token_reused").await;
     assert_problem(refresh(&app, &second).await, 401, "invalid_refresh_token").await;
 
     // Another login is a separate family and still works.
-    let again: Value = app
-        .post("/api/v1/auth/login", &json!({"username": "rotator", "password": PASSWORD}), None)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(refresh(&app, again["refresh_token"].as_str().unwrap()).await.status(), 200);
+    let again = app.login(&Login::username("rotator")).await;
+    assert_eq!(refresh(&app, &again.refresh_token).await.status(), 200);
 
     assert_problem(refresh(&app, "made-up-token").await, 401, "invalid_refresh_token").await;
 }
@@ -217,13 +200,8 @@ async fn refresh_rotates_and_reuse_revokes_the_whole_family() {
 async fn logout_ends_the_session() {
     let app = TestApp::spawn().await;
     register(&app, json!({"username": "leaver", "password": PASSWORD})).await;
-    let login: Value = app
-        .post("/api/v1/auth/login", &json!({"username": "leaver", "password": PASSWORD}), None)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let token = login["refresh_token"].as_str().unwrap();
+    let login = app.login(&Login::username("leaver")).await;
+    let token = login.refresh_token.as_str();
     let response = app.post("/api/v1/auth/logout", &json!({"refresh_token": token}), None).await;
     assert_eq!(response.status(), 204);
     assert_problem(refresh(&app, token).await, 401, "invalid_refresh_token").await;
@@ -236,13 +214,10 @@ async fn logout_ends_the_session() {
 async fn login_is_rate_limited_per_client_address() {
     let app = TestApp::spawn_with(|s| s.rate_limit.login_per_ip_per_minute = 3).await;
     for i in 0..3 {
-        let response = app
-            .post("/api/v1/auth/login", &json!({"username": format!("user{i}"), "password": "whatever1234"}), None)
-            .await;
+        let response = app.try_login(&Login::username(&format!("user{i}")).with_password("whatever1234")).await;
         assert_eq!(response.status(), 401);
     }
-    let response =
-        app.post("/api/v1/auth/login", &json!({"username": "user9", "password": "whatever1234"}), None).await;
+    let response = app.try_login(&Login::username("user9").with_password("whatever1234")).await;
     let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=20).contains(&retry_after), "{retry_after}");
     assert_problem(response, 429, "rate_limited").await;
@@ -253,17 +228,15 @@ async fn login_is_rate_limited_per_account() {
     let app = TestApp::spawn_with(|s| s.rate_limit.login_per_account_per_minute = 2).await;
     register(&app, json!({"username": "target", "password": PASSWORD})).await;
     for _ in 0..2 {
-        let response =
-            app.post("/api/v1/auth/login", &json!({"username": "target", "password": "guess guess guess"}), None).await;
+        let response = app.try_login(&Login::username("target").with_password("guess guess guess")).await;
         assert_eq!(response.status(), 401);
     }
     // Even the right password waits now: the account is being attacked.
-    let response = app.post("/api/v1/auth/login", &json!({"username": "TARGET", "password": PASSWORD}), None).await;
+    let response = app.try_login(&Login::username("TARGET")).await;
     assert!(response.headers().contains_key("retry-after"));
     assert_problem(response, 429, "rate_limited").await;
     // Other accounts from the same address are unaffected.
-    let response =
-        app.post("/api/v1/auth/login", &json!({"username": "someone-else", "password": PASSWORD}), None).await;
+    let response = app.try_login(&Login::username("someone-else")).await;
     assert_eq!(response.status(), 401);
 }
 
@@ -282,8 +255,8 @@ async fn access_tokens_carry_role_and_organisation() {
     let admin = app.admin_token().await;
     let employer = app.create_organisation(&admin, "Sakura Foods", "employer").await;
     let staff = app.user_token(&admin, "employer_staff", Some(employer)).await;
-    let me: Value = app.get("/api/v1/me", Some(&staff)).await.json().await.unwrap();
-    assert_eq!(me["role"], "employer_staff");
-    assert_eq!(me["organisation_id"], employer.to_string());
-    assert_eq!(me["organisation_kind"], "employer");
+    let me = app.me(&staff).await;
+    assert_eq!(me.role, "employer_staff");
+    assert_eq!(me.organisation_id, Some(employer.to_string()));
+    assert_eq!(me.organisation_kind.as_deref(), Some("employer"));
 }

@@ -5,9 +5,9 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use madoguchi::clock::SystemClock;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::helpers::{PASSWORD, TestApp, TestDatabase, assert_problem};
+use crate::helpers::{Login, PASSWORD, TestApp, TestDatabase, assert_problem};
 
 fn madoguchi(db: &TestDatabase, data_dir: &std::path::Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_madoguchi"));
@@ -39,7 +39,7 @@ async fn an_admin_created_on_the_command_line_runs_the_admin_api() {
     assert!(String::from_utf8_lossy(&output.stdout).contains("created admin user"));
 
     let app = TestApp::spawn_on(db, |_| {}, Arc::new(SystemClock)).await;
-    let admin = app.session("root@example.org").await.access_token;
+    let admin = app.token(&Login::email("root@example.org")).await;
     let employer = app.create_organisation(&admin, "Sakura Foods", "employer").await;
     let response = app
         .post(
@@ -49,10 +49,9 @@ async fn an_admin_created_on_the_command_line_runs_the_admin_api() {
         )
         .await;
     assert_eq!(response.status(), 201);
-    let staff = app.session("staff@sakura.example").await.access_token;
+    let staff = app.token(&Login::email("staff@sakura.example")).await;
     assert_problem(app.get("/api/v1/admin/users", Some(&staff)).await, 403, "forbidden").await;
-    let me: Value = app.get("/api/v1/me", Some(&staff)).await.json().await.unwrap();
-    assert_eq!(me["organisation_kind"], "employer");
+    assert_eq!(app.me(&staff).await.organisation_kind.as_deref(), Some("employer"));
 }
 
 #[test]

@@ -7,9 +7,10 @@ use chrono::Duration;
 use madoguchi::clock::ManualClock;
 use madoguchi::service::deadlines::DeadlineReport;
 use madoguchi::worker::OutboxWorker;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::helpers::TestApp;
+use crate::views::State;
 use crate::world::World;
 
 /// The API runs on the real clock (tokens stay valid); this worker's clock
@@ -50,10 +51,6 @@ async fn world_with_runner() -> (World, Runner) {
     (w, runner)
 }
 
-fn kinds(case: &Value, kind: &str) -> usize {
-    case["timeline"].as_array().unwrap().iter().filter(|e| e["kind"] == kind).count()
-}
-
 #[tokio::test]
 async fn a_referral_unanswered_is_reminded_once_then_escalated_once_by_the_system() {
     let (w, runner) = world_with_runner().await;
@@ -61,9 +58,7 @@ async fn a_referral_unanswered_is_reminded_once_then_escalated_once_by_the_syste
     let mut body = w.grievance();
     body["categories"] = json!(["unpaid_wages"]);
     body["identity"]["email"] = json!("worker@example.org");
-    let (id, _, _) = w.intake(&body).await;
-    w.act(&w.handler, &id, json!({"action": "acknowledge"})).await;
-    w.act(&w.handler, &id, json!({"action": "refer"})).await;
+    let id = w.case_from_in(&body, State::Referred).await.id;
     w.app.deliver_outbox().await;
     let before = w.app.mailer.sent().len();
 
@@ -78,11 +73,11 @@ async fn a_referral_unanswered_is_reminded_once_then_escalated_once_by_the_syste
     assert_eq!(a.reminders + b.reminders, 1);
     assert_eq!(runner.run().await.reminders, 0);
     let case = w.case(&w.handler, &id).await;
-    assert_eq!(kinds(&case, "deadline_reminder"), 1);
+    assert_eq!(case.events("deadline_reminder"), 1);
     runner.deliver().await;
     let reminded: Vec<String> = w.app.mailer.sent()[before..]
         .iter()
-        .filter(|m| m.subject.contains(case["reference"].as_str().unwrap()))
+        .filter(|m| m.subject.contains(&case.reference))
         .map(|m| m.to.clone())
         .collect();
     assert_eq!(reminded.len(), 2, "employer and supervising organisation: {reminded:?}");
@@ -93,10 +88,10 @@ async fn a_referral_unanswered_is_reminded_once_then_escalated_once_by_the_syste
     assert_eq!(a.system_actions + b.system_actions, 1);
     assert_eq!(runner.run().await, Default::default());
     let case = w.case(&w.handler, &id).await;
-    assert_eq!(case["state"], "escalated");
-    let escalation = case["timeline"].as_array().unwrap().iter().find(|e| e["to_state"] == "escalated").unwrap();
-    assert_eq!(escalation["actor_role"], "system");
-    assert!(escalation["reason"].as_str().unwrap().contains("time frame"));
+    assert_eq!(case.state, State::Escalated);
+    let escalation = case.timeline.iter().find(|e| e.to_state == Some(State::Escalated)).unwrap();
+    assert_eq!(escalation.actor_role, "system");
+    assert!(escalation.reason.as_deref().is_some_and(|r| r.contains("time frame")), "{escalation:?}");
     // The worker hears of the escalation.
     runner.deliver().await;
     let to_worker = w.app.mail_to("worker@example.org");
@@ -107,15 +102,15 @@ async fn a_referral_unanswered_is_reminded_once_then_escalated_once_by_the_syste
 async fn an_unacknowledged_urgent_case_is_flagged_to_the_handlers_after_a_day() {
     let (w, runner) = world_with_runner().await;
     let clock = &runner.clock;
-    let (id, _, _) = w.intake(&w.grievance()).await;
+    let id = w.intake(&w.grievance()).await.id;
     w.app.deliver_outbox().await;
     clock.advance(Duration::hours(25));
     let report = runner.run().await;
     assert_eq!(report.expiry_notices, 1);
     assert_eq!(runner.run().await.expiry_notices, 0);
     let case = w.case(&w.handler, &id).await;
-    assert_eq!(case["state"], "submitted", "no system action: the handlers are told");
-    assert_eq!(kinds(&case, "deadline_passed"), 1);
+    assert_eq!(case.state, State::Submitted, "no system action: the handlers are told");
+    assert_eq!(case.events("deadline_passed"), 1);
     assert_eq!(runner.deliver().await, 1, "one notice to the one handler");
 
     // Acknowledging starts a new stage with its own clock and notices.
@@ -128,19 +123,16 @@ async fn an_unacknowledged_urgent_case_is_flagged_to_the_handlers_after_a_day() 
 async fn the_responsible_organisation_is_reminded_before_a_remedy_is_due() {
     let (w, runner) = world_with_runner().await;
     let clock = &runner.clock;
-    let (id, reference, receipt) = w.intake(&w.grievance()).await;
-    let worker = w.receipt_session(&reference, &receipt).await;
-    w.act(&w.handler, &id, json!({"action": "acknowledge"})).await;
-    w.act(&w.handler, &id, json!({"action": "refer"})).await;
-    w.act(&w.employer_staff, &id, json!({"action": "respond"})).await;
+    let case = w.case_in(State::Responded).await;
+    let (id, worker) = (&case.id, &case.worker);
     let due = (clock.now_utc() + Duration::days(10)).date_naive();
     w.act(
         &w.employer_staff,
-        &id,
+        id,
         json!({"action": "propose_remedy", "remedies": [{"type": "restitution", "description": "Return the passport", "responsible_organisation_id": w.employer_id, "due_date": due}]}),
     )
     .await;
-    w.act(&worker, &id, json!({"action": "accept_remedy"})).await;
+    w.act(worker, id, json!({"action": "accept_remedy"})).await;
     w.app.deliver_outbox().await;
     let before = w.app.mailer.sent().len();
 
@@ -152,8 +144,7 @@ async fn the_responsible_organisation_is_reminded_before_a_remedy_is_due() {
     assert_eq!(runner.run().await.remedy_reminders, 0);
     runner.deliver().await;
     let sent = &w.app.mailer.sent()[before..];
-    let employer_staff: Value = w.app.get("/api/v1/me", Some(&w.employer_staff)).await.json().await.unwrap();
-    assert!(sent.iter().any(|m| m.to == employer_staff["email"] && m.text.contains(&due.to_string())), "{sent:?}");
-    let case = w.case(&w.handler, &id).await;
-    assert_eq!(kinds(&case, "remedy_reminder"), 1);
+    let employer_staff = w.app.me(&w.employer_staff).await.email.unwrap();
+    assert!(sent.iter().any(|m| m.to == employer_staff && m.text.contains(&due.to_string())), "{sent:?}");
+    assert_eq!(w.case(&w.handler, id).await.events("remedy_reminder"), 1);
 }

@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use madoguchi::clock::SystemClock;
 use madoguchi::domain::lifecycle::CaseState;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::helpers::{TestApp, TestDatabase};
+use crate::helpers::{TestApp, TestDatabase, Token};
+use crate::views::{CaseListed, Page, ReceiptSession, Tokens, body};
 
 fn seed_demo(url: &str, data_dir: &std::path::Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_madoguchi"))
@@ -83,21 +84,18 @@ fn parse(stdout: &str) -> Printed {
     printed
 }
 
-async fn log_in(app: &TestApp, login: &Login) -> String {
-    let body = json!({login.field.as_str(): login.login, "password": login.password});
-    let response = app.post("/api/v1/auth/login", &body, None).await;
-    assert_eq!(response.status(), 200, "{} {}: {}", login.role, login.login, response.text().await.unwrap());
-    response.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
+async fn log_in(app: &TestApp, login: &Login) -> Token {
+    let credentials = crate::helpers::Login::by(&login.field, &login.login, &login.password);
+    let tokens: Tokens = app.login(&credentials).await;
+    Token::new(format!("{} {}", login.role, login.login), tokens.access_token)
 }
 
-async fn list_cases(app: &TestApp, token: &str) -> Vec<Value> {
-    let response = app.get("/api/v1/cases?limit=200", Some(token)).await;
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
-    response.json::<Value>().await.unwrap()["items"].as_array().unwrap().clone()
+async fn list_cases(app: &TestApp, token: &Token) -> Vec<CaseListed> {
+    app.read::<Page<CaseListed>>("/api/v1/cases?limit=200", Some(token)).await.items
 }
 
-fn references(items: &[Value]) -> BTreeSet<String> {
-    items.iter().map(|c| c["reference"].as_str().unwrap().to_owned()).collect()
+fn references(items: &[CaseListed]) -> BTreeSet<String> {
+    items.iter().map(|c| c.reference.clone()).collect()
 }
 
 #[tokio::test]
@@ -132,8 +130,8 @@ async fn seed_demo_fills_an_empty_database_a_newcomer_can_explore() {
     // The handler sees a case in every state.
     let handler = log_in(&app, by_role("handler")[0]).await;
     let all = list_cases(&app, &handler).await;
-    let listed: BTreeSet<String> = all.iter().map(|c| c["state"].as_str().unwrap().to_owned()).collect();
-    let expected: BTreeSet<String> = CaseState::ALL.iter().map(|s| s.as_str().to_owned()).collect();
+    let listed: BTreeSet<&str> = all.iter().map(|c| c.state.as_str()).collect();
+    let expected: BTreeSet<&str> = CaseState::ALL.iter().map(|s| s.as_str()).collect();
     assert_eq!(listed, expected);
     assert_eq!(references(&all), printed.cases.iter().map(|c| c.reference.clone()).collect());
 
@@ -149,11 +147,12 @@ async fn seed_demo_fills_an_empty_database_a_newcomer_can_explore() {
     let mut seen_by_employers = Vec::new();
     for staff in &employer_staff {
         let token = log_in(&app, staff).await;
-        let me: Value = app.get("/api/v1/me", Some(&token)).await.json().await.unwrap();
+        let me = app.me(&token).await;
+        assert!(me.organisation_id.is_some(), "{me:?}");
         let items = list_cases(&app, &token).await;
         assert!(!items.is_empty(), "{}", staff.login);
         for case in &items {
-            assert_eq!(case["employer_organisation_id"], me["organisation_id"], "{case}");
+            assert_eq!(case.employer_organisation_id, me.organisation_id, "{case:?}");
         }
         assert!(items.len() < all.len());
         seen_by_employers.push(references(&items));
@@ -165,7 +164,7 @@ async fn seed_demo_fills_an_empty_database_a_newcomer_can_explore() {
     let response =
         app.post("/api/v1/intake/session", &json!({"reference": reference, "receipt_code": code}), None).await;
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
-    let session = response.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned();
+    let session = Token::new("receipt holder", body::<ReceiptSession>(response).await.access_token);
     assert_eq!(references(&list_cases(&app, &session).await), BTreeSet::from([reference.clone()]));
 
     // A second run refuses, with one clear line, and changes nothing.

@@ -2,12 +2,13 @@
 
 use serde_json::json;
 
-use crate::helpers::{TestApp, assert_problem};
+use crate::helpers::{LOGIN, TestApp, assert_problem};
 
 #[tokio::test]
 async fn bad_input_of_every_kind_is_a_problem_document() {
     let app = TestApp::spawn_with(|s| s.server.json_body_limit_bytes = 1024).await;
-    let login = app.url("/api/v1/auth/login");
+    // Bodies of every wrong shape, at the login endpoint.
+    let login = app.url(LOGIN);
     let send = |body: &'static str, content_type: Option<&'static str>| {
         let mut request = app.client.post(&login).body(body);
         if let Some(content_type) = content_type {
@@ -21,29 +22,29 @@ async fn bad_input_of_every_kind_is_a_problem_document() {
     assert_problem(send("{}", Some("text/plain")).await.unwrap(), 415, "unsupported_media_type").await;
     assert_problem(send("{}", None).await.unwrap(), 415, "unsupported_media_type").await;
 
-    let body = assert_problem(
+    let problem = assert_problem(
         send(r#"{"email":"a@b.c","password":"x","admin":true}"#, Some("application/json")).await.unwrap(),
         400,
         "invalid_body",
     )
     .await;
-    assert_eq!(body["errors"][0]["field"], "admin");
-    assert_eq!(body["errors"][0]["code"], "unknown_field");
+    assert_eq!(problem.error().field, "admin");
+    assert_eq!(problem.error().code, "unknown_field");
 
-    let body = assert_problem(
+    let problem = assert_problem(
         send(r#"{"email":"a@b.c","password":12}"#, Some("application/json")).await.unwrap(),
         400,
         "invalid_body",
     )
     .await;
-    assert_eq!(body["errors"][0]["field"], "password");
-    assert_eq!(body["errors"][0]["code"], "invalid_type");
+    assert_eq!(problem.error().field, "password");
+    assert_eq!(problem.error().code, "invalid_type");
 
-    let body =
+    let problem =
         assert_problem(send(r#"{"email":"a@b.c"}"#, Some("application/json")).await.unwrap(), 400, "invalid_body")
             .await;
-    assert_eq!(body["errors"][0]["field"], "password");
-    assert_eq!(body["errors"][0]["code"], "required");
+    assert_eq!(problem.error().field, "password");
+    assert_eq!(problem.error().code, "required");
 
     let big = format!(r#"{{"email":"a@b.c","password":"{}"}}"#, "x".repeat(2000));
     let response = app.client.post(&login).header("content-type", "application/json").body(big).send().await.unwrap();
@@ -67,10 +68,10 @@ async fn bad_input_of_every_kind_is_a_problem_document() {
 async fn bad_path_and_query_parameters_and_unknown_routes() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
-    let body =
+    let problem =
         assert_problem(app.get("/api/v1/organisations/not-a-uuid", Some(&admin)).await, 400, "invalid_path_parameter")
             .await;
-    assert_eq!(body["errors"][0]["field"], "id");
+    assert_eq!(problem.error().field, "id");
     assert_problem(app.get("/api/v1/admin/users?limit=many", Some(&admin)).await, 400, "invalid_query_parameter").await;
     assert_problem(app.get("/api/v1/admin/users?colour=red", Some(&admin)).await, 400, "invalid_query_parameter").await;
     assert_problem(app.get("/api/v1/no-such-thing", None).await, 404, "not_found").await;

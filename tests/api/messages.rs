@@ -2,27 +2,31 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem};
+use crate::helpers::{TestApp, Token, assert_problem};
+use crate::views::{Created, Page, State, body};
 use crate::world::World;
 
 const PNG: &[u8] =
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89";
 
-async fn post(w: &World, token: &str, id: &str, body: Value) -> reqwest::Response {
+async fn post(w: &World, token: &Token, id: &str, body: Value) -> reqwest::Response {
     w.app.post(&format!("/api/v1/cases/{id}/messages"), &body, Some(token)).await
 }
 
-async fn bodies(w: &World, token: &str, id: &str) -> Vec<String> {
-    let page: Value = w.app.get(&format!("/api/v1/cases/{id}/messages"), Some(token)).await.json().await.unwrap();
-    page["items"].as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap().to_owned()).collect()
+#[derive(serde::Deserialize)]
+struct MessageSeen {
+    body: String,
 }
 
-async fn referred_case(w: &World) -> (String, String) {
-    let (id, reference, receipt) = w.intake(&w.grievance()).await;
-    let worker = w.receipt_session(&reference, &receipt).await;
-    w.act(&w.handler, &id, json!({"action": "acknowledge"})).await;
-    w.act(&w.handler, &id, json!({"action": "refer"})).await;
-    (id, worker)
+async fn bodies(w: &World, token: &Token, id: &str) -> Vec<String> {
+    let page: Page<MessageSeen> = w.app.read(&format!("/api/v1/cases/{id}/messages"), Some(token)).await;
+    page.items.into_iter().map(|m| m.body).collect()
+}
+
+/// A referred case and the receipt session of the worker who lodged it.
+async fn referred_case(w: &World) -> (String, Token) {
+    let case = w.case_in(State::Referred).await;
+    (case.id, case.worker)
 }
 
 #[tokio::test]
@@ -38,7 +42,7 @@ async fn each_side_reads_only_what_is_meant_for_it() {
     )
     .await;
     assert_eq!(response.status(), 201);
-    let mine: Value = response.json().await.unwrap();
+    let mine: Value = body(response).await;
     assert_eq!(mine["author_role"], "worker");
     assert_eq!(mine["mine"], true);
     assert_eq!(
@@ -59,7 +63,7 @@ async fn each_side_reads_only_what_is_meant_for_it() {
         "validation_failed",
     )
     .await;
-    assert_eq!(problem["errors"][0]["field"], "visibility");
+    assert_eq!(problem.error().field, "visibility");
     assert_problem(
         post(&w, &worker, &id, json!({"body": "x", "visibility": "internal"})).await,
         422,
@@ -88,17 +92,13 @@ async fn each_side_reads_only_what_is_meant_for_it() {
     .await;
 
     // Every message is in the audit trail, with the message's visibility.
-    let employer_case = w.case(&w.employer_staff, &id).await;
-    let posted = employer_case["timeline"].as_array().unwrap().iter().filter(|e| e["kind"] == "message_posted").count();
-    assert_eq!(posted, 1);
-    let handler_case = w.case(&w.handler, &id).await;
-    let posted = handler_case["timeline"].as_array().unwrap().iter().filter(|e| e["kind"] == "message_posted").count();
-    assert_eq!(posted, 3);
+    assert_eq!(w.case(&w.employer_staff, &id).await.events("message_posted"), 1);
+    assert_eq!(w.case(&w.handler, &id).await.events("message_posted"), 3);
 }
 
 async fn upload(
     w: &World,
-    token: &str,
+    token: &Token,
     id: &str,
     message: &str,
     name: &str,
@@ -107,7 +107,7 @@ async fn upload(
     w.app
         .client
         .post(w.app.url(&format!("/api/v1/cases/{id}/messages/{message}/evidence?file_name={name}")))
-        .bearer_auth(token)
+        .bearer_auth(token.bearer())
         .header("content-type", "application/octet-stream")
         .body(bytes)
         .send()
@@ -115,25 +115,35 @@ async fn upload(
         .unwrap()
 }
 
+#[derive(serde::Deserialize)]
+struct Evidence {
+    id: String,
+    content_type: String,
+    size_bytes: usize,
+    sha256: String,
+}
+
+impl crate::views::View for Evidence {}
+
 #[tokio::test]
 async fn evidence_is_checked_by_content_stored_by_hash_and_served_to_those_who_may_read_it() {
     let w = World::on(TestApp::spawn_with(|s| s.storage.evidence_max_bytes = 4096).await).await;
     let (id, worker) = referred_case(&w).await;
-    let message: Value =
-        post(&w, &worker, &id, json!({"body": "My payslip", "visibility": "worker_side"})).await.json().await.unwrap();
-    let message_id = message["id"].as_str().unwrap();
+    let message: Created =
+        body(post(&w, &worker, &id, json!({"body": "My payslip", "visibility": "worker_side"})).await).await;
+    let message_id = message.id.as_str();
 
     let response = upload(&w, &worker, &id, message_id, "payslip.jpg", PNG).await;
     assert_eq!(response.status(), 201);
-    let evidence: Value = response.json().await.unwrap();
-    assert_eq!(evidence["content_type"], "image/png", "the content decides, not the name");
-    assert_eq!(evidence["size_bytes"], PNG.len());
-    let sha = evidence["sha256"].as_str().unwrap();
+    let evidence: Evidence = body(response).await;
+    assert_eq!(evidence.content_type, "image/png", "the content decides, not the name");
+    assert_eq!(evidence.size_bytes, PNG.len());
+    let sha = evidence.sha256.as_str();
     assert_eq!(sha.len(), 64);
     let stored = w.app.settings.storage.data_dir.join("evidence").join(&sha[..2]).join(sha);
     assert_eq!(std::fs::read(stored).unwrap(), PNG);
 
-    let download = format!("/api/v1/cases/{id}/evidence/{}", evidence["id"].as_str().unwrap());
+    let download = format!("/api/v1/cases/{id}/evidence/{}", evidence.id);
     for reader in [&worker, &w.handler] {
         let response = w.app.get(&download, Some(reader)).await;
         assert_eq!(response.status(), 200);
@@ -145,8 +155,8 @@ async fn evidence_is_checked_by_content_stored_by_hash_and_served_to_those_who_m
     assert_problem(w.app.get(&download, Some(&w.employer_staff)).await, 404, "not_found").await;
     assert_problem(w.app.get(&download, Some(&w.other_advocate)).await, 404, "not_found").await;
 
-    let listed: Value = w.app.get(&format!("/api/v1/cases/{id}/messages"), Some(&worker)).await.json().await.unwrap();
-    assert_eq!(listed["items"][0]["evidence"][0]["file_name"], "payslip.jpg");
+    let listed: Page = w.app.read(&format!("/api/v1/cases/{id}/messages"), Some(&worker)).await;
+    assert_eq!(listed.items[0]["evidence"][0]["file_name"], "payslip.jpg");
 
     assert_problem(
         upload(&w, &worker, &id, message_id, "notes.txt", b"just some text").await,
@@ -160,5 +170,5 @@ async fn evidence_is_checked_by_content_stored_by_hash_and_served_to_those_who_m
     assert_problem(upload(&w, &w.handler, &id, message_id, "x.png", PNG).await, 403, "forbidden").await;
     assert_problem(upload(&w, &w.employer_staff, &id, message_id, "x.png", PNG).await, 404, "not_found").await;
     let problem = assert_problem(upload(&w, &worker, &id, message_id, "..", PNG).await, 422, "validation_failed").await;
-    assert_eq!(problem["errors"][0]["field"], "file_name");
+    assert_eq!(problem.error().field, "file_name");
 }

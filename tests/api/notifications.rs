@@ -13,12 +13,21 @@ use madoguchi::notify::Mailer;
 use madoguchi::worker::OutboxWorker;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestDatabase, assert_problem};
+use crate::helpers::{TestApp, TestDatabase, Token, assert_problem};
+use crate::views::{Lodged, Page, State};
 use crate::world::World;
 
-async fn email_of(app: &TestApp, token: &str) -> String {
-    let me: Value = app.get("/api/v1/me", Some(token)).await.json().await.unwrap();
-    me["email"].as_str().unwrap().to_owned()
+async fn email_of(app: &TestApp, token: &Token) -> String {
+    app.me(token).await.email.unwrap_or_else(|| panic!("{token:?} has no email"))
+}
+
+/// A message in the outbox, as the admin API lists it.
+#[derive(Debug, serde::Deserialize)]
+struct Outgoing {
+    id: String,
+    message_id: String,
+    attempts: i64,
+    last_error: Option<String>,
 }
 
 fn grievance_with_contact(w: &World) -> Value {
@@ -36,7 +45,8 @@ async fn each_change_reaches_those_concerned_in_their_language_and_nobody_else()
     let stranger = email_of(&w.app, &w.other_employer_staff).await;
     let worker = "lan.worker@example.org";
 
-    let (id, reference, _) = w.intake(&grievance_with_contact(&w)).await;
+    let lodged = w.intake(&grievance_with_contact(&w)).await;
+    let Lodged { id, reference, .. } = lodged.clone();
     assert_eq!(w.app.deliver_outbox().await, 1, "a new case goes to the handlers");
     let mail = w.app.mail_to(&handler);
     assert_eq!(mail.len(), 1);
@@ -44,8 +54,7 @@ async fn each_change_reaches_those_concerned_in_their_language_and_nobody_else()
     assert!(mail[0].text.contains(&format!("/cases/{id}")), "a link to the case");
     assert_eq!(mail[0].language, "en");
 
-    w.act(&w.handler, &id, json!({"action": "acknowledge"})).await;
-    w.act(&w.handler, &id, json!({"action": "refer"})).await;
+    w.walk(lodged, State::Referred).await;
     w.app.deliver_outbox().await;
     let to_worker = w.app.mail_to(worker);
     assert_eq!(to_worker.len(), 2, "acknowledged, referred");
@@ -116,13 +125,13 @@ async fn a_message_dies_after_its_attempts_and_an_admin_requeues_it() {
     w.intake(&w.grievance()).await;
     assert_eq!(w.app.deliver_outbox().await, 0, "nobody listens on the SMTP port");
 
-    let dead: Value = w.app.get("/api/v1/admin/outbox?status=dead", Some(&w.admin)).await.json().await.unwrap();
-    let items = dead["items"].as_array().unwrap();
+    let dead: Page<Outgoing> = w.app.read("/api/v1/admin/outbox?status=dead", Some(&w.admin)).await;
+    let items = &dead.items;
     assert_eq!(items.len(), 1);
-    assert_eq!(items[0]["attempts"], 2);
-    assert!(items[0]["last_error"].as_str().unwrap().contains("SMTP"));
-    let id = items[0]["id"].as_str().unwrap();
-    let message_id = items[0]["message_id"].as_str().unwrap();
+    assert_eq!(items[0].attempts, 2);
+    assert!(items[0].last_error.as_deref().is_some_and(|e| e.contains("SMTP")), "{items:?}");
+    let id = &items[0].id;
+    let message_id = &items[0].message_id;
 
     let requeue = format!("/api/v1/admin/outbox/{id}/requeue");
     assert_problem(w.app.post(&requeue, &json!({}), Some(&w.handler)).await, 403, "forbidden").await;
@@ -136,9 +145,9 @@ async fn a_message_dies_after_its_attempts_and_an_admin_requeues_it() {
     let mailer = Mailer::from_settings(&settings.mail, &settings.storage.data_dir).unwrap();
     let worker = OutboxWorker::new(pool, mailer.clone(), &settings, Arc::new(madoguchi::clock::SystemClock)).unwrap();
     assert_eq!(worker.run_once().await.unwrap().sent, 1);
-    assert_eq!(mailer.sent()[0].message_id, message_id, "the same Message-ID as before");
-    let dead: Value = w.app.get("/api/v1/admin/outbox?status=dead", Some(&w.admin)).await.json().await.unwrap();
-    assert!(dead["items"].as_array().unwrap().is_empty());
+    assert_eq!(&mailer.sent()[0].message_id, message_id, "the same Message-ID as before");
+    let dead: Page<Outgoing> = w.app.read("/api/v1/admin/outbox?status=dead", Some(&w.admin)).await;
+    assert!(dead.items.is_empty());
 
     let metrics = w.app.get("/metrics", None).await.text().await.unwrap();
     assert!(metrics.contains("outbox_messages{status=\"sent\"} 1"), "{metrics}");
@@ -205,7 +214,7 @@ struct SmtpServer {
 
 impl SmtpServer {
     fn start() -> Self {
-        crate::helpers::ensure_python_module("aiosmtpd");
+        crate::helpers::require_python_module("aiosmtpd");
         let maildir = tempfile::tempdir().unwrap();
         let port = closed_port();
         let child = Self::spawn(port, maildir.path());
@@ -278,9 +287,8 @@ async fn mail_goes_through_a_real_smtp_server_and_survives_its_outage() {
     .await;
     let w = World::on(app).await;
     let employer = email_of(&w.app, &w.employer_staff).await;
-    let (id, reference, _) = w.intake(&grievance_with_contact(&w)).await;
-    w.act(&w.handler, &id, json!({"action": "acknowledge"})).await;
-    w.act(&w.handler, &id, json!({"action": "refer"})).await;
+    let case = w.case_from_in(&grievance_with_contact(&w), State::Referred).await;
+    let (id, reference) = (&case.id, &case.reference);
     assert_eq!(w.app.deliver_outbox().await, 5, "handler, worker twice, employer, supervisor");
 
     let received = smtp.received();
@@ -289,7 +297,7 @@ async fn mail_goes_through_a_real_smtp_server_and_survives_its_outage() {
     assert!(header(referral, "Subject").is_some());
     assert!(header(referral, "Message-ID").unwrap().ends_with("@madoguchi>"));
     assert_eq!(header(referral, "Content-Language"), Some("en"));
-    assert!(referral.contains(&reference));
+    assert!(referral.contains(reference.as_str()));
     let to_worker: Vec<&String> =
         received.iter().filter(|m| header(m, "To") == Some("lan.worker@example.org")).collect();
     assert_eq!(to_worker.len(), 2);
@@ -297,7 +305,7 @@ async fn mail_goes_through_a_real_smtp_server_and_survives_its_outage() {
 
     // The mail server goes down; the case keeps moving and nothing is lost.
     smtp.stop();
-    w.act(&w.employer_staff, &id, json!({"action": "respond", "reason": "We are looking into it"})).await;
+    w.act(&w.employer_staff, id, json!({"action": "respond", "reason": "We are looking into it"})).await;
     let response = w
         .app
         .post(
@@ -308,10 +316,10 @@ async fn mail_goes_through_a_real_smtp_server_and_survives_its_outage() {
         .await;
     assert_eq!(response.status(), 201);
     assert_eq!(w.app.deliver_outbox().await, 0);
-    let pending: Value = w.app.get("/api/v1/admin/outbox?status=pending", Some(&w.admin)).await.json().await.unwrap();
-    let waiting = pending["items"].as_array().unwrap().len();
-    assert!(waiting >= 3, "{pending}");
-    assert!(pending["items"].as_array().unwrap().iter().all(|m| m["attempts"] == 1));
+    let pending: Page<Outgoing> = w.app.read("/api/v1/admin/outbox?status=pending", Some(&w.admin)).await;
+    let waiting = pending.items.len();
+    assert!(waiting >= 3, "{pending:?}");
+    assert!(pending.items.iter().all(|m| m.attempts == 1), "{pending:?}");
 
     smtp.restart();
     assert_eq!(w.app.deliver_outbox().await, 0, "the retry waits for its backoff");
@@ -329,7 +337,7 @@ async fn mail_goes_through_a_real_smtp_server_and_survives_its_outage() {
 async fn the_zero_config_file_transport_leaves_readable_eml_files() {
     let app = TestApp::spawn_with(|s| s.mail.transport = MailTransport::File).await;
     let w = World::on(app).await;
-    let (_, reference, _) = w.intake(&grievance_with_contact(&w)).await;
+    let reference = w.intake(&grievance_with_contact(&w)).await.reference;
     assert_eq!(w.app.deliver_outbox().await, 1);
     let folder = w.app.settings.storage.data_dir.join("mail");
     let files: Vec<_> = std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().path()).collect();

@@ -34,8 +34,8 @@ async fn ready_is_503_while_the_database_is_unreachable() {
     assert_eq!(app.get("/health/live", None).await.status(), 200);
     let response = app.get("/health/ready", None).await;
     assert!(response.headers().contains_key("retry-after"));
-    let body = assert_problem(response, 503, "database_unavailable").await;
-    let detail = body["detail"].as_str().unwrap();
+    let problem = assert_problem(response, 503, "database_unavailable").await;
+    let detail = problem.detail;
     assert!(!detail.contains("127.0.0.1") && !detail.contains("postgres"), "no internals: {detail}");
 }
 

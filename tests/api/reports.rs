@@ -3,11 +3,12 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem};
+use crate::helpers::{TestApp, Token, assert_problem};
+use crate::views::{Lodged, State};
 use crate::world::World;
 
 /// 12 cases: 7 Vietnamese (unpaid wages), 3 Nepali (passport and wages), 2 Burmese (housing).
-async fn dataset(w: &World) -> Vec<String> {
+async fn dataset(w: &World) -> Vec<Lodged> {
     let mut ids = Vec::new();
     let groups: [(&str, Value, &str, usize); 3] = [
         ("VN", json!(["unpaid_wages"]), "technical_intern", 7),
@@ -20,7 +21,7 @@ async fn dataset(w: &World) -> Vec<String> {
             body["nationality"] = json!(nationality);
             body["categories"] = categories.clone();
             body["residence_status"] = json!(status);
-            ids.push(w.intake(&body).await.0);
+            ids.push(w.intake(&body).await);
         }
     }
     ids
@@ -53,18 +54,16 @@ fn assert_not_derivable(summary: &Value) {
     }
 }
 
-async fn summary(w: &World, token: &str, query: &str) -> Value {
-    let response = w.app.get(&format!("/api/v1/reports/summary{query}"), Some(token)).await;
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
-    response.json().await.unwrap()
+async fn summary(w: &World, token: &Token, query: &str) -> Value {
+    w.app.read(&format!("/api/v1/reports/summary{query}"), Some(token)).await
 }
 
 #[tokio::test]
 async fn counts_are_right_and_small_cells_are_withheld_beyond_recomputation() {
     let w = World::new().await;
     let ids = dataset(&w).await;
-    for id in &ids[..6] {
-        w.act(&w.handler, id, json!({"action": "acknowledge"})).await;
+    for case in ids.into_iter().take(6) {
+        w.walk(case, State::Acknowledged).await;
     }
     let s = summary(&w, &w.analyst, "").await;
     assert_eq!(s["suppression_threshold"], 5);
@@ -115,9 +114,8 @@ async fn counts_are_right_and_small_cells_are_withheld_beyond_recomputation() {
 async fn respondents_see_their_own_cases_and_workers_see_no_statistics() {
     let w = World::new().await;
     let ids = dataset(&w).await;
-    for id in &ids[..5] {
-        w.act(&w.handler, id, json!({"action": "acknowledge"})).await;
-        w.act(&w.handler, id, json!({"action": "refer"})).await;
+    for case in ids.into_iter().take(5) {
+        w.walk(case, State::Referred).await;
     }
     let s = summary(&w, &w.employer_staff, "").await;
     assert_eq!(s["total_cases"], 5, "only cases referred to the employer");

@@ -8,6 +8,7 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, assert_problem};
+use crate::views::{Lodged, State, body};
 use crate::world::World;
 
 #[derive(Clone, Default)]
@@ -52,6 +53,15 @@ fn verify(secret: &str, header: &str, body: &str) -> bool {
     fresh && madoguchi::notify::webhook::sign(secret, timestamp, body) == header
 }
 
+/// A webhook as created: the only time its secret is shown.
+#[derive(serde::Deserialize)]
+struct Hook {
+    id: String,
+    secret: String,
+}
+
+impl crate::views::View for Hook {}
+
 #[tokio::test]
 async fn an_employer_receives_signed_events_it_may_see_and_failures_are_retried() {
     let (url, inbox) = start_receiver();
@@ -63,15 +73,17 @@ async fn an_employer_receives_signed_events_it_may_see_and_failures_are_retried(
     let w = World::on(app).await;
     let response = w.app.post("/api/v1/webhooks", &json!({"url": url}), Some(&w.employer_staff)).await;
     assert_eq!(response.status(), 201);
-    let hook: Value = response.json().await.unwrap();
-    let secret = hook["secret"].as_str().unwrap().to_owned();
+    let hook: Hook = body(response).await;
+    let secret = hook.secret;
     assert!(secret.starts_with("whsec_"));
-    let listed: Value = w.app.get("/api/v1/webhooks", Some(&w.employer_staff)).await.json().await.unwrap();
-    assert_eq!(listed.as_array().unwrap().len(), 1);
+    // Read raw: the secret must be absent from the list, not merely empty.
+    let listed: Vec<Value> = w.app.read("/api/v1/webhooks", Some(&w.employer_staff)).await;
+    assert_eq!(listed.len(), 1);
     assert!(listed[0].get("secret").is_none(), "the secret is shown once");
 
-    let (id, reference, receipt) = w.intake(&w.grievance()).await;
-    w.act(&w.handler, &id, json!({"action": "acknowledge"})).await;
+    let lodged = w.intake(&w.grievance()).await;
+    let Lodged { id, reference, receipt_code: receipt } = lodged.clone();
+    w.walk(lodged, State::Acknowledged).await;
     w.app.deliver_outbox().await;
     assert!(inbox.received.lock().unwrap().is_empty(), "not a party yet: nothing");
 
@@ -115,12 +127,12 @@ async fn an_employer_receives_signed_events_it_may_see_and_failures_are_retried(
     assert_eq!(inbox.received.lock().unwrap().len(), 3);
 
     // Removed endpoints receive nothing more.
-    let hook_id = hook["id"].as_str().unwrap();
+    let hook_id = hook.id;
     assert_problem(
         w.app
             .client
             .delete(w.app.url(&format!("/api/v1/webhooks/{hook_id}")))
-            .bearer_auth(&w.other_employer_staff)
+            .bearer_auth(w.other_employer_staff.bearer())
             .send()
             .await
             .unwrap(),
@@ -132,7 +144,7 @@ async fn an_employer_receives_signed_events_it_may_see_and_failures_are_retried(
         .app
         .client
         .delete(w.app.url(&format!("/api/v1/webhooks/{hook_id}")))
-        .bearer_auth(&w.employer_staff)
+        .bearer_auth(w.employer_staff.bearer())
         .send()
         .await
         .unwrap();
@@ -151,7 +163,7 @@ async fn endpoints_must_be_https_and_belong_to_an_organisation() {
         "validation_failed",
     )
     .await;
-    assert_eq!(problem["errors"][0]["code"], "https_required");
+    assert_eq!(problem.error().code, "https_required");
     assert_problem(
         w.app.post("/api/v1/webhooks", &json!({"url": "not a url"}), Some(&w.employer_staff)).await,
         422,
