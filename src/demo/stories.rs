@@ -1,6 +1,8 @@
 //! The demo cases: one story per lifecycle state, in workers' own languages.
 
-use super::*;
+use crate::domain::case::ResidenceStatus;
+use crate::domain::catalogue::Category;
+use crate::domain::lifecycle::CaseState;
 
 /// Who lodged a demo case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,23 @@
 //! Lodging each story's case and taking it, step by step, to its state.
 
-use super::*;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+use super::DemoCase;
+use super::cast::{Cast, Employer};
+use super::stories::{Against, By, Story};
+use crate::auth::policy::Actor;
+use crate::auth::receipts::ReceiptKeys;
+use crate::db::DbConnection;
+use crate::domain::case::{ExternalBody, Identity, LodgedVia};
+use crate::domain::command::{CaseCommand, Instruction, Rating};
+use crate::domain::lifecycle::{Action, CaseState};
+use crate::domain::remedy::{Money, NewRemedy, RemedyType};
+use crate::domain::{CaseId, LanguageTag, OrganisationId, RemedyId, UserId};
+use crate::service::Error;
+use crate::service::cases::act;
+use crate::service::cases::commands::{self, Classification};
+use crate::service::cases::lodge::{self, AdvocateConsent, EmployerInput, NewCaseInput};
+use crate::service::cases::read::CaseView;
 
 /// Lodges one story's case and drives it to its target state.
 pub(super) fn tell(

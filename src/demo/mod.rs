@@ -6,32 +6,21 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 
-use super::cases::act;
-use super::cases::commands::{self, Classification};
-use super::cases::lodge::{self, AdvocateConsent, EmployerInput, NewCaseInput};
-use super::cases::read::CaseView;
-use super::organisations::{self, NewOrganisationInput};
-use super::users::{self, NewUserInput, UserListFilter};
 use crate::auth::policy::Actor;
 use crate::auth::receipts::ReceiptKeys;
 use crate::db::DbConnection;
-use crate::domain::case::{ExternalBody, Identity, LodgedVia, ResidenceStatus};
-use crate::domain::catalogue::Category;
-use crate::domain::command::{CaseCommand, Instruction, Rating};
-use crate::domain::lifecycle::{Action, CaseState};
-use crate::domain::remedy::{Money, NewRemedy, RemedyType};
-use crate::domain::{CaseId, LanguageTag, OrganisationId, OrganisationKind, RemedyId, Role, UserId};
+use crate::domain::case::LodgedVia;
+use crate::domain::lifecycle::CaseState;
+use crate::domain::{CaseId, OrganisationId, OrganisationKind, Role, UserId};
+use crate::service::organisations;
+use crate::service::users::{self, UserListFilter};
 use crate::service::{Conflict, Error};
 
 mod cast;
 mod drive;
 mod stories;
-
-use cast::*;
-use drive::*;
-use stories::*;
 
 /// What was created: enough for a newcomer to log in and find their way.
 #[derive(Debug, Clone)]
@@ -78,9 +67,9 @@ pub fn seed(conn: &mut DbConnection, receipts: &ReceiptKeys, now: DateTime<Utc>)
     require_empty(conn)?;
     let setup_at = now - Duration::days(90);
     let mut report = DemoReport { organisations: Vec::new(), logins: Vec::new(), cases: Vec::new() };
-    let cast = create_cast(conn, &mut report, setup_at)?;
-    for story in STORIES {
-        report.cases.push(tell(conn, &cast, story, receipts, now)?);
+    let cast = cast::create_cast(conn, &mut report, setup_at)?;
+    for story in stories::STORIES {
+        report.cases.push(drive::tell(conn, &cast, story, receipts, now)?);
     }
     Ok(report)
 }
@@ -192,8 +181,11 @@ fn write_table(f: &mut fmt::Formatter<'_>, headers: &[&str], rows: &[Vec<String>
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::cast::{PASSWORD_ALPHABET, new_password};
+    use super::stories::{By, STORIES};
+    use crate::domain::LanguageTag;
     use crate::domain::case::{valid_nationality, valid_prefecture};
+    use crate::domain::lifecycle::CaseState;
 
     #[test]
     fn every_lifecycle_state_has_exactly_one_story() {

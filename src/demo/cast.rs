@@ -1,6 +1,14 @@
 //! The demo's organisations and accounts.
 
-use super::*;
+use chrono::{DateTime, Utc};
+
+use super::{DemoLogin, DemoOrganisation, DemoReport};
+use crate::auth::policy::Actor;
+use crate::db::DbConnection;
+use crate::domain::{LanguageTag, OrganisationId, OrganisationKind, Role, UserId};
+use crate::service::Error;
+use crate::service::organisations::{self, NewOrganisationInput};
+use crate::service::users::{self, NewUserInput};
 
 /// An employer, its supervising or support organisation, and their staff.
 pub(super) struct Employer {
