@@ -12,8 +12,8 @@ use crate::auth::Actor;
 use crate::auth::receipts::ReceiptKeys;
 use crate::config::{LoadOptions, Settings};
 use crate::db::DatabaseTarget;
+use crate::demo;
 use crate::domain::{LanguageTag, Role};
-use crate::service::demo;
 use crate::service::users::{self, NewUserInput};
 use crate::startup::{self, Application};
 

@@ -3,7 +3,6 @@
 
 pub mod cases;
 pub mod deadlines;
-pub mod demo;
 pub mod error;
 pub mod health;
 pub mod notifications;

@@ -6,32 +6,21 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 
-use super::cases::act;
-use super::cases::commands::{self, Classification};
-use super::cases::lodge::{self, AdvocateConsent, EmployerInput, NewCaseInput};
-use super::cases::read::CaseView;
-use super::organisations::{self, NewOrganisationInput};
-use super::users::{self, NewUserInput, UserListFilter};
 use crate::auth::policy::Actor;
 use crate::auth::receipts::ReceiptKeys;
 use crate::db::DbConnection;
-use crate::domain::case::{ExternalBody, Identity, LodgedVia, ResidenceStatus};
-use crate::domain::catalogue::Category;
-use crate::domain::command::{CaseCommand, Instruction, Rating};
-use crate::domain::lifecycle::{Action, CaseState};
-use crate::domain::remedy::{Money, NewRemedy, RemedyType};
-use crate::domain::{CaseId, LanguageTag, OrganisationId, OrganisationKind, RemedyId, Role, UserId};
+use crate::domain::case::LodgedVia;
+use crate::domain::lifecycle::CaseState;
+use crate::domain::{CaseId, OrganisationId, OrganisationKind, Role, UserId};
+use crate::service::organisations;
+use crate::service::users::{self, UserListFilter};
 use crate::service::{Conflict, Error};
 
 mod cast;
 mod drive;
 mod stories;
-
-use cast::*;
-use drive::*;
-use stories::*;
 
 /// What was created: enough for a newcomer to log in and find their way.
 #[derive(Debug, Clone)]
@@ -78,9 +67,9 @@ pub fn seed(conn: &mut DbConnection, receipts: &ReceiptKeys, now: DateTime<Utc>)
     require_empty(conn)?;
     let setup_at = now - Duration::days(90);
     let mut report = DemoReport { organisations: Vec::new(), logins: Vec::new(), cases: Vec::new() };
-    let cast = create_cast(conn, &mut report, setup_at)?;
-    for story in STORIES {
-        report.cases.push(tell(conn, &cast, story, receipts, now)?);
+    let cast = cast::create_cast(conn, &mut report, setup_at)?;
+    for story in stories::STORIES {
+        report.cases.push(drive::tell(conn, &cast, story, receipts, now)?);
     }
     Ok(report)
 }
@@ -192,8 +181,12 @@ fn write_table(f: &mut fmt::Formatter<'_>, headers: &[&str], rows: &[Vec<String>
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::cast::{PASSWORD_ALPHABET, new_password};
+    use super::stories::{Against, By, STORIES, Step, Story, Who};
+    use crate::domain::LanguageTag;
     use crate::domain::case::{valid_nationality, valid_prefecture};
+    use crate::domain::command::CaseCommand;
+    use crate::domain::lifecycle::{self, Action, CaseRole, CaseState};
 
     #[test]
     fn every_lifecycle_state_has_exactly_one_story() {
@@ -202,6 +195,65 @@ mod tests {
             assert_eq!(count, 1, "{state}");
         }
         assert_eq!(STORIES.len(), CaseState::ALL.len());
+    }
+
+    /// What the lifecycle makes of a story's steps (the integration test runs them for real).
+    fn lifecycle_end(story: &Story) -> CaseState {
+        let worker_side = if story.by == By::Advocate { CaseRole::Advocate } else { CaseRole::Worker };
+        let registered = matches!(story.against, Against::Registered(_));
+        let role = |who: Who| match who {
+            Who::Handler => CaseRole::Handler,
+            Who::Mediator => CaseRole::Mediator,
+            Who::WorkerSide => worker_side,
+            Who::EmployerStaff | Who::SupervisorStaff if !registered => {
+                panic!("{}: no registered employer", story.target)
+            }
+            Who::EmployerStaff => CaseRole::Employer,
+            Who::SupervisorStaff => CaseRole::Supervisor,
+        };
+        let (mut state, mut mediator, mut proposed, mut delivered) = (CaseState::Submitted, false, 0, 0);
+        for step in story.steps {
+            let (who, action, reason) = match *step {
+                Step::Take(who, action) => (who, action, None),
+                Step::TakeBecause(who, action, reason) => (who, action, Some(reason)),
+                Step::Propose(who, plans) => {
+                    assert!(registered, "{}: remedies owed by no registered employer", story.target);
+                    proposed = plans.len();
+                    (who, Action::ProposeRemedy, None)
+                }
+                Step::Deliver(who, evidence) => {
+                    delivered += 1;
+                    (who, Action::MarkRemedyDelivered, Some(evidence))
+                }
+                Step::Confirm(..) => (Who::WorkerSide, Action::ConfirmRemedy, None),
+                Step::ReferExternal(_, reason) => (Who::Handler, Action::ReferExternal, Some(reason)),
+                Step::AssignMediator => {
+                    mediator = true;
+                    continue;
+                }
+                Step::Classify(_) | Step::Consent | Step::Wait(_) => continue,
+            };
+            if let Step::Take(..) | Step::TakeBecause(..) = step {
+                assert!(CaseCommand::plain(action).is_some(), "{}: {action} needs its data", story.target);
+            }
+            assert!(mediator || action != Action::StartMediation, "{}: no mediator yet", story.target);
+            let to = lifecycle::apply(state, action, role(who), reason)
+                .unwrap_or_else(|error| panic!("{}: {step:?}: {error}", story.target))
+                .to;
+            // The case is delivered once the last proposed remedy is.
+            if action != Action::MarkRemedyDelivered || delivered == proposed {
+                state = to;
+            }
+        }
+        assert!(delivered <= proposed, "{}", story.target);
+        state
+    }
+
+    #[test]
+    fn each_story_steps_reach_its_state_each_by_a_role_that_may_take_it() {
+        for story in STORIES {
+            assert_eq!(lifecycle_end(story), story.target);
+        }
     }
 
     #[test]

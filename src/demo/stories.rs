@@ -1,6 +1,10 @@
-//! The demo cases: one story per lifecycle state, in workers' own languages.
+//! The demo cases: one story per lifecycle state, in workers' own languages,
+//! each with the steps that bring it there.
 
-use super::*;
+use crate::domain::case::{ExternalBody, ResidenceStatus};
+use crate::domain::catalogue::Category;
+use crate::domain::lifecycle::{Action, CaseState};
+use crate::domain::remedy::RemedyType;
 
 /// Who lodged a demo case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,7 +25,66 @@ pub(super) enum Against {
     Named(&'static str),
 }
 
-/// One grievance and how far it has gone.
+/// Who takes a step. The employer's and the supervisor's staff are those of
+/// the story's (registered) employer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Who {
+    Handler,
+    /// The demo mediator, once assigned.
+    Mediator,
+    /// The worker (by account or receipt session) or their advocate.
+    WorkerSide,
+    EmployerStaff,
+    SupervisorStaff,
+}
+
+/// Who owes a remedy: the story's employer or its supervising or support organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Party {
+    Employer,
+    Supervisor,
+}
+
+/// A remedy to propose, due some days after it is proposed.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct RemedyPlan {
+    pub(super) remedy_type: RemedyType,
+    pub(super) description: &'static str,
+    pub(super) responsible: Party,
+    /// An amount and its currency, e.g. `("180000", "JPY")`.
+    pub(super) money: Option<(&'static str, &'static str)>,
+    pub(super) due_in_days: i64,
+}
+
+/// One step on a demo case, by the actor allowed to take it.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Step {
+    /// A lifecycle action that needs no data and no reason.
+    Take(Who, Action),
+    /// A lifecycle action with its reason.
+    TakeBecause(Who, Action, &'static str),
+    /// The handler records forced-labour indicators.
+    Classify(&'static [&'static str]),
+    /// The handler assigns the demo mediator.
+    AssignMediator,
+    /// The worker side consents to disclose the worker's identity to the other parties.
+    Consent,
+    Propose(Who, &'static [RemedyPlan]),
+    /// The next proposed remedy not yet delivered, with the evidence.
+    Deliver(Who, &'static str),
+    /// The worker side confirms the delivered remedies: a rating from 1 to 5 and a comment.
+    Confirm(i32, &'static str),
+    /// The handler refers an escalated case to an outside body, with the reason.
+    ReferExternal(ExternalBody, &'static str),
+    /// Days pass with nobody acting.
+    Wait(i64),
+}
+
+const ACKNOWLEDGE: Step = Step::Take(Who::Handler, Action::Acknowledge);
+const REFER: Step = Step::Take(Who::Handler, Action::Refer);
+const ACCEPT: Step = Step::Take(Who::WorkerSide, Action::AcceptRemedy);
+
+/// One grievance, how far it has gone, and how it got there.
 pub(super) struct Story {
     pub(super) target: CaseState,
     pub(super) by: By,
@@ -39,6 +102,8 @@ pub(super) struct Story {
     /// When the case was lodged, and the usual time between its steps.
     pub(super) lodged_hours_ago: i64,
     pub(super) step_hours: i64,
+    /// From `submitted` to `target`.
+    pub(super) steps: &'static [Step],
 }
 
 pub(super) const TOKAI_EMPLOYER: Against = Against::Registered(0);
@@ -64,6 +129,7 @@ pub(super) const STORIES: &[Story] = &[
         disclose_identity: false,
         lodged_hours_ago: 5,
         step_hours: 1,
+        steps: &[],
     },
     Story {
         target: CaseState::Acknowledged,
@@ -82,6 +148,7 @@ pub(super) const STORIES: &[Story] = &[
         disclose_identity: false,
         lodged_hours_ago: 3 * 24,
         step_hours: 24,
+        steps: &[ACKNOWLEDGE, Step::Classify(&["FL-8", "FL-11"])],
     },
     Story {
         target: CaseState::Referred,
@@ -100,6 +167,7 @@ pub(super) const STORIES: &[Story] = &[
         disclose_identity: false,
         lodged_hours_ago: 6 * 24,
         step_hours: 24,
+        steps: &[ACKNOWLEDGE, REFER],
     },
     Story {
         target: CaseState::Responded,
@@ -118,6 +186,15 @@ pub(super) const STORIES: &[Story] = &[
         disclose_identity: false,
         lodged_hours_ago: 12 * 24,
         step_hours: 48,
+        steps: &[
+            ACKNOWLEDGE,
+            REFER,
+            Step::TakeBecause(
+                Who::EmployerStaff,
+                Action::Respond,
+                "We are checking the time records for the busy season and will report back within two weeks.",
+            ),
+        ],
     },
     Story {
         target: CaseState::InMediation,
@@ -136,6 +213,18 @@ pub(super) const STORIES: &[Story] = &[
         disclose_identity: false,
         lodged_hours_ago: 20 * 24,
         step_hours: 48,
+        steps: &[
+            ACKNOWLEDGE,
+            Step::Classify(&["FL-5", "FL-6"]),
+            REFER,
+            Step::TakeBecause(
+                Who::SupervisorStaff,
+                Action::Respond,
+                "The cooperative interviewed the line leader and two co-workers; the accounts differ.",
+            ),
+            Step::AssignMediator,
+            Step::Take(Who::Mediator, Action::StartMediation),
+        ],
     },
     Story {
         target: CaseState::RemedyProposed,
@@ -154,6 +243,34 @@ pub(super) const STORIES: &[Story] = &[
         disclose_identity: false,
         lodged_hours_ago: 15 * 24,
         step_hours: 48,
+        steps: &[
+            ACKNOWLEDGE,
+            REFER,
+            Step::TakeBecause(
+                Who::EmployerStaff,
+                Action::Respond,
+                "The 'management fee' was deducted in error; it is not in the contract.",
+            ),
+            Step::Propose(
+                Who::EmployerStaff,
+                &[
+                    RemedyPlan {
+                        remedy_type: RemedyType::FinancialCompensation,
+                        description: "Repay the 'management fee' deducted from April to September (6 × ¥30,000)",
+                        responsible: Party::Employer,
+                        money: Some(("180000", "JPY")),
+                        due_in_days: 30,
+                    },
+                    RemedyPlan {
+                        remedy_type: RemedyType::Apology,
+                        description: "A written apology in Vietnamese from the factory manager",
+                        responsible: Party::Employer,
+                        money: None,
+                        due_in_days: 30,
+                    },
+                ],
+            ),
+        ],
     },
     Story {
         target: CaseState::RemedyAgreed,
@@ -174,6 +291,39 @@ pub(super) const STORIES: &[Story] = &[
         disclose_identity: true,
         lodged_hours_ago: 30 * 24,
         step_hours: 72,
+        steps: &[
+            ACKNOWLEDGE,
+            Step::Classify(&["FL-9", "FL-2"]),
+            REFER,
+            Step::TakeBecause(
+                Who::EmployerStaff,
+                Action::Respond,
+                "We did not know about the broker's fees and are ready to discuss reimbursement.",
+            ),
+            Step::AssignMediator,
+            Step::Take(Who::Handler, Action::StartMediation),
+            Step::Propose(
+                Who::Mediator,
+                &[
+                    RemedyPlan {
+                        remedy_type: RemedyType::FinancialCompensation,
+                        description: "Reimburse the recruitment fees the worker paid (NPR 650,000 at the day's rate)",
+                        responsible: Party::Employer,
+                        money: Some(("620000", "JPY")),
+                        due_in_days: 45,
+                    },
+                    RemedyPlan {
+                        remedy_type: RemedyType::NonRepetition,
+                        description: "Adopt the employer-pays principle and stop working with brokers that charge \
+                                      workers fees",
+                        responsible: Party::Supervisor,
+                        money: None,
+                        due_in_days: 60,
+                    },
+                ],
+            ),
+            ACCEPT,
+        ],
     },
     Story {
         target: CaseState::RemedyDelivered,
@@ -192,6 +342,32 @@ pub(super) const STORIES: &[Story] = &[
         disclose_identity: false,
         lodged_hours_ago: 25 * 24,
         step_hours: 48,
+        steps: &[
+            ACKNOWLEDGE,
+            Step::Classify(&["FL-7"]),
+            REFER,
+            Step::TakeBecause(
+                Who::EmployerStaff,
+                Action::Respond,
+                "The passport was kept in the office safe; we will return it at once.",
+            ),
+            Step::Propose(
+                Who::EmployerStaff,
+                &[RemedyPlan {
+                    remedy_type: RemedyType::Restitution,
+                    description: "Return the passport and residence card to the worker in person",
+                    responsible: Party::Employer,
+                    money: None,
+                    due_in_days: 7,
+                }],
+            ),
+            ACCEPT,
+            Step::Deliver(
+                Who::EmployerStaff,
+                "Passport and residence card handed back in the presence of the cooperative's staff; \
+                 the worker signed a receipt.",
+            ),
+        ],
     },
     Story {
         target: CaseState::RemedyVerified,
@@ -210,6 +386,43 @@ pub(super) const STORIES: &[Story] = &[
         disclose_identity: false,
         lodged_hours_ago: 45 * 24,
         step_hours: 72,
+        steps: &[
+            ACKNOWLEDGE,
+            Step::Classify(&["FL-2"]),
+            REFER,
+            Step::TakeBecause(
+                Who::SupervisorStaff,
+                Action::Respond,
+                "The cooperative confirms the contract was only given in Japanese.",
+            ),
+            Step::Consent,
+            Step::Propose(
+                Who::SupervisorStaff,
+                &[
+                    RemedyPlan {
+                        remedy_type: RemedyType::Restitution,
+                        description: "Move the worker to packing work, as her contract states",
+                        responsible: Party::Employer,
+                        money: None,
+                        due_in_days: 21,
+                    },
+                    RemedyPlan {
+                        remedy_type: RemedyType::NonRepetition,
+                        description: "Give every trainee the contract and working conditions in their own language",
+                        responsible: Party::Supervisor,
+                        money: None,
+                        due_in_days: 21,
+                    },
+                ],
+            ),
+            ACCEPT,
+            Step::Deliver(Who::EmployerStaff, "Transferred to the packing line; new work rota attached."),
+            Step::Deliver(
+                Who::SupervisorStaff,
+                "Vietnamese contracts handed to all 14 trainees; copies on file at the cooperative.",
+            ),
+            Step::Confirm(4, "Cảm ơn, tôi đã được chuyển sang bộ phận đóng gói."),
+        ],
     },
     Story {
         target: CaseState::Escalated,
@@ -229,6 +442,18 @@ pub(super) const STORIES: &[Story] = &[
         disclose_identity: false,
         lodged_hours_ago: 40 * 24,
         step_hours: 24,
+        steps: &[
+            ACKNOWLEDGE,
+            Step::Classify(&["FL-10", "FL-6"]),
+            REFER,
+            Step::Wait(31),
+            Step::TakeBecause(
+                Who::Handler,
+                Action::Escalate,
+                "No response from the employer or the support organisation within 30 days of referral; \
+                 the worker's injury was not reported as a workplace accident.",
+            ),
+        ],
     },
     Story {
         target: CaseState::ReferredExternal,
@@ -247,6 +472,21 @@ pub(super) const STORIES: &[Story] = &[
         disclose_identity: false,
         lodged_hours_ago: 10 * 24,
         step_hours: 24,
+        steps: &[
+            ACKNOWLEDGE,
+            Step::Classify(&["FL-6", "FL-7"]),
+            REFER,
+            Step::TakeBecause(
+                Who::Handler,
+                Action::Escalate,
+                "The worker is to be sent home within a week; there is no time to wait for the employer.",
+            ),
+            Step::ReferExternal(
+                ExternalBody::Otit,
+                "Reported to OTIT as a suspected forced return of a technical intern; the NGO accompanies the \
+                 worker.",
+            ),
+        ],
     },
     Story {
         target: CaseState::Closed,
@@ -266,6 +506,42 @@ pub(super) const STORIES: &[Story] = &[
         disclose_identity: true,
         lodged_hours_ago: 60 * 24,
         step_hours: 96,
+        steps: &[
+            ACKNOWLEDGE,
+            REFER,
+            Step::TakeBecause(
+                Who::EmployerStaff,
+                Action::Respond,
+                "We will cooperate with the job change; the ¥300,000 'exit fee' will not be charged.",
+            ),
+            Step::AssignMediator,
+            Step::Take(Who::Mediator, Action::StartMediation),
+            Step::Propose(
+                Who::Mediator,
+                &[
+                    RemedyPlan {
+                        remedy_type: RemedyType::Restitution,
+                        description: "Issue the certificate of employment and the documents needed for the job change",
+                        responsible: Party::Employer,
+                        money: None,
+                        due_in_days: 7,
+                    },
+                    RemedyPlan {
+                        remedy_type: RemedyType::NonRepetition,
+                        description: "Written guidance to the employer on specified skilled workers' right to change \
+                                      jobs",
+                        responsible: Party::Supervisor,
+                        money: None,
+                        due_in_days: 7,
+                    },
+                ],
+            ),
+            ACCEPT,
+            Step::Deliver(Who::EmployerStaff, "Certificate of employment sent by registered mail."),
+            Step::Deliver(Who::SupervisorStaff, "Guidance letter sent; copy shared with the mediator."),
+            Step::Confirm(5, "I started at my new company. Thank you."),
+            Step::Take(Who::Handler, Action::Close),
+        ],
     },
     Story {
         target: CaseState::NotAdmissible,
@@ -283,6 +559,12 @@ pub(super) const STORIES: &[Story] = &[
         disclose_identity: false,
         lodged_hours_ago: 8 * 24,
         step_hours: 24,
+        steps: &[Step::TakeBecause(
+            Who::Handler,
+            Action::RejectNotAdmissible,
+            "A visa question from a former trainee, not a grievance about work in Japan; referred to the \
+             Immigration Services Agency's information centre.",
+        )],
     },
     Story {
         target: CaseState::Withdrawn,
@@ -301,5 +583,14 @@ pub(super) const STORIES: &[Story] = &[
         disclose_identity: false,
         lodged_hours_ago: 14 * 24,
         step_hours: 48,
+        steps: &[
+            ACKNOWLEDGE,
+            REFER,
+            Step::TakeBecause(
+                Who::WorkerSide,
+                Action::Withdraw,
+                "Công ty đã bỏ giờ giới nghiêm sau buổi họp với nghiệp đoàn. Tôi không muốn tiếp tục.",
+            ),
+        ],
     },
 ];
