@@ -158,7 +158,7 @@ fn export(settings: Settings, args: ExportArgs) -> anyhow::Result<()> {
         ("summary", format) => {
             let mut conn = pool.get().context("cannot connect to the database")?;
             let summary =
-                reports::summary(&mut conn, filter, settings.reports.suppression_threshold, chrono::Utc::now())
+                reports::summary(&mut conn, &filter, settings.reports.suppression_threshold, chrono::Utc::now())
                     .map_err(describe_app_error)?;
             let bytes = match format.for_summary()? {
                 SummaryFormat::Json => serde_json::to_vec_pretty(&summary)?,
@@ -177,7 +177,7 @@ fn export(settings: Settings, args: ExportArgs) -> anyhow::Result<()> {
                 let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);
                 let mut written = 0u64;
                 while let Some(chunk) = receiver.blocking_recv() {
-                    let chunk: actix_web::web::Bytes = chunk?;
+                    let chunk: Vec<u8> = chunk?;
                     file.write_all(&chunk)?;
                     written += chunk.len() as u64;
                 }

@@ -8,26 +8,7 @@ use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
 use super::connection::DbConnection;
 
-/// Which cases a report covers; `None` means any.
-#[derive(Debug, Clone, Default)]
-pub struct ReportFilter {
-    pub created_from: Option<NaiveDateTime>,
-    pub created_before: Option<NaiveDateTime>,
-    pub state: Option<String>,
-    pub category: Option<String>,
-    pub employer_organisation_id: Option<String>,
-    pub supervising_organisation_id: Option<String>,
-    pub nationality: Option<String>,
-    pub residence_status: Option<String>,
-    pub prefecture: Option<String>,
-    pub industry: Option<String>,
-    /// Comma-separated categories mapped to a requested norm.
-    pub norm_categories: Option<String>,
-    /// A requested forced-labour indicator (also matched through categories).
-    pub indicator: Option<String>,
-    /// Limits a respondent's report to cases where its organisation is a party.
-    pub party_organisation_id: Option<String>,
-}
+pub use crate::domain::report::ReportFilter;
 
 const WHERE: &str = "($1 IS NULL OR c.created_at >= $1) \
     AND ($2 IS NULL OR c.created_at < $2) \
@@ -47,20 +28,25 @@ const WHERE: &str = "($1 IS NULL OR c.created_at >= $1) \
 macro_rules! filtered {
     ($sql:expr, $filter:expr) => {
         diesel::sql_query($sql)
-            .bind::<Nullable<Timestamp>, _>($filter.created_from)
-            .bind::<Nullable<Timestamp>, _>($filter.created_before)
-            .bind::<Nullable<Text>, _>($filter.state.clone())
-            .bind::<Nullable<Text>, _>($filter.category.clone())
-            .bind::<Nullable<Text>, _>($filter.employer_organisation_id.clone())
-            .bind::<Nullable<Text>, _>($filter.supervising_organisation_id.clone())
+            .bind::<Nullable<Timestamp>, _>($filter.created_from.map(super::timestamp))
+            .bind::<Nullable<Timestamp>, _>($filter.created_before.map(super::timestamp))
+            .bind::<Nullable<Text>, _>($filter.state)
+            .bind::<Nullable<Text>, _>($filter.category)
+            .bind::<Nullable<Text>, _>($filter.employer_organisation_id)
+            .bind::<Nullable<Text>, _>($filter.supervising_organisation_id)
             .bind::<Nullable<Text>, _>($filter.nationality.clone())
-            .bind::<Nullable<Text>, _>($filter.residence_status.clone())
+            .bind::<Nullable<Text>, _>($filter.residence_status)
             .bind::<Nullable<Text>, _>($filter.prefecture.clone())
             .bind::<Nullable<Text>, _>($filter.industry.clone())
-            .bind::<Nullable<Text>, _>($filter.norm_categories.clone())
+            // Bound as one comma-separated list, matched with LIKE (see `WHERE`).
+            .bind::<Nullable<Text>, _>(comma_list(&$filter.norm_categories))
             .bind::<Nullable<Text>, _>($filter.indicator.clone())
-            .bind::<Nullable<Text>, _>($filter.party_organisation_id.clone())
+            .bind::<Nullable<Text>, _>($filter.party_organisation_id)
     };
+}
+
+fn comma_list(categories: &[crate::domain::catalogue::Category]) -> Option<String> {
+    (!categories.is_empty()).then(|| categories.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(","))
 }
 
 #[derive(Debug, Clone, QueryableByName)]

@@ -14,6 +14,7 @@ pub mod names;
 pub mod notification;
 pub mod organisation;
 pub mod remedy;
+pub mod report;
 pub mod user;
 pub mod validation;
 

@@ -7,9 +7,11 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::pseudonym::pseudonym;
-use crate::db::{self, DbConnection, reports::ReportFilter};
+use crate::db::{self, DbConnection};
 use crate::domain::CaseId;
+use crate::domain::report::ReportFilter;
 use crate::service::Error;
+use crate::service::reports::AuthorisedFilter;
 
 const PAGE: i64 = 1000;
 
@@ -199,18 +201,15 @@ impl XlsxCases {
 /// off the async threads). XLSX is assembled in a temporary file first.
 pub fn stream(
     pool: &crate::db::DbPool,
-    filter: &ReportFilter,
+    filter: &AuthorisedFilter,
     key: &[u8],
     format: super::CaseFormat,
-    sender: &tokio::sync::mpsc::Sender<Result<actix_web::web::Bytes, std::io::Error>>,
+    sender: &tokio::sync::mpsc::Sender<Result<Vec<u8>, std::io::Error>>,
 ) -> anyhow::Result<()> {
     use super::CaseFormat;
+    let filter = filter.filter();
     let mut conn = pool.get()?;
-    let send = |bytes: Vec<u8>| {
-        sender
-            .blocking_send(Ok(actix_web::web::Bytes::from(bytes)))
-            .map_err(|_| anyhow::anyhow!("the client went away"))
-    };
+    let send = |bytes: Vec<u8>| sender.blocking_send(Ok(bytes)).map_err(|_| anyhow::anyhow!("the client went away"));
     match format {
         CaseFormat::Csv => {
             let mut first = true;

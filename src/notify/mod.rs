@@ -1,5 +1,5 @@
 //! Notifications: templates in the reader's language, mail transports and
-//! webhook signing. The worker that delivers what services queued is in `crate::worker`.
+//! webhook signing. The background worker delivers what services queued.
 
 pub mod templates;
 pub mod transport;

@@ -10,10 +10,10 @@ use uuid::Uuid;
 
 use super::support::with_conn;
 use super::{AuthUser, Caller};
-use crate::db::reports::ReportFilter;
 use crate::domain::case::ResidenceStatus;
 use crate::domain::catalogue::Category;
 use crate::domain::lifecycle::CaseState;
+use crate::domain::report::ReportFilter;
 use crate::error::{AppError, Problem};
 use crate::export::{self, Format, SummaryFormat, UnsupportedFormat};
 use crate::service::reports::{self, Summary};
@@ -50,14 +50,14 @@ pub struct SummaryQuery {
 impl SummaryQuery {
     fn filter(&self) -> ReportFilter {
         ReportFilter {
-            created_from: self.created_from.map(crate::db::timestamp),
-            created_before: self.created_before.map(crate::db::timestamp),
-            state: self.state.map(|s| s.as_str().to_owned()),
-            category: self.category.map(|c| c.as_str().to_owned()),
-            employer_organisation_id: self.employer_organisation_id.map(|o| o.to_string()),
-            supervising_organisation_id: self.supervising_organisation_id.map(|o| o.to_string()),
+            created_from: self.created_from,
+            created_before: self.created_before,
+            state: self.state,
+            category: self.category,
+            employer_organisation_id: self.employer_organisation_id.map(Into::into),
+            supervising_organisation_id: self.supervising_organisation_id.map(Into::into),
             nationality: self.nationality.clone(),
-            residence_status: self.residence_status.map(|r| r.as_str().to_owned()),
+            residence_status: self.residence_status,
             prefecture: self.prefecture.clone(),
             industry: self.industry.clone(),
             ..ReportFilter::default()
@@ -98,7 +98,7 @@ pub async fn summary(
     let Caller { actor, now } = caller;
     let filter = reports::authorised_filter(&actor, q.filter(), q.norm.as_deref())?;
     let threshold = state.settings.reports.suppression_threshold;
-    let body = with_conn(&state, move |conn| reports::summary(conn, filter, threshold, now)).await?;
+    let body = with_conn(&state, move |conn| reports::summary(conn, &filter, threshold, now)).await?;
     match q.format.unwrap_or(Format::Json).for_summary().map_err(not_offered)? {
         SummaryFormat::Json => Ok(HttpResponse::Ok().json(body)),
         SummaryFormat::Csv => Ok(HttpResponse::Ok()
@@ -135,7 +135,7 @@ pub async fn cases(
     let format = q.format.unwrap_or(Format::Csv).for_cases().map_err(not_offered)?;
     let key = state.settings.reports.pseudonym_key.expose_secret().as_bytes().to_vec();
     let pool = state.pool.clone();
-    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<web::Bytes, std::io::Error>>(4);
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
     tokio::task::spawn_blocking(move || {
         if let Err(error) = export::cases::stream(&pool, &filter, &key, format, &sender) {
             tracing::error!(error = format!("{error:#}"), "case export failed");
@@ -144,7 +144,7 @@ pub async fn cases(
         }
     });
     let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|chunk| (chunk, receiver))
+        receiver.recv().await.map(|chunk| (chunk.map(web::Bytes::from), receiver))
     });
     let format = Format::from(format);
     Ok(HttpResponse::Ok()

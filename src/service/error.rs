@@ -1,6 +1,6 @@
 //! What a use case can answer besides success. Transport concerns (bad JSON,
-//! unknown routes, rate limits) are not here: `crate::error` adds them and
-//! maps both to problem+json.
+//! unknown routes, rate limits) are not here: the HTTP layer's error adds
+//! them and maps both to problem+json.
 
 use crate::auth::AuthFailure;
 use crate::auth::policy::Denied;

@@ -76,36 +76,47 @@ pub struct Summary {
     pub repeat_respondents: Vec<CountCell>,
 }
 
-/// The filters a caller may set (parsed at the boundary).
-pub type SummaryFilter = ReportFilter;
+/// A filter the access policy has narrowed to what its caller may see.
+/// Only `authorised_filter` makes one, so no report or export can skip it.
+#[derive(Debug, Clone)]
+pub struct AuthorisedFilter(ReportFilter);
+
+impl AuthorisedFilter {
+    pub fn filter(&self) -> &ReportFilter {
+        &self.0
+    }
+}
 
 /// Checks the caller may read statistics and narrows the filter to what
 /// they may see; a norm filter becomes its categories (and indicator).
-pub fn authorised_filter(actor: &Actor, mut filter: SummaryFilter, norm: Option<&str>) -> Result<ReportFilter, Error> {
+pub fn authorised_filter(
+    actor: &Actor,
+    mut filter: ReportFilter,
+    norm: Option<&str>,
+) -> Result<AuthorisedFilter, Error> {
     if let ReportScope::PartyOrganisation(org) = policy::report_scope(actor)? {
-        filter.party_organisation_id = Some(org.to_string());
+        filter.party_organisation_id = Some(org);
     }
     if let Some(code) = norm {
         let Some(found) = catalogue::norm_by_code(code) else {
             return Err(Error::validation("norm", "unknown_norm", "not a norm code such as TD-6, DP-4 or FL-7"));
         };
-        let categories: Vec<&str> =
-            Category::ALL.iter().filter(|c| c.norms().contains(&found.code)).map(|c| c.as_str()).collect();
-        filter.norm_categories = Some(categories.join(","));
+        filter.norm_categories = Category::ALL.iter().copied().filter(|c| c.norms().contains(&found.code)).collect();
         if found.framework == Framework::IloForcedLabour {
             filter.indicator = Some(found.code.to_owned());
         }
     }
-    Ok(filter)
+    Ok(AuthorisedFilter(filter))
 }
 
 /// The summary for a filter that `authorised_filter` produced.
 pub fn summary(
     conn: &mut DbConnection,
-    filter: ReportFilter,
+    filter: &AuthorisedFilter,
     threshold: u64,
     now: DateTime<Utc>,
 ) -> Result<Summary, Error> {
+    let filter = filter.filter();
     let k = threshold;
     let partition = |rows: Vec<db::reports::ValueCount>| -> Partition {
         let counts: Vec<u64> = rows.iter().map(|r| r.count.max(0) as u64).collect();
@@ -126,16 +137,16 @@ pub fn summary(
         rows.into_iter().map(|r| (r.value, r.count.max(0) as u64)).collect()
     };
 
-    let by_state = partition(db::reports::count_by(conn, Dimension::State, &filter)?);
-    let categories = pairs(db::reports::count_by(conn, Dimension::Category, &filter)?);
-    let tag_sets = db::reports::count_by_tag_set(conn, &filter)?;
+    let by_state = partition(db::reports::count_by(conn, Dimension::State, filter)?);
+    let categories = pairs(db::reports::count_by(conn, Dimension::Category, filter)?);
+    let tag_sets = db::reports::count_by_tag_set(conn, filter)?;
     let tokyo = norm_counts(&tag_sets, Framework::TokyoDeclaration);
     let dhaka = norm_counts(&tag_sets, Framework::DhakaPrinciples);
     let ilo = norm_counts(&tag_sets, Framework::IloForcedLabour);
-    let employers = db::reports::count_by(conn, Dimension::Employer, &filter)?;
+    let employers = db::reports::count_by(conn, Dimension::Employer, filter)?;
     let repeat = each(pairs(employers.iter().filter(|r| r.count > 1).cloned().collect()));
 
-    let milestones = db::reports::milestones(conn, &filter)?;
+    let milestones = db::reports::milestones(conn, filter)?;
     let total = milestones.len() as u64;
     let timing = |pick: &dyn Fn(&db::reports::Milestones) -> Option<chrono::NaiveDateTime>| -> Timing {
         let mut days: Vec<f64> = milestones
@@ -158,23 +169,23 @@ pub fn summary(
     );
     let satisfaction_average = (ratings.len() as u64 >= k && !ratings.is_empty())
         .then(|| ratings.iter().sum::<i64>() as f64 / ratings.len() as f64);
-    let agreed = db::reports::cases_with_remedy(conn, "'agreed', 'delivered', 'verified', 'disputed'", &filter)?;
+    let agreed = db::reports::cases_with_remedy(conn, "'agreed', 'delivered', 'verified', 'disputed'", filter)?;
     let verified = milestones.iter().filter(|m| m.remedy_verified_at.is_some()).count() as u64;
 
     Ok(Summary {
         generated_at: now,
         suppression_threshold: k,
         total_cases: by_state.total,
-        by_nationality: partition(db::reports::count_by(conn, Dimension::Nationality, &filter)?),
-        by_residence_status: partition(db::reports::count_by(conn, Dimension::ResidenceStatus, &filter)?),
-        by_prefecture: partition(db::reports::count_by(conn, Dimension::Prefecture, &filter)?),
-        by_industry: partition(db::reports::count_by(conn, Dimension::Industry, &filter)?),
+        by_nationality: partition(db::reports::count_by(conn, Dimension::Nationality, filter)?),
+        by_residence_status: partition(db::reports::count_by(conn, Dimension::ResidenceStatus, filter)?),
+        by_prefecture: partition(db::reports::count_by(conn, Dimension::Prefecture, filter)?),
+        by_industry: partition(db::reports::count_by(conn, Dimension::Industry, filter)?),
         by_supervising_organisation: partition(db::reports::count_by(
             conn,
             Dimension::SupervisingOrganisation,
-            &filter,
+            filter,
         )?),
-        by_month: partition(db::reports::count_by(conn, Dimension::Month, &filter)?),
+        by_month: partition(db::reports::count_by(conn, Dimension::Month, filter)?),
         by_employer: partition(employers),
         by_state,
         by_category: each(categories),
@@ -188,8 +199,8 @@ pub fn summary(
         share_with_remedy_verified_by_worker: disclosure::share(verified, total, k),
         satisfaction,
         satisfaction_average,
-        money_delivered: money(db::reports::money_delivered(conn, &filter)?, k),
-        overdue_by_organisation: each(pairs(db::reports::overdue_by_party(conn, db::timestamp(now), &filter)?)),
+        money_delivered: money(db::reports::money_delivered(conn, filter)?, k),
+        overdue_by_organisation: each(pairs(db::reports::overdue_by_party(conn, db::timestamp(now), filter)?)),
         repeat_respondents: repeat,
     })
 }
