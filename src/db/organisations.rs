@@ -5,15 +5,18 @@ use diesel::prelude::*;
 
 use super::connection::DbConnection;
 use super::schema::organisations;
+use crate::domain::language::InvalidLanguageTag;
+use crate::domain::organisation::Organisation;
+use crate::domain::{LanguageTag, OrganisationId, OrganisationKind};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = organisations)]
 pub struct OrganisationRow {
-    pub id: String,
+    pub id: OrganisationId,
     pub name: String,
-    pub kind: String,
+    pub kind: OrganisationKind,
     pub contact_email: Option<String>,
-    pub supervising_organisation_id: Option<String>,
+    pub supervising_organisation_id: Option<OrganisationId>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub preferred_language: String,
@@ -22,11 +25,11 @@ pub struct OrganisationRow {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = organisations)]
 pub struct NewOrganisation<'a> {
-    pub id: &'a str,
+    pub id: OrganisationId,
     pub name: &'a str,
-    pub kind: &'a str,
+    pub kind: OrganisationKind,
     pub contact_email: Option<&'a str>,
-    pub supervising_organisation_id: Option<&'a str>,
+    pub supervising_organisation_id: Option<OrganisationId>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub preferred_language: &'a str,
@@ -37,15 +40,15 @@ pub fn insert(conn: &mut DbConnection, new: &NewOrganisation<'_>) -> QueryResult
     Ok(())
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<OrganisationRow>> {
+pub fn find(conn: &mut DbConnection, id: OrganisationId) -> QueryResult<Option<OrganisationRow>> {
     organisations::table.find(id).select(OrganisationRow::as_select()).first(conn).optional()
 }
 
 /// Keyset page ordered by id (UUIDv7, so by creation time).
 pub fn list(
     conn: &mut DbConnection,
-    kind: Option<&str>,
-    after_id: Option<&str>,
+    kind: Option<OrganisationKind>,
+    after_id: Option<OrganisationId>,
     limit: i64,
 ) -> QueryResult<Vec<OrganisationRow>> {
     let mut query = organisations::table
@@ -54,23 +57,28 @@ pub fn list(
         .limit(limit)
         .into_boxed();
     if let Some(kind) = kind {
-        query = query.filter(organisations::kind.eq(kind.to_owned()));
+        query = query.filter(organisations::kind.eq(kind));
     }
     if let Some(after) = after_id {
-        query = query.filter(organisations::id.gt(after.to_owned()));
+        query = query.filter(organisations::id.gt(after));
     }
     query.load(conn)
 }
 
+/// Ids of the operator organisations (they see every case).
+pub fn operators(conn: &mut DbConnection) -> QueryResult<Vec<OrganisationId>> {
+    organisations::table.filter(organisations::kind.eq(OrganisationKind::Operator)).select(organisations::id).load(conn)
+}
+
 impl OrganisationRow {
-    pub fn into_domain(self) -> anyhow::Result<crate::domain::organisation::Organisation> {
-        Ok(crate::domain::organisation::Organisation {
-            id: self.id.parse()?,
+    pub fn into_domain(self) -> Result<Organisation, InvalidLanguageTag> {
+        Ok(Organisation {
+            id: self.id,
             name: self.name,
-            kind: self.kind.parse()?,
+            kind: self.kind,
             contact_email: self.contact_email,
-            supervising_organisation_id: self.supervising_organisation_id.as_deref().map(str::parse).transpose()?,
-            preferred_language: crate::domain::LanguageTag::parse(&self.preferred_language)?,
+            supervising_organisation_id: self.supervising_organisation_id,
+            preferred_language: LanguageTag::parse(&self.preferred_language)?,
             created_at: self.created_at.and_utc(),
         })
     }

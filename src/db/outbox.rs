@@ -3,25 +3,25 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-
-use crate::domain::notification::Channel;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 
 use super::connection::DbConnection;
 use super::schema::outbox;
+use crate::domain::notification::{Channel, OutboxStatus, OutboxTopic};
+use crate::domain::{CaseId, OutboxId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, QueryableByName)]
 #[diesel(table_name = outbox)]
 pub struct OutboxRow {
-    pub id: String,
-    pub channel: String,
-    pub notification: String,
-    pub case_id: Option<String>,
+    pub id: OutboxId,
+    pub channel: Channel,
+    pub notification: OutboxTopic,
+    pub case_id: Option<CaseId>,
     pub recipient: String,
     pub language: String,
     pub params: String,
     pub message_id: String,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub locked_until: Option<NaiveDateTime>,
@@ -35,24 +35,24 @@ impl OutboxRow {
     /// A message due now, with a fresh id and a Message-ID that stays the same on every attempt.
     pub fn pending(
         channel: Channel,
-        notification: &str,
-        case_id: Option<String>,
+        notification: OutboxTopic,
+        case_id: Option<CaseId>,
         recipient: String,
         language: String,
         params: String,
         at: NaiveDateTime,
     ) -> Self {
-        let id = uuid::Uuid::now_v7();
+        let id = OutboxId::new();
         Self {
-            id: id.to_string(),
-            channel: channel.as_str().to_owned(),
-            notification: notification.to_owned(),
+            id,
+            channel,
+            notification,
             case_id,
             recipient,
             language,
             params,
-            message_id: format!("<{}@madoguchi>", id.simple()),
-            status: "pending".to_owned(),
+            message_id: format!("<{}@madoguchi>", id.as_uuid().simple()),
+            status: OutboxStatus::Pending,
             attempts: 0,
             next_attempt_at: at,
             locked_until: None,
@@ -101,9 +101,13 @@ pub fn claim(
 }
 
 /// Marks a message sent, if this worker still holds its lease.
-pub fn mark_sent(conn: &mut DbConnection, id: &str, worker: &str, at: NaiveDateTime) -> QueryResult<bool> {
+pub fn mark_sent(conn: &mut DbConnection, id: OutboxId, worker: &str, at: NaiveDateTime) -> QueryResult<bool> {
     let updated = diesel::update(outbox::table.filter(outbox::id.eq(id)).filter(outbox::locked_by.eq(worker)))
-        .set((outbox::status.eq("sent"), outbox::sent_at.eq(at), outbox::locked_until.eq(None::<NaiveDateTime>)))
+        .set((
+            outbox::status.eq(OutboxStatus::Sent),
+            outbox::sent_at.eq(at),
+            outbox::locked_until.eq(None::<NaiveDateTime>),
+        ))
         .execute(conn)?;
     Ok(updated == 1)
 }
@@ -111,7 +115,7 @@ pub fn mark_sent(conn: &mut DbConnection, id: &str, worker: &str, at: NaiveDateT
 /// Records a failed attempt: retry at `retry_at`, or give up (`dead`) when attempts run out.
 pub fn mark_failed(
     conn: &mut DbConnection,
-    id: &str,
+    id: OutboxId,
     worker: &str,
     error: &str,
     retry_at: NaiveDateTime,
@@ -132,29 +136,28 @@ pub fn mark_failed(
     Ok(())
 }
 
-pub fn list_by_status(
+/// Keyset page ordered by id, of messages in `status` (or in any status).
+pub fn list(
     conn: &mut DbConnection,
-    status: &str,
-    after_id: Option<&str>,
+    status: Option<OutboxStatus>,
+    after_id: Option<OutboxId>,
     limit: i64,
 ) -> QueryResult<Vec<OutboxRow>> {
-    let mut query = outbox::table
-        .filter(outbox::status.eq(status.to_owned()))
-        .select(OutboxRow::as_select())
-        .order(outbox::id.asc())
-        .limit(limit)
-        .into_boxed();
+    let mut query = outbox::table.select(OutboxRow::as_select()).order(outbox::id.asc()).limit(limit).into_boxed();
+    if let Some(status) = status {
+        query = query.filter(outbox::status.eq(status));
+    }
     if let Some(after) = after_id {
-        query = query.filter(outbox::id.gt(after.to_owned()));
+        query = query.filter(outbox::id.gt(after));
     }
     query.load(conn)
 }
 
 /// Gives a dead message a fresh set of attempts.
-pub fn requeue(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<bool> {
-    let updated = diesel::update(outbox::table.filter(outbox::id.eq(id)).filter(outbox::status.eq("dead")))
+pub fn requeue(conn: &mut DbConnection, id: OutboxId, now: NaiveDateTime) -> QueryResult<bool> {
+    let updated = diesel::update(outbox::table.filter(outbox::id.eq(id)).filter(outbox::status.eq(OutboxStatus::Dead)))
         .set((
-            outbox::status.eq("pending"),
+            outbox::status.eq(OutboxStatus::Pending),
             outbox::attempts.eq(0),
             outbox::next_attempt_at.eq(now),
             outbox::locked_until.eq(None::<NaiveDateTime>),
@@ -175,7 +178,7 @@ pub struct OutboxCounts {
 #[derive(QueryableByName)]
 struct StatusCount {
     #[diesel(sql_type = Text)]
-    status: String,
+    status: OutboxStatus,
     #[diesel(sql_type = BigInt)]
     count: i64,
     #[diesel(sql_type = Nullable<Timestamp>)]
@@ -188,14 +191,13 @@ pub fn counts(conn: &mut DbConnection) -> QueryResult<OutboxCounts> {
             .load(conn)?;
     let mut counts = OutboxCounts::default();
     for row in rows {
-        match row.status.as_str() {
-            "pending" => {
+        match row.status {
+            OutboxStatus::Pending => {
                 counts.pending = row.count;
                 counts.oldest_pending = row.oldest;
             }
-            "sent" => counts.sent = row.count,
-            "dead" => counts.dead = row.count,
-            _ => {}
+            OutboxStatus::Sent => counts.sent = row.count,
+            OutboxStatus::Dead => counts.dead = row.count,
         }
     }
     Ok(counts)

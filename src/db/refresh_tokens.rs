@@ -5,13 +5,14 @@ use diesel::prelude::*;
 
 use super::connection::DbConnection;
 use super::schema::refresh_tokens;
+use crate::domain::{RefreshTokenId, SessionFamilyId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = refresh_tokens)]
 pub struct RefreshTokenRow {
-    pub id: String,
-    pub family_id: String,
-    pub user_id: String,
+    pub id: RefreshTokenId,
+    pub family_id: SessionFamilyId,
+    pub user_id: UserId,
     pub token_hash: String,
     pub issued_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
@@ -22,9 +23,9 @@ pub struct RefreshTokenRow {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = refresh_tokens)]
 pub struct NewRefreshToken<'a> {
-    pub id: &'a str,
-    pub family_id: &'a str,
-    pub user_id: &'a str,
+    pub id: RefreshTokenId,
+    pub family_id: SessionFamilyId,
+    pub user_id: UserId,
     pub token_hash: &'a str,
     pub issued_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
@@ -44,7 +45,7 @@ pub fn find_by_hash(conn: &mut DbConnection, token_hash: &str) -> QueryResult<Op
 }
 
 /// Marks a token used if nobody else has; returns whether this call won.
-pub fn mark_used(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> QueryResult<bool> {
+pub fn mark_used(conn: &mut DbConnection, id: RefreshTokenId, at: NaiveDateTime) -> QueryResult<bool> {
     let updated = diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::id.eq(id))
@@ -57,7 +58,7 @@ pub fn mark_used(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> QueryR
 }
 
 /// Revokes every token of a login session (a token family).
-pub fn revoke_family(conn: &mut DbConnection, family_id: &str, at: NaiveDateTime) -> QueryResult<usize> {
+pub fn revoke_family(conn: &mut DbConnection, family_id: SessionFamilyId, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::family_id.eq(family_id))

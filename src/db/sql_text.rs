@@ -96,5 +96,16 @@ use crate::domain::remedy::{RemedyStatus, RemedyType};
 use crate::domain::{CaseId, EventId, EvidenceId, LanguageTag, MessageId, OrganisationId, RemedyId, UserId};
 
 text_column!(CaseId, EventId, EvidenceId, MessageId, OrganisationId, RemedyId, UserId);
+// Accounts, sessions, webhooks and the outbox (full paths: this block stays clear of the imports above).
+text_column!(
+    crate::domain::WebhookId,
+    crate::domain::OutboxId,
+    crate::domain::RefreshTokenId,
+    crate::domain::SessionFamilyId,
+    crate::domain::Role,
+    crate::domain::OrganisationKind,
+    crate::domain::notification::OutboxStatus,
+    crate::domain::notification::OutboxTopic,
+);
 text_column!(CaseState, Action, CaseRole, Priority, ResidenceStatus, Visibility, PartyRole, LodgedVia);
 text_column!(EventKind, RemedyStatus, RemedyType, Channel, NotificationKind, Category, LanguageTag);

@@ -5,18 +5,21 @@ use diesel::prelude::*;
 
 use super::connection::DbConnection;
 use super::schema::users;
+use crate::domain::language::InvalidLanguageTag;
+use crate::domain::user::User;
+use crate::domain::{LanguageTag, OrganisationId, Role, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct UserRow {
-    pub id: String,
+    pub id: UserId,
     pub email: Option<String>,
     pub username: Option<String>,
     pub phone: Option<String>,
     pub display_name: Option<String>,
     pub password_hash: String,
-    pub role: String,
-    pub organisation_id: Option<String>,
+    pub role: Role,
+    pub organisation_id: Option<OrganisationId>,
     pub preferred_language: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -25,14 +28,14 @@ pub struct UserRow {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = users)]
 pub struct NewUser<'a> {
-    pub id: &'a str,
+    pub id: UserId,
     pub email: Option<&'a str>,
     pub username: Option<&'a str>,
     pub phone: Option<&'a str>,
     pub display_name: Option<&'a str>,
     pub password_hash: &'a str,
-    pub role: &'a str,
-    pub organisation_id: Option<&'a str>,
+    pub role: Role,
+    pub organisation_id: Option<OrganisationId>,
     pub preferred_language: &'a str,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -43,7 +46,7 @@ pub fn insert(conn: &mut DbConnection, new: &NewUser<'_>) -> QueryResult<()> {
     Ok(())
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> {
+pub fn find(conn: &mut DbConnection, id: UserId) -> QueryResult<Option<UserRow>> {
     users::table.find(id).select(UserRow::as_select()).first(conn).optional()
 }
 
@@ -64,43 +67,43 @@ pub fn username_taken(conn: &mut DbConnection, username: &str) -> QueryResult<bo
 }
 
 /// Filters for listing users; all optional.
-#[derive(Debug, Default)]
-pub struct UserFilter<'a> {
-    pub role: Option<&'a str>,
-    pub organisation_id: Option<&'a str>,
+#[derive(Debug, Default, Clone, Copy)]
+pub struct UserFilter {
+    pub role: Option<Role>,
+    pub organisation_id: Option<OrganisationId>,
 }
 
 /// Keyset page ordered by id (UUIDv7, so by creation time).
 pub fn list(
     conn: &mut DbConnection,
-    filter: &UserFilter<'_>,
-    after_id: Option<&str>,
+    filter: UserFilter,
+    after_id: Option<UserId>,
     limit: i64,
 ) -> QueryResult<Vec<UserRow>> {
     let mut query = users::table.select(UserRow::as_select()).order(users::id.asc()).limit(limit).into_boxed();
     if let Some(role) = filter.role {
-        query = query.filter(users::role.eq(role.to_owned()));
+        query = query.filter(users::role.eq(role));
     }
     if let Some(organisation_id) = filter.organisation_id {
-        query = query.filter(users::organisation_id.eq(organisation_id.to_owned()));
+        query = query.filter(users::organisation_id.eq(organisation_id));
     }
     if let Some(after) = after_id {
-        query = query.filter(users::id.gt(after.to_owned()));
+        query = query.filter(users::id.gt(after));
     }
     query.load(conn)
 }
 
 impl UserRow {
-    pub fn into_domain(self) -> anyhow::Result<crate::domain::user::User> {
-        Ok(crate::domain::user::User {
-            id: self.id.parse()?,
+    pub fn into_domain(self) -> Result<User, InvalidLanguageTag> {
+        Ok(User {
+            id: self.id,
             email: self.email,
             username: self.username,
             phone: self.phone,
             display_name: self.display_name,
-            role: self.role.parse()?,
-            organisation_id: self.organisation_id.as_deref().map(str::parse).transpose()?,
-            preferred_language: crate::domain::LanguageTag::parse(&self.preferred_language)?,
+            role: self.role,
+            organisation_id: self.organisation_id,
+            preferred_language: LanguageTag::parse(&self.preferred_language)?,
             created_at: self.created_at.and_utc(),
         })
     }
@@ -109,17 +112,17 @@ impl UserRow {
 /// (email, preferred language) of users with `role`, optionally in one organisation.
 pub fn addresses(
     conn: &mut DbConnection,
-    role: &str,
-    organisation_id: Option<&str>,
+    role: Role,
+    organisation_id: Option<OrganisationId>,
 ) -> QueryResult<Vec<(String, String)>> {
     let mut query = users::table
-        .filter(users::role.eq(role.to_owned()))
+        .filter(users::role.eq(role))
         .filter(users::email.is_not_null())
         .select((users::email.assume_not_null(), users::preferred_language))
         .order(users::id.asc())
         .into_boxed();
     if let Some(organisation) = organisation_id {
-        query = query.filter(users::organisation_id.eq(organisation.to_owned()));
+        query = query.filter(users::organisation_id.eq(organisation));
     }
     query.load(conn)
 }

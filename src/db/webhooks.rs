@@ -4,13 +4,14 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::connection::DbConnection;
-use super::schema::{organisations, webhooks};
+use super::schema::webhooks;
+use crate::domain::{OrganisationId, WebhookId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = webhooks)]
 pub struct WebhookRow {
-    pub id: String,
-    pub organisation_id: String,
+    pub id: WebhookId,
+    pub organisation_id: OrganisationId,
     pub url: String,
     pub secret: String,
     pub active: bool,
@@ -22,11 +23,11 @@ pub fn insert(conn: &mut DbConnection, row: &WebhookRow) -> QueryResult<()> {
     Ok(())
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<WebhookRow>> {
+pub fn find(conn: &mut DbConnection, id: WebhookId) -> QueryResult<Option<WebhookRow>> {
     webhooks::table.find(id).select(WebhookRow::as_select()).first(conn).optional()
 }
 
-pub fn for_organisation(conn: &mut DbConnection, organisation_id: &str) -> QueryResult<Vec<WebhookRow>> {
+pub fn for_organisation(conn: &mut DbConnection, organisation_id: OrganisationId) -> QueryResult<Vec<WebhookRow>> {
     webhooks::table
         .filter(webhooks::organisation_id.eq(organisation_id))
         .filter(webhooks::active.eq(true))
@@ -35,7 +36,7 @@ pub fn for_organisation(conn: &mut DbConnection, organisation_id: &str) -> Query
         .load(conn)
 }
 
-pub fn deactivate(conn: &mut DbConnection, id: &str, organisation_id: &str) -> QueryResult<bool> {
+pub fn deactivate(conn: &mut DbConnection, id: WebhookId, organisation_id: OrganisationId) -> QueryResult<bool> {
     let updated = diesel::update(
         webhooks::table.filter(webhooks::id.eq(id)).filter(webhooks::organisation_id.eq(organisation_id)),
     )
@@ -47,9 +48,4 @@ pub fn deactivate(conn: &mut DbConnection, id: &str, organisation_id: &str) -> Q
 /// Cheap test before working out recipients: most installations have none.
 pub fn any_active(conn: &mut DbConnection) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(webhooks::table.filter(webhooks::active.eq(true)))).get_result(conn)
-}
-
-/// Ids of the operator organisations (they see every case).
-pub fn operator_organisations(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
-    organisations::table.filter(organisations::kind.eq("operator")).select(organisations::id).load(conn)
 }

@@ -58,6 +58,11 @@ typed_id!(EventId);
 typed_id!(MessageId);
 typed_id!(EvidenceId);
 typed_id!(RemedyId);
+typed_id!(WebhookId);
+typed_id!(OutboxId);
+typed_id!(RefreshTokenId);
+// A login session: the family of refresh tokens one login starts.
+typed_id!(SessionFamilyId);
 
 #[cfg(test)]
 mod tests {

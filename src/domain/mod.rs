@@ -18,7 +18,10 @@ pub mod report;
 pub mod user;
 pub mod validation;
 
-pub use ids::{CaseId, EventId, EvidenceId, MessageId, OrganisationId, RemedyId, UserId};
+pub use ids::{
+    CaseId, EventId, EvidenceId, MessageId, OrganisationId, OutboxId, RefreshTokenId, RemedyId, SessionFamilyId,
+    UserId, WebhookId,
+};
 pub use language::LanguageTag;
 pub use organisation::OrganisationKind;
 pub use user::Role;

@@ -56,7 +56,7 @@ pub const UI_PATH: &str = "/docs/";
         super::reference::lifecycle_table,
         super::reference::categories,
     ),
-    components(schemas(crate::error::Problem, crate::domain::FieldError, super::outbox::OutboxStatus, crate::export::Format)),
+    components(schemas(crate::error::Problem, crate::domain::FieldError, crate::domain::notification::OutboxStatus, crate::export::Format)),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Registration, login and sessions"),

@@ -9,21 +9,14 @@ use uuid::Uuid;
 use super::common::paged;
 use super::support::with_conn;
 use super::{AuthUser, Caller};
-use crate::db::outbox::OutboxRow;
+use crate::domain::OutboxId;
+use crate::domain::notification::{Channel, OutboxStatus};
 use crate::error::{AppError, Problem};
-use crate::service::outbox;
+use crate::service::outbox::{self, OutboxEntry};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(list_outbox).service(requeue);
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum OutboxStatus {
-    Pending,
-    Sent,
-    Dead,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -39,14 +32,14 @@ pub struct OutboxQuery {
 /// An outbox message. The recipient is shown; the content is rendered only when sent.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OutboxMessage {
-    pub id: String,
-    pub channel: String,
+    pub id: Uuid,
+    pub channel: Channel,
     pub notification: String,
-    pub case_id: Option<String>,
+    pub case_id: Option<Uuid>,
     pub recipient: String,
     pub language: String,
     pub message_id: String,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTime<Utc>,
     pub last_error: Option<String>,
@@ -54,22 +47,22 @@ pub struct OutboxMessage {
     pub sent_at: Option<DateTime<Utc>>,
 }
 
-impl From<OutboxRow> for OutboxMessage {
-    fn from(row: OutboxRow) -> Self {
+impl From<OutboxEntry> for OutboxMessage {
+    fn from(entry: OutboxEntry) -> Self {
         Self {
-            id: row.id,
-            channel: row.channel,
-            notification: row.notification,
-            case_id: row.case_id,
-            recipient: row.recipient,
-            language: row.language,
-            message_id: row.message_id,
-            status: row.status,
-            attempts: row.attempts,
-            next_attempt_at: row.next_attempt_at.and_utc(),
-            last_error: row.last_error,
-            created_at: row.created_at.and_utc(),
-            sent_at: row.sent_at.map(|t| t.and_utc()),
+            id: entry.id.as_uuid(),
+            channel: entry.channel,
+            notification: entry.topic.to_string(),
+            case_id: entry.case_id.map(|id| id.as_uuid()),
+            recipient: entry.recipient,
+            language: entry.language,
+            message_id: entry.message_id,
+            status: entry.status,
+            attempts: entry.attempts,
+            next_attempt_at: entry.next_attempt_at,
+            last_error: entry.last_error,
+            created_at: entry.created_at,
+            sent_at: entry.sent_at,
         }
     }
 }
@@ -90,14 +83,10 @@ pub async fn list_outbox(
     query: web::Query<OutboxQuery>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
-    let status = match query.status.unwrap_or(OutboxStatus::Dead) {
-        OutboxStatus::Pending => "pending",
-        OutboxStatus::Sent => "sent",
-        OutboxStatus::Dead => "dead",
-    };
+    let status = query.status.unwrap_or(OutboxStatus::Dead);
     let actor = auth.actor();
     let page = with_conn(&state, move |conn| {
-        outbox::list(conn, &actor, status, query.cursor.map(|c| c.to_string()), query.limit)
+        outbox::list(conn, &actor, status, query.cursor.map(OutboxId::from), query.limit)
     })
     .await?;
     Ok(HttpResponse::Ok().json(OutboxPage::from(page)))
@@ -120,7 +109,7 @@ pub async fn requeue(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
     let Caller { actor, now } = caller;
-    let id = id.into_inner().to_string();
-    with_conn(&state, move |conn| outbox::requeue(conn, &actor, &id, now)).await?;
+    let id = OutboxId::from(id.into_inner());
+    with_conn(&state, move |conn| outbox::requeue(conn, &actor, id, now)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

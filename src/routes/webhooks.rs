@@ -10,9 +10,9 @@ use validator::Validate;
 use super::extract::ApiJson;
 use super::support::with_conn;
 use super::{AuthUser, Caller};
-use crate::db::webhooks::WebhookRow;
+use crate::domain::WebhookId;
 use crate::error::{AppError, Problem};
-use crate::service::webhooks;
+use crate::service::webhooks::{self, Webhook};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -37,13 +37,8 @@ pub struct WebhookResponse {
     pub secret: Option<String>,
 }
 
-fn response(row: WebhookRow, with_secret: bool) -> Result<WebhookResponse, AppError> {
-    Ok(WebhookResponse {
-        id: row.id.parse().map_err(AppError::internal)?,
-        url: row.url,
-        created_at: row.created_at.and_utc(),
-        secret: with_secret.then_some(row.secret),
-    })
+fn response(webhook: Webhook, secret: Option<String>) -> WebhookResponse {
+    WebhookResponse { id: webhook.id.as_uuid(), url: webhook.url, created_at: webhook.created_at, secret }
 }
 
 /// Register an endpoint for your organisation. Every case event your
@@ -72,8 +67,9 @@ pub async fn register(
     }
     let secret = format!("whsec_{}", crate::auth::tokens::new_refresh_token().map_err(AppError::internal)?);
     let Caller { actor, now } = caller;
-    let row = with_conn(&state, move |conn| webhooks::register(conn, &actor, &url, secret, now)).await?;
-    Ok(HttpResponse::Created().json(response(row, true)?))
+    let shown = secret.clone();
+    let webhook = with_conn(&state, move |conn| webhooks::register(conn, &actor, &url, secret, now)).await?;
+    Ok(HttpResponse::Created().json(response(webhook, Some(shown))))
 }
 
 /// Your organisation's active endpoints.
@@ -85,8 +81,8 @@ pub async fn register(
 #[get("/webhooks")]
 pub async fn list(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, AppError> {
     let actor = auth.actor();
-    let rows = with_conn(&state, move |conn| webhooks::list(conn, &actor)).await?;
-    let body = rows.into_iter().map(|row| response(row, false)).collect::<Result<Vec<_>, _>>()?;
+    let hooks = with_conn(&state, move |conn| webhooks::list(conn, &actor)).await?;
+    let body: Vec<_> = hooks.into_iter().map(|hook| response(hook, None)).collect();
     Ok(HttpResponse::Ok().json(body))
 }
 
@@ -100,7 +96,7 @@ pub async fn list(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResp
 #[delete("/webhooks/{id}")]
 pub async fn remove(state: web::Data<AppState>, auth: AuthUser, id: web::Path<Uuid>) -> Result<HttpResponse, AppError> {
     let actor = auth.actor();
-    let id = id.into_inner().to_string();
-    with_conn(&state, move |conn| webhooks::remove(conn, &actor, &id)).await?;
+    let id = WebhookId::from(id.into_inner());
+    with_conn(&state, move |conn| webhooks::remove(conn, &actor, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::db::{self, DbConnection, outbox::OutboxRow};
 use crate::domain::case::{Case, PartyRole, Visibility};
 use crate::domain::lifecycle::CaseRole;
-use crate::domain::notification::{Channel, NotificationKind, Params};
+use crate::domain::notification::{Channel, NotificationKind, OutboxTopic, Params};
 use crate::domain::{OrganisationId, Role, UserId};
 use crate::service::Error;
 
@@ -54,8 +54,8 @@ fn enqueue_with(
     for recipient in &recipients {
         let row = OutboxRow::pending(
             Channel::Email,
-            kind.as_str(),
-            Some(case.id.to_string()),
+            OutboxTopic::Notification(kind),
+            Some(case.id),
             recipient.address.clone(),
             recipient.language.clone(),
             params.clone(),
@@ -71,13 +71,13 @@ fn to_recipients(rows: Vec<(String, String)>) -> Vec<Recipient> {
 }
 
 fn handlers(conn: &mut DbConnection) -> Result<Vec<Recipient>, Error> {
-    Ok(to_recipients(db::users::addresses(conn, Role::Handler.as_str(), None)?))
+    Ok(to_recipients(db::users::addresses(conn, Role::Handler, None)?))
 }
 
 /// The worker's address: their account's, or the one they gave on intake.
 fn worker(conn: &mut DbConnection, case: &Case) -> Result<Vec<Recipient>, Error> {
     if let Some(user) = case.worker_user_id
-        && let Some(row) = db::users::find(conn, &user.to_string())?
+        && let Some(row) = db::users::find(conn, user)?
         && let Some(email) = row.email
     {
         return Ok(vec![Recipient { address: email, language: row.preferred_language }]);
@@ -91,18 +91,17 @@ fn worker(conn: &mut DbConnection, case: &Case) -> Result<Vec<Recipient>, Error>
 
 /// An organisation's contact address, or else its staff of the given role.
 fn organisation(conn: &mut DbConnection, id: OrganisationId, staff: Role) -> Result<Vec<Recipient>, Error> {
-    let id = id.to_string();
-    if let Some(row) = db::organisations::find(conn, &id)?
+    if let Some(row) = db::organisations::find(conn, id)?
         && let Some(address) = row.contact_email
     {
         return Ok(vec![Recipient { address, language: row.preferred_language }]);
     }
-    Ok(to_recipients(db::users::addresses(conn, staff.as_str(), Some(&id))?))
+    Ok(to_recipients(db::users::addresses(conn, staff, Some(id))?))
 }
 
 fn mediator(conn: &mut DbConnection, user: Option<UserId>) -> Result<Vec<Recipient>, Error> {
     let Some(user) = user else { return Ok(Vec::new()) };
-    Ok(db::users::find(conn, &user.to_string())?
+    Ok(db::users::find(conn, user)?
         .and_then(|row| row.email.map(|address| Recipient { address, language: row.preferred_language }))
         .into_iter()
         .collect())

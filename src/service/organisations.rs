@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 
 use super::{Page, fetch_page};
 use crate::auth::policy::{self, Actor, Permission};
-use crate::db::{self, DbConnection, organisations::NewOrganisation};
+use crate::db::organisations::{NewOrganisation, OrganisationRow};
+use crate::db::{self, DbConnection};
 use crate::domain::organisation::Organisation;
 use crate::domain::{LanguageTag, OrganisationId, OrganisationKind};
 use crate::service::Error;
@@ -27,19 +28,17 @@ pub fn create(
 ) -> Result<Organisation, Error> {
     policy::require(actor, Permission::ManageOrganisations)?;
     let id = OrganisationId::new();
-    let id_text = id.to_string();
     let at = db::timestamp(now);
-    let supervisor_text = input.supervising_organisation_id.map(|o| o.to_string());
     db::write_transaction(conn, |conn| {
-        check_supervisor(conn, input.kind, supervisor_text.as_deref())?;
+        check_supervisor(conn, input.kind, input.supervising_organisation_id)?;
         db::organisations::insert(
             conn,
             &NewOrganisation {
-                id: &id_text,
+                id,
                 name: &input.name,
-                kind: input.kind.as_str(),
+                kind: input.kind,
                 contact_email: input.contact_email.as_deref(),
-                supervising_organisation_id: supervisor_text.as_deref(),
+                supervising_organisation_id: input.supervising_organisation_id,
                 created_at: at,
                 updated_at: at,
                 preferred_language: input.preferred_language.as_str(),
@@ -62,21 +61,17 @@ pub fn list(
     limit: Option<u32>,
 ) -> Result<Page<Organisation>, Error> {
     policy::require(actor, Permission::ManageOrganisations)?;
-    let (rows, has_more) = fetch_page(limit, |limit| {
-        db::organisations::list(
-            conn,
-            kind.map(OrganisationKind::as_str),
-            cursor.map(|c| c.to_string()).as_deref(),
-            limit,
-        )
-    })?;
-    let items =
-        rows.into_iter().map(|row| row.into_domain().map_err(Error::internal)).collect::<Result<Vec<_>, _>>()?;
+    let (rows, has_more) = fetch_page(limit, |limit| db::organisations::list(conn, kind, cursor, limit))?;
+    let items = rows.into_iter().map(OrganisationRow::into_domain).collect::<Result<Vec<_>, _>>()?;
     Ok(Page::new(items, has_more, |o| o.id.to_string()))
 }
 
 /// Only employers have a supervisor, and it must be a supervising or support organisation.
-fn check_supervisor(conn: &mut DbConnection, kind: OrganisationKind, supervisor: Option<&str>) -> Result<(), Error> {
+fn check_supervisor(
+    conn: &mut DbConnection,
+    kind: OrganisationKind,
+    supervisor: Option<OrganisationId>,
+) -> Result<(), Error> {
     let Some(supervisor) = supervisor else {
         return Ok(());
     };
@@ -86,8 +81,7 @@ fn check_supervisor(conn: &mut DbConnection, kind: OrganisationKind, supervisor:
     }
     let row = db::organisations::find(conn, supervisor)?
         .ok_or_else(|| Error::validation(field, "unknown_organisation", "no organisation has this id"))?;
-    let supervisor_kind: OrganisationKind = row.kind.parse()?;
-    if !supervisor_kind.can_supervise() {
+    if !row.kind.can_supervise() {
         return Err(Error::validation(
             field,
             "not_a_supervisor",
@@ -98,5 +92,5 @@ fn check_supervisor(conn: &mut DbConnection, kind: OrganisationKind, supervisor:
 }
 
 fn load(conn: &mut DbConnection, id: OrganisationId) -> Result<Organisation, Error> {
-    db::organisations::find(conn, &id.to_string())?.ok_or(Error::NotFound)?.into_domain().map_err(Error::internal)
+    Ok(db::organisations::find(conn, id)?.ok_or(Error::NotFound)?.into_domain()?)
 }

@@ -13,7 +13,7 @@ use crate::auth::tokens::{self, TokenKeys};
 use crate::db::{self, DbConnection, refresh_tokens::NewRefreshToken};
 use crate::domain::user::User;
 use crate::domain::user::{normalise_email, normalise_username};
-use crate::domain::{OrganisationId, Role, UserId};
+use crate::domain::{OrganisationId, RefreshTokenId, Role, SessionFamilyId, UserId};
 use crate::service::Error;
 
 /// What a client logs in with.
@@ -93,8 +93,8 @@ pub fn start_session(
     user: &User,
     now: DateTime<Utc>,
 ) -> Result<TokenPair, Error> {
-    let family = uuid::Uuid::new_v4().to_string();
-    db::write_transaction(conn, |conn| issue_pair(conn, policy, user.id, user.role, user.organisation_id, &family, now))
+    let family = SessionFamilyId::new();
+    db::write_transaction(conn, |conn| issue_pair(conn, policy, user.id, user.role, user.organisation_id, family, now))
 }
 
 #[tracing::instrument(skip_all)]
@@ -116,20 +116,19 @@ pub fn refresh(
             return Ok(Err(AuthFailure::InvalidRefreshToken));
         }
         let reused =
-            token.used_at.is_some() || (token.expires_at > at && !db::refresh_tokens::mark_used(conn, &token.id, at)?);
+            token.used_at.is_some() || (token.expires_at > at && !db::refresh_tokens::mark_used(conn, token.id, at)?);
         if reused {
-            db::refresh_tokens::revoke_family(conn, &token.family_id, at)?;
+            db::refresh_tokens::revoke_family(conn, token.family_id, at)?;
             tracing::warn!(family = %token.family_id, "refresh token reused; session revoked");
             return Ok(Err(AuthFailure::RefreshTokenReused));
         }
         if token.expires_at <= at {
             return Ok(Err(AuthFailure::InvalidRefreshToken));
         }
-        let Some(user) = db::users::find(conn, &token.user_id)? else {
+        let Some(user) = db::users::find(conn, token.user_id)? else {
             return Ok(Err(AuthFailure::InvalidRefreshToken));
         };
-        let user = user.into_domain()?;
-        issue_pair(conn, policy, user.id, user.role, user.organisation_id, &token.family_id, now).map(Ok)
+        issue_pair(conn, policy, user.id, user.role, user.organisation_id, token.family_id, now).map(Ok)
     })?;
     outcome.map_err(Error::Unauthenticated)
 }
@@ -141,7 +140,7 @@ pub fn logout(conn: &mut DbConnection, presented: &str, now: DateTime<Utc>) -> R
     let hash = tokens::hash_refresh_token(presented);
     db::write_transaction(conn, |conn| {
         if let Some(token) = db::refresh_tokens::find_by_hash(conn, &hash)? {
-            db::refresh_tokens::revoke_family(conn, &token.family_id, db::timestamp(now))?;
+            db::refresh_tokens::revoke_family(conn, token.family_id, db::timestamp(now))?;
         }
         Ok(())
     })
@@ -153,7 +152,7 @@ fn issue_pair(
     user_id: UserId,
     role: Role,
     organisation_id: Option<OrganisationId>,
-    family: &str,
+    family: SessionFamilyId,
     now: DateTime<Utc>,
 ) -> Result<TokenPair, Error> {
     let refresh_token = tokens::new_refresh_token()?;
@@ -161,14 +160,15 @@ fn issue_pair(
     db::refresh_tokens::insert(
         conn,
         &NewRefreshToken {
-            id: &uuid::Uuid::now_v7().to_string(),
+            id: RefreshTokenId::new(),
             family_id: family,
-            user_id: &user_id.to_string(),
+            user_id,
             token_hash: &tokens::hash_refresh_token(&refresh_token),
             issued_at: db::timestamp(now),
             expires_at: db::timestamp(refresh_expires_at),
         },
     )?;
-    let access_token = policy.keys.issue(user_id, role, organisation_id, family, now)?;
+    // The access token names its session in the `sid` claim, a string.
+    let access_token = policy.keys.issue(user_id, role, organisation_id, &family.to_string(), now)?;
     Ok(TokenPair { access_token, access_expires_in: policy.keys.access_ttl(), refresh_token, refresh_expires_at })
 }

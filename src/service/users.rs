@@ -5,9 +5,10 @@ use chrono::{DateTime, Utc};
 use super::{Page, fetch_page};
 use crate::auth::password;
 use crate::auth::policy::{self, Actor, Permission};
-use crate::db::{self, DbConnection, users::NewUser, users::UserFilter};
+use crate::db::users::{NewUser, UserFilter, UserRow};
+use crate::db::{self, DbConnection};
 use crate::domain::user::{self as user_rules, User};
-use crate::domain::{FieldError, FieldErrors, LanguageTag, OrganisationId, OrganisationKind, Role, UserId};
+use crate::domain::{FieldError, FieldErrors, LanguageTag, OrganisationId, Role, UserId};
 use crate::service::{Conflict, Error};
 
 /// A new account, already parsed: names normalised, language tag valid.
@@ -66,11 +67,9 @@ fn insert_user(conn: &mut DbConnection, input: NewUserInput, now: DateTime<Utc>)
     // Hash before the transaction: it is slow and needs no database.
     let password_hash = password::hash(&input.password)?;
     let id = UserId::new();
-    let id_text = id.to_string();
-    let organisation_text = input.organisation_id.map(|o| o.to_string());
     let at = db::timestamp(now);
     db::write_transaction(conn, |conn| {
-        check_organisation(conn, input.role, organisation_text.as_deref())?;
+        check_organisation(conn, input.role, input.organisation_id)?;
         if let Some(email) = &input.email
             && db::users::email_taken(conn, email)?
         {
@@ -84,14 +83,14 @@ fn insert_user(conn: &mut DbConnection, input: NewUserInput, now: DateTime<Utc>)
         db::users::insert(
             conn,
             &NewUser {
-                id: &id_text,
+                id,
                 email: input.email.as_deref(),
                 username: input.username.as_deref(),
                 phone: input.phone.as_deref(),
                 display_name: input.display_name.as_deref(),
                 password_hash: &password_hash,
-                role: input.role.as_str(),
-                organisation_id: organisation_text.as_deref(),
+                role: input.role,
+                organisation_id: input.organisation_id,
                 preferred_language: input.preferred_language.as_str(),
                 created_at: at,
                 updated_at: at,
@@ -102,14 +101,18 @@ fn insert_user(conn: &mut DbConnection, input: NewUserInput, now: DateTime<Utc>)
 }
 
 /// The role decides whether, and to what kind of organisation, a user belongs.
-fn check_organisation(conn: &mut DbConnection, role: Role, organisation_id: Option<&str>) -> Result<(), Error> {
+fn check_organisation(
+    conn: &mut DbConnection,
+    role: Role,
+    organisation_id: Option<OrganisationId>,
+) -> Result<(), Error> {
     let kind = match organisation_id {
         None => None,
         Some(id) => {
             let row = db::organisations::find(conn, id)?.ok_or_else(|| {
                 Error::validation("organisation_id", "unknown_organisation", "no organisation has this id")
             })?;
-            Some(row.kind.parse::<OrganisationKind>()?)
+            Some(row.kind)
         }
     };
     let rule = role.organisation_rule();
@@ -146,20 +149,12 @@ pub fn list(
     limit: Option<u32>,
 ) -> Result<Page<User>, Error> {
     policy::require(actor, Permission::ManageUsers)?;
-    let organisation_text = filter.organisation_id.map(|o| o.to_string());
-    let (rows, has_more) = fetch_page(limit, |limit| {
-        db::users::list(
-            conn,
-            &UserFilter { role: filter.role.map(Role::as_str), organisation_id: organisation_text.as_deref() },
-            cursor.map(|c| c.to_string()).as_deref(),
-            limit,
-        )
-    })?;
-    let items =
-        rows.into_iter().map(|row| row.into_domain().map_err(Error::internal)).collect::<Result<Vec<_>, _>>()?;
+    let db_filter = UserFilter { role: filter.role, organisation_id: filter.organisation_id };
+    let (rows, has_more) = fetch_page(limit, |limit| db::users::list(conn, db_filter, cursor, limit))?;
+    let items = rows.into_iter().map(UserRow::into_domain).collect::<Result<Vec<_>, _>>()?;
     Ok(Page::new(items, has_more, |u| u.id.to_string()))
 }
 
 fn load(conn: &mut DbConnection, id: UserId) -> Result<User, Error> {
-    db::users::find(conn, &id.to_string())?.ok_or(Error::NotFound)?.into_domain().map_err(Error::internal)
+    Ok(db::users::find(conn, id)?.ok_or(Error::NotFound)?.into_domain()?)
 }

@@ -9,9 +9,23 @@ use crate::auth::policy::Actor;
 use crate::db::{self, DbConnection, case_events::EventRow, outbox::OutboxRow, webhooks::WebhookRow};
 use crate::domain::case::PartyRole;
 use crate::domain::lifecycle::CaseRole;
-use crate::domain::notification::Channel;
-use crate::domain::{OrganisationId, Role};
+use crate::domain::notification::{Channel, OutboxTopic};
+use crate::domain::{OrganisationId, Role, WebhookId};
 use crate::service::Error;
+
+/// A registered endpoint. Its secret is shown once, by whoever registers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Webhook {
+    pub id: WebhookId,
+    pub url: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<WebhookRow> for Webhook {
+    fn from(row: WebhookRow) -> Self {
+        Self { id: row.id, url: row.url, created_at: row.created_at.and_utc() }
+    }
+}
 
 /// The caller's organisation, whose webhooks they manage.
 fn own_organisation(actor: &Actor) -> Result<OrganisationId, Error> {
@@ -27,28 +41,28 @@ pub fn register(
     url: &str,
     secret: String,
     now: DateTime<Utc>,
-) -> Result<WebhookRow, Error> {
+) -> Result<Webhook, Error> {
     let organisation = own_organisation(actor)?;
     let row = WebhookRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        organisation_id: organisation.to_string(),
+        id: WebhookId::new(),
+        organisation_id: organisation,
         url: url.to_owned(),
         secret,
         active: true,
         created_at: db::timestamp(now),
     };
     db::webhooks::insert(conn, &row)?;
-    Ok(row)
+    Ok(row.into())
 }
 
-pub fn list(conn: &mut DbConnection, actor: &Actor) -> Result<Vec<WebhookRow>, Error> {
+pub fn list(conn: &mut DbConnection, actor: &Actor) -> Result<Vec<Webhook>, Error> {
     let organisation = own_organisation(actor)?;
-    Ok(db::webhooks::for_organisation(conn, &organisation.to_string())?)
+    Ok(db::webhooks::for_organisation(conn, organisation)?.into_iter().map(Webhook::from).collect())
 }
 
-pub fn remove(conn: &mut DbConnection, actor: &Actor, id: &str) -> Result<(), Error> {
+pub fn remove(conn: &mut DbConnection, actor: &Actor, id: WebhookId) -> Result<(), Error> {
     let organisation = own_organisation(actor)?;
-    if db::webhooks::deactivate(conn, id, &organisation.to_string())? { Ok(()) } else { Err(Error::NotFound) }
+    if db::webhooks::deactivate(conn, id, organisation)? { Ok(()) } else { Err(Error::NotFound) }
 }
 
 /// Queues the event for every webhook of an organisation that may see it.
@@ -59,24 +73,25 @@ pub fn enqueue_for_event(conn: &mut DbConnection, event: &EventRow, now: DateTim
     }
     let Some(case) = db::cases::find(conn, event.case_id)? else { return Ok(()) };
     let visibility = event.visibility;
+    let case_id = case.id;
     // Each organisation with its standing on the case.
-    let mut audience: Vec<(String, CaseRole)> = Vec::new();
+    let mut audience: Vec<(OrganisationId, CaseRole)> = Vec::new();
     for party in db::case_details::parties_of(conn, case.id)? {
         let role = match party.party_role {
             PartyRole::Employer => CaseRole::Employer,
             PartyRole::Supervisor => CaseRole::Supervisor,
         };
-        audience.push((party.organisation_id.to_string(), role));
+        audience.push((party.organisation_id, role));
     }
     if let Some(advocate) = case.advocate_organisation_id {
-        audience.push((advocate.to_string(), CaseRole::Advocate));
+        audience.push((advocate, CaseRole::Advocate));
     }
     if let Some(mediator) = case.mediator_user_id
-        && let Some(organisation) = db::users::find(conn, &mediator.to_string())?.and_then(|u| u.organisation_id)
+        && let Some(organisation) = db::users::find(conn, mediator)?.and_then(|u| u.organisation_id)
     {
         audience.push((organisation, CaseRole::Mediator));
     }
-    for operator in db::webhooks::operator_organisations(conn)? {
+    for operator in db::organisations::operators(conn)? {
         audience.push((operator, CaseRole::Handler));
     }
     let payload = json!({
@@ -97,12 +112,13 @@ pub fn enqueue_for_event(conn: &mut DbConnection, event: &EventRow, now: DateTim
         if !visibility.visible_to(role) || done.contains(&organisation) {
             continue;
         }
-        for hook in db::webhooks::for_organisation(conn, &organisation)? {
+        for hook in db::webhooks::for_organisation(conn, organisation)? {
+            // The recipient column holds the webhook's id; the worker looks it up.
             let row = OutboxRow::pending(
                 Channel::Webhook,
-                "case_event",
-                Some(case.id.to_string()),
-                hook.id,
+                OutboxTopic::CaseEvent,
+                Some(case_id),
+                hook.id.to_string(),
                 "en".to_owned(),
                 payload.clone(),
                 at,

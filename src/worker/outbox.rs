@@ -13,7 +13,8 @@ use lettre::message::Mailbox;
 use crate::clock::Clock;
 use crate::config::{OutboxSettings, Settings};
 use crate::db::{self, DbConnection, DbPool, outbox::OutboxRow};
-use crate::domain::notification::{Channel, NotificationKind, Params};
+use crate::domain::WebhookId;
+use crate::domain::notification::{Channel, OutboxTopic, Params};
 use crate::notify::templates;
 use crate::notify::transport::{Mailer, OutgoingMail};
 use crate::notify::webhook::WebhookSender;
@@ -68,8 +69,8 @@ impl OutboxWorker {
         for row in claimed {
             match self.deliver(&row).await {
                 Ok(()) => {
-                    let (id, worker, at) = (row.id.clone(), self.id.clone(), db::timestamp(self.clock.now()));
-                    self.blocking(move |conn| db::outbox::mark_sent(conn, &id, &worker, at)).await?;
+                    let (id, worker, at) = (row.id, self.id.clone(), db::timestamp(self.clock.now()));
+                    self.blocking(move |conn| db::outbox::mark_sent(conn, id, &worker, at)).await?;
                     metrics::counter!("outbox_sent_total").increment(1);
                     report.sent += 1;
                 }
@@ -77,8 +78,8 @@ impl OutboxWorker {
                     let message = format!("{error:#}");
                     tracing::warn!(outbox_id = %row.id, attempts = row.attempts + 1, error = %message, "delivery failed");
                     let retry_at = db::timestamp(self.clock.now() + self.backoff(row.attempts));
-                    let (id, worker, max) = (row.id.clone(), self.id.clone(), self.settings.max_attempts);
-                    self.blocking(move |conn| db::outbox::mark_failed(conn, &id, &worker, &message, retry_at, max))
+                    let (id, worker, max) = (row.id, self.id.clone(), self.settings.max_attempts);
+                    self.blocking(move |conn| db::outbox::mark_failed(conn, id, &worker, &message, retry_at, max))
                         .await?;
                     metrics::counter!("outbox_failed_total").increment(1);
                     if row.attempts + 1 >= self.settings.max_attempts {
@@ -99,15 +100,16 @@ impl OutboxWorker {
     }
 
     async fn deliver(&self, row: &OutboxRow) -> anyhow::Result<()> {
-        match row.channel.parse::<Channel>()? {
+        match row.channel {
             Channel::Email => self.send_email(row).await,
             Channel::Webhook => self.send_webhook(row).await,
         }
     }
 
     async fn send_webhook(&self, row: &OutboxRow) -> anyhow::Result<()> {
-        let id = row.recipient.clone();
-        let hook = self.blocking(move |conn| db::webhooks::find(conn, &id)).await?;
+        // A webhook row's recipient is the webhook's id.
+        let id: WebhookId = row.recipient.parse().context("webhook outbox recipient")?;
+        let hook = self.blocking(move |conn| db::webhooks::find(conn, id)).await?;
         match hook {
             Some(hook) if hook.active => {
                 self.webhooks.post(&hook.url, &hook.secret, &row.params, self.clock.now()).await
@@ -118,7 +120,9 @@ impl OutboxWorker {
     }
 
     async fn send_email(&self, row: &OutboxRow) -> anyhow::Result<()> {
-        let kind: NotificationKind = row.notification.parse()?;
+        let OutboxTopic::Notification(kind) = row.notification else {
+            anyhow::bail!("{} is not sent by e-mail", row.notification);
+        };
         let params: Params = serde_json::from_str(&row.params).context("outbox params")?;
         let rendered = templates::render(kind, &row.language, &params, &self.base_url)
             .with_context(|| format!("no template for {kind}"))?;

@@ -173,7 +173,7 @@ async fn a_dead_workers_lease_runs_out_and_another_worker_sends_its_messages() {
     clock.advance(chrono::Duration::seconds(settings.outbox.lease_seconds + 1));
     assert_eq!(w.app.deliver_outbox().await, 1, "the lease ran out");
     // The dead worker cannot mark it sent any more.
-    assert!(!madoguchi::db::outbox::mark_sent(&mut conn, &claimed[0].id, "doomed-worker", now).unwrap());
+    assert!(!madoguchi::db::outbox::mark_sent(&mut conn, claimed[0].id, "doomed-worker", now).unwrap());
     assert_eq!(w.app.mailer.sent().len(), 1);
 }
 

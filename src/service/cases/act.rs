@@ -88,7 +88,5 @@ fn remedies_of(conn: &mut DbConnection, case_id: CaseId) -> Result<Vec<Remedy>, 
 
 fn supervisor_of(conn: &mut DbConnection, employer: Option<OrganisationId>) -> Result<Option<OrganisationId>, Error> {
     let Some(employer) = employer else { return Ok(None) };
-    let supervisor =
-        db::organisations::find(conn, &employer.to_string())?.and_then(|org| org.supervising_organisation_id);
-    Ok(supervisor.map(|id| id.parse()).transpose()?)
+    Ok(db::organisations::find(conn, employer)?.and_then(|org| org.supervising_organisation_id))
 }

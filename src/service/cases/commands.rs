@@ -74,9 +74,9 @@ pub fn assign_mediator(
 ) -> Result<CaseView, Error> {
     command(conn, actor, id, now, |conn, loaded| {
         require_role(loaded, &[CaseRole::Handler])?;
-        let user = db::users::find(conn, &mediator.to_string())?
+        let user = db::users::find(conn, mediator)?
             .ok_or_else(|| Error::validation("mediator_user_id", "unknown_user", "no user has this id"))?;
-        if user.role != Role::Mediator.as_str() {
+        if user.role != Role::Mediator {
             return Err(Error::validation("mediator_user_id", "not_a_mediator", "this user is not a mediator"));
         }
         let changes = CaseChanges { mediator_user_id: Some(Some(mediator)), ..CaseChanges::default() };
@@ -108,10 +108,10 @@ pub fn link_employer(
         if !loaded.access.parties.is_empty() {
             return Err(Error::Conflict(Conflict::AlreadyReferred));
         }
-        let row = db::organisations::find(conn, &employer.to_string())?.ok_or_else(|| {
+        let row = db::organisations::find(conn, employer)?.ok_or_else(|| {
             Error::validation("employer_organisation_id", "unknown_organisation", "no organisation has this id")
         })?;
-        if row.kind != OrganisationKind::Employer.as_str() {
+        if row.kind != OrganisationKind::Employer {
             return Err(Error::validation(
                 "employer_organisation_id",
                 "not_an_employer",

@@ -284,9 +284,9 @@ fn case_row(
 
 fn check_employer(conn: &mut DbConnection, id: OrganisationId) -> Result<(), Error> {
     let field = "employer_organisation_id";
-    let row = db::organisations::find(conn, &id.to_string())?
+    let row = db::organisations::find(conn, id)?
         .ok_or_else(|| Error::validation(field, "unknown_organisation", "no organisation has this id"))?;
-    let kind: OrganisationKind = row.kind.parse().map_err(Error::internal)?;
+    let kind = row.kind;
     if kind == OrganisationKind::Employer {
         Ok(())
     } else {
