@@ -15,7 +15,7 @@ use crate::service;
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 #[derive(Debug, thiserror::Error)]
-pub enum AppError {
+pub enum ApiError {
     #[error(transparent)]
     Service(#[from] service::Error),
     #[error("the request body is not valid JSON: {0}")]
@@ -38,7 +38,7 @@ pub enum AppError {
     RateLimited { retry_after: Duration },
 }
 
-impl AppError {
+impl ApiError {
     pub fn internal(error: impl Into<anyhow::Error>) -> Self {
         Self::Service(service::Error::internal(error))
     }
@@ -82,13 +82,13 @@ impl AppError {
     }
 }
 
-impl From<FieldErrors> for AppError {
+impl From<FieldErrors> for ApiError {
     fn from(errors: FieldErrors) -> Self {
         Self::Service(errors.into())
     }
 }
 
-impl From<validator::ValidationErrors> for AppError {
+impl From<validator::ValidationErrors> for ApiError {
     fn from(errors: validator::ValidationErrors) -> Self {
         Self::Service(service::Error::Validation(field_errors_of(&errors)))
     }
@@ -132,7 +132,7 @@ impl Problem {
     }
 }
 
-impl ResponseError for AppError {
+impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         use service::Error as S;
         match self {

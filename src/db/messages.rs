@@ -5,17 +5,20 @@ use diesel::prelude::*;
 
 use super::connection::DbConnection;
 use super::schema::{case_messages, evidence};
+use crate::domain::case::Visibility;
+use crate::domain::lifecycle::CaseRole;
+use crate::domain::{CaseId, EvidenceId, LanguageTag, MessageId, RemedyId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = case_messages)]
 pub struct MessageRow {
-    pub id: String,
-    pub case_id: String,
-    pub author_user_id: Option<String>,
-    pub author_role: String,
-    pub visibility: String,
+    pub id: MessageId,
+    pub case_id: CaseId,
+    pub author_user_id: Option<UserId>,
+    pub author_role: CaseRole,
+    pub visibility: Visibility,
     pub body: String,
-    pub language: Option<String>,
+    pub language: Option<LanguageTag>,
     pub created_at: NaiveDateTime,
 }
 
@@ -24,7 +27,7 @@ pub fn insert(conn: &mut DbConnection, row: &MessageRow) -> QueryResult<()> {
     Ok(())
 }
 
-pub fn find(conn: &mut DbConnection, case_id: &str, id: &str) -> QueryResult<Option<MessageRow>> {
+pub fn find(conn: &mut DbConnection, case_id: CaseId, id: MessageId) -> QueryResult<Option<MessageRow>> {
     case_messages::table
         .filter(case_messages::case_id.eq(case_id))
         .filter(case_messages::id.eq(id))
@@ -36,9 +39,9 @@ pub fn find(conn: &mut DbConnection, case_id: &str, id: &str) -> QueryResult<Opt
 /// Oldest first, keyset on id, limited to the given visibilities.
 pub fn for_case(
     conn: &mut DbConnection,
-    case_id: &str,
-    visibilities: &[&str],
-    after_id: Option<&str>,
+    case_id: CaseId,
+    visibilities: &[Visibility],
+    after_id: Option<MessageId>,
     limit: i64,
 ) -> QueryResult<Vec<MessageRow>> {
     let mut query = case_messages::table
@@ -49,7 +52,7 @@ pub fn for_case(
         .limit(limit)
         .into_boxed();
     if let Some(after) = after_id {
-        query = query.filter(case_messages::id.gt(after.to_owned()));
+        query = query.filter(case_messages::id.gt(after));
     }
     query.load(conn)
 }
@@ -57,13 +60,13 @@ pub fn for_case(
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = evidence)]
 pub struct EvidenceRow {
-    pub id: String,
-    pub case_id: String,
-    pub message_id: Option<String>,
-    pub remedy_id: Option<String>,
-    pub uploaded_by_user_id: Option<String>,
-    pub uploader_role: String,
-    pub visibility: String,
+    pub id: EvidenceId,
+    pub case_id: CaseId,
+    pub message_id: Option<MessageId>,
+    pub remedy_id: Option<RemedyId>,
+    pub uploaded_by_user_id: Option<UserId>,
+    pub uploader_role: CaseRole,
+    pub visibility: Visibility,
     pub file_name: String,
     pub content_type: String,
     pub size_bytes: i64,
@@ -76,7 +79,7 @@ pub fn insert_evidence(conn: &mut DbConnection, row: &EvidenceRow) -> QueryResul
     Ok(())
 }
 
-pub fn find_evidence(conn: &mut DbConnection, case_id: &str, id: &str) -> QueryResult<Option<EvidenceRow>> {
+pub fn find_evidence(conn: &mut DbConnection, case_id: CaseId, id: EvidenceId) -> QueryResult<Option<EvidenceRow>> {
     evidence::table
         .filter(evidence::case_id.eq(case_id))
         .filter(evidence::id.eq(id))
@@ -85,7 +88,9 @@ pub fn find_evidence(conn: &mut DbConnection, case_id: &str, id: &str) -> QueryR
         .optional()
 }
 
-pub fn evidence_of_messages(conn: &mut DbConnection, message_ids: &[String]) -> QueryResult<Vec<EvidenceRow>> {
+pub fn evidence_of_messages(conn: &mut DbConnection, message_ids: &[MessageId]) -> QueryResult<Vec<EvidenceRow>> {
+    // A nullable column compares with nullable values.
+    let message_ids: Vec<Option<MessageId>> = message_ids.iter().copied().map(Some).collect();
     evidence::table
         .filter(evidence::message_id.eq_any(message_ids))
         .select(EvidenceRow::as_select())

@@ -185,20 +185,7 @@ impl Step {
         let case = situation.case;
         match command {
             CaseCommand::Acknowledge => self.update.acknowledged_at = case.acknowledged_at.is_none().then_some(now),
-            CaseCommand::Refer | CaseCommand::ReferBack => {
-                let employer = case.employer_organisation_id.ok_or(Refusal::EmployerNotLinked)?;
-                self.new_parties.push((employer, PartyRole::Employer));
-                if let Some(supervisor) = situation.employer_supervisor {
-                    self.new_parties.push((supervisor, PartyRole::Supervisor));
-                }
-                let parties: Vec<_> = self
-                    .new_parties
-                    .iter()
-                    .map(|(org, role)| json!({"organisation_id": org.to_string(), "party_role": role.as_str()}))
-                    .collect();
-                self.details["parties"] = json!(parties);
-                self.update.referred_at = Some(now);
-            }
+            CaseCommand::Refer | CaseCommand::ReferBack => self.refer(situation, now)?,
             CaseCommand::Respond => {
                 self.update.first_response_at = case.first_response_at.is_none().then_some(now);
             }
@@ -207,35 +194,11 @@ impl Step {
                     return Err(Refusal::MediatorNotAssigned);
                 }
             }
-            CaseCommand::ProposeRemedy { remedies } => {
-                let mut ids = Vec::new();
-                for (index, remedy) in remedies.iter().enumerate() {
-                    let responsible = remedy.responsible_organisation_id;
-                    if !situation.parties.iter().any(|(org, _)| *org == responsible) {
-                        return Err(Refusal::ResponsibleNotAParty { index });
-                    }
-                    let id = RemedyId::new();
-                    ids.push(id.to_string());
-                    self.remedies.push(RemedyChange::Propose { id, remedy: remedy.clone() });
-                }
-                self.details["remedies"] = json!(ids);
-            }
+            CaseCommand::ProposeRemedy { remedies } => self.propose(situation, remedies)?,
             CaseCommand::AcceptRemedy => self.step_all(situation, RemedyStatus::Proposed, RemedyStep::Agree),
             CaseCommand::RejectRemedy => self.step_all(situation, RemedyStatus::Proposed, RemedyStep::Reject),
             CaseCommand::MarkRemedyDelivered { remedy, evidence } => {
-                let owed = situation.remedies.iter().find(|r| r.id == *remedy).ok_or(Refusal::UnknownRemedy)?;
-                let to = owed.status.after(RemedyStep::Deliver).ok_or(Refusal::RemedyNotOwed(owed.status))?;
-                if !responsible_for(situation.parties, role, owed.responsible_organisation_id) {
-                    return Err(Refusal::NotResponsibleForRemedy);
-                }
-                self.remedies.push(RemedyChange::Step {
-                    id: *remedy,
-                    from: owed.status,
-                    to,
-                    evidence: Some(evidence.clone()),
-                });
-                self.details["remedy_id"] = json!(remedy.to_string());
-                self.keep_state = situation.remedies.iter().any(|r| r.id != *remedy && r.status.is_owed());
+                self.deliver(situation, role, *remedy, evidence)?
             }
             CaseCommand::ConfirmRemedy { rating, comment } => {
                 self.step_all(situation, RemedyStatus::Delivered, RemedyStep::Verify);
@@ -259,6 +222,60 @@ impl Step {
             | CaseCommand::Close
             | CaseCommand::Withdraw => {}
         }
+        Ok(())
+    }
+
+    /// The employer and its supervising organisation become parties.
+    fn refer(&mut self, situation: &Situation<'_>, now: DateTime<Utc>) -> Result<(), Refusal> {
+        let employer = situation.case.employer_organisation_id.ok_or(Refusal::EmployerNotLinked)?;
+        self.new_parties.push((employer, PartyRole::Employer));
+        if let Some(supervisor) = situation.employer_supervisor {
+            self.new_parties.push((supervisor, PartyRole::Supervisor));
+        }
+        let parties: Vec<_> = self
+            .new_parties
+            .iter()
+            .map(|(org, role)| json!({"organisation_id": org.to_string(), "party_role": role.as_str()}))
+            .collect();
+        self.details["parties"] = json!(parties);
+        self.update.referred_at = Some(now);
+        Ok(())
+    }
+
+    /// Each remedy is owed by an organisation that is a party to the case.
+    fn propose(&mut self, situation: &Situation<'_>, remedies: &[NewRemedy]) -> Result<(), Refusal> {
+        let mut ids = Vec::new();
+        for (index, remedy) in remedies.iter().enumerate() {
+            let responsible = remedy.responsible_organisation_id;
+            if !situation.parties.iter().any(|(org, _)| *org == responsible) {
+                return Err(Refusal::ResponsibleNotAParty { index });
+            }
+            let id = RemedyId::new();
+            ids.push(id.to_string());
+            self.remedies.push(RemedyChange::Propose { id, remedy: remedy.clone() });
+        }
+        self.details["remedies"] = json!(ids);
+        Ok(())
+    }
+
+    /// One owed remedy delivered by its responsible organisation; while
+    /// others are still owed the case stays where it is.
+    fn deliver(
+        &mut self,
+        situation: &Situation<'_>,
+        role: CaseRole,
+        remedy: RemedyId,
+        evidence: &str,
+    ) -> Result<(), Refusal> {
+        let owed = situation.remedies.iter().find(|r| r.id == remedy).ok_or(Refusal::UnknownRemedy)?;
+        let to = owed.status.after(RemedyStep::Deliver).ok_or(Refusal::RemedyNotOwed(owed.status))?;
+        if !responsible_for(situation.parties, role, owed.responsible_organisation_id) {
+            return Err(Refusal::NotResponsibleForRemedy);
+        }
+        let evidence = Some(evidence.to_owned());
+        self.remedies.push(RemedyChange::Step { id: remedy, from: owed.status, to, evidence });
+        self.details["remedy_id"] = json!(remedy.to_string());
+        self.keep_state = situation.remedies.iter().any(|r| r.id != remedy && r.status.is_owed());
         Ok(())
     }
 

@@ -14,7 +14,7 @@ use super::extract::ApiJson;
 use super::support::with_conn;
 use super::{AuthUser, Caller};
 use crate::domain::{FieldErrors, LanguageTag, OrganisationKind, Role};
-use crate::error::{AppError, Problem};
+use crate::error::{ApiError, Problem};
 use crate::service::organisations::{self, NewOrganisationInput};
 use crate::service::users::{self, NewUserInput, UserListFilter};
 use crate::state::AppState;
@@ -106,7 +106,7 @@ pub async fn create_organisation(
     state: web::Data<AppState>,
     caller: Caller,
     body: ApiJson<CreateOrganisationRequest>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, ApiError> {
     let body = body.0;
     let input = NewOrganisationInput {
         name: body.name.trim().to_owned(),
@@ -140,7 +140,7 @@ pub async fn list_organisations(
     state: web::Data<AppState>,
     auth: AuthUser,
     query: web::Query<OrganisationListQuery>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let actor = auth.actor();
     let page = with_conn(&state, move |conn| {
@@ -168,7 +168,7 @@ pub async fn create_user(
     state: web::Data<AppState>,
     caller: Caller,
     body: ApiJson<CreateUserRequest>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, ApiError> {
     let body = body.0;
     let mut errors = FieldErrors::default();
     let preferred_language = language_or_default(body.preferred_language.as_deref(), &mut errors);
@@ -204,7 +204,7 @@ pub async fn list_users(
     state: web::Data<AppState>,
     auth: AuthUser,
     query: web::Query<UserListQuery>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let actor = auth.actor();
     let filter = UserListFilter { role: query.role, organisation_id: query.organisation_id.map(Into::into) };
@@ -230,7 +230,7 @@ pub async fn get_user(
     state: web::Data<AppState>,
     auth: AuthUser,
     id: web::Path<Uuid>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, ApiError> {
     let actor = auth.actor();
     let id = id.into_inner().into();
     let user = with_conn(&state, move |conn| users::get(conn, &actor, id)).await?;

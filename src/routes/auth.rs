@@ -11,7 +11,7 @@ use super::common::{UserResponse, language_or_default, valid_language, valid_pas
 use super::extract::ApiJson;
 use super::support::{block, limit, limit_by_ip, with_conn};
 use crate::domain::{FieldErrors, OrganisationKind, Role};
-use crate::error::{AppError, Problem};
+use crate::error::{ApiError, Problem};
 use crate::service::sessions::{self, LoginName, SessionPolicy, TokenPair};
 use crate::service::users::{self, NewUserInput};
 use crate::state::AppState;
@@ -100,7 +100,7 @@ pub async fn register(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: ApiJson<RegisterRequest>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, ApiError> {
     limit_by_ip(&req, &state, &state.rate_limits.register_by_ip)?;
     let body = body.0;
     let mut errors = FieldErrors::default();
@@ -137,13 +137,13 @@ pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: ApiJson<LoginRequest>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, ApiError> {
     let body = body.0;
     let name = match (body.email, body.username) {
         (Some(email), None) => LoginName::Email(email),
         (None, Some(username)) => LoginName::Username(username),
         _ => {
-            return Err(AppError::validation(
+            return Err(ApiError::validation(
                 "email",
                 "exactly_one_login_name",
                 "give either `email` or `username`, not both or neither",
@@ -175,7 +175,7 @@ pub async fn login(
     )
 )]
 #[post("/auth/refresh")]
-pub async fn refresh(state: web::Data<AppState>, body: ApiJson<RefreshRequest>) -> Result<HttpResponse, AppError> {
+pub async fn refresh(state: web::Data<AppState>, body: ApiJson<RefreshRequest>) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
     let state_for_block = state.clone();
     let pair = with_conn(&state, move |conn| {
@@ -194,7 +194,7 @@ pub async fn refresh(state: web::Data<AppState>, body: ApiJson<RefreshRequest>) 
     responses((status = 204, description = "Logged out"))
 )]
 #[post("/auth/logout")]
-pub async fn logout(state: web::Data<AppState>, body: ApiJson<RefreshRequest>) -> Result<HttpResponse, AppError> {
+pub async fn logout(state: web::Data<AppState>, body: ApiJson<RefreshRequest>) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
     with_conn(&state, move |conn| sessions::logout(conn, &body.0.refresh_token, now)).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -218,7 +218,7 @@ pub struct MeResponse {
     )
 )]
 #[get("/me")]
-pub async fn me(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, AppError> {
+pub async fn me(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, ApiError> {
     let actor = auth.actor();
     let user_id = auth.user_id()?;
     let (user, organisation) = with_conn(&state, move |conn| {

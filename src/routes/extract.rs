@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use validator::Validate;
 
 use crate::domain::FieldError;
-use crate::error::AppError;
+use crate::error::ApiError;
 
 /// A JSON body, deserialised (unknown fields refused by the DTO) and validated.
 #[derive(Debug)]
@@ -21,8 +21,8 @@ pub struct ApiJson<T>(pub T);
 pub struct JsonLimit(pub usize);
 
 impl<T: DeserializeOwned + Validate + 'static> FromRequest for ApiJson<T> {
-    type Error = AppError;
-    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let limit = req.app_data::<JsonLimit>().copied().unwrap_or(JsonLimit(65_536)).0;
@@ -36,14 +36,14 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ApiJson<T> {
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             if !is_json {
-                return Err(AppError::UnsupportedMediaType);
+                return Err(ApiError::UnsupportedMediaType);
             }
             if declared_too_large {
-                return Err(AppError::PayloadTooLarge { limit });
+                return Err(ApiError::PayloadTooLarge { limit });
             }
             let bytes = body.await.map_err(|error| match error.as_error::<PayloadError>() {
-                Some(PayloadError::Overflow) => AppError::PayloadTooLarge { limit },
-                _ => AppError::MalformedJson("the body could not be read".to_owned()),
+                Some(PayloadError::Overflow) => ApiError::PayloadTooLarge { limit },
+                _ => ApiError::MalformedJson("the body could not be read".to_owned()),
             })?;
             let value: T = parse(&bytes)?;
             value.validate()?;
@@ -60,18 +60,18 @@ fn is_json_content_type(req: &HttpRequest) -> bool {
     essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner();
         if inner.is_syntax() || inner.is_eof() {
-            AppError::MalformedJson(inner.to_string())
+            ApiError::MalformedJson(inner.to_string())
         } else {
-            AppError::InvalidBody(vec![shape_error(&path, &inner)])
+            ApiError::InvalidBody(vec![shape_error(&path, &inner)])
         }
     })?;
-    deserializer.end().map_err(|error| AppError::MalformedJson(error.to_string()))?;
+    deserializer.end().map_err(|error| ApiError::MalformedJson(error.to_string()))?;
     Ok(value)
 }
 
@@ -103,11 +103,11 @@ fn shape_error(path: &str, error: &serde_json::Error) -> FieldError {
 
 pub fn path_error(error: PathError, req: &HttpRequest) -> actix_web::Error {
     let errors = req.match_info().iter().map(|(name, _)| FieldError::new(name, "invalid", error.to_string())).collect();
-    AppError::InvalidPath(errors).into()
+    ApiError::InvalidPath(errors).into()
 }
 
 pub fn query_error(error: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    AppError::InvalidQuery(error.to_string()).into()
+    ApiError::InvalidQuery(error.to_string()).into()
 }
 
 #[cfg(test)]
@@ -133,7 +133,7 @@ mod tests {
 
     fn field_of(body: &str) -> (String, String) {
         match parse::<Outer>(body.as_bytes()) {
-            Err(AppError::InvalidBody(errors)) => (errors[0].field.clone(), errors[0].code.clone()),
+            Err(ApiError::InvalidBody(errors)) => (errors[0].field.clone(), errors[0].code.clone()),
             other => panic!("unexpected {other:?}"),
         }
     }
@@ -150,7 +150,7 @@ mod tests {
 
     #[test]
     fn syntax_errors_are_malformed_json() {
-        assert!(matches!(parse::<Outer>(b"{\"name\":"), Err(AppError::MalformedJson(_))));
-        assert!(matches!(parse::<Outer>(br#"{"name":"a","items":[]} trailing"#), Err(AppError::MalformedJson(_))));
+        assert!(matches!(parse::<Outer>(b"{\"name\":"), Err(ApiError::MalformedJson(_))));
+        assert!(matches!(parse::<Outer>(br#"{"name":"a","items":[]} trailing"#), Err(ApiError::MalformedJson(_))));
     }
 }

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use crate::auth::AuthFailure;
 use crate::auth::policy::Actor;
 use crate::auth::tokens::VerifiedIdentity;
-use crate::error::AppError;
+use crate::error::ApiError;
 use crate::service;
 use crate::state::AppState;
 
@@ -37,8 +37,8 @@ impl AuthUser {
 }
 
 impl FromRequest for AuthUser {
-    type Error = AppError;
-    type Future = Ready<Result<Self, AppError>>;
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         ready(app_state(req).and_then(|state| authenticate(req, state)))
@@ -54,8 +54,8 @@ pub struct Caller {
 }
 
 impl FromRequest for Caller {
-    type Error = AppError;
-    type Future = Ready<Result<Self, AppError>>;
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         ready(app_state(req).and_then(|state| {
@@ -65,12 +65,12 @@ impl FromRequest for Caller {
     }
 }
 
-fn app_state(req: &HttpRequest) -> Result<&web::Data<AppState>, AppError> {
+fn app_state(req: &HttpRequest) -> Result<&web::Data<AppState>, ApiError> {
     req.app_data::<web::Data<AppState>>()
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("application state missing")))
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))
 }
 
-fn authenticate(req: &HttpRequest, state: &AppState) -> Result<AuthUser, AppError> {
+fn authenticate(req: &HttpRequest, state: &AppState) -> Result<AuthUser, ApiError> {
     let token = bearer_token(req).ok_or(service::Error::Unauthenticated(AuthFailure::MissingToken))?;
     let identity = state.tokens.verify(token, state.clock.now()).map_err(service::Error::Unauthenticated)?;
     Ok(AuthUser(identity))

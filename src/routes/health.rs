@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 
 use super::support::with_conn;
-use crate::error::AppError;
+use crate::error::ApiError;
 use crate::service::health;
 use crate::state::AppState;
 
@@ -33,8 +33,8 @@ pub async fn live() -> HttpResponse {
     )
 )]
 #[get("/health/ready")]
-pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let backend = state.settings.database_target().map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
+pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let backend = state.settings.database_target().map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
     with_conn(&state, health::check_ready).await?;
     Ok(HttpResponse::Ok().json(HealthStatus { status: "ok".into(), database: Some(backend.backend_name().into()) }))
 }

@@ -9,7 +9,7 @@ use super::cases::dto::{LodgeCaseRequest, LodgedResponse};
 use super::cases::lodge_for;
 use super::extract::ApiJson;
 use super::support::{limit, limit_by_ip, with_conn};
-use crate::error::{AppError, Problem};
+use crate::error::{ApiError, Problem};
 use crate::service::cases::commands;
 use crate::state::AppState;
 
@@ -36,10 +36,10 @@ pub async fn intake(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: ApiJson<LodgeCaseRequest>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, ApiError> {
     limit_by_ip(&req, &state, &state.rate_limits.intake_by_ip)?;
     if body.0.worker_consent.is_some() {
-        return Err(AppError::validation(
+        return Err(ApiError::validation(
             "worker_consent",
             "not_applicable",
             "advocates lodge through POST /api/v1/cases while logged in",
@@ -86,7 +86,7 @@ pub async fn open_session(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: ApiJson<ReceiptSessionRequest>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, ApiError> {
     let body = body.0;
     limit_by_ip(&req, &state, &state.rate_limits.receipt_by_ip)?;
     limit(&state.rate_limits.receipt_by_reference, &body.reference.trim().to_ascii_uppercase())?;
@@ -97,7 +97,7 @@ pub async fn open_session(
     })
     .await?;
     let ttl = chrono::Duration::seconds(state.settings.auth.case_session_ttl_seconds);
-    let token = state.tokens.issue_case_session(case_id, ttl, state.clock.now()).map_err(AppError::internal)?;
+    let token = state.tokens.issue_case_session(case_id, ttl, state.clock.now()).map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok().json(ReceiptSessionResponse {
         access_token: token,
         token_type: "Bearer".into(),

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::AuthUser;
 use super::common::OrganisationResponse;
 use super::support::with_conn;
-use crate::error::{AppError, Problem};
+use crate::error::{ApiError, Problem};
 use crate::service::organisations;
 use crate::state::AppState;
 
@@ -30,7 +30,7 @@ pub async fn get_organisation(
     state: web::Data<AppState>,
     auth: AuthUser,
     id: web::Path<Uuid>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, ApiError> {
     let actor = auth.actor();
     let id = id.into_inner().into();
     let organisation = with_conn(&state, move |conn| organisations::get(conn, &actor, id)).await?;

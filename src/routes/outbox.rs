@@ -11,7 +11,7 @@ use super::support::with_conn;
 use super::{AuthUser, Caller};
 use crate::domain::OutboxId;
 use crate::domain::notification::{Channel, OutboxStatus};
-use crate::error::{AppError, Problem};
+use crate::error::{ApiError, Problem};
 use crate::service::outbox::{self, OutboxEntry};
 use crate::state::AppState;
 
@@ -81,7 +81,7 @@ pub async fn list_outbox(
     state: web::Data<AppState>,
     auth: AuthUser,
     query: web::Query<OutboxQuery>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let status = query.status.unwrap_or(OutboxStatus::Dead);
     let actor = auth.actor();
@@ -107,7 +107,7 @@ pub async fn requeue(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, ApiError> {
     let Caller { actor, now } = caller;
     let id = OutboxId::from(id.into_inner());
     with_conn(&state, move |conn| outbox::requeue(conn, &actor, id, now)).await?;

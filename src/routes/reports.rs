@@ -14,7 +14,7 @@ use crate::domain::case::ResidenceStatus;
 use crate::domain::catalogue::Category;
 use crate::domain::lifecycle::CaseState;
 use crate::domain::report::ReportFilter;
-use crate::error::{AppError, Problem};
+use crate::error::{ApiError, Problem};
 use crate::export::{self, Format, SummaryFormat, UnsupportedFormat};
 use crate::service::reports::{self, Summary};
 use crate::state::AppState;
@@ -65,8 +65,8 @@ impl SummaryQuery {
     }
 }
 
-fn not_offered(error: UnsupportedFormat) -> AppError {
-    AppError::InvalidQuery(error.to_string())
+fn not_offered(error: UnsupportedFormat) -> ApiError {
+    ApiError::InvalidQuery(error.to_string())
 }
 
 fn attachment(name: &str, format: Format) -> (header::HeaderName, String) {
@@ -93,7 +93,7 @@ pub async fn summary(
     state: web::Data<AppState>,
     caller: Caller,
     query: web::Query<SummaryQuery>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let Caller { actor, now } = caller;
     let filter = reports::authorised_filter(&actor, q.filter(), q.norm.as_deref())?;
@@ -104,11 +104,11 @@ pub async fn summary(
         SummaryFormat::Csv => Ok(HttpResponse::Ok()
             .content_type(Format::Csv.content_type())
             .insert_header(attachment("summary", Format::Csv))
-            .body(export::summary::csv(&body).map_err(AppError::internal)?)),
+            .body(export::summary::csv(&body).map_err(ApiError::internal)?)),
         SummaryFormat::Xlsx => Ok(HttpResponse::Ok()
             .content_type(Format::Xlsx.content_type())
             .insert_header(attachment("summary", Format::Xlsx))
-            .body(export::summary::xlsx(&body).map_err(AppError::internal)?)),
+            .body(export::summary::xlsx(&body).map_err(ApiError::internal)?)),
     }
 }
 
@@ -129,7 +129,7 @@ pub async fn cases(
     state: web::Data<AppState>,
     auth: AuthUser,
     query: web::Query<SummaryQuery>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let filter = reports::authorised_filter(&auth.actor(), q.filter(), q.norm.as_deref())?;
     let format = q.format.unwrap_or(Format::Csv).for_cases().map_err(not_offered)?;

@@ -13,25 +13,25 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::auth::rate_limit::Limiter;
 use crate::db::DbConnection;
-use crate::error::{AppError, PROBLEM_JSON, Problem};
+use crate::error::{ApiError, PROBLEM_JSON, Problem};
 use crate::service;
 use crate::state::AppState;
 
 /// Runs `f` on the blocking thread pool inside the caller's tracing span, so
 /// what it logs still carries the request's id.
-pub async fn block<T, F>(f: F) -> Result<T, AppError>
+pub async fn block<T, F>(f: F) -> Result<T, ApiError>
 where
     F: FnOnce() -> Result<T, service::Error> + Send + 'static,
     T: Send + 'static,
 {
     let span = tracing::Span::current();
-    let result = web::block(move || span.in_scope(f)).await.map_err(AppError::internal)?;
+    let result = web::block(move || span.in_scope(f)).await.map_err(ApiError::internal)?;
     Ok(result?)
 }
 
 /// Runs `f` on a pooled connection on the blocking thread pool, so no
 /// connection is ever held across an `.await`.
-pub async fn with_conn<T, F>(state: &web::Data<AppState>, f: F) -> Result<T, AppError>
+pub async fn with_conn<T, F>(state: &web::Data<AppState>, f: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, service::Error> + Send + 'static,
     T: Send + 'static,
@@ -46,7 +46,7 @@ where
 
 /// The rate-limit guard: a 429 (with `Retry-After`) once the caller's address
 /// has used up `limiter`'s allowance. Callers with no known address pass.
-pub fn limit_by_ip(req: &HttpRequest, state: &AppState, limiter: &Limiter<IpAddr>) -> Result<(), AppError> {
+pub fn limit_by_ip(req: &HttpRequest, state: &AppState, limiter: &Limiter<IpAddr>) -> Result<(), ApiError> {
     match client_ip(req, state.settings.server.trust_forwarded_headers) {
         Some(ip) => limit(limiter, &ip),
         None => Ok(()),
@@ -54,8 +54,8 @@ pub fn limit_by_ip(req: &HttpRequest, state: &AppState, limiter: &Limiter<IpAddr
 }
 
 /// A 429 (with `Retry-After`) once `key` has used up `limiter`'s allowance.
-pub fn limit<K: Hash + Eq + Clone>(limiter: &Limiter<K>, key: &K) -> Result<(), AppError> {
-    limiter.check(key).map_err(|retry_after| AppError::RateLimited { retry_after })
+pub fn limit<K: Hash + Eq + Clone>(limiter: &Limiter<K>, key: &K) -> Result<(), ApiError> {
+    limiter.check(key).map_err(|retry_after| ApiError::RateLimited { retry_after })
 }
 
 /// The caller's address, for rate limiting. Forwarded headers are believed
@@ -72,8 +72,8 @@ pub fn client_ip(req: &HttpRequest, trust_forwarded: bool) -> Option<IpAddr> {
 }
 
 /// Fallback for unknown routes.
-pub async fn not_found() -> Result<HttpResponse, AppError> {
-    Err(AppError::UnknownRoute)
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::UnknownRoute)
 }
 
 /// Turns error responses that actix produced itself (405, an unmatched
@@ -97,7 +97,7 @@ pub fn problem_for_bare_errors<B: MessageBody + 'static>(
         _ => "bad_request",
     };
     let detail = match status.as_u16() {
-        404 => AppError::UnknownRoute.to_string(),
+        404 => ApiError::UnknownRoute.to_string(),
         405 => "this method is not allowed on this resource".to_owned(),
         s if s >= 500 => "an internal error occurred; it has been logged".to_owned(),
         _ => status.canonical_reason().unwrap_or("bad request").to_lowercase(),

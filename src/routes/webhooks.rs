@@ -11,7 +11,7 @@ use super::extract::ApiJson;
 use super::support::with_conn;
 use super::{AuthUser, Caller};
 use crate::domain::WebhookId;
-use crate::error::{AppError, Problem};
+use crate::error::{ApiError, Problem};
 use crate::service::webhooks::{self, Webhook};
 use crate::state::AppState;
 
@@ -59,13 +59,13 @@ pub async fn register(
     state: web::Data<AppState>,
     caller: Caller,
     body: ApiJson<WebhookRequest>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, ApiError> {
     let url = body.0.url;
     let allowed = url.starts_with("https://") || (state.settings.webhooks.allow_http && url.starts_with("http://"));
     if !allowed {
-        return Err(AppError::validation("url", "https_required", "webhook endpoints must use https://"));
+        return Err(ApiError::validation("url", "https_required", "webhook endpoints must use https://"));
     }
-    let secret = format!("whsec_{}", crate::auth::tokens::new_refresh_token().map_err(AppError::internal)?);
+    let secret = format!("whsec_{}", crate::auth::tokens::new_refresh_token().map_err(ApiError::internal)?);
     let Caller { actor, now } = caller;
     let shown = secret.clone();
     let webhook = with_conn(&state, move |conn| webhooks::register(conn, &actor, &url, secret, now)).await?;
@@ -79,7 +79,7 @@ pub async fn register(
     responses((status = 200, body = [WebhookResponse]), (status = 403, body = Problem, content_type = "application/problem+json"))
 )]
 #[get("/webhooks")]
-pub async fn list(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, AppError> {
+pub async fn list(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, ApiError> {
     let actor = auth.actor();
     let hooks = with_conn(&state, move |conn| webhooks::list(conn, &actor)).await?;
     let body: Vec<_> = hooks.into_iter().map(|hook| response(hook, None)).collect();
@@ -94,7 +94,7 @@ pub async fn list(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResp
     responses((status = 204, description = "Removed"), (status = 404, body = Problem, content_type = "application/problem+json"))
 )]
 #[delete("/webhooks/{id}")]
-pub async fn remove(state: web::Data<AppState>, auth: AuthUser, id: web::Path<Uuid>) -> Result<HttpResponse, AppError> {
+pub async fn remove(state: web::Data<AppState>, auth: AuthUser, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let actor = auth.actor();
     let id = WebhookId::from(id.into_inner());
     with_conn(&state, move |conn| webhooks::remove(conn, &actor, id)).await?;

@@ -118,91 +118,111 @@ pub fn summary(
 ) -> Result<Summary, Error> {
     let filter = filter.filter();
     let k = threshold;
-    let partition = |rows: Vec<db::reports::ValueCount>| -> Partition {
-        let counts: Vec<u64> = rows.iter().map(|r| r.count.max(0) as u64).collect();
-        let (cells, total) = disclosure::suppress_partition(&counts, k);
-        Partition {
-            total,
-            cells: rows.into_iter().zip(cells).map(|(r, count)| CountCell { value: r.value, count }).collect(),
-        }
-    };
-    let each = |rows: Vec<(Option<String>, u64)>| -> Vec<CountCell> {
-        let counts: Vec<u64> = rows.iter().map(|r| r.1).collect();
-        rows.into_iter()
-            .zip(disclosure::suppress_each(&counts, k))
-            .map(|((value, _), count)| CountCell { value, count })
-            .collect()
-    };
-    let pairs = |rows: Vec<db::reports::ValueCount>| -> Vec<(Option<String>, u64)> {
-        rows.into_iter().map(|r| (r.value, r.count.max(0) as u64)).collect()
-    };
-
-    let by_state = partition(db::reports::count_by(conn, Dimension::State, filter)?);
-    let categories = pairs(db::reports::count_by(conn, Dimension::Category, filter)?);
+    let mut count_by = |dimension| db::reports::count_by(conn, dimension, filter);
+    let by_state = partition(count_by(Dimension::State)?, k);
+    let by_nationality = partition(count_by(Dimension::Nationality)?, k);
+    let by_residence_status = partition(count_by(Dimension::ResidenceStatus)?, k);
+    let by_prefecture = partition(count_by(Dimension::Prefecture)?, k);
+    let by_industry = partition(count_by(Dimension::Industry)?, k);
+    let by_supervising_organisation = partition(count_by(Dimension::SupervisingOrganisation)?, k);
+    let by_month = partition(count_by(Dimension::Month)?, k);
+    let categories = pairs(count_by(Dimension::Category)?);
+    let employers = count_by(Dimension::Employer)?;
+    let repeat_respondents = each(pairs(employers.iter().filter(|r| r.count > 1).cloned().collect()), k);
     let tag_sets = db::reports::count_by_tag_set(conn, filter)?;
-    let tokyo = norm_counts(&tag_sets, Framework::TokyoDeclaration);
-    let dhaka = norm_counts(&tag_sets, Framework::DhakaPrinciples);
-    let ilo = norm_counts(&tag_sets, Framework::IloForcedLabour);
-    let employers = db::reports::count_by(conn, Dimension::Employer, filter)?;
-    let repeat = each(pairs(employers.iter().filter(|r| r.count > 1).cloned().collect()));
-
     let milestones = db::reports::milestones(conn, filter)?;
-    let total = milestones.len() as u64;
-    let timing = |pick: &dyn Fn(&db::reports::Milestones) -> Option<chrono::NaiveDateTime>| -> Timing {
-        let mut days: Vec<f64> = milestones
-            .iter()
-            .filter_map(|m| pick(m).map(|t| (t - m.created_at).num_seconds() as f64 / 86_400.0))
-            .collect();
-        let cases = days.len() as u64;
-        let median_days = disclosure::quantile(&mut days, 0.5, k);
-        let p90_days = disclosure::quantile(&mut days, 0.9, k);
-        Timing { cases: disclosure::suppress_each(&[cases], k)[0], median_days, p90_days }
-    };
-    let ratings: Vec<i64> = milestones.iter().filter_map(|m| m.satisfaction_rating).collect();
-    let satisfaction = partition(
-        (1..=5)
-            .map(|r| db::reports::ValueCount {
-                value: Some(r.to_string()),
-                count: ratings.iter().filter(|x| **x == r).count() as i64,
-            })
-            .collect(),
-    );
-    let satisfaction_average = (ratings.len() as u64 >= k && !ratings.is_empty())
-        .then(|| ratings.iter().sum::<i64>() as f64 / ratings.len() as f64);
+    let outcomes = Outcomes::of(&milestones, k);
     let agreed = db::reports::cases_with_remedy(conn, "'agreed', 'delivered', 'verified', 'disputed'", filter)?;
-    let verified = milestones.iter().filter(|m| m.remedy_verified_at.is_some()).count() as u64;
-
+    let total = milestones.len() as u64;
     Ok(Summary {
         generated_at: now,
         suppression_threshold: k,
         total_cases: by_state.total,
-        by_nationality: partition(db::reports::count_by(conn, Dimension::Nationality, filter)?),
-        by_residence_status: partition(db::reports::count_by(conn, Dimension::ResidenceStatus, filter)?),
-        by_prefecture: partition(db::reports::count_by(conn, Dimension::Prefecture, filter)?),
-        by_industry: partition(db::reports::count_by(conn, Dimension::Industry, filter)?),
-        by_supervising_organisation: partition(db::reports::count_by(
-            conn,
-            Dimension::SupervisingOrganisation,
-            filter,
-        )?),
-        by_month: partition(db::reports::count_by(conn, Dimension::Month, filter)?),
-        by_employer: partition(employers),
+        by_nationality,
+        by_residence_status,
+        by_prefecture,
+        by_industry,
+        by_supervising_organisation,
+        by_month,
+        by_employer: partition(employers, k),
         by_state,
-        by_category: each(categories),
-        by_tokyo_declaration: each(tokyo),
-        by_dhaka_principle: each(dhaka),
-        by_forced_labour_indicator: each(ilo),
-        time_to_acknowledgement: timing(&|m| m.acknowledged_at),
-        time_to_first_response: timing(&|m| m.first_response_at),
-        time_to_verified_remedy: timing(&|m| m.remedy_verified_at),
+        by_category: each(categories, k),
+        by_tokyo_declaration: each(norm_counts(&tag_sets, Framework::TokyoDeclaration), k),
+        by_dhaka_principle: each(norm_counts(&tag_sets, Framework::DhakaPrinciples), k),
+        by_forced_labour_indicator: each(norm_counts(&tag_sets, Framework::IloForcedLabour), k),
+        time_to_acknowledgement: timing(&milestones, k, |m| m.acknowledged_at),
+        time_to_first_response: timing(&milestones, k, |m| m.first_response_at),
+        time_to_verified_remedy: timing(&milestones, k, |m| m.remedy_verified_at),
         share_with_agreed_remedy: disclosure::share(agreed.max(0) as u64, total, k),
-        share_with_remedy_verified_by_worker: disclosure::share(verified, total, k),
-        satisfaction,
-        satisfaction_average,
+        share_with_remedy_verified_by_worker: disclosure::share(outcomes.verified, total, k),
+        satisfaction: outcomes.satisfaction,
+        satisfaction_average: outcomes.satisfaction_average,
         money_delivered: money(db::reports::money_delivered(conn, filter)?, k),
-        overdue_by_organisation: each(pairs(db::reports::overdue_by_party(conn, db::timestamp(now), filter)?)),
-        repeat_respondents: repeat,
+        overdue_by_organisation: each(pairs(db::reports::overdue_by_party(conn, db::timestamp(now), filter)?), k),
+        repeat_respondents,
     })
+}
+
+/// A partition (the cells add up to the total), suppressed so no withheld cell can be solved for.
+fn partition(rows: Vec<db::reports::ValueCount>, k: u64) -> Partition {
+    let counts: Vec<u64> = rows.iter().map(|r| r.count.max(0) as u64).collect();
+    let (cells, total) = disclosure::suppress_partition(&counts, k);
+    Partition {
+        total,
+        cells: rows.into_iter().zip(cells).map(|(r, count)| CountCell { value: r.value, count }).collect(),
+    }
+}
+
+/// Counts that overlap (a case has several categories), each suppressed on its own.
+fn each(rows: Vec<(Option<String>, u64)>, k: u64) -> Vec<CountCell> {
+    let counts: Vec<u64> = rows.iter().map(|r| r.1).collect();
+    rows.into_iter()
+        .zip(disclosure::suppress_each(&counts, k))
+        .map(|((value, _), count)| CountCell { value, count })
+        .collect()
+}
+
+fn pairs(rows: Vec<db::reports::ValueCount>) -> Vec<(Option<String>, u64)> {
+    rows.into_iter().map(|r| (r.value, r.count.max(0) as u64)).collect()
+}
+
+/// Days from lodging to the milestone `pick` reads, as median and p90 over the cases that reached it.
+fn timing(
+    milestones: &[db::reports::Milestones],
+    k: u64,
+    pick: impl Fn(&db::reports::Milestones) -> Option<chrono::NaiveDateTime>,
+) -> Timing {
+    let mut days: Vec<f64> =
+        milestones.iter().filter_map(|m| pick(m).map(|t| (t - m.created_at).num_seconds() as f64 / 86_400.0)).collect();
+    let cases = days.len() as u64;
+    let median_days = disclosure::quantile(&mut days, 0.5, k);
+    let p90_days = disclosure::quantile(&mut days, 0.9, k);
+    Timing { cases: disclosure::suppress_each(&[cases], k)[0], median_days, p90_days }
+}
+
+/// What the workers said of the outcome: verified remedies and their ratings.
+struct Outcomes {
+    verified: u64,
+    satisfaction: Partition,
+    satisfaction_average: Option<f64>,
+}
+
+impl Outcomes {
+    fn of(milestones: &[db::reports::Milestones], k: u64) -> Self {
+        let ratings: Vec<i64> = milestones.iter().filter_map(|m| m.satisfaction_rating).collect();
+        let per_rating = (1..=5)
+            .map(|r| db::reports::ValueCount {
+                value: Some(r.to_string()),
+                count: ratings.iter().filter(|x| **x == r).count() as i64,
+            })
+            .collect();
+        Self {
+            verified: milestones.iter().filter(|m| m.remedy_verified_at.is_some()).count() as u64,
+            satisfaction: partition(per_rating, k),
+            satisfaction_average: (ratings.len() as u64 >= k && !ratings.is_empty())
+                .then(|| ratings.iter().sum::<i64>() as f64 / ratings.len() as f64),
+        }
+    }
 }
 
 /// Cases per norm, each case once: a case counts for a norm when one of

@@ -12,7 +12,7 @@ use validator::Validate;
 use crate::domain::LanguageTag;
 use crate::domain::case::Visibility;
 use crate::domain::lifecycle::CaseRole;
-use crate::error::{AppError, Problem};
+use crate::error::{ApiError, Problem};
 use crate::routes::common::{paged, valid_language};
 use crate::routes::extract::ApiJson;
 use crate::routes::support::with_conn;
@@ -112,7 +112,7 @@ pub async fn list_messages(
     auth: AuthUser,
     id: web::Path<Uuid>,
     query: web::Query<MessageListQuery>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, ApiError> {
     let actor = auth.actor();
     let id = id.into_inner().into();
     let query = query.into_inner();
@@ -140,7 +140,7 @@ pub async fn post_message(
     caller: Caller,
     id: web::Path<Uuid>,
     body: ApiJson<MessageRequest>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, ApiError> {
     let Caller { actor, now } = caller;
     let id = id.into_inner().into();
     let body = body.0;
@@ -187,18 +187,18 @@ pub async fn upload_evidence(
     path: web::Path<(Uuid, Uuid)>,
     query: web::Query<UploadQuery>,
     mut payload: web::Payload,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, ApiError> {
     let limit = state.settings.storage.evidence_max_bytes;
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|length| length > limit) {
-        return Err(AppError::PayloadTooLarge { limit });
+        return Err(ApiError::PayloadTooLarge { limit });
     }
     let mut bytes = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| AppError::UploadInterrupted)?;
+        let chunk = chunk.map_err(|_| ApiError::UploadInterrupted)?;
         if bytes.len() + chunk.len() > limit {
-            return Err(AppError::PayloadTooLarge { limit });
+            return Err(ApiError::PayloadTooLarge { limit });
         }
         bytes.extend_from_slice(&chunk);
     }
@@ -215,11 +215,11 @@ pub async fn upload_evidence(
 }
 
 /// Keeps only the last path segment, printable and short.
-fn sanitise_file_name(raw: &str) -> Result<String, AppError> {
+fn sanitise_file_name(raw: &str) -> Result<String, ApiError> {
     let name = raw.rsplit(['/', '\\']).next().unwrap_or("").trim();
     let name: String = name.chars().filter(|c| !c.is_control() && *c != '"').take(200).collect();
     if name.is_empty() || name == "." || name == ".." {
-        return Err(AppError::validation("file_name", "required", "give the file's name"));
+        return Err(ApiError::validation("file_name", "required", "give the file's name"));
     }
     Ok(name)
 }
@@ -239,7 +239,7 @@ pub async fn download_evidence(
     state: web::Data<AppState>,
     auth: AuthUser,
     path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, ApiError> {
     let (id, evidence_id) = path.into_inner();
     let actor = auth.actor();
     let data_dir = state.settings.storage.data_dir.clone();

@@ -14,7 +14,7 @@ use super::support::with_conn;
 use super::{AuthUser, Caller};
 use crate::auth::Actor;
 use crate::domain::CaseId;
-use crate::error::{AppError, Problem};
+use crate::error::{ApiError, Problem};
 use crate::service::cases::act;
 use crate::service::cases::commands;
 use crate::service::cases::lodge::{self, RetryKey};
@@ -35,13 +35,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Reads an optional `Idempotency-Key` header.
-pub fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, AppError> {
+pub fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     let Some(value) = req.headers().get("idempotency-key") else {
         return Ok(None);
     };
     let key = value.to_str().unwrap_or_default().trim();
     if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(AppError::validation(
+        return Err(ApiError::validation(
             "Idempotency-Key",
             "invalid_idempotency_key",
             "must be 1 to 255 printable ASCII characters, for example a UUID",
@@ -56,9 +56,9 @@ pub async fn lodge_for(
     state: &web::Data<AppState>,
     caller: Option<Actor>,
     body: LodgeCaseRequest,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(req)?;
-    let request_hash = crate::crypto::sha256_hex(&serde_json::to_vec(&body).map_err(AppError::internal)?);
+    let request_hash = crate::crypto::sha256_hex(&serde_json::to_vec(&body).map_err(ApiError::internal)?);
     let now = state.clock.now();
     let input = body.into_input(now.date_naive())?;
     let retry_key = key.map(|key| RetryKey { key, request_hash });
@@ -98,7 +98,7 @@ pub async fn lodge_case(
     state: web::Data<AppState>,
     auth: AuthUser,
     body: ApiJson<LodgeCaseRequest>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, ApiError> {
     lodge_for(&req, &state, Some(auth.actor()), body.0).await
 }
 
@@ -117,7 +117,7 @@ pub async fn list_cases(
     state: web::Data<AppState>,
     caller: Caller,
     query: web::Query<CaseListQuery>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let Caller { actor, now } = caller;
     let filter = CaseFilter {
@@ -142,7 +142,7 @@ async fn run_command<F>(
     caller: Caller,
     id: Uuid,
     command: F,
-) -> Result<HttpResponse, AppError>
+) -> Result<HttpResponse, ApiError>
 where
     F: FnOnce(
             &mut crate::db::DbConnection,
@@ -178,7 +178,7 @@ pub async fn get_case(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, ApiError> {
     let Caller { actor, now } = caller;
     let id = id.into_inner().into();
     let view = with_conn(&state, move |conn| read::get(conn, &actor, id, now)).await?;
@@ -186,7 +186,7 @@ pub async fn get_case(
 }
 
 /// The version the caller last read: the body's `version`, else `If-Match`.
-fn expected_version(req: &HttpRequest, body_version: Option<i32>) -> Result<i32, AppError> {
+fn expected_version(req: &HttpRequest, body_version: Option<i32>) -> Result<i32, ApiError> {
     if let Some(version) = body_version {
         return Ok(version);
     }
@@ -196,7 +196,7 @@ fn expected_version(req: &HttpRequest, body_version: Option<i32>) -> Result<i32,
         .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
         .and_then(|v| v.parse().ok())
         .ok_or_else(|| {
-            AppError::validation("version", "required", "send the case version you last read (or an If-Match header)")
+            ApiError::validation("version", "required", "send the case version you last read (or an If-Match header)")
         })
 }
 
@@ -224,7 +224,7 @@ pub async fn take_action(
     caller: Caller,
     id: web::Path<Uuid>,
     body: ApiJson<ActionRequest>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, ApiError> {
     let body = body.0;
     let version = expected_version(&req, body.version)?;
     let instruction = body.into_instruction(version)?;
@@ -248,7 +248,7 @@ pub async fn set_consent(
     caller: Caller,
     id: web::Path<Uuid>,
     body: ApiJson<ConsentRequest>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, ApiError> {
     let body = body.0;
     run_command(&state, caller, id.into_inner(), move |conn, actor, id, now| {
         commands::set_disclosure_consent(conn, actor, id, body.version, body.disclose_identity_to_employer, now)
@@ -270,7 +270,7 @@ pub async fn assign_mediator(
     caller: Caller,
     id: web::Path<Uuid>,
     body: ApiJson<AssignMediatorRequest>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, ApiError> {
     let body = body.0;
     run_command(&state, caller, id.into_inner(), move |conn, actor, id, now| {
         commands::assign_mediator(conn, actor, id, body.version, body.mediator_user_id.into(), now)
@@ -292,7 +292,7 @@ pub async fn link_employer(
     caller: Caller,
     id: web::Path<Uuid>,
     body: ApiJson<LinkEmployerRequest>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, ApiError> {
     let body = body.0;
     run_command(&state, caller, id.into_inner(), move |conn, actor, id, now| {
         commands::link_employer(conn, actor, id, body.version, body.employer_organisation_id.into(), now)
@@ -314,7 +314,7 @@ pub async fn classify(
     caller: Caller,
     id: web::Path<Uuid>,
     body: ApiJson<ClassificationRequest>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, ApiError> {
     let body = body.0;
     let classification = commands::Classification {
         priority: body.priority,
@@ -341,7 +341,7 @@ pub async fn update_identity(
     caller: Caller,
     id: web::Path<Uuid>,
     body: ApiJson<IdentityUpdateRequest>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, ApiError> {
     let body = body.0;
     run_command(&state, caller, id.into_inner(), move |conn, actor, id, now| {
         commands::update_identity(conn, actor, id, body.version, body.identity.into(), now)

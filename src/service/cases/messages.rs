@@ -65,13 +65,13 @@ pub fn post(
         }
         let message_id = MessageId::new();
         let row = MessageRow {
-            id: message_id.to_string(),
-            case_id: id.to_string(),
-            author_user_id: super::actor_user_id(actor),
-            author_role: loaded.role.as_str().to_owned(),
-            visibility: message.visibility.as_str().to_owned(),
+            id: message_id,
+            case_id: id,
+            author_user_id: actor.user_id(),
+            author_role: loaded.role,
+            visibility: message.visibility,
             body: message.body,
-            language: message.language.map(|l| l.to_string()),
+            language: message.language,
             created_at: db::timestamp(now),
         };
         db::messages::insert(conn, &row)?;
@@ -91,7 +91,7 @@ pub fn post(
             loaded.role,
             now,
         )?;
-        to_message(row, actor, Vec::new())
+        Ok(to_message(row, actor, Vec::new()))
     })
 }
 
@@ -103,56 +103,48 @@ pub fn list(
     limit: Option<u32>,
 ) -> Result<Page<Message>, Error> {
     let loaded = load_for(conn, actor, id)?;
-    let visibilities: Vec<&str> =
-        Visibility::ALL.iter().filter(|v| v.visible_to(loaded.role)).map(|v| v.as_str()).collect();
-    let after_text = after.map(|a| a.to_string());
-    let (rows, has_more) = fetch_page(limit, |limit| {
-        db::messages::for_case(conn, &id.to_string(), &visibilities, after_text.as_deref(), limit)
-    })?;
-    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let visibilities: Vec<Visibility> = Visibility::ALL.iter().copied().filter(|v| v.visible_to(loaded.role)).collect();
+    let (rows, has_more) = fetch_page(limit, |limit| db::messages::for_case(conn, id, &visibilities, after, limit))?;
+    let ids: Vec<MessageId> = rows.iter().map(|r| r.id).collect();
     let mut evidence = db::messages::evidence_of_messages(conn, &ids)?;
     let items = rows
         .into_iter()
         .map(|row| {
-            let (own, rest): (Vec<_>, Vec<_>) =
-                evidence.drain(..).partition(|e| e.message_id.as_deref() == Some(row.id.as_str()));
+            let (own, rest): (Vec<_>, Vec<_>) = evidence.drain(..).partition(|e| e.message_id == Some(row.id));
             evidence = rest;
             to_message(row, actor, own)
         })
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect();
     Ok(Page::new(items, has_more, |m| m.id.to_string()))
 }
 
-fn to_message(row: MessageRow, actor: &Actor, evidence: Vec<EvidenceRow>) -> Result<Message, Error> {
+fn to_message(row: MessageRow, actor: &Actor, evidence: Vec<EvidenceRow>) -> Message {
     let mine = match actor {
-        Actor::User { id, .. } => row.author_user_id.as_deref() == Some(id.to_string().as_str()),
-        Actor::CaseSession { .. } => row.author_user_id.is_none() && row.author_role == CaseRole::Worker.as_str(),
+        Actor::User { id, .. } => row.author_user_id == Some(*id),
+        Actor::CaseSession { .. } => row.author_user_id.is_none() && row.author_role == CaseRole::Worker,
         Actor::System => false,
     };
-    let parse = || -> anyhow::Result<Message> {
-        Ok(Message {
-            id: row.id.parse()?,
-            author_role: row.author_role.parse()?,
-            mine,
-            visibility: row.visibility.parse()?,
-            body: row.body,
-            language: row.language.as_deref().map(LanguageTag::parse).transpose()?,
-            created_at: row.created_at.and_utc(),
-            evidence: evidence.into_iter().map(to_evidence).collect::<anyhow::Result<_>>()?,
-        })
-    };
-    parse().map_err(Error::internal)
+    Message {
+        id: row.id,
+        author_role: row.author_role,
+        mine,
+        visibility: row.visibility,
+        body: row.body,
+        language: row.language,
+        created_at: row.created_at.and_utc(),
+        evidence: evidence.into_iter().map(to_evidence).collect(),
+    }
 }
 
-fn to_evidence(row: EvidenceRow) -> anyhow::Result<EvidenceInfo> {
-    Ok(EvidenceInfo {
-        id: row.id.parse()?,
+fn to_evidence(row: EvidenceRow) -> EvidenceInfo {
+    EvidenceInfo {
+        id: row.id,
         file_name: row.file_name,
         content_type: row.content_type,
         size_bytes: row.size_bytes,
         sha256: row.sha256,
         created_at: row.created_at.and_utc(),
-    })
+    }
 }
 
 /// File types accepted as evidence, recognised by their content (not their
@@ -209,26 +201,24 @@ pub fn attach(
     let sha256 = crate::crypto::sha256_hex(bytes);
     db::write_transaction(conn, |conn| {
         let loaded = load_for(conn, actor, id)?;
-        let case_id = id.to_string();
-        let row = db::messages::find(conn, &case_id, &message.to_string())?.ok_or(Error::NotFound)?;
-        let visibility: Visibility = row.visibility.parse()?;
+        let row = db::messages::find(conn, id, message)?.ok_or(Error::NotFound)?;
+        let visibility = row.visibility;
         if !visibility.visible_to(loaded.role) {
             return Err(Error::NotFound);
         }
-        let written_by_caller =
-            row.author_role == loaded.role.as_str() && row.author_user_id == super::actor_user_id(actor);
+        let written_by_caller = row.author_role == loaded.role && row.author_user_id == actor.user_id();
         if !written_by_caller {
             return Err(Error::Forbidden);
         }
         store_file(data_dir, &sha256, bytes).map_err(Error::internal)?;
         let evidence = EvidenceRow {
-            id: EvidenceId::new().to_string(),
-            case_id: case_id.clone(),
-            message_id: Some(row.id.clone()),
+            id: EvidenceId::new(),
+            case_id: id,
+            message_id: Some(row.id),
             remedy_id: None,
-            uploaded_by_user_id: super::actor_user_id(actor),
-            uploader_role: loaded.role.as_str().to_owned(),
-            visibility: row.visibility.clone(),
+            uploaded_by_user_id: actor.user_id(),
+            uploader_role: loaded.role,
+            visibility,
             file_name: file_name.to_owned(),
             content_type: content_type.to_owned(),
             size_bytes: i64::try_from(bytes.len()).map_err(Error::internal)?,
@@ -248,7 +238,7 @@ pub fn attach(
             ),
             now,
         )?;
-        to_evidence(evidence).map_err(Error::internal)
+        Ok(to_evidence(evidence))
     })
 }
 
@@ -274,12 +264,11 @@ pub fn open(
     data_dir: &Path,
 ) -> Result<(EvidenceInfo, Vec<u8>), Error> {
     let loaded = load_for(conn, actor, id)?;
-    let row = db::messages::find_evidence(conn, &id.to_string(), &evidence.to_string())?.ok_or(Error::NotFound)?;
-    let visibility: Visibility = row.visibility.parse()?;
-    if !visibility.visible_to(loaded.role) {
+    let row = db::messages::find_evidence(conn, id, evidence)?.ok_or(Error::NotFound)?;
+    if !row.visibility.visible_to(loaded.role) {
         return Err(Error::NotFound);
     }
     let bytes = std::fs::read(evidence_path(data_dir, &row.sha256))
         .map_err(|error| Error::internal(anyhow::Error::new(error).context("evidence file missing")))?;
-    Ok((to_evidence(row)?, bytes))
+    Ok((to_evidence(row), bytes))
 }

@@ -99,7 +99,3 @@ pub(crate) fn record_event(
     crate::service::webhooks::enqueue_for_event(conn, &row, now)?;
     Ok(())
 }
-
-pub(crate) fn actor_user_id(actor: &Actor) -> Option<String> {
-    actor.user_id().map(|id| id.to_string())
-}
