@@ -207,6 +207,36 @@ pub fn lodger(actor: Option<&Actor>) -> Result<Lodger, Denied> {
     }
 }
 
+/// Changes to a case outside the lifecycle (whose roles are in its own table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseAmendment {
+    /// Let the employer side see the worker's identity, or withdraw that.
+    DisclosureConsent,
+    AssignMediator,
+    /// Link a named employer to its registered organisation.
+    LinkEmployer,
+    /// Priority, categories and forced-labour indicators.
+    Classify,
+    UpdateIdentity,
+}
+
+impl CaseAmendment {
+    pub const ALL: &'static [CaseAmendment] =
+        &[Self::DisclosureConsent, Self::AssignMediator, Self::LinkEmployer, Self::Classify, Self::UpdateIdentity];
+}
+
+/// Who may make each amendment, by their role on the case.
+pub fn may_amend(role: CaseRole, amendment: CaseAmendment) -> bool {
+    use CaseRole as R;
+    let allowed: &[CaseRole] = match amendment {
+        // The worker's consent is theirs (or their advocate's) to give.
+        CaseAmendment::DisclosureConsent => &[R::Worker, R::Advocate],
+        CaseAmendment::AssignMediator | CaseAmendment::LinkEmployer | CaseAmendment::Classify => &[R::Handler],
+        CaseAmendment::UpdateIdentity => &[R::Worker, R::Advocate, R::Handler],
+    };
+    allowed.contains(&role)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,6 +327,29 @@ mod tests {
             } else {
                 assert!(matches!(result, Err(Denied::Hidden)), "{role}");
             }
+        }
+    }
+
+    #[test]
+    fn every_amendment_and_role_follows_the_reference_table() {
+        use CaseRole as R;
+        let expected = |amendment: CaseAmendment| -> Vec<CaseRole> {
+            match amendment {
+                CaseAmendment::DisclosureConsent => vec![R::Worker, R::Advocate],
+                CaseAmendment::AssignMediator | CaseAmendment::LinkEmployer | CaseAmendment::Classify => {
+                    vec![R::Handler]
+                }
+                CaseAmendment::UpdateIdentity => vec![R::Worker, R::Advocate, R::Handler],
+            }
+        };
+        for &amendment in CaseAmendment::ALL {
+            for &role in CaseRole::ALL {
+                assert_eq!(may_amend(role, amendment), expected(amendment).contains(&role), "{amendment:?} {role}");
+            }
+        }
+        // Respondents and the system never amend a case.
+        for role in [R::Employer, R::Supervisor, R::System, R::Mediator] {
+            assert!(CaseAmendment::ALL.iter().all(|a| !may_amend(role, *a)), "{role}");
         }
     }
 }

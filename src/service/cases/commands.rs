@@ -6,33 +6,49 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::read::{CaseView, view};
-use super::{Loaded, load_for, load_row, record_event, save};
+use super::{Loaded, check_employer, load_for, load_row, record_event, save};
 use crate::auth::AuthFailure;
-use crate::auth::policy::Actor;
+use crate::auth::policy::{self, Actor, CaseAmendment};
 use crate::auth::receipts::ReceiptKeys;
 use crate::db::{self, DbConnection, case_details::IdentityRow, cases::CaseChanges};
 use crate::domain::case::{CaseReference, Identity, Priority, Visibility};
 use crate::domain::catalogue::{self, Category};
 use crate::domain::event::{EventKind, NewEvent};
-use crate::domain::lifecycle::CaseRole;
-use crate::domain::{CaseId, OrganisationId, OrganisationKind, Role, UserId};
+use crate::domain::{CaseId, OrganisationId, Role, UserId};
 use crate::service::{Conflict, Error};
 
-/// Runs a command in one transaction and returns the case as the caller now sees it.
-fn command<F>(conn: &mut DbConnection, actor: &Actor, id: CaseId, now: DateTime<Utc>, f: F) -> Result<CaseView, Error>
+/// What an amendment writes besides its own rows: the case's columns and the audit entry.
+struct Amended {
+    changes: CaseChanges,
+    event: NewEvent,
+}
+
+/// Runs an amendment in one transaction: the policy's check, the
+/// amendment's own writes, the versioned save and its audit entry; answers
+/// with the case as the caller now sees it.
+fn amend<F>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: CaseId,
+    expected_version: i32,
+    amendment: CaseAmendment,
+    now: DateTime<Utc>,
+    f: F,
+) -> Result<CaseView, Error>
 where
-    F: FnOnce(&mut DbConnection, &Loaded) -> Result<(), Error>,
+    F: FnOnce(&mut DbConnection, &Loaded) -> Result<Amended, Error>,
 {
     db::write_transaction(conn, |conn| {
         let loaded = load_for(conn, actor, id)?;
-        f(conn, &loaded)?;
+        if !policy::may_amend(loaded.role, amendment) {
+            return Err(Error::Forbidden);
+        }
+        let Amended { changes, event } = f(conn, &loaded)?;
+        save(conn, &loaded, expected_version, &changes, now)?;
+        record_event(conn, id, actor, loaded.role, &event, now)?;
         let reloaded = load_for(conn, actor, id)?;
         view(conn, reloaded, now)
     })
-}
-
-fn require_role(loaded: &Loaded, allowed: &[CaseRole]) -> Result<(), Error> {
-    if allowed.contains(&loaded.role) { Ok(()) } else { Err(Error::Forbidden) }
 }
 
 /// The worker (or their advocate) consents to the employer and supervising
@@ -46,19 +62,12 @@ pub fn set_disclosure_consent(
     disclose: bool,
     now: DateTime<Utc>,
 ) -> Result<CaseView, Error> {
-    command(conn, actor, id, now, |conn, loaded| {
-        require_role(loaded, &[CaseRole::Worker, CaseRole::Advocate])?;
-        let changes = CaseChanges { identity_disclosure_consent: Some(disclose), ..CaseChanges::default() };
-        save(conn, loaded, expected_version, &changes, now)?;
+    amend(conn, actor, id, expected_version, CaseAmendment::DisclosureConsent, now, |_, _| {
         let kind = if disclose { EventKind::DisclosureConsentGiven } else { EventKind::DisclosureConsentWithdrawn };
-        record_event(
-            conn,
-            loaded.case.id,
-            actor,
-            loaded.role,
-            &NewEvent::note(kind, Visibility::Parties, json!({})),
-            now,
-        )
+        Ok(Amended {
+            changes: CaseChanges { identity_disclosure_consent: Some(disclose), ..CaseChanges::default() },
+            event: NewEvent::note(kind, Visibility::Parties, json!({})),
+        })
     })
 }
 
@@ -72,24 +81,17 @@ pub fn assign_mediator(
     mediator: UserId,
     now: DateTime<Utc>,
 ) -> Result<CaseView, Error> {
-    command(conn, actor, id, now, |conn, loaded| {
-        require_role(loaded, &[CaseRole::Handler])?;
+    amend(conn, actor, id, expected_version, CaseAmendment::AssignMediator, now, |conn, _| {
         let user = db::users::find(conn, mediator)?
             .ok_or_else(|| Error::validation("mediator_user_id", "unknown_user", "no user has this id"))?;
         if user.role != Role::Mediator {
             return Err(Error::validation("mediator_user_id", "not_a_mediator", "this user is not a mediator"));
         }
-        let changes = CaseChanges { mediator_user_id: Some(Some(mediator)), ..CaseChanges::default() };
-        save(conn, loaded, expected_version, &changes, now)?;
         let details = json!({"mediator_user_id": mediator.to_string()});
-        record_event(
-            conn,
-            loaded.case.id,
-            actor,
-            loaded.role,
-            &NewEvent::note(EventKind::MediatorAssigned, Visibility::Parties, details),
-            now,
-        )
+        Ok(Amended {
+            changes: CaseChanges { mediator_user_id: Some(Some(mediator)), ..CaseChanges::default() },
+            event: NewEvent::note(EventKind::MediatorAssigned, Visibility::Parties, details),
+        })
     })
 }
 
@@ -103,32 +105,16 @@ pub fn link_employer(
     employer: OrganisationId,
     now: DateTime<Utc>,
 ) -> Result<CaseView, Error> {
-    command(conn, actor, id, now, |conn, loaded| {
-        require_role(loaded, &[CaseRole::Handler])?;
+    amend(conn, actor, id, expected_version, CaseAmendment::LinkEmployer, now, |conn, loaded| {
         if !loaded.access.parties.is_empty() {
             return Err(Error::Conflict(Conflict::AlreadyReferred));
         }
-        let row = db::organisations::find(conn, employer)?.ok_or_else(|| {
-            Error::validation("employer_organisation_id", "unknown_organisation", "no organisation has this id")
-        })?;
-        if row.kind != OrganisationKind::Employer {
-            return Err(Error::validation(
-                "employer_organisation_id",
-                "not_an_employer",
-                "this organisation is not an employer",
-            ));
-        }
-        let changes = CaseChanges { employer_organisation_id: Some(Some(employer)), ..CaseChanges::default() };
-        save(conn, loaded, expected_version, &changes, now)?;
+        check_employer(conn, employer)?;
         let details = json!({"employer_organisation_id": employer.to_string()});
-        record_event(
-            conn,
-            loaded.case.id,
-            actor,
-            loaded.role,
-            &NewEvent::note(EventKind::EmployerLinked, Visibility::Internal, details),
-            now,
-        )
+        Ok(Amended {
+            changes: CaseChanges { employer_organisation_id: Some(Some(employer)), ..CaseChanges::default() },
+            event: NewEvent::note(EventKind::EmployerLinked, Visibility::Internal, details),
+        })
     })
 }
 
@@ -150,9 +136,7 @@ pub fn classify(
     mut classification: Classification,
     now: DateTime<Utc>,
 ) -> Result<CaseView, Error> {
-    command(conn, actor, id, now, |conn, loaded| {
-        require_role(loaded, &[CaseRole::Handler])?;
-        let case_id = loaded.case.id;
+    amend(conn, actor, id, expected_version, CaseAmendment::Classify, now, |conn, _| {
         if let Some(codes) = &mut classification.forced_labour_indicators {
             codes.sort();
             codes.dedup();
@@ -163,7 +147,7 @@ pub fn classify(
                     "not an ILO forced-labour indicator (FL-1 to FL-11)",
                 ));
             }
-            db::case_details::replace_indicators(conn, case_id, codes)?;
+            db::case_details::replace_indicators(conn, id, codes)?;
         }
         if let Some(categories) = &mut classification.categories {
             categories.sort();
@@ -171,26 +155,20 @@ pub fn classify(
             if categories.is_empty() {
                 return Err(Error::validation("categories", "required", "a case needs at least one category"));
             }
-            db::case_details::delete_categories(conn, case_id)?;
+            db::case_details::delete_categories(conn, id)?;
             for category in categories.iter() {
-                db::case_details::insert_category(conn, case_id, *category)?;
+                db::case_details::insert_category(conn, id, *category)?;
             }
         }
-        let changes = CaseChanges { priority: classification.priority, ..CaseChanges::default() };
-        save(conn, loaded, expected_version, &changes, now)?;
         let details = json!({
             "priority": classification.priority.map(Priority::as_str),
             "categories": classification.categories.map(|cs| cs.iter().map(|c| c.as_str()).collect::<Vec<_>>()),
             "forced_labour_indicators": classification.forced_labour_indicators,
         });
-        record_event(
-            conn,
-            loaded.case.id,
-            actor,
-            loaded.role,
-            &NewEvent::note(EventKind::Classified, Visibility::WorkerSide, details),
-            now,
-        )
+        Ok(Amended {
+            changes: CaseChanges { priority: classification.priority, ..CaseChanges::default() },
+            event: NewEvent::note(EventKind::Classified, Visibility::WorkerSide, details),
+        })
     })
 }
 
@@ -204,20 +182,13 @@ pub fn update_identity(
     identity: Identity,
     now: DateTime<Utc>,
 ) -> Result<CaseView, Error> {
-    command(conn, actor, id, now, |conn, loaded| {
-        require_role(loaded, &[CaseRole::Worker, CaseRole::Advocate, CaseRole::Handler])?;
-        save(conn, loaded, expected_version, &CaseChanges::default(), now)?;
-        let row = IdentityRow::from_domain(loaded.case.id, identity, db::timestamp(now));
-        db::case_details::update_identity(conn, &row)?;
+    amend(conn, actor, id, expected_version, CaseAmendment::UpdateIdentity, now, |conn, _| {
+        db::case_details::update_identity(conn, &IdentityRow::from_domain(id, identity, db::timestamp(now)))?;
         // The event says that, not what: identities stay out of the audit trail.
-        record_event(
-            conn,
-            loaded.case.id,
-            actor,
-            loaded.role,
-            &NewEvent::note(EventKind::IdentityUpdated, Visibility::WorkerSide, json!({})),
-            now,
-        )
+        Ok(Amended {
+            changes: CaseChanges::default(),
+            event: NewEvent::note(EventKind::IdentityUpdated, Visibility::WorkerSide, json!({})),
+        })
     })
 }
 

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde_json::json;
 
-use super::{load_for, record_event};
+use super::{check_employer, load_for, record_event};
 use crate::auth::policy::{self, Actor, Lodger};
 use crate::auth::receipts::ReceiptKeys;
 use crate::db::{self, DbConnection, case_details::IdentityRow, cases::CaseRow, intake::IdempotencyRow};
@@ -13,7 +13,7 @@ use crate::domain::case::{CaseReference, Identity, LodgedVia, Priority, Residenc
 use crate::domain::catalogue::Category;
 use crate::domain::event::{EventKind, NewEvent};
 use crate::domain::lifecycle::{self, CaseRole, CaseState};
-use crate::domain::{CaseId, LanguageTag, OrganisationId, OrganisationKind, Role, UserId};
+use crate::domain::{CaseId, LanguageTag, OrganisationId, Role, UserId};
 use crate::service::notifications;
 use crate::service::{Conflict, Error};
 
@@ -279,17 +279,5 @@ fn case_row(
         first_response_at: None,
         remedy_verified_at: None,
         finished_at: None,
-    }
-}
-
-fn check_employer(conn: &mut DbConnection, id: OrganisationId) -> Result<(), Error> {
-    let field = "employer_organisation_id";
-    let row = db::organisations::find(conn, id)?
-        .ok_or_else(|| Error::validation(field, "unknown_organisation", "no organisation has this id"))?;
-    let kind = row.kind;
-    if kind == OrganisationKind::Employer {
-        Ok(())
-    } else {
-        Err(Error::validation(field, "not_an_employer", "this organisation is not an employer"))
     }
 }

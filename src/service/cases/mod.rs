@@ -17,7 +17,7 @@ use crate::db::{self, DbConnection, case_events::EventRow, cases::CaseChanges, c
 use crate::domain::case::Case;
 use crate::domain::event::NewEvent;
 use crate::domain::lifecycle::CaseRole;
-use crate::domain::{CaseId, EventId};
+use crate::domain::{CaseId, EventId, OrganisationId, OrganisationKind};
 use crate::service::{Conflict, Error};
 
 /// A case as loaded for one caller.
@@ -48,6 +48,19 @@ pub(crate) fn load_row(conn: &mut DbConnection, actor: &Actor, row: CaseRow) -> 
     };
     let role = policy::case_role(actor, &access).ok_or(Error::NotFound)?;
     Ok(Loaded { case, role, access })
+}
+
+/// The organisation a case names as its employer exists and is an employer.
+pub(crate) fn check_employer(conn: &mut DbConnection, id: OrganisationId) -> Result<(), Error> {
+    let field = "employer_organisation_id";
+    let row = db::organisations::find(conn, id)?
+        .ok_or_else(|| Error::validation(field, "unknown_organisation", "no organisation has this id"))?;
+    let kind = row.kind;
+    if kind == OrganisationKind::Employer {
+        Ok(())
+    } else {
+        Err(Error::validation(field, "not_an_employer", "this organisation is not an employer"))
+    }
 }
 
 pub(crate) fn stale_version() -> Error {

@@ -7,7 +7,8 @@ use crate::auth::policy::{self, Actor};
 use crate::db::{self, DbConnection, cases::ListFilter};
 use crate::domain::case::{Case, CaseEvent, Identity, PartyRole, Priority, Visibility, identity_visible};
 use crate::domain::catalogue::Category;
-use crate::domain::lifecycle::{self, Action, CaseRole, CaseState};
+use crate::domain::decision;
+use crate::domain::lifecycle::{Action, CaseRole, CaseState};
 use crate::domain::remedy::Remedy;
 use crate::domain::{CaseId, OrganisationId};
 use crate::service::Error;
@@ -51,7 +52,7 @@ pub(crate) fn view(conn: &mut DbConnection, loaded: Loaded, now: DateTime<Utc>) 
         .collect::<anyhow::Result<Vec<_>>>()?;
     let remedies =
         db::remedies::for_case(conn, case.id)?.into_iter().map(db::remedies::RemedyRow::into_domain).collect();
-    let allowed_actions = allowed_for(&case, role, now);
+    let allowed_actions = decision::allowed_for(&case, role, now);
     Ok(CaseView {
         case,
         role,
@@ -62,17 +63,6 @@ pub(crate) fn view(conn: &mut DbConnection, loaded: Loaded, now: DateTime<Utc>) 
         remedies,
         timeline,
     })
-}
-
-/// The lifecycle's actions for this role, less a reopen whose window has passed.
-pub(crate) fn allowed_for(case: &Case, role: CaseRole, now: DateTime<Utc>) -> Vec<Action> {
-    lifecycle::allowed_actions(case.state, role)
-        .into_iter()
-        .filter(|action| match (action, case.finished_at) {
-            (Action::Reopen, Some(finished)) => lifecycle::reopen_allowed(role, finished, now),
-            _ => true,
-        })
-        .collect()
 }
 
 /// A line in a case list.
