@@ -6,12 +6,17 @@ use diesel::prelude::*;
 
 use super::connection::DbConnection;
 use super::schema::{cases, deadline_notices, remedies};
+use crate::domain::lifecycle::CaseState;
+use crate::domain::notification::NoticeKind;
+use crate::domain::remedy::RemedyStatus;
+use crate::domain::{CaseId, OrganisationId, RemedyId};
 
 /// Open cases whose current stage is due before `until`, soonest first.
-pub fn cases_due_before(conn: &mut DbConnection, until: NaiveDateTime, limit: i64) -> QueryResult<Vec<String>> {
+pub fn cases_due_before(conn: &mut DbConnection, until: NaiveDateTime, limit: i64) -> QueryResult<Vec<CaseId>> {
+    let finished: Vec<CaseState> = CaseState::ALL.iter().copied().filter(|s| s.is_terminal()).collect();
     cases::table
         .filter(cases::stage_due_at.lt(until))
-        .filter(cases::state.ne_all(["closed", "not_admissible", "withdrawn"]))
+        .filter(cases::state.ne_all(finished))
         .select(cases::id)
         .order((cases::stage_due_at.asc(), cases::id.asc()))
         .limit(limit)
@@ -23,9 +28,10 @@ pub fn remedies_due_by(
     conn: &mut DbConnection,
     until: NaiveDate,
     limit: i64,
-) -> QueryResult<Vec<(String, String, String, NaiveDate)>> {
+) -> QueryResult<Vec<(RemedyId, CaseId, OrganisationId, NaiveDate)>> {
+    let owed: Vec<RemedyStatus> = RemedyStatus::ALL.iter().copied().filter(|s| s.is_owed()).collect();
     remedies::table
-        .filter(remedies::status.eq_any(["agreed", "disputed"]))
+        .filter(remedies::status.eq_any(owed))
         .filter(remedies::due_date.le(until))
         .select((
             remedies::id,
@@ -38,7 +44,7 @@ pub fn remedies_due_by(
         .load(conn)
 }
 
-pub fn notice_given(conn: &mut DbConnection, subject_id: &str, kind: &str, stage_key: &str) -> QueryResult<bool> {
+pub fn notice_given(conn: &mut DbConnection, subject_id: &str, kind: NoticeKind, stage_key: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         deadline_notices::table
             .filter(deadline_notices::subject_id.eq(subject_id))
@@ -52,7 +58,7 @@ pub fn notice_given(conn: &mut DbConnection, subject_id: &str, kind: &str, stage
 pub fn record_notice(
     conn: &mut DbConnection,
     subject_id: &str,
-    kind: &str,
+    kind: NoticeKind,
     stage_key: &str,
     at: NaiveDateTime,
 ) -> QueryResult<()> {

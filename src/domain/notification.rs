@@ -28,6 +28,18 @@ string_enum!(
 );
 
 string_enum!(
+    /// A deadline notice, given once per stage entry (or remedy due date).
+    NoticeKind {
+        /// A stage's time frame ends soon.
+        Reminder = "reminder",
+        /// A stage's time frame has passed.
+        Expired = "expired",
+        /// An owed remedy is due soon.
+        RemedyDueSoon = "remedy_due_soon",
+    }
+);
+
+string_enum!(
     /// How an outbox row travels.
     Channel {
         Email = "email",

@@ -18,6 +18,7 @@ use crate::domain::case::Visibility;
 use crate::domain::command::{CaseCommand, Instruction};
 use crate::domain::event::{EventKind, NewEvent};
 use crate::domain::lifecycle::{self, CaseRole, OnExpiry};
+use crate::domain::notification::NoticeKind;
 use crate::service::{Conflict, Error};
 
 /// How many cases or remedies one run looks at.
@@ -55,7 +56,6 @@ impl DeadlineReport {
 pub fn run(conn: &mut DbConnection, remind_before: Duration, now: DateTime<Utc>) -> Result<DeadlineReport, Error> {
     let mut report = DeadlineReport::default();
     for id in db::deadlines::cases_due_before(conn, db::timestamp(now + remind_before), BATCH)? {
-        let id: CaseId = id.parse()?;
         let outcome = db::write_transaction(conn, |conn| check_case(conn, id, remind_before, now));
         report.add(tolerate_races(outcome)?);
     }
@@ -66,12 +66,17 @@ pub fn run(conn: &mut DbConnection, remind_before: Duration, now: DateTime<Utc>)
             continue;
         }
         let outcome = db::write_transaction(conn, |conn| {
-            if db::deadlines::notice_given(conn, &remedy, "remedy_due_soon", &due.to_string())? {
+            if db::deadlines::notice_given(conn, &remedy.to_string(), NoticeKind::RemedyDueSoon, &due.to_string())? {
                 return Ok(Outcome::Nothing);
             }
-            db::deadlines::record_notice(conn, &remedy, "remedy_due_soon", &due.to_string(), db::timestamp(now))?;
-            let loaded = load_for(conn, &Actor::System, case_id.parse()?)?;
-            let responsible = responsible.parse()?;
+            db::deadlines::record_notice(
+                conn,
+                &remedy.to_string(),
+                NoticeKind::RemedyDueSoon,
+                &due.to_string(),
+                db::timestamp(now),
+            )?;
+            let loaded = load_for(conn, &Actor::System, case_id)?;
             let details = json!({"remedy_id": remedy, "due_date": due});
             record_event(
                 conn,
@@ -115,10 +120,10 @@ fn check_case(
     if due > now {
         // Stages without a published clock (an agreed remedy's due date) get remedy reminders instead.
         let Some(clock) = lifecycle::clock(case.state) else { return Ok(Outcome::Nothing) };
-        if db::deadlines::notice_given(conn, &case_id, "reminder", &stage)? {
+        if db::deadlines::notice_given(conn, &case_id, NoticeKind::Reminder, &stage)? {
             return Ok(Outcome::Nothing);
         }
-        db::deadlines::record_notice(conn, &case_id, "reminder", &stage, at)?;
+        db::deadlines::record_notice(conn, &case_id, NoticeKind::Reminder, &stage, at)?;
         let must_act = clock.must_act;
         let details = json!({"state": case.state.as_str(), "due": due, "must_act": must_act});
         record_event(
@@ -132,10 +137,10 @@ fn check_case(
         notifications::deadline_approaching(conn, case, &loaded.access.parties, must_act, now)?;
         return Ok(Outcome::Reminder);
     }
-    if db::deadlines::notice_given(conn, &case_id, "expired", &stage)? {
+    if db::deadlines::notice_given(conn, &case_id, NoticeKind::Expired, &stage)? {
         return Ok(Outcome::Nothing);
     }
-    db::deadlines::record_notice(conn, &case_id, "expired", &stage, at)?;
+    db::deadlines::record_notice(conn, &case_id, NoticeKind::Expired, &stage, at)?;
     match lifecycle::clock(case.state).map(|clock| clock.on_expiry) {
         Some(OnExpiry::SystemAction(action)) => {
             let command = CaseCommand::plain(action)
