@@ -161,6 +161,20 @@ pub struct AuthSettings {
     pub case_session_ttl_seconds: i64,
 }
 
+#[cfg(test)]
+impl AuthSettings {
+    /// The defaults' lifetimes with the given secret, for unit tests of keys.
+    pub fn for_tests(secret: &str) -> Self {
+        Self {
+            jwt_secret: SecretString::from(secret.to_owned()),
+            jwt_issuer: "madoguchi".into(),
+            access_token_ttl_seconds: 900,
+            refresh_token_ttl_days: 30,
+            case_session_ttl_seconds: 3600,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimitSettings {

@@ -40,18 +40,10 @@ impl ReceiptKeys {
 
 #[cfg(test)]
 mod tests {
-    use secrecy::SecretString;
-
     use super::*;
 
     fn keys(secret: &str) -> ReceiptKeys {
-        ReceiptKeys::from_settings(&AuthSettings {
-            jwt_secret: SecretString::from(secret.to_owned()),
-            jwt_issuer: "madoguchi".into(),
-            access_token_ttl_seconds: 900,
-            refresh_token_ttl_days: 30,
-            case_session_ttl_seconds: 3600,
-        })
+        ReceiptKeys::from_settings(&AuthSettings::for_tests(secret))
     }
 
     #[test]

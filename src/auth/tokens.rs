@@ -158,18 +158,10 @@ pub fn hash_refresh_token(token: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use secrecy::SecretString;
-
     use super::*;
 
     fn keys(secret: &str) -> TokenKeys {
-        TokenKeys::from_settings(&AuthSettings {
-            jwt_secret: SecretString::from(secret.to_owned()),
-            jwt_issuer: "madoguchi".into(),
-            access_token_ttl_seconds: 900,
-            refresh_token_ttl_days: 30,
-            case_session_ttl_seconds: 3600,
-        })
+        TokenKeys::from_settings(&AuthSettings::for_tests(secret))
     }
 
     #[test]
