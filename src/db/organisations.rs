@@ -19,7 +19,7 @@ pub struct OrganisationRow {
     pub supervising_organisation_id: Option<OrganisationId>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-    pub preferred_language: String,
+    pub preferred_language: LanguageTag,
 }
 
 #[derive(Debug, Insertable)]
@@ -32,7 +32,7 @@ pub struct NewOrganisation<'a> {
     pub supervising_organisation_id: Option<OrganisationId>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-    pub preferred_language: &'a str,
+    pub preferred_language: &'a LanguageTag,
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewOrganisation<'_>) -> QueryResult<()> {
@@ -78,7 +78,7 @@ impl OrganisationRow {
             kind: self.kind,
             contact_email: self.contact_email,
             supervising_organisation_id: self.supervising_organisation_id,
-            preferred_language: LanguageTag::parse(&self.preferred_language)?,
+            preferred_language: self.preferred_language,
             created_at: self.created_at.and_utc(),
         })
     }

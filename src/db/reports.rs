@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
 use super::connection::DbConnection;
+use crate::domain::remedy::RemedyStatus;
 
 pub use crate::domain::report::ReportFilter;
 
@@ -140,7 +141,13 @@ pub struct CaseCount {
 }
 
 /// Cases with at least one remedy in one of `statuses`.
-pub fn cases_with_remedy(conn: &mut DbConnection, statuses: &str, filter: &ReportFilter) -> QueryResult<i64> {
+pub fn cases_with_remedy(
+    conn: &mut DbConnection,
+    statuses: &[RemedyStatus],
+    filter: &ReportFilter,
+) -> QueryResult<i64> {
+    // The names are the enum's own fixed strings, never input.
+    let statuses = statuses.iter().map(|s| format!("'{}'", s.as_str())).collect::<Vec<_>>().join(", ");
     let sql = format!(
         "SELECT COUNT(*) AS count FROM cases c WHERE {WHERE} AND EXISTS \
          (SELECT 1 FROM remedies r WHERE r.case_id = c.id AND r.status IN ({statuses}))"

@@ -47,6 +47,14 @@ macro_rules! text_column {
             }
         }
 
+        // Borrowed fields of `Insertable` structs arrive as `&&T`.
+        impl AsExpression<Text> for &&$ty {
+            type Expression = <String as AsExpression<Text>>::Expression;
+            fn as_expression(self) -> Self::Expression {
+                <String as AsExpression<Text>>::as_expression(self.to_string())
+            }
+        }
+
         impl AsExpression<Nullable<Text>> for $ty {
             type Expression = <Option<String> as AsExpression<Nullable<Text>>>::Expression;
             fn as_expression(self) -> Self::Expression {

@@ -20,7 +20,7 @@ pub struct UserRow {
     pub password_hash: String,
     pub role: Role,
     pub organisation_id: Option<OrganisationId>,
-    pub preferred_language: String,
+    pub preferred_language: LanguageTag,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -36,7 +36,7 @@ pub struct NewUser<'a> {
     pub password_hash: &'a str,
     pub role: Role,
     pub organisation_id: Option<OrganisationId>,
-    pub preferred_language: &'a str,
+    pub preferred_language: &'a LanguageTag,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -103,7 +103,7 @@ impl UserRow {
             display_name: self.display_name,
             role: self.role,
             organisation_id: self.organisation_id,
-            preferred_language: LanguageTag::parse(&self.preferred_language)?,
+            preferred_language: self.preferred_language,
             created_at: self.created_at.and_utc(),
         })
     }
@@ -114,7 +114,7 @@ pub fn addresses(
     conn: &mut DbConnection,
     role: Role,
     organisation_id: Option<OrganisationId>,
-) -> QueryResult<Vec<(String, String)>> {
+) -> QueryResult<Vec<(String, LanguageTag)>> {
     let mut query = users::table
         .filter(users::role.eq(role))
         .filter(users::email.is_not_null())

@@ -9,13 +9,13 @@ use crate::db::{self, DbConnection, outbox::OutboxRow};
 use crate::domain::case::{Case, PartyRole, Visibility};
 use crate::domain::lifecycle::CaseRole;
 use crate::domain::notification::{Channel, NotificationKind, OutboxTopic, Params};
-use crate::domain::{OrganisationId, Role, UserId};
+use crate::domain::{LanguageTag, OrganisationId, Role, UserId};
 use crate::service::Error;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recipient {
     pub address: String,
-    pub language: String,
+    pub language: LanguageTag,
 }
 
 fn params(case: &Case) -> Params {
@@ -57,7 +57,7 @@ fn enqueue_with(
             OutboxTopic::Notification(kind),
             Some(case.id),
             recipient.address.clone(),
-            recipient.language.clone(),
+            recipient.language.to_string(),
             params.clone(),
             at,
         );
@@ -66,7 +66,7 @@ fn enqueue_with(
     Ok(recipients.len())
 }
 
-fn to_recipients(rows: Vec<(String, String)>) -> Vec<Recipient> {
+fn to_recipients(rows: Vec<(String, LanguageTag)>) -> Vec<Recipient> {
     rows.into_iter().map(|(address, language)| Recipient { address, language }).collect()
 }
 
@@ -85,7 +85,7 @@ fn worker(conn: &mut DbConnection, case: &Case) -> Result<Vec<Recipient>, Error>
     let identity = db::case_details::identity_of(conn, case.id)?;
     Ok(identity
         .and_then(|i| i.email)
-        .map(|address| vec![Recipient { address, language: case.narrative_language.to_string() }])
+        .map(|address| vec![Recipient { address, language: case.narrative_language.clone() }])
         .unwrap_or_default())
 }
 

@@ -41,7 +41,7 @@ pub fn create(
                 supervising_organisation_id: input.supervising_organisation_id,
                 created_at: at,
                 updated_at: at,
-                preferred_language: input.preferred_language.as_str(),
+                preferred_language: &input.preferred_language,
             },
         )?;
         load(conn, id)

@@ -10,6 +10,7 @@ use crate::auth::policy::{self, Actor, ReportScope};
 use crate::db::{self, DbConnection, reports::Dimension, reports::ReportFilter};
 use crate::domain::catalogue::{self, Category, Framework};
 use crate::domain::disclosure::{self, Cell};
+use crate::domain::remedy::RemedyStatus;
 use crate::service::Error;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -109,6 +110,10 @@ pub fn authorised_filter(
     Ok(AuthorisedFilter(filter))
 }
 
+/// A remedy in any of these was agreed at some point.
+const AGREED_AT_SOME_POINT: &[RemedyStatus] =
+    &[RemedyStatus::Agreed, RemedyStatus::Delivered, RemedyStatus::Verified, RemedyStatus::Disputed];
+
 /// The summary for a filter that `authorised_filter` produced.
 pub fn summary(
     conn: &mut DbConnection,
@@ -132,7 +137,7 @@ pub fn summary(
     let tag_sets = db::reports::count_by_tag_set(conn, filter)?;
     let milestones = db::reports::milestones(conn, filter)?;
     let outcomes = Outcomes::of(&milestones, k);
-    let agreed = db::reports::cases_with_remedy(conn, "'agreed', 'delivered', 'verified', 'disputed'", filter)?;
+    let agreed = db::reports::cases_with_remedy(conn, AGREED_AT_SOME_POINT, filter)?;
     let total = milestones.len() as u64;
     Ok(Summary {
         generated_at: now,

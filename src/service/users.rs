@@ -91,7 +91,7 @@ fn insert_user(conn: &mut DbConnection, input: NewUserInput, now: DateTime<Utc>)
                 password_hash: &password_hash,
                 role: input.role,
                 organisation_id: input.organisation_id,
-                preferred_language: input.preferred_language.as_str(),
+                preferred_language: &input.preferred_language,
                 created_at: at,
                 updated_at: at,
             },
