@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::AuthFailure;
 use crate::config::AuthSettings;
-use crate::domain::{CaseId, OrganisationId, Role, UserId};
+use crate::domain::{CaseId, OrganisationId, Role, SessionFamilyId, UserId};
 
 pub const AUDIENCE: &str = "madoguchi-api";
 
@@ -83,14 +83,14 @@ impl TokenKeys {
         user_id: UserId,
         role: Role,
         organisation_id: Option<OrganisationId>,
-        session_id: &str,
+        session: SessionFamilyId,
         now: DateTime<Utc>,
     ) -> anyhow::Result<String> {
         let claims = Claims {
             sub: user_id.to_string(),
             role,
             org: organisation_id.map(|id| id.to_string()),
-            sid: session_id.to_owned(),
+            sid: session.to_string(),
             case: None,
             iss: self.issuer.clone(),
             aud: AUDIENCE.to_owned(),
@@ -169,7 +169,7 @@ mod tests {
         let keys = keys(&"s".repeat(40));
         let now = Utc::now();
         let user = UserId::new();
-        let token = keys.issue(user, Role::Handler, None, "session", now).unwrap();
+        let token = keys.issue(user, Role::Handler, None, SessionFamilyId::new(), now).unwrap();
         let VerifiedIdentity::User { user_id, role, .. } = keys.verify(&token, now).unwrap() else {
             panic!("not a user token");
         };
@@ -191,7 +191,7 @@ mod tests {
     #[test]
     fn a_token_signed_with_another_key_is_refused() {
         let now = Utc::now();
-        let token = keys(&"a".repeat(40)).issue(UserId::new(), Role::Admin, None, "s", now).unwrap();
+        let token = keys(&"a".repeat(40)).issue(UserId::new(), Role::Admin, None, SessionFamilyId::new(), now).unwrap();
         assert_eq!(keys(&"b".repeat(40)).verify(&token, now), Err(AuthFailure::InvalidToken));
     }
 

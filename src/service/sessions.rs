@@ -169,6 +169,6 @@ fn issue_pair(
         },
     )?;
     // The access token names its session in the `sid` claim, a string.
-    let access_token = policy.keys.issue(user_id, role, organisation_id, &family.to_string(), now)?;
+    let access_token = policy.keys.issue(user_id, role, organisation_id, family, now)?;
     Ok(TokenPair { access_token, access_expires_in: policy.keys.access_ttl(), refresh_token, refresh_expires_at })
 }

@@ -3,7 +3,7 @@ use std::time::Instant;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use madoguchi::auth::tokens::TokenKeys;
-use madoguchi::domain::{Role, UserId};
+use madoguchi::domain::{Role, SessionFamilyId, UserId};
 use serde_json::{Value, json};
 
 use crate::helpers::{LOGIN, Login, PASSWORD, TestApp, Token, assert_problem};
@@ -133,10 +133,13 @@ async fn missing_expired_tampered_and_unsigned_tokens_are_refused() {
 
     let keys = TokenKeys::from_settings(&app.settings.auth);
     let an_hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
-    let expired = Token::new("expired", keys.issue(UserId::new(), Role::Admin, None, "s", an_hour_ago).unwrap());
+    let expired = Token::new(
+        "expired",
+        keys.issue(UserId::new(), Role::Admin, None, SessionFamilyId::new(), an_hour_ago).unwrap(),
+    );
     assert_problem(app.get("/api/v1/me", Some(&expired)).await, 401, "token_expired").await;
 
-    let valid = keys.issue(UserId::new(), Role::Worker, None, "s", chrono::Utc::now()).unwrap();
+    let valid = keys.issue(UserId::new(), Role::Worker, None, SessionFamilyId::new(), chrono::Utc::now()).unwrap();
     let parts: Vec<&str> = valid.split('.').collect();
 
     // Promote oneself to admin without re-signing.
@@ -161,7 +164,7 @@ async fn missing_expired_tampered_and_unsigned_tokens_are_refused() {
         jwt_secret: secrecy::SecretString::from("x".repeat(48)),
         ..app.settings.auth.clone()
     })
-    .issue(UserId::new(), Role::Admin, None, "s", chrono::Utc::now())
+    .issue(UserId::new(), Role::Admin, None, SessionFamilyId::new(), chrono::Utc::now())
     .unwrap();
     let foreign = Token::new("signed by another installation", foreign);
     assert_problem(app.get("/api/v1/me", Some(&foreign)).await, 401, "invalid_token").await;
