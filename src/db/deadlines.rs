@@ -11,26 +11,38 @@ use crate::domain::notification::NoticeKind;
 use crate::domain::remedy::RemedyStatus;
 use crate::domain::{CaseId, OrganisationId, RemedyId};
 
-/// Open cases whose current stage is due before `until`, soonest first.
-pub fn cases_due_before(conn: &mut DbConnection, until: NaiveDateTime, limit: i64) -> QueryResult<Vec<CaseId>> {
+/// Open cases whose current stage is due before `until`, soonest first,
+/// `limit` at a time after the `after` key (due time, id).
+pub fn cases_due_before(
+    conn: &mut DbConnection,
+    until: NaiveDateTime,
+    after: Option<(NaiveDateTime, CaseId)>,
+    limit: i64,
+) -> QueryResult<Vec<(NaiveDateTime, CaseId)>> {
     let finished: Vec<CaseState> = CaseState::ALL.iter().copied().filter(|s| s.is_terminal()).collect();
-    cases::table
+    let mut query = cases::table
         .filter(cases::stage_due_at.lt(until))
         .filter(cases::state.ne_all(finished))
-        .select(cases::id)
+        .select((cases::stage_due_at.assume_not_null(), cases::id))
         .order((cases::stage_due_at.asc(), cases::id.asc()))
         .limit(limit)
-        .load(conn)
+        .into_boxed();
+    if let Some((due, id)) = after {
+        query = query.filter(cases::stage_due_at.gt(due).or(cases::stage_due_at.eq(due).and(cases::id.gt(id))));
+    }
+    query.load(conn)
 }
 
-/// Owed remedies due on or before `until`: (remedy id, case id, responsible organisation, due date).
+/// Owed remedies due on or before `until`, `limit` at a time after the
+/// `after` key (due date, id): (remedy id, case id, responsible organisation, due date).
 pub fn remedies_due_by(
     conn: &mut DbConnection,
     until: NaiveDate,
+    after: Option<(NaiveDate, RemedyId)>,
     limit: i64,
 ) -> QueryResult<Vec<(RemedyId, CaseId, OrganisationId, NaiveDate)>> {
     let owed: Vec<RemedyStatus> = RemedyStatus::ALL.iter().copied().filter(|s| s.is_owed()).collect();
-    remedies::table
+    let mut query = remedies::table
         .filter(remedies::status.eq_any(owed))
         .filter(remedies::due_date.le(until))
         .select((
@@ -39,9 +51,13 @@ pub fn remedies_due_by(
             remedies::responsible_organisation_id,
             remedies::due_date.assume_not_null(),
         ))
-        .order(remedies::due_date.asc())
+        .order((remedies::due_date.asc(), remedies::id.asc()))
         .limit(limit)
-        .load(conn)
+        .into_boxed();
+    if let Some((due, id)) = after {
+        query = query.filter(remedies::due_date.gt(due).or(remedies::due_date.eq(due).and(remedies::id.gt(id))));
+    }
+    query.load(conn)
 }
 
 pub fn notice_given(conn: &mut DbConnection, subject_id: &str, kind: NoticeKind, stage_key: &str) -> QueryResult<bool> {

@@ -5,7 +5,7 @@
 //! organisation responsible for a remedy before it is due. Each notice is
 //! recorded once per stage entry, so several workers never repeat one.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::json;
 
 use super::cases::act::act_on;
@@ -13,15 +13,15 @@ use super::cases::{load_for, record_event};
 use super::notifications;
 use crate::auth::policy::Actor;
 use crate::db::{self, DbConnection};
-use crate::domain::CaseId;
 use crate::domain::case::Visibility;
 use crate::domain::command::{CaseCommand, Instruction};
 use crate::domain::event::{EventKind, NewEvent};
 use crate::domain::lifecycle::{self, CaseRole, OnExpiry};
 use crate::domain::notification::NoticeKind;
+use crate::domain::{CaseId, OrganisationId, RemedyId};
 use crate::service::{Conflict, Error};
 
-/// How many cases or remedies one run looks at.
+/// How many cases or remedies one page of a pass holds.
 const BATCH: i64 = 500;
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -52,46 +52,67 @@ impl DeadlineReport {
     }
 }
 
+/// One pass over everything due: every case and remedy whose time comes
+/// within `remind_before`, in keyset pages, so a backlog of any size is
+/// worked through (what is already done costs a notice lookup, nothing more).
 #[tracing::instrument(skip_all)]
 pub fn run(conn: &mut DbConnection, remind_before: Duration, now: DateTime<Utc>) -> Result<DeadlineReport, Error> {
     let mut report = DeadlineReport::default();
-    for id in db::deadlines::cases_due_before(conn, db::timestamp(now + remind_before), BATCH)? {
-        let outcome = db::write_transaction(conn, |conn| check_case(conn, id, remind_before, now));
-        report.add(tolerate_races(outcome)?);
+    let until = db::timestamp(now + remind_before);
+    let mut after = None;
+    loop {
+        let page = db::deadlines::cases_due_before(conn, until, after, BATCH)?;
+        for &(_, id) in &page {
+            let outcome = db::write_transaction(conn, |conn| check_case(conn, id, remind_before, now));
+            report.add(tolerate_races(outcome)?);
+        }
+        match page.last() {
+            Some(last) if page.len() as i64 == BATCH => after = Some(*last),
+            _ => break,
+        }
     }
     let today = now.date_naive();
     let until = (now + remind_before).date_naive();
-    for (remedy, case_id, responsible, due) in db::deadlines::remedies_due_by(conn, until, BATCH)? {
-        if due < today {
-            continue;
-        }
-        let outcome = db::write_transaction(conn, |conn| {
-            if db::deadlines::notice_given(conn, &remedy.to_string(), NoticeKind::RemedyDueSoon, &due.to_string())? {
-                return Ok(Outcome::Nothing);
+    let mut after = None;
+    loop {
+        let page = db::deadlines::remedies_due_by(conn, until, after, BATCH)?;
+        for &(remedy, case_id, responsible, due) in &page {
+            // Past its due date the case's own clock has taken over.
+            if due < today {
+                continue;
             }
-            db::deadlines::record_notice(
-                conn,
-                &remedy.to_string(),
-                NoticeKind::RemedyDueSoon,
-                &due.to_string(),
-                db::timestamp(now),
-            )?;
-            let loaded = load_for(conn, &Actor::System, case_id)?;
-            let details = json!({"remedy_id": remedy, "due_date": due});
-            record_event(
-                conn,
-                loaded.case.id,
-                &Actor::System,
-                CaseRole::System,
-                &NewEvent::note(EventKind::RemedyReminder, Visibility::Parties, details),
-                now,
-            )?;
-            notifications::remedy_due_soon(conn, &loaded.case, &loaded.access.parties, responsible, due, now)?;
-            Ok(Outcome::RemedyReminder)
-        });
-        report.add(tolerate_races(outcome)?);
+            let outcome =
+                db::write_transaction(conn, |conn| remind_remedy(conn, remedy, case_id, responsible, due, now));
+            report.add(tolerate_races(outcome)?);
+        }
+        match page.last() {
+            Some(&(remedy, _, _, due)) if page.len() as i64 == BATCH => after = Some((due, remedy)),
+            _ => break,
+        }
     }
     Ok(report)
+}
+
+/// Tells the organisation responsible for an owed remedy that it is due soon, once per due date.
+fn remind_remedy(
+    conn: &mut DbConnection,
+    remedy: RemedyId,
+    case_id: CaseId,
+    responsible: OrganisationId,
+    due: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Outcome, Error> {
+    let (subject, stage) = (remedy.to_string(), due.to_string());
+    if db::deadlines::notice_given(conn, &subject, NoticeKind::RemedyDueSoon, &stage)? {
+        return Ok(Outcome::Nothing);
+    }
+    db::deadlines::record_notice(conn, &subject, NoticeKind::RemedyDueSoon, &stage, db::timestamp(now))?;
+    let loaded = load_for(conn, &Actor::System, case_id)?;
+    let details = json!({"remedy_id": remedy, "due_date": due});
+    let event = NewEvent::note(EventKind::RemedyReminder, Visibility::Parties, details);
+    record_event(conn, loaded.case.id, &Actor::System, CaseRole::System, &event, now)?;
+    notifications::remedy_due_soon(conn, &loaded.case, &loaded.access.parties, responsible, due, now)?;
+    Ok(Outcome::RemedyReminder)
 }
 
 /// Another worker got there first: its notice row (or the case's version) says so.

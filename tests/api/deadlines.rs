@@ -148,3 +148,25 @@ async fn the_responsible_organisation_is_reminded_before_a_remedy_is_due() {
     assert!(sent.iter().any(|m| m.to == employer_staff && m.text.contains(&due.to_string())), "{sent:?}");
     assert_eq!(w.case(&w.handler, id).await.events("remedy_reminder"), 1);
 }
+
+/// A backlog several times the runner's page (500): one pass reminds every
+/// case exactly once, even with two workers racing, and the next pass finds
+/// nothing left to do.
+#[tokio::test]
+async fn a_backlog_of_thousands_of_due_cases_is_each_reminded_exactly_once() {
+    const CASES: usize = 2_000;
+    let (w, runner) = world_with_runner().await;
+    let mut body = w.grievance();
+    body["categories"] = json!(["unpaid_wages"]);
+    for _ in 0..CASES {
+        w.intake(&body).await;
+    }
+
+    // Day 6 of a 7-day stage: every case is within the reminder window.
+    runner.clock.advance(Duration::days(6));
+    let other = Runner { worker: runner.worker.clone(), clock: runner.clock.clone() };
+    let (a, b) = tokio::join!(runner.run(), other.run());
+    assert_eq!(a.reminders + b.reminders, CASES);
+    assert_eq!(a.expiry_notices + b.expiry_notices + a.system_actions + b.system_actions, 0);
+    assert_eq!(runner.run().await, DeadlineReport::default());
+}
