@@ -129,11 +129,20 @@ async fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
     }
     let host = settings.server.host.clone();
     let database = describe_database(&settings);
+    let stop = StopSignal::install()?;
     let app = Application::build(settings)?;
     let base = format!("http://{host}:{}", app.port());
     println!("Madoguchi is listening on {base} (database: {database})");
     println!("API documentation: {base}/docs/   OpenAPI document: {base}/api/v1/openapi.json");
-    app.run_until_stopped().await.context("the server stopped with an error")
+    let stopper = app.stop_handle();
+    let mut running = tokio::spawn(app.run_until_stopped());
+    tokio::select! {
+        finished = &mut running => return finished.context("the server task failed")?.context("the server stopped with an error"),
+        signal = stop.received() => signal?,
+    }
+    // Graceful: finish in-flight requests, then the embedded outbox worker stops too.
+    stopper.stop(true).await;
+    running.await.context("the server task failed")?.context("the server stopped with an error")
 }
 
 async fn worker(settings: Settings) -> anyhow::Result<()> {
@@ -141,12 +150,61 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
     let mailer = crate::notify::Mailer::from_settings(&settings.mail, &settings.storage.data_dir)?;
     let clock = std::sync::Arc::new(crate::clock::SystemClock);
     let worker = crate::worker::OutboxWorker::new(pool, mailer, &settings, clock)?;
+    let signal = StopSignal::install()?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let running = tokio::spawn(worker.run(stopped));
-    println!("Madoguchi outbox worker running (database: {}); Ctrl-C stops it", describe_database(&settings));
-    tokio::signal::ctrl_c().await.context("cannot listen for Ctrl-C")?;
+    println!(
+        "Madoguchi outbox worker running (database: {}); SIGTERM or Ctrl-C stops it",
+        describe_database(&settings)
+    );
+    signal.received().await?;
+    // Stop claiming; what the worker holds it finishes (its leases end on their own if it cannot).
     let _ = stop.send(true);
-    running.await.context("the worker stopped with an error")
+    match tokio::time::timeout(WORKER_STOP_GRACE, running).await {
+        Ok(joined) => joined.context("the worker stopped with an error"),
+        Err(_) => {
+            tracing::warn!("the worker did not stop in time; its leases will expire");
+            Ok(())
+        }
+    }
+}
+
+/// How long a stopping worker may take to finish what it holds.
+const WORKER_STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Ctrl-C (SIGINT) or SIGTERM, which `docker stop` and Kubernetes send.
+/// Installed before the process says it is up, so no signal is missed.
+struct StopSignal {
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl StopSignal {
+    fn install() -> anyhow::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                terminate: signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?,
+                interrupt: signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    async fn received(mut self) -> anyhow::Result<()> {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.terminate.recv() => {}
+            _ = self.interrupt.recv() => {}
+        }
+        #[cfg(not(unix))]
+        tokio::signal::ctrl_c().await.context("cannot listen for Ctrl-C")?;
+        Ok(())
+    }
 }
 
 fn export(settings: Settings, args: ExportArgs) -> anyhow::Result<()> {

@@ -68,6 +68,8 @@ impl Application {
                 .configure(routes::configure)
                 .default_service(web::to(routes::support::not_found))
         })
+        // Signals are handled by the caller (`madoguchi serve`), which stops the server gracefully.
+        .disable_signals()
         .listen(listener)?;
         if settings.server.workers > 0 {
             server = server.workers(settings.server.workers);
@@ -77,6 +79,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Stops the server gracefully: in-flight requests finish, then `run_until_stopped` returns.
+    pub fn stop_handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
     }
 
     pub fn pool(&self) -> DbPool {

@@ -139,3 +139,48 @@ fn every_command_has_help() {
         assert!(String::from_utf8_lossy(&output.stdout).contains("Usage"), "{args:?}");
     }
 }
+
+/// Starts `args` as a child, waits for the line that says it is up, sends
+/// SIGTERM (what `docker stop` and Kubernetes send) and expects a clean exit.
+fn stops_cleanly_on_sigterm(args: &[&str], up: &str) {
+    use std::io::BufRead;
+    use std::time::{Duration, Instant};
+
+    let db = TestDatabase::create();
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut child = madoguchi(&db, data_dir.path())
+        .args(args)
+        .env("MADOGUCHI__SERVER__PORT", "0")
+        .env("MADOGUCHI__MAIL__TRANSPORT", "file")
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let started = lines.by_ref().map_while(Result::ok).any(|line| line.contains(up));
+    assert!(started, "{args:?} never said {up:?}");
+    // Keep reading, so the child can go on writing to its stdout.
+    std::thread::spawn(move || lines.for_each(drop));
+
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success(), "kill failed");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(Instant::now() < deadline, "{args:?} still running 20 s after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(exit.success(), "{args:?} exited with {exit} after SIGTERM: {stderr}");
+}
+
+#[test]
+fn the_worker_stops_cleanly_on_sigterm() {
+    stops_cleanly_on_sigterm(&["worker"], "outbox worker running");
+}
+
+#[test]
+fn the_server_stops_cleanly_on_sigterm() {
+    stops_cleanly_on_sigterm(&["serve"], "is listening on");
+}
