@@ -36,8 +36,9 @@ impl r2d2::ManageConnection for ConnectionManager {
         Ok(())
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    /// A connection whose transaction state is broken goes, not back to the pool.
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        diesel::r2d2::R2D2Connection::is_broken(conn)
     }
 }
 
@@ -48,7 +49,10 @@ pub fn build_pool(target: DatabaseTarget, max_size: u32, timeout: Duration, sqli
         .max_size(max_size)
         .min_idle(Some(0))
         .connection_timeout(timeout)
-        .test_on_check_out(false)
+        // One `SELECT 1` per checkout: a connection the server dropped (a
+        // restart, a failover, a cut network) is replaced instead of failing
+        // every request until the process restarts.
+        .test_on_check_out(true)
         .error_handler(Box::new(LogConnectionErrors))
         .build_unchecked(ConnectionManager { target, sqlite_busy_timeout_ms })
 }

@@ -6,6 +6,7 @@ use madoguchi::clock::SystemClock;
 use serde_json::Value;
 
 use crate::helpers::{TestApp, TestDatabase, assert_problem};
+use crate::proxy::TcpProxy;
 
 #[tokio::test]
 async fn starts_on_an_empty_database_and_reports_ready() {
@@ -37,6 +38,54 @@ async fn ready_is_503_while_the_database_is_unreachable() {
     let problem = assert_problem(response, 503, "database_unavailable").await;
     let detail = problem.detail;
     assert!(!detail.contains("127.0.0.1") && !detail.contains("postgres"), "no internals: {detail}");
+}
+
+/// PostgreSQL goes away and comes back (a proxy between the application and
+/// the server is cut, then restored). Meanwhile every request is a quick 503;
+/// afterwards the API and the outbox worker carry on by themselves.
+// Several threads: start-up blocks on the database while the proxy must forward.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_get_503_while_postgres_is_away_and_all_heals_when_it_is_back() {
+    use std::time::{Duration, Instant};
+
+    let db = TestDatabase::create();
+    if !db.is_postgres() {
+        eprintln!("SQLite is a file inside the process: there is no server to lose");
+        return;
+    }
+    let (head, rest) = db.url.split_once('@').unwrap();
+    let (upstream, database) = rest.split_once('/').unwrap();
+    let proxy = TcpProxy::start(upstream.to_owned()).await;
+    let proxied = format!("{head}@127.0.0.1:{}/{database}", proxy.port);
+    let app = TestApp::spawn_on(
+        db,
+        |s| {
+            s.database.url = secrecy::SecretString::from(proxied);
+            s.database.pool_timeout_seconds = 1;
+        },
+        Arc::new(SystemClock),
+    )
+    .await;
+    let worker = app.registered_worker("rin").await;
+    assert_eq!(app.get("/api/v1/cases", Some(&worker)).await.status(), 200);
+
+    proxy.cut();
+    let asked = Instant::now();
+    let response = app.get("/api/v1/cases", Some(&worker)).await;
+    assert!(response.headers().contains_key("retry-after"));
+    assert_problem(response, 503, "database_unavailable").await;
+    assert_problem(app.get("/health/ready", None).await, 503, "database_unavailable").await;
+    assert!(asked.elapsed() < Duration::from_secs(5), "answers come within the pool timeout");
+    assert!(app.worker.run_once().await.is_err(), "nothing to claim from while the database is away");
+
+    proxy.restore();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app.get("/health/ready", None).await.status() != 200 {
+        assert!(Instant::now() < deadline, "not ready 10 s after the database came back");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.get("/api/v1/cases", Some(&worker)).await.status(), 200);
+    app.worker.run_once().await.expect("the outbox worker recovers without a restart");
 }
 
 #[tokio::test]
