@@ -33,10 +33,11 @@ pub fn cases_due_before(
     query.load(conn)
 }
 
-/// Owed remedies due on or before `until`, `limit` at a time after the
-/// `after` key (due date, id): (remedy id, case id, responsible organisation, due date).
-pub fn remedies_due_by(
+/// Owed remedies due from `from` to `until` (both included), `limit` at a time after
+/// the `after` key (due date, id): (remedy id, case id, responsible organisation, due date).
+pub fn remedies_due_between(
     conn: &mut DbConnection,
+    from: NaiveDate,
     until: NaiveDate,
     after: Option<(NaiveDate, RemedyId)>,
     limit: i64,
@@ -44,6 +45,7 @@ pub fn remedies_due_by(
     let owed: Vec<RemedyStatus> = RemedyStatus::ALL.iter().copied().filter(|s| s.is_owed()).collect();
     let mut query = remedies::table
         .filter(remedies::status.eq_any(owed))
+        .filter(remedies::due_date.ge(from))
         .filter(remedies::due_date.le(until))
         .select((
             remedies::id,

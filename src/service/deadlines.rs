@@ -75,12 +75,9 @@ pub fn run(conn: &mut DbConnection, remind_before: Duration, now: DateTime<Utc>)
     let until = (now + remind_before).date_naive();
     let mut after = None;
     loop {
-        let page = db::deadlines::remedies_due_by(conn, until, after, BATCH)?;
+        // Past its due date the case's own clock has taken over: only remedies still to come.
+        let page = db::deadlines::remedies_due_between(conn, today, until, after, BATCH)?;
         for &(remedy, case_id, responsible, due) in &page {
-            // Past its due date the case's own clock has taken over.
-            if due < today {
-                continue;
-            }
             let outcome =
                 db::write_transaction(conn, |conn| remind_remedy(conn, remedy, case_id, responsible, due, now));
             report.add(tolerate_races(outcome)?);
