@@ -92,6 +92,11 @@ fn day(at: Option<chrono::NaiveDateTime>) -> String {
     at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default()
 }
 
+/// A case's values from a page's grouping, `;`-separated, each named by `name`.
+fn joined<V>(grouped: &mut HashMap<CaseId, Vec<V>>, id: &CaseId, name: impl Fn(&V) -> &str) -> String {
+    grouped.remove(id).map(|values| values.iter().map(name).collect::<Vec<_>>().join(";")).unwrap_or_default()
+}
+
 /// Calls `sink` with every page of rows, in id order. Only one page is in memory at a time.
 pub fn for_each_page(
     conn: &mut DbConnection,
@@ -106,20 +111,15 @@ pub fn for_each_page(
         let Some(last) = page.last() else { return Ok(written) };
         after = last.id.to_string();
         let ids: Vec<CaseId> = page.iter().map(|r| r.id).collect();
-        let categories = db::case_details::by_case(db::case_details::categories_of(conn, &ids)?);
+        let mut categories = db::case_details::by_case(db::case_details::categories_of(conn, &ids)?);
         let mut indicators = db::case_details::by_case(db::case_details::indicators_of_many(conn, &ids)?);
-        let joined = |grouped: &mut HashMap<CaseId, Vec<String>>, id: &CaseId| {
-            grouped.remove(id).map(|values| values.join(";")).unwrap_or_default()
-        };
-        let mut categories: HashMap<CaseId, Vec<String>> =
-            categories.into_iter().map(|(id, cs)| (id, cs.iter().map(|c| c.as_str().to_owned()).collect())).collect();
         let rows: Vec<CaseRow> = page
             .into_iter()
             .map(|r| CaseRow {
                 pseudonym: pseudonym(key, &r.id.to_string()),
                 lodged_on: day(Some(r.created_at)),
-                categories: joined(&mut categories, &r.id),
-                forced_labour_indicators: joined(&mut indicators, &r.id),
+                categories: joined(&mut categories, &r.id, |c| c.as_str()),
+                forced_labour_indicators: joined(&mut indicators, &r.id, String::as_str),
                 state: r.state,
                 priority: r.priority,
                 nationality: r.nationality.unwrap_or_default(),
