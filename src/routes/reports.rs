@@ -97,9 +97,11 @@ pub async fn summary(
     let q = query.into_inner();
     let Caller { actor, now } = caller;
     let filter = reports::authorised_filter(&actor, q.filter(), q.norm.as_deref())?;
+    // A format the summary does not come in is refused before the queries run.
+    let format = q.format.unwrap_or(Format::Json).for_summary().map_err(not_offered)?;
     let threshold = state.settings.reports.suppression_threshold;
     let body = with_conn(&state, move |conn| reports::summary(conn, &filter, threshold, now)).await?;
-    match q.format.unwrap_or(Format::Json).for_summary().map_err(not_offered)? {
+    match format {
         SummaryFormat::Json => Ok(HttpResponse::Ok().json(body)),
         SummaryFormat::Csv => Ok(HttpResponse::Ok()
             .content_type(Format::Csv.content_type())

@@ -169,3 +169,12 @@ fn the_command_line_writes_the_same_files() {
     let book = read_xlsx(&std::fs::read(&summary).unwrap());
     assert_eq!(book["total"][1], json!(["cases", 14]));
 }
+
+#[tokio::test]
+async fn a_format_a_download_does_not_come_in_is_a_clear_400() {
+    let w = World::new().await;
+    for path in ["/api/v1/reports/summary?format=jsonl", "/api/v1/reports/cases?format=json"] {
+        let problem = assert_problem(w.app.get(path, Some(&w.handler)).await, 400, "invalid_query_parameter").await;
+        assert!(problem.detail.contains("come"), "{path}: {}", problem.detail);
+    }
+}
