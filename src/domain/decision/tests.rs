@@ -27,7 +27,7 @@ fn case_in(state: CaseState) -> Case {
         incident_to: None,
         prefecture: None,
         industry: None,
-        employer_organisation_id: Some(EMPLOYER.with(|e| *e)),
+        employer_organisation_id: Some(employer()),
         employer_name: None,
         nationality: None,
         residence_status: None,
@@ -50,17 +50,12 @@ fn case_in(state: CaseState) -> Case {
     }
 }
 
-thread_local! {
-    static EMPLOYER: OrganisationId = OrganisationId::new();
-    static SUPERVISOR: OrganisationId = OrganisationId::new();
-}
-
 fn employer() -> OrganisationId {
-    EMPLOYER.with(|e| *e)
+    uuid::Uuid::from_u128(1).into()
 }
 
 fn supervisor() -> OrganisationId {
-    SUPERVISOR.with(|s| *s)
+    uuid::Uuid::from_u128(2).into()
 }
 
 fn parties() -> Vec<(OrganisationId, PartyRole)> {
