@@ -141,6 +141,11 @@ pub struct DatabaseSettings {
     pub pool_timeout_seconds: u64,
     pub run_migrations_on_start: bool,
     pub sqlite_busy_timeout_ms: u32,
+    /// `full` (durable on power loss, the default) or `normal`.
+    pub sqlite_synchronous: crate::db::SqliteSynchronous,
+    /// Readiness fails when the SQLite database's file system has less free
+    /// space than this.
+    pub sqlite_min_free_bytes: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -59,6 +59,7 @@ impl ApiError {
                 S::Conflict(conflict) => conflict.code(),
                 S::UnsupportedEvidenceType => "unsupported_evidence_type",
                 S::Unavailable => "database_unavailable",
+                S::StorageUnavailable(_) => "storage_unavailable",
                 S::Internal(_) => "internal_error",
             },
             Self::MalformedJson(_) => "malformed_json",
@@ -143,7 +144,7 @@ impl ResponseError for ApiError {
                 S::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 S::InvalidTransition { .. } | S::Conflict(_) => StatusCode::CONFLICT,
                 S::UnsupportedEvidenceType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                S::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                S::Unavailable | S::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 S::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
             Self::MalformedJson(_)
@@ -159,7 +160,15 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let status = self.status_code();
+        let mut response = self.problem().into_response();
+        self.add_headers(response.headers_mut());
+        response
+    }
+}
+
+impl ApiError {
+    /// The problem document this error is sent as.
+    pub fn problem(&self) -> Problem {
         if let Self::Service(service::Error::Internal(cause)) = self {
             // Logged once, with its chain; never sent to the client.
             tracing::error!(error = format!("{cause:#}"), "request failed");
@@ -168,12 +177,15 @@ impl ResponseError for ApiError {
             Self::Service(service::Error::Internal(_)) => "an internal error occurred; it has been logged".to_owned(),
             other => other.to_string(),
         };
-        let mut problem = Problem::new(status, self.code(), detail, self.field_errors().to_vec());
+        let mut problem = Problem::new(self.status_code(), self.code(), detail, self.field_errors().to_vec());
         if let Self::Service(service::Error::InvalidTransition { allowed, .. }) = self {
             problem.allowed_actions = Some(allowed.iter().map(|a| a.as_str().to_owned()).collect());
         }
-        let mut response = problem.into_response();
-        let headers = response.headers_mut();
+        problem
+    }
+
+    /// The headers that tell a client how to go on: when to retry, how to authenticate.
+    pub fn add_headers(&self, headers: &mut header::HeaderMap) {
         match self {
             Self::RateLimited { retry_after } => {
                 let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
@@ -185,9 +197,12 @@ impl ResponseError for ApiError {
             Self::Service(service::Error::Unavailable) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }
+            // A full or read-only disk waits for an operator, not a reconnect.
+            Self::Service(service::Error::StorageUnavailable(_)) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
+            }
             _ => {}
         }
-        response
     }
 }
 

@@ -66,3 +66,15 @@ pub fn record_outbox(counts: &crate::db::outbox::OutboxCounts, now: chrono::Date
     let age = counts.oldest_pending.map(|oldest| (now.naive_utc() - oldest).num_milliseconds() as f64 / 1000.0);
     metrics::gauge!("outbox_oldest_pending_age_seconds").set(age.unwrap_or(0.0).max(0.0));
 }
+
+/// Free space on the SQLite database's file system (absent for PostgreSQL).
+pub fn record_storage_free(target: &crate::db::DatabaseTarget) {
+    if let Some(Ok(bytes)) = target.free_bytes() {
+        metrics::gauge!("storage_free_bytes").set(bytes as f64);
+    }
+}
+
+/// Storage faults met by requests, by kind (`disk_full`, `read_only`, `io_error`).
+pub fn record_storage_fault(fault: crate::db::StorageFault) {
+    metrics::counter!("storage_faults_total", "kind" => fault.as_str()).increment(1);
+}

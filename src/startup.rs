@@ -124,7 +124,10 @@ pub fn open_database(settings: &Settings) -> anyhow::Result<DbPool> {
         target,
         settings.database.pool_max_size,
         Duration::from_secs(settings.database.pool_timeout_seconds),
-        settings.database.sqlite_busy_timeout_ms,
+        db::ConnectionOptions {
+            sqlite_busy_timeout_ms: settings.database.sqlite_busy_timeout_ms,
+            sqlite_synchronous: settings.database.sqlite_synchronous,
+        },
     );
     if settings.database.run_migrations_on_start {
         migrate(&pool)?;

@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
+use serde::Deserialize;
+
+use super::fault::{FaultWatch, StorageFault};
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
@@ -48,12 +51,13 @@ impl DatabaseTarget {
     }
 
     /// Opens one connection with the per-connection settings applied.
-    pub fn connect(&self, sqlite_busy_timeout_ms: u32) -> Result<DbConnection, ConnectionError> {
+    pub fn connect(&self, options: ConnectionOptions) -> Result<DbConnection, ConnectionError> {
         match self {
             Self::Postgres(url) => {
                 let mut conn = PgConnection::establish(url)?;
                 // Timestamps are stored as UTC `timestamp` columns; make NOW() agree.
                 conn.batch_execute("SET TIME ZONE 'UTC'").map_err(ConnectionError::CouldntSetupConfiguration)?;
+                conn.set_instrumentation(FaultWatch::default());
                 Ok(DbConnection::Postgresql(conn))
             }
             Self::Sqlite(path) => {
@@ -65,14 +69,89 @@ impl DatabaseTarget {
                     )));
                 }
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+                let watch = match sqlite_write_refused(&mut conn) {
+                    // Reads still work; the first write answers 503 and the
+                    // connection is then replaced.
+                    Some(fault) => FaultWatch::already(fault),
+                    None => FaultWatch::default(),
+                };
                 conn.batch_execute(&format!(
-                    "PRAGMA busy_timeout = {sqlite_busy_timeout_ms};
+                    "PRAGMA busy_timeout = {};
                      PRAGMA foreign_keys = ON;
-                     PRAGMA synchronous = NORMAL;"
+                     PRAGMA synchronous = {};",
+                    options.sqlite_busy_timeout_ms,
+                    options.sqlite_synchronous.pragma_value(),
                 ))
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                conn.set_instrumentation(watch);
                 Ok(DbConnection::Sqlite(conn))
             }
+        }
+    }
+
+    /// Free space on the file system that holds a SQLite database; `None`
+    /// for PostgreSQL, whose disk is its server's business.
+    pub fn free_bytes(&self) -> Option<std::io::Result<u64>> {
+        let Self::Sqlite(path) = self else {
+            return None;
+        };
+        let folder = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => std::path::Path::new("."),
+        };
+        Some(
+            rustix::fs::statvfs(folder)
+                .map(|stats| stats.f_bavail.saturating_mul(stats.f_frsize))
+                .map_err(std::io::Error::from),
+        )
+    }
+}
+
+/// SQLite opens a file it may not write read-only, silently, and the
+/// connection stays so after the file is writable again. A write transaction
+/// tells: it is refused at once on a read-only connection, before any lock
+/// is waited for (busy_timeout is still 0 here, so a busy database answers
+/// at once too, and busy means writable).
+fn sqlite_write_refused(conn: &mut SqliteConnection) -> Option<StorageFault> {
+    match conn.batch_execute("BEGIN IMMEDIATE") {
+        Ok(()) => {
+            let _ = conn.batch_execute("ROLLBACK");
+            None
+        }
+        Err(error) => StorageFault::of(&error),
+    }
+}
+
+/// What every new connection is set up with.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionOptions {
+    pub sqlite_busy_timeout_ms: u32,
+    pub sqlite_synchronous: SqliteSynchronous,
+}
+
+impl Default for ConnectionOptions {
+    fn default() -> Self {
+        Self { sqlite_busy_timeout_ms: 5000, sqlite_synchronous: SqliteSynchronous::Full }
+    }
+}
+
+/// SQLite's `synchronous` setting in WAL mode. `full` syncs the log on
+/// every commit, so a case answered 201 survives a power cut; `normal`
+/// syncs only at checkpoints, and the last commits before a power cut
+/// (not a process crash) can be lost.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSynchronous {
+    #[default]
+    Full,
+    Normal,
+}
+
+impl SqliteSynchronous {
+    fn pragma_value(self) -> &'static str {
+        match self {
+            Self::Full => "FULL",
+            Self::Normal => "NORMAL",
         }
     }
 }
@@ -119,7 +198,7 @@ mod tests {
     #[test]
     fn sqlite_in_a_missing_folder_is_refused_with_the_reason() {
         let target = DatabaseTarget::parse("/nonexistent-folder/x/m.db").unwrap();
-        let Err(error) = target.connect(100) else {
+        let Err(error) = target.connect(ConnectionOptions::default()) else {
             panic!("connected to a database in a missing folder");
         };
         assert!(error.to_string().contains("does not exist"), "{error}");

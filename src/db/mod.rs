@@ -7,12 +7,14 @@ pub mod case_events;
 pub mod cases;
 pub mod connection;
 pub mod deadlines;
+pub mod fault;
 pub mod intake;
 pub mod messages;
 pub mod migrations;
 pub mod organisations;
 pub mod outbox;
 pub mod pool;
+pub mod readiness;
 pub mod refresh_tokens;
 pub mod remedies;
 pub mod reports;
@@ -22,7 +24,8 @@ pub mod transaction;
 pub mod users;
 pub mod webhooks;
 
-pub use connection::{DatabaseTarget, DbConnection};
+pub use connection::{ConnectionOptions, DatabaseTarget, DbConnection, SqliteSynchronous};
+pub use fault::StorageFault;
 pub use pool::{DbPool, build_pool};
 pub use transaction::write_transaction;
 

@@ -167,7 +167,7 @@ pub fn requeue(conn: &mut DbConnection, id: OutboxId, now: NaiveDateTime) -> Que
     Ok(updated == 1)
 }
 
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct OutboxCounts {
     pub pending: i64,
     pub sent: i64,
@@ -198,6 +198,30 @@ pub fn counts(conn: &mut DbConnection) -> QueryResult<OutboxCounts> {
             }
             OutboxStatus::Sent => counts.sent = row.count,
             OutboxStatus::Dead => counts.dead = row.count,
+        }
+    }
+    Ok(counts)
+}
+
+/// What is still owed: pending and dead messages and the oldest pending one.
+/// Unlike [`counts`], it reads only the unsent part of the status index, so
+/// it stays cheap however many messages were sent (readiness runs it often).
+pub fn backlog(conn: &mut DbConnection) -> QueryResult<OutboxCounts> {
+    use diesel::dsl::{count_star, min};
+    let rows: Vec<(OutboxStatus, i64, Option<NaiveDateTime>)> = outbox::table
+        .filter(outbox::status.eq_any([OutboxStatus::Pending, OutboxStatus::Dead]))
+        .group_by(outbox::status)
+        .select((outbox::status, count_star(), min(outbox::created_at)))
+        .load(conn)?;
+    let mut counts = OutboxCounts::default();
+    for (status, count, oldest) in rows {
+        match status {
+            OutboxStatus::Pending => {
+                counts.pending = count;
+                counts.oldest_pending = oldest;
+            }
+            OutboxStatus::Dead => counts.dead = count,
+            OutboxStatus::Sent => {}
         }
     }
     Ok(counts)

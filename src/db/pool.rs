@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use diesel::RunQueryDsl;
 
-use super::connection::{DatabaseTarget, DbConnection};
+use super::connection::{ConnectionOptions, DatabaseTarget, DbConnection};
+use super::fault::{FaultWatch, StorageFault};
 
 pub type DbPool = r2d2::Pool<ConnectionManager>;
 pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
@@ -12,7 +13,7 @@ pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
 #[derive(Debug)]
 pub struct ConnectionManager {
     target: DatabaseTarget,
-    sqlite_busy_timeout_ms: u32,
+    options: ConnectionOptions,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +22,8 @@ pub enum ManagerError {
     Connect(#[from] diesel::ConnectionError),
     #[error(transparent)]
     Query(#[from] diesel::result::Error),
+    #[error("the connection met a storage fault ({0}) and is replaced")]
+    StorageFault(StorageFault),
 }
 
 impl r2d2::ManageConnection for ConnectionManager {
@@ -28,23 +31,29 @@ impl r2d2::ManageConnection for ConnectionManager {
     type Error = ManagerError;
 
     fn connect(&self) -> Result<DbConnection, ManagerError> {
-        Ok(self.target.connect(self.sqlite_busy_timeout_ms)?)
+        Ok(self.target.connect(self.options)?)
     }
 
+    /// Idle connections can carry a fault too (opened read-only, never yet
+    /// returned), so checkout looks at the fault before the round trip.
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ManagerError> {
+        if let Some(fault) = storage_fault_seen(conn) {
+            return Err(ManagerError::StorageFault(fault));
+        }
         diesel::sql_query("SELECT 1").execute(conn)?;
         Ok(())
     }
 
-    /// A connection whose transaction state is broken goes, not back to the pool.
+    /// A connection whose transaction state is broken goes, not back to the
+    /// pool; so does one that met a storage fault, to be opened afresh.
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        diesel::r2d2::R2D2Connection::is_broken(conn)
+        diesel::r2d2::R2D2Connection::is_broken(conn) || storage_fault_seen(conn).is_some()
     }
 }
 
 /// Builds the pool without connecting: the server starts (and reports
 /// not-ready) even when the database is briefly down.
-pub fn build_pool(target: DatabaseTarget, max_size: u32, timeout: Duration, sqlite_busy_timeout_ms: u32) -> DbPool {
+pub fn build_pool(target: DatabaseTarget, max_size: u32, timeout: Duration, options: ConnectionOptions) -> DbPool {
     r2d2::Pool::builder()
         .max_size(max_size)
         .min_idle(Some(0))
@@ -54,7 +63,7 @@ pub fn build_pool(target: DatabaseTarget, max_size: u32, timeout: Duration, sqli
         // every request until the process restarts.
         .test_on_check_out(true)
         .error_handler(Box::new(LogConnectionErrors))
-        .build_unchecked(ConnectionManager { target, sqlite_busy_timeout_ms })
+        .build_unchecked(ConnectionManager { target, options })
 }
 
 #[derive(Debug)]
@@ -63,5 +72,13 @@ struct LogConnectionErrors;
 impl r2d2::HandleError<ManagerError> for LogConnectionErrors {
     fn handle_error(&self, error: ManagerError) {
         tracing::warn!(error = %error, "database connection failed");
+    }
+}
+
+/// The storage fault a connection has met, if any.
+pub fn storage_fault_seen(conn: &mut DbConnection) -> Option<StorageFault> {
+    match conn {
+        DbConnection::Postgresql(conn) => FaultWatch::seen_on(conn),
+        DbConnection::Sqlite(conn) => FaultWatch::seen_on(conn),
     }
 }

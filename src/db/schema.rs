@@ -233,6 +233,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    readiness_probe (id) {
+        id -> Integer,
+        checked_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     webhooks (id) {
         id -> Text,
         organisation_id -> Text,

@@ -3,8 +3,10 @@
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 
-use super::support::with_conn;
-use crate::error::ApiError;
+use actix_web::ResponseError;
+
+use super::support::{block, with_conn};
+use crate::error::{ApiError, PROBLEM_JSON};
 use crate::service::health;
 use crate::state::AppState;
 
@@ -15,28 +17,99 @@ pub struct HealthStatus {
     /// `sqlite` or `postgresql` (readiness only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
+    /// What readiness checked (readiness only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checks: Option<ReadinessChecks>,
+    /// The outbox's backlog (readiness only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outbox: Option<OutboxBacklog>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReadinessChecks {
+    /// `ok`, `unreachable` or `migrations_pending`.
+    pub database: &'static str,
+    /// `writable` (a write was committed), `low_space`, `disk_full`,
+    /// `read_only`, `io_error`, or `untested` when the database is away.
+    pub storage: &'static str,
+    /// Free space on the SQLite database's file system (SQLite only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub free_bytes: Option<u64>,
+    /// Below this much free space the service reports not ready (SQLite only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_free_bytes: Option<u64>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OutboxBacklog {
+    pub pending: i64,
+    /// Messages that ran out of attempts; an operator requeues them.
+    pub dead: i64,
+    /// How long the oldest pending message has waited.
+    pub oldest_pending_age_seconds: Option<i64>,
+}
+
+/// A 503 from readiness: the problem, and what each check found.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct NotReady {
+    #[serde(flatten)]
+    pub problem: crate::error::Problem,
+    pub checks: ReadinessChecks,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outbox: Option<OutboxBacklog>,
 }
 
 /// The process is up.
 #[utoipa::path(tag = "operations", responses((status = 200, body = HealthStatus)))]
 #[get("/health/live")]
 pub async fn live() -> HttpResponse {
-    HttpResponse::Ok().json(HealthStatus { status: "ok".into(), database: None })
+    HttpResponse::Ok().json(HealthStatus { status: "ok".into(), database: None, checks: None, outbox: None })
 }
 
-/// The database answers and its schema is up to date.
+/// The service can take work: the database answers, is migrated and commits
+/// a write, and the SQLite disk has room. Reports the outbox backlog.
 #[utoipa::path(
     tag = "operations",
     responses(
         (status = 200, body = HealthStatus),
-        (status = 503, description = "The database is unreachable or not migrated", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unreachable, not migrated, or cannot write", body = NotReady, content_type = "application/problem+json"),
     )
 )]
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let backend = state.settings.database_target().map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
-    with_conn(&state, health::check_ready).await?;
-    Ok(HttpResponse::Ok().json(HealthStatus { status: "ok".into(), database: Some(backend.backend_name().into()) }))
+    let target = state.settings.database_target().map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
+    let (pool, now, min_free) = (state.pool.clone(), state.clock.now(), state.settings.database.sqlite_min_free_bytes);
+    let probed = target.clone();
+    let report = block(move || Ok(health::check_ready(&pool, &probed, min_free, now))).await?;
+    let checks = ReadinessChecks {
+        database: report.database.as_str(),
+        storage: report.storage.as_str(),
+        free_bytes: report.free_bytes,
+        min_free_bytes: report.free_bytes.map(|_| min_free),
+    };
+    let outbox = report.outbox.map(|counts| OutboxBacklog {
+        pending: counts.pending,
+        dead: counts.dead,
+        oldest_pending_age_seconds: counts.oldest_pending.map(|at| (now.naive_utc() - at).num_seconds().max(0)),
+    });
+    match report.verdict() {
+        Ok(()) => Ok(HttpResponse::Ok().json(HealthStatus {
+            status: "ok".into(),
+            database: Some(target.backend_name().into()),
+            checks: Some(checks),
+            outbox,
+        })),
+        Err(error) => {
+            let error = ApiError::from(error);
+            let mut response = HttpResponse::build(error.status_code()).content_type(PROBLEM_JSON).json(NotReady {
+                problem: error.problem(),
+                checks,
+                outbox,
+            });
+            error.add_headers(response.headers_mut());
+            Ok(response)
+        }
+    }
 }
 
 /// Prometheus text exposition.
@@ -44,6 +117,9 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     crate::metrics::record_pool_state(&state.pool);
+    if let Ok(target) = state.settings.database_target() {
+        crate::metrics::record_storage_free(&target);
+    }
     let now = state.clock.now();
     match with_conn(&state, health::outbox_counts).await {
         Ok(counts) => crate::metrics::record_outbox(&counts, now),

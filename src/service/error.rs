@@ -28,6 +28,9 @@ pub enum Error {
     UnsupportedEvidenceType,
     #[error("the database is unavailable")]
     Unavailable,
+    /// The database answers but cannot write; the transaction was rolled back.
+    #[error("the service cannot store anything right now ({0}); nothing from this request was saved, try again later")]
+    StorageUnavailable(crate::db::StorageFault),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -143,6 +146,11 @@ impl From<FieldErrors> for Error {
 impl From<diesel::result::Error> for Error {
     fn from(error: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error as Diesel};
+        if let Some(fault) = crate::db::StorageFault::of(&error) {
+            tracing::error!(error = %error, "storage fault");
+            crate::metrics::record_storage_fault(fault);
+            return Self::StorageUnavailable(fault);
+        }
         match error {
             Diesel::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => Self::Conflict(Conflict::Duplicate),
             Diesel::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => Self::Unavailable,

@@ -5,6 +5,7 @@
 
 mod helpers;
 mod proxy;
+mod tmpfs;
 mod views;
 mod world;
 

@@ -7,6 +7,8 @@ use serde_json::Value;
 
 use crate::helpers::{TestApp, TestDatabase, assert_problem};
 use crate::proxy::TcpProxy;
+use crate::tmpfs::Tmpfs;
+use crate::world::World;
 
 #[tokio::test]
 async fn starts_on_an_empty_database_and_reports_ready() {
@@ -86,6 +88,93 @@ async fn requests_get_503_while_postgres_is_away_and_all_heals_when_it_is_back()
     }
     assert_eq!(app.get("/api/v1/cases", Some(&worker)).await.status(), 200);
     app.worker.run_once().await.expect("the outbox worker recovers without a restart");
+}
+
+/// SQLite on a small file system of its own, which the test fills up and
+/// then makes read-only. Each fault is a 503 `storage_unavailable` with
+/// Retry-After, never a 500; readiness says which fault; nothing accepted
+/// before is lost; and once the fault is repaired the very next write
+/// succeeds, with no restart (connections opened read-only are replaced).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_on_a_full_or_read_only_disk_answers_503_and_heals_when_repaired() {
+    if std::env::var("TEST_DATABASE_URL").is_ok_and(|url| url.starts_with("postgres")) {
+        eprintln!("PostgreSQL's disk is its server's; this fault test is SQLite's");
+        return;
+    }
+    let Some(volume) = Tmpfs::mount(8 * 1024 * 1024) else { return };
+    let url = format!("sqlite://{}", volume.path().join("madoguchi.db").display());
+    let folder = volume.path().to_path_buf();
+    let app = TestApp::spawn_with(move |s| {
+        s.database.url = secrecy::SecretString::from(url);
+        s.storage.data_dir = folder;
+        s.database.sqlite_min_free_bytes = 512 * 1024;
+    })
+    .await;
+    let w = World::on(app).await;
+    let mut accepted = vec![w.intake(&w.grievance()).await.id];
+    let ready: Value = w.app.get("/health/ready", None).await.json().await.unwrap();
+    assert_eq!(ready["checks"]["storage"], "writable", "{ready}");
+    assert!(ready["checks"]["free_bytes"].as_u64().unwrap() > 512 * 1024, "{ready}");
+    assert_eq!(ready["outbox"]["dead"], 0, "{ready}");
+
+    // Disk full. Writes may still fit in log space SQLite already holds, so
+    // lodge until one is refused.
+    let filler = volume.fill();
+    let not_ready = w.app.get("/health/ready", None).await;
+    assert!(not_ready.headers().contains_key("retry-after"));
+    let body: Value = not_ready.json().await.unwrap();
+    assert_eq!((body["status"].as_u64(), body["code"].as_str()), (Some(503), Some("storage_unavailable")), "{body}");
+    assert!(["low_space", "disk_full"].contains(&body["checks"]["storage"].as_str().unwrap()), "{body}");
+    let mut refused = false;
+    for _ in 0..2_000 {
+        let response = w.app.post("/api/v1/intake", &w.grievance(), None).await;
+        if response.status() == 201 {
+            accepted.push(crate::views::body::<crate::views::Lodged>(response).await.id);
+            continue;
+        }
+        assert_eq!(response.headers()["retry-after"], "30");
+        assert_problem(response, 503, "storage_unavailable").await;
+        refused = true;
+        break;
+    }
+    assert!(refused, "a full disk never refused a write");
+    std::fs::remove_file(filler).unwrap();
+    assert_eq!(w.app.get("/health/ready", None).await.status(), 200);
+    accepted.push(w.intake(&w.grievance()).await.id);
+
+    // Read-only files. Connections already open keep writing, as the
+    // operating system allows; a second instance started meanwhile opens
+    // every connection read-only, and must heal once the files are writable.
+    volume.set_read_only(true);
+    let (url, folder) = (w.app.settings.database.url.clone(), volume.path().to_path_buf());
+    let second = TestApp::spawn_with(move |s| {
+        s.database.url = url;
+        s.storage.data_dir = folder;
+        s.database.run_migrations_on_start = false;
+        s.database.sqlite_min_free_bytes = 512 * 1024;
+    })
+    .await;
+    let response = second.post("/api/v1/intake", &w.grievance(), None).await;
+    assert_problem(response, 503, "storage_unavailable").await;
+    let body: Value = second.get("/health/ready", None).await.json().await.unwrap();
+    assert_eq!(
+        (body["code"].as_str(), body["checks"]["storage"].as_str()),
+        (Some("storage_unavailable"), Some("read_only")),
+        "{body}"
+    );
+    volume.set_read_only(false);
+    for _ in 0..10 {
+        let response = second.post("/api/v1/intake", &w.grievance(), None).await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+        accepted.push(crate::views::body::<crate::views::Lodged>(response).await.id);
+    }
+    let ready = second.get("/health/ready", None).await;
+    assert_eq!(ready.status(), 200, "{}", ready.text().await.unwrap());
+
+    for id in &accepted {
+        let response = w.app.get(&format!("/api/v1/cases/{id}"), Some(&w.handler)).await;
+        assert_eq!(response.status(), 200, "case {id}, accepted before a fault, is there after it");
+    }
 }
 
 #[tokio::test]

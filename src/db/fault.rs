@@ -1,0 +1,116 @@
+//! Storage faults: the database is reachable but cannot write, because its
+//! disk is full, its files or file system are read-only, or the file system
+//! fails. They are recognised from the database's own error, and remembered
+//! on the connection that met one, so the pool replaces that connection: a
+//! SQLite connection opened while its file was read-only stays read-only
+//! after the fault is repaired.
+
+use std::fmt;
+
+use diesel::connection::{Instrumentation, InstrumentationEvent};
+use diesel::result::Error as DieselError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageFault {
+    DiskFull,
+    ReadOnly,
+    Io,
+}
+
+impl StorageFault {
+    /// The fault a database error reports, if it is one. SQLite's messages
+    /// are its fixed per-code texts (`sqlite3_errstr`); diesel does not pass
+    /// PostgreSQL's SQLSTATE on, so its messages are matched too.
+    pub fn of(error: &DieselError) -> Option<Self> {
+        let DieselError::DatabaseError(_, info) = error else {
+            return None;
+        };
+        Self::of_message(info.message())
+    }
+
+    fn of_message(message: &str) -> Option<Self> {
+        const DISK_FULL: [&str; 3] = ["database or disk is full", "No space left on device", "could not extend file"];
+        const READ_ONLY: [&str; 3] =
+            ["attempt to write a readonly database", "read-only transaction", "Read-only file system"];
+        const IO: [&str; 2] = ["disk I/O error", "unable to open database file"];
+        let has = |texts: &[&str]| texts.iter().any(|text| message.contains(text));
+        if has(&DISK_FULL) {
+            Some(Self::DiskFull)
+        } else if has(&READ_ONLY) {
+            Some(Self::ReadOnly)
+        } else if has(&IO) {
+            Some(Self::Io)
+        } else {
+            None
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::DiskFull => "disk_full",
+            Self::ReadOnly => "read_only",
+            Self::Io => "io_error",
+        }
+    }
+}
+
+impl fmt::Display for StorageFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Installed on every pooled connection: notes the first storage fault its
+/// queries meet. The pool reads it back to discard the connection.
+#[derive(Debug, Default)]
+pub struct FaultWatch {
+    seen: Option<StorageFault>,
+}
+
+impl FaultWatch {
+    pub fn already(fault: StorageFault) -> Self {
+        Self { seen: Some(fault) }
+    }
+
+    /// The fault a connection has met, if any.
+    pub fn seen_on(conn: &mut impl diesel::Connection) -> Option<StorageFault> {
+        conn.instrumentation().downcast_ref::<Self>().and_then(|watch| watch.seen)
+    }
+}
+
+impl Instrumentation for FaultWatch {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::FinishQuery { error: Some(error), .. } = event
+            && self.seen.is_none()
+        {
+            self.seen = StorageFault::of(error);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_and_postgres_messages_are_recognised() {
+        let cases = [
+            ("database or disk is full", Some(StorageFault::DiskFull)),
+            ("could not extend file \"base/16384/2619\": No space left on device", Some(StorageFault::DiskFull)),
+            ("attempt to write a readonly database", Some(StorageFault::ReadOnly)),
+            ("cannot execute INSERT in a read-only transaction", Some(StorageFault::ReadOnly)),
+            ("disk I/O error", Some(StorageFault::Io)),
+            ("UNIQUE constraint failed: users.email", None),
+            ("database is locked", None),
+        ];
+        for (message, expected) in cases {
+            assert_eq!(StorageFault::of_message(message), expected, "{message}");
+        }
+    }
+
+    #[test]
+    fn only_database_errors_are_faults() {
+        assert_eq!(StorageFault::of(&DieselError::NotFound), None);
+        assert_eq!(StorageFault::of(&DieselError::RollbackTransaction), None);
+    }
+}
