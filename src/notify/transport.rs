@@ -13,6 +13,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 
+use super::smtp::SmtpConnections;
 use crate::config::{MailSettings, MailTransport, SmtpTls};
 
 /// One e-mail, ready to go.
@@ -32,7 +33,10 @@ pub type SentMail = OutgoingMail;
 
 #[derive(Clone)]
 pub enum Mailer {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// Plain or STARTTLS: connections of our own (see `notify::smtp`).
+    Smtp(Arc<SmtpConnections>),
+    /// Implicit TLS (port 465): lettre's pooled transport.
+    SmtpImplicitTls(AsyncSmtpTransport<Tokio1Executor>),
     File(AsyncFileTransport<Tokio1Executor>),
     Memory(Arc<Mutex<Vec<SentMail>>>),
 }
@@ -49,16 +53,31 @@ impl Mailer {
             MailTransport::Memory => Ok(Self::Memory(Arc::default())),
             MailTransport::Smtp => {
                 let smtp = &settings.smtp;
-                let builder = match smtp.tls {
-                    SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host)?,
-                    SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host)?,
-                    SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host),
+                let timeout = Duration::from_secs(smtp.timeout_seconds);
+                let credentials = match (&smtp.username, &smtp.password) {
+                    (Some(user), Some(password)) => {
+                        Some(Credentials::new(user.clone(), password.expose_secret().to_owned()))
+                    }
+                    _ => None,
                 };
-                let mut builder = builder.port(smtp.port).timeout(Some(Duration::from_secs(smtp.timeout_seconds)));
-                if let (Some(user), Some(password)) = (&smtp.username, &smtp.password) {
-                    builder = builder.credentials(Credentials::new(user.clone(), password.expose_secret().to_owned()));
-                }
-                Ok(Self::Smtp(builder.build()))
+                Ok(match smtp.tls {
+                    SmtpTls::Tls => {
+                        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host)?
+                            .port(smtp.port)
+                            .timeout(Some(timeout));
+                        if let Some(credentials) = credentials {
+                            builder = builder.credentials(credentials);
+                        }
+                        Self::SmtpImplicitTls(builder.build())
+                    }
+                    SmtpTls::Starttls | SmtpTls::None => Self::Smtp(Arc::new(SmtpConnections::new(
+                        &smtp.host,
+                        smtp.port,
+                        smtp.tls == SmtpTls::Starttls,
+                        timeout,
+                        credentials,
+                    ))),
+                })
             }
         }
     }
@@ -76,7 +95,10 @@ impl Mailer {
             .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("Content-Language"), mail.language.clone()))
             .multipart(MultiPart::alternative_plain_html(mail.text.clone(), mail.html.clone()))?;
         match self {
-            Self::Smtp(transport) => transport.send(message).await.map(drop).context("SMTP delivery failed"),
+            Self::Smtp(connections) => {
+                connections.send(message.envelope(), &message.formatted()).await.context("SMTP delivery failed")
+            }
+            Self::SmtpImplicitTls(transport) => transport.send(message).await.map(drop).context("SMTP delivery failed"),
             Self::File(transport) => transport.send(message).await.map(drop).context("writing the .eml file failed"),
             Self::Memory(_) => Ok(()),
         }
@@ -86,7 +108,7 @@ impl Mailer {
     pub fn sent(&self) -> Vec<SentMail> {
         match self {
             Self::Memory(sent) => sent.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone(),
-            Self::Smtp(_) | Self::File(_) => Vec::new(),
+            Self::Smtp(_) | Self::SmtpImplicitTls(_) | Self::File(_) => Vec::new(),
         }
     }
 }
