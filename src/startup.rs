@@ -53,6 +53,7 @@ impl Application {
         let json_limit = settings.server.json_body_limit_bytes;
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(extract::refuse_control_characters_in_query))
                 .wrap(
                     ErrorHandlers::new()
                         .default_handler_client(routes::support::problem_for_bare_errors)

@@ -40,3 +40,40 @@ impl FieldErrors {
         Self(vec![FieldError::new(field, code, message)])
     }
 }
+
+/// Control characters have no place in text people write: NUL cannot even
+/// be stored by PostgreSQL, and the others corrupt exports and logs. Tab,
+/// line feed and carriage return are ordinary text.
+pub fn is_forbidden_character(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+pub fn has_forbidden_character(text: &str) -> bool {
+    text.chars().any(is_forbidden_character)
+}
+
+/// The field error for text that carries a control character.
+pub fn forbidden_character_error(field: impl Into<String>) -> FieldError {
+    FieldError::new(
+        field,
+        "control_character",
+        "must not contain control characters (such as NUL); tab and line breaks are allowed",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_forbidden_except_tab_and_line_breaks() {
+        for c in ['\0', '\u{1}', '\u{8}', '\u{b}', '\u{c}', '\u{1b}', '\u{1f}', '\u{7f}', '\u{80}', '\u{9f}'] {
+            assert!(is_forbidden_character(c), "{:?}", c);
+        }
+        for c in ['\t', '\n', '\r', ' ', 'a', 'ữ', '窓', '\u{a0}', '\u{200b}'] {
+            assert!(!is_forbidden_character(c), "{:?}", c);
+        }
+        assert!(has_forbidden_character("a\u{0}@x.org"));
+        assert!(!has_forbidden_character("Line one\r\nLine two\tend"));
+    }
+}

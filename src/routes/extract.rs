@@ -9,7 +9,7 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use validator::Validate;
 
-use crate::domain::FieldError;
+use crate::domain::{FieldError, FieldErrors, validation};
 use crate::error::ApiError;
 
 /// A JSON body, deserialised (unknown fields refused by the DTO) and validated.
@@ -45,11 +45,97 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ApiJson<T> {
                 Some(PayloadError::Overflow) => ApiError::PayloadTooLarge { limit },
                 _ => ApiError::MalformedJson("the body could not be read".to_owned()),
             })?;
+            if let Some(errors) = control_characters(&bytes) {
+                return Err(errors.into());
+            }
             let value: T = parse(&bytes)?;
             value.validate()?;
             Ok(ApiJson(value))
         })
     }
+}
+
+/// Every string in the body (and every key) carrying a control character,
+/// by path. Almost no body has one, so the bytes are scanned first and only
+/// a suspect body is parsed a second time to find where.
+fn control_characters(bytes: &[u8]) -> Option<FieldErrors> {
+    if !may_hold_control_character(bytes) {
+        return None;
+    }
+    // Not JSON: `parse` reports the syntax error.
+    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    let mut errors = FieldErrors::default();
+    collect_control_characters(&value, String::new(), &mut errors);
+    (!errors.is_empty()).then_some(errors)
+}
+
+/// Whether the raw JSON may decode to a control character: an escape such
+/// as `\u0000`, `\b` or `\f`, or a raw DEL or C1 character (JSON itself
+/// refuses raw C0 characters inside strings).
+fn may_hold_control_character(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while i < bytes.len() {
+        match (bytes[i], bytes.get(i + 1)) {
+            (b'\\', Some(b'b' | b'f')) | (0x7f, _) | (0xc2, Some(0x80..=0x9f)) => return true,
+            (b'\\', Some(b'u')) => {
+                let code = bytes.get(i + 2..i + 6).and_then(|hex| std::str::from_utf8(hex).ok());
+                let decoded = code.and_then(|hex| u32::from_str_radix(hex, 16).ok()).and_then(char::from_u32);
+                if decoded.is_some_and(validation::is_forbidden_character) {
+                    return true;
+                }
+                i += 6;
+            }
+            (b'\\', Some(_)) => i += 2,
+            _ => i += 1,
+        }
+    }
+    false
+}
+
+fn collect_control_characters(value: &serde_json::Value, path: String, errors: &mut FieldErrors) {
+    use serde_json::Value;
+    match value {
+        Value::String(text) if validation::has_forbidden_character(text) => {
+            errors.push(validation::forbidden_character_error(path));
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                collect_control_characters(item, format!("{path}[{index}]"), errors);
+            }
+        }
+        Value::Object(fields) => {
+            for (name, item) in fields {
+                let inner = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
+                if validation::has_forbidden_character(name) {
+                    errors.push(validation::forbidden_character_error(inner));
+                } else {
+                    collect_control_characters(item, inner, errors);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Query parameters carrying a control character (a file name, a report
+/// filter), refused with 422 for every route before any handler runs.
+pub async fn refuse_control_characters_in_query(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let query = req.query_string();
+    if query.contains('%') || query.bytes().any(|b| b == 0x7f) {
+        let mut errors = FieldErrors::default();
+        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+            if validation::has_forbidden_character(&name) || validation::has_forbidden_character(&value) {
+                errors.push(validation::forbidden_character_error(name.into_owned()));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::from(errors).into());
+        }
+    }
+    next.call(req).await
 }
 
 fn is_json_content_type(req: &HttpRequest) -> bool {
@@ -146,6 +232,24 @@ mod tests {
             field_of(r#"{"name":"a","items":[{"amount":"x"}]}"#),
             ("items[0].amount".into(), "invalid_type".into())
         );
+    }
+
+    #[test]
+    fn control_characters_are_found_by_path_in_escapes_and_raw() {
+        let paths = |body: &str| -> Vec<String> {
+            control_characters(body.as_bytes()).map(|e| e.0.into_iter().map(|e| e.field).collect()).unwrap_or_default()
+        };
+        assert_eq!(paths(r#"{"name":"a\u0000","items":[]}"#), ["name"]);
+        assert_eq!(
+            paths(r#"{"name":"a","items":[{"note":"\u001B"}, {"note":"\b"}]}"#),
+            ["items[0].note", "items[1].note"]
+        );
+        assert_eq!(paths("{\"name\":\"a\u{7f}\"}"), ["name"]);
+        assert_eq!(paths("{\"name\":\"a\u{85}\"}"), ["name"]);
+        assert_eq!(paths(r#"{"na\fme":"x"}"#), ["na\u{c}me"]);
+        // Escaped backslashes, tabs, line breaks and other escapes are text.
+        assert!(paths(r#"{"name":"C:\\b\\u0000 \t\n\r \u00e9 \"q\""}"#).is_empty());
+        assert!(!may_hold_control_character(br#"{"name":"C:\\b"}"#));
     }
 
     #[test]

@@ -80,3 +80,70 @@ async fn bad_path_and_query_parameters_and_unknown_routes() {
     assert!(response.status().is_client_error());
     assert_eq!(response.headers()["content-type"], "application/problem+json");
 }
+
+/// NUL (which PostgreSQL cannot store) and other control characters are
+/// refused at the boundary with 422 naming the field, in bodies (nested
+/// fields, list items, keys) and query parameters alike, with or without a
+/// token, and nothing is stored.
+#[tokio::test]
+async fn text_with_control_characters_is_refused_with_422_naming_the_field() {
+    let w = crate::world::World::new().await;
+    let app = &w.app;
+    let refused = |response: reqwest::Response, field: &'static str| async move {
+        let problem = assert_problem(response, 422, "validation_failed").await;
+        let named: Vec<(&str, &str)> = problem.errors.iter().map(|e| (e.field.as_str(), e.code.as_str())).collect();
+        assert!(named.contains(&(field, "control_character")), "{field}: {}", problem.raw);
+    };
+    let login = json!({"email": "a\u{0}@x.org", "password": "wrong-password-1"});
+    refused(app.post(LOGIN, &login, None).await, "email").await;
+    let register = json!({"username": "rin\u{7}", "password": crate::helpers::PASSWORD});
+    refused(app.post("/api/v1/auth/register", &register, None).await, "username").await;
+
+    let cases_before = app.read::<crate::views::Page<serde_json::Value>>("/api/v1/cases", Some(&w.handler)).await;
+    let with = |pointer: &str, text: &str| {
+        let mut body = w.grievance();
+        *body.pointer_mut(pointer).unwrap() = json!(text);
+        body
+    };
+    for (pointer, field, text) in [
+        ("/narrative", "narrative", "Công ty giữ hộ chiếu\u{0}"),
+        ("/identity/full_name", "identity.full_name", "Nguyen\u{1b}[31m Van A"),
+        ("/categories/0", "categories[0]", "unpaid_wages\u{0}"),
+        ("/industry", "industry", "food\u{7f}"),
+        ("/prefecture", "prefecture", "JP-23\u{85}"),
+    ] {
+        refused(app.post("/api/v1/intake", &with(pointer, text), None).await, field).await;
+    }
+    let mut keyed = w.grievance();
+    keyed.as_object_mut().unwrap().insert("note\u{0}".into(), json!("x"));
+    refused(app.post("/api/v1/intake", &keyed, None).await, "note\u{0}").await;
+    let cases_after = app.read::<crate::views::Page<serde_json::Value>>("/api/v1/cases", Some(&w.handler)).await;
+    assert_eq!(cases_before.items.len(), cases_after.items.len(), "no refused grievance was stored");
+
+    let organisation = json!({"name": "\u{0}\u{0}", "kind": "ngo"});
+    refused(app.post("/api/v1/admin/organisations", &organisation, Some(&w.admin)).await, "name").await;
+    let case = w.case_in(crate::views::State::Submitted).await;
+    let message = json!({"body": "Họp vào thứ Hai\u{0}", "visibility": "parties"});
+    refused(app.post(&format!("/api/v1/cases/{}/messages", case.id), &message, Some(&w.handler)).await, "body").await;
+
+    // Query parameters: a report filter and an evidence file name.
+    refused(app.get("/api/v1/reports/summary?industry=food%00", Some(&w.analyst)).await, "industry").await;
+    refused(app.get("/api/v1/reports/cases?format=csv&prefecture=JP%0013", Some(&w.analyst)).await, "prefecture").await;
+    let upload = app
+        .client
+        .post(app.url(&format!(
+            "/api/v1/cases/{}/messages/{}/evidence?file_name=pay%00slip.jpg",
+            case.id,
+            uuid::Uuid::new_v4()
+        )))
+        .bearer_auth(w.handler.bearer())
+        .body(vec![0xff, 0xd8, 0xff])
+        .send()
+        .await
+        .unwrap();
+    refused(upload, "file_name").await;
+
+    // Ordinary text with tabs, line breaks and every script still goes in.
+    let fine = with("/narrative", "Dòng một\r\nDòng hai\t— 窓口 ✓");
+    assert_eq!(app.post("/api/v1/intake", &fine, None).await.status(), 201);
+}
