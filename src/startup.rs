@@ -61,6 +61,7 @@ impl Application {
                 )
                 .wrap(from_fn(crate::metrics::record_requests))
                 .wrap(from_fn(crate::telemetry::request_context))
+                .wrap(routes::support::security_headers())
                 .app_data(state.clone())
                 .app_data(extract::JsonLimit(json_limit))
                 .app_data(web::PayloadConfig::new(json_limit))

@@ -122,7 +122,10 @@ fn collect_control_characters(value: &serde_json::Value, path: String, errors: &
 pub async fn refuse_control_characters_in_query(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
-) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+) -> Result<
+    actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
+    actix_web::Error,
+> {
     let query = req.query_string();
     if query.contains('%') || query.bytes().any(|b| b == 0x7f) {
         let mut errors = FieldErrors::default();
@@ -132,10 +135,12 @@ pub async fn refuse_control_characters_in_query(
             }
         }
         if !errors.is_empty() {
-            return Err(ApiError::from(errors).into());
+            // A response, not an error, so the outer middleware (security
+            // headers, request ids) still see it.
+            return Ok(req.error_response(ApiError::from(errors)).map_into_right_body());
         }
     }
-    next.call(req).await
+    next.call(req).await.map(actix_web::dev::ServiceResponse::map_into_left_body)
 }
 
 fn is_json_content_type(req: &HttpRequest) -> bool {

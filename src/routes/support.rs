@@ -110,3 +110,15 @@ pub fn problem_for_bare_errors<B: MessageBody + 'static>(
     let response: HttpResponse<EitherBody<B>> = response.map_into_right_body();
     Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, response)))
 }
+
+/// Headers on every response, unless a handler set its own: nothing is
+/// cached (responses carry tokens, receipt codes, identities and exports),
+/// nothing is sniffed, framed, or told where the reader came from.
+pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
+    actix_web::middleware::DefaultHeaders::new()
+        .add((header::CACHE_CONTROL, "no-store"))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'"))
+}

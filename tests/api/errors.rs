@@ -147,3 +147,31 @@ async fn text_with_control_characters_is_refused_with_422_naming_the_field() {
     let fine = with("/narrative", "Dòng một\r\nDòng hai\t— 窓口 ✓");
     assert_eq!(app.post("/api/v1/intake", &fine, None).await.status(), 201);
 }
+
+/// Every response, success or problem, public or not, is neither cached,
+/// sniffed, framed nor referred from.
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let w = crate::world::World::new().await;
+    let app = &w.app;
+    let responses = [
+        app.post(LOGIN, &json!({"email": "nobody@example.org", "password": "wrong-password-1"}), None).await,
+        app.post("/api/v1/intake", &w.grievance(), None).await,
+        app.get("/api/v1/auth/me", Some(&w.handler)).await,
+        app.get("/api/v1/reports/cases?format=csv", Some(&w.analyst)).await,
+        app.get("/api/v1/reports/summary?industry=%00", Some(&w.analyst)).await,
+        app.get("/api/v1/no-such-route", None).await,
+        app.get("/api/v1/openapi.json", None).await,
+        app.get("/docs/", None).await,
+        app.get("/health/ready", None).await,
+    ];
+    for response in responses {
+        let (url, headers) = (response.url().to_string(), response.headers().clone());
+        let header = |name: &str| headers.get(name).map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(header("cache-control").as_deref(), Some("no-store"), "{url}");
+        assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"), "{url}");
+        assert_eq!(header("referrer-policy").as_deref(), Some("no-referrer"), "{url}");
+        assert_eq!(header("x-frame-options").as_deref(), Some("DENY"), "{url}");
+        assert!(header("content-security-policy").is_some_and(|csp| csp.contains("frame-ancestors 'none'")), "{url}");
+    }
+}
