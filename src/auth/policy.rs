@@ -177,6 +177,16 @@ pub fn report_scope(actor: &Actor) -> Result<ReportScope, Denied> {
     }
 }
 
+/// Whether statistics and exports in this scope may carry the handlers'
+/// forced-labour assessment. The respondents' side never sees it on a case,
+/// so it may not see it in rows or counts built from their cases either.
+pub fn sees_forced_labour_assessment(scope: ReportScope) -> bool {
+    match scope {
+        ReportScope::All => true,
+        ReportScope::PartyOrganisation(_) => false,
+    }
+}
+
 /// Who may lodge a grievance, and as what.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lodger {
@@ -243,6 +253,22 @@ mod tests {
 
     fn user(role: Role, organisation_id: Option<OrganisationId>) -> Actor {
         Actor::User { id: UserId::new(), role, organisation_id }
+    }
+
+    #[test]
+    fn statistics_scope_and_the_assessment_by_role() {
+        let org = OrganisationId::new();
+        for role in Role::ALL {
+            let expected = match role {
+                Role::Analyst | Role::Handler | Role::Admin => Some((ReportScope::All, true)),
+                Role::EmployerStaff | Role::SupervisingOrgStaff => Some((ReportScope::PartyOrganisation(org), false)),
+                Role::Worker | Role::Advocate | Role::Mediator => None,
+            };
+            let scope = report_scope(&user(role, Some(org))).ok();
+            assert_eq!(scope.map(|s| (s, sees_forced_labour_assessment(s))), expected, "{role:?}");
+        }
+        assert_eq!(report_scope(&Actor::System), Ok(ReportScope::All));
+        assert!(report_scope(&Actor::CaseSession { case_id: crate::domain::CaseId::new() }).is_err());
     }
 
     #[test]

@@ -9,7 +9,6 @@ use serde::Serialize;
 use super::pseudonym::pseudonym;
 use crate::db::{self, DbConnection};
 use crate::domain::CaseId;
-use crate::domain::report::ReportFilter;
 use crate::service::Error;
 use crate::service::reports::AuthorisedFilter;
 
@@ -24,7 +23,10 @@ pub struct CaseRow {
     pub priority: String,
     /// Separated by `;`.
     pub categories: String,
-    pub forced_labour_indicators: String,
+    /// The handlers' assessment, `;`-separated; absent (the column too)
+    /// where the reader may not see it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forced_labour_indicators: Option<String>,
     pub nationality: String,
     pub residence_status: String,
     pub prefecture: String,
@@ -62,29 +64,36 @@ pub const COLUMNS: [&str; 19] = [
     "satisfaction_rating",
 ];
 
+/// The header for a reader who may (or may not) see the assessment.
+pub fn columns(assessment_visible: bool) -> Vec<&'static str> {
+    COLUMNS.iter().copied().filter(|name| assessment_visible || *name != "forced_labour_indicators").collect()
+}
+
 impl CaseRow {
-    pub fn values(&self) -> [&str; 19] {
-        [
-            &self.pseudonym,
-            &self.lodged_on,
-            &self.state,
-            &self.priority,
-            &self.categories,
-            &self.forced_labour_indicators,
-            &self.nationality,
-            &self.residence_status,
-            &self.prefecture,
-            &self.industry,
-            &self.employer,
-            &self.supervising_organisation,
-            &self.lodged_via,
-            &self.acknowledged_on,
-            &self.referred_on,
-            &self.first_response_on,
-            &self.remedy_verified_on,
-            &self.finished_on,
-            &self.satisfaction_rating,
-        ]
+    /// The values in the order of `columns`, without the assessment where it was withheld.
+    pub fn values(&self) -> Vec<&str> {
+        let all: [Option<&str>; 19] = [
+            Some(&self.pseudonym),
+            Some(&self.lodged_on),
+            Some(&self.state),
+            Some(&self.priority),
+            Some(&self.categories),
+            self.forced_labour_indicators.as_deref(),
+            Some(&self.nationality),
+            Some(&self.residence_status),
+            Some(&self.prefecture),
+            Some(&self.industry),
+            Some(&self.employer),
+            Some(&self.supervising_organisation),
+            Some(&self.lodged_via),
+            Some(&self.acknowledged_on),
+            Some(&self.referred_on),
+            Some(&self.first_response_on),
+            Some(&self.remedy_verified_on),
+            Some(&self.finished_on),
+            Some(&self.satisfaction_rating),
+        ];
+        all.into_iter().flatten().collect()
     }
 }
 
@@ -100,10 +109,12 @@ fn joined<V>(grouped: &mut HashMap<CaseId, Vec<V>>, id: &CaseId, name: impl Fn(&
 /// Calls `sink` with every page of rows, in id order. Only one page is in memory at a time.
 pub fn for_each_page(
     conn: &mut DbConnection,
-    filter: &ReportFilter,
+    filter: &AuthorisedFilter,
     key: &[u8],
     mut sink: impl FnMut(Vec<CaseRow>) -> anyhow::Result<()>,
 ) -> Result<usize, Error> {
+    let assessment_visible = filter.assessment_visible();
+    let filter = filter.filter();
     let mut after = String::new();
     let mut written = 0;
     loop {
@@ -112,14 +123,17 @@ pub fn for_each_page(
         after = last.id.to_string();
         let ids: Vec<CaseId> = page.iter().map(|r| r.id).collect();
         let mut categories = db::case_details::by_case(db::case_details::categories_of(conn, &ids)?);
-        let mut indicators = db::case_details::by_case(db::case_details::indicators_of_many(conn, &ids)?);
+        let mut indicators = match assessment_visible {
+            true => db::case_details::by_case(db::case_details::indicators_of_many(conn, &ids)?),
+            false => HashMap::new(),
+        };
         let rows: Vec<CaseRow> = page
             .into_iter()
             .map(|r| CaseRow {
                 pseudonym: pseudonym(key, &r.id.to_string()),
                 lodged_on: day(Some(r.created_at)),
                 categories: joined(&mut categories, &r.id, |c| c.as_str()),
-                forced_labour_indicators: joined(&mut indicators, &r.id, String::as_str),
+                forced_labour_indicators: assessment_visible.then(|| joined(&mut indicators, &r.id, String::as_str)),
                 state: r.state,
                 priority: r.priority,
                 nationality: r.nationality.unwrap_or_default(),
@@ -143,10 +157,10 @@ pub fn for_each_page(
 }
 
 /// CSV bytes for one page; the header goes with the first.
-pub fn csv_chunk(rows: &[CaseRow], with_header: bool) -> anyhow::Result<Vec<u8>> {
+pub fn csv_chunk(rows: &[CaseRow], header: Option<&[&str]>) -> anyhow::Result<Vec<u8>> {
     let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
-    if with_header {
-        writer.write_record(COLUMNS)?;
+    if let Some(header) = header {
+        writer.write_record(header)?;
     }
     for row in rows {
         writer.write_record(row.values())?;
@@ -170,11 +184,11 @@ pub struct XlsxCases {
 }
 
 impl XlsxCases {
-    pub fn new() -> anyhow::Result<Self> {
+    pub fn new(header: &[&str]) -> anyhow::Result<Self> {
         let mut workbook = rust_xlsxwriter::Workbook::new();
         let sheet = workbook.add_worksheet_with_constant_memory()?;
         sheet.set_name("cases")?;
-        for (column, name) in COLUMNS.iter().enumerate() {
+        for (column, name) in header.iter().enumerate() {
             sheet.write_string(0, u16::try_from(column)?, *name)?;
         }
         Ok(Self { workbook, next_row: 1 })
@@ -207,20 +221,20 @@ pub fn stream(
     sender: &tokio::sync::mpsc::Sender<Result<Vec<u8>, std::io::Error>>,
 ) -> anyhow::Result<()> {
     use super::CaseFormat;
-    let filter = filter.filter();
+    let header = columns(filter.assessment_visible());
     let mut conn = pool.get()?;
     let send = |bytes: Vec<u8>| sender.blocking_send(Ok(bytes)).map_err(|_| anyhow::anyhow!("the client went away"));
     match format {
         CaseFormat::Csv => {
             let mut first = true;
             let written = for_each_page(&mut conn, filter, key, |rows| {
-                let chunk = csv_chunk(&rows, first)?;
+                let chunk = csv_chunk(&rows, first.then_some(header.as_slice()))?;
                 first = false;
                 send(chunk)
             })
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             if written == 0 {
-                send(csv_chunk(&[], true)?)?;
+                send(csv_chunk(&[], Some(&header))?)?;
             }
         }
         CaseFormat::Jsonl => {
@@ -228,7 +242,7 @@ pub fn stream(
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
         }
         CaseFormat::Xlsx => {
-            let mut workbook = XlsxCases::new()?;
+            let mut workbook = XlsxCases::new(&header)?;
             for_each_page(&mut conn, filter, key, |rows| workbook.append(&rows)).map_err(|e| anyhow::anyhow!("{e}"))?;
             drop(conn);
             let file = tempfile::NamedTempFile::new()?;

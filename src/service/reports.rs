@@ -80,11 +80,19 @@ pub struct Summary {
 /// A filter the access policy has narrowed to what its caller may see.
 /// Only `authorised_filter` makes one, so no report or export can skip it.
 #[derive(Debug, Clone)]
-pub struct AuthorisedFilter(ReportFilter);
+pub struct AuthorisedFilter {
+    filter: ReportFilter,
+    assessment_visible: bool,
+}
 
 impl AuthorisedFilter {
     pub fn filter(&self) -> &ReportFilter {
-        &self.0
+        &self.filter
+    }
+
+    /// Whether the handlers' forced-labour assessment may be shown.
+    pub fn assessment_visible(&self) -> bool {
+        self.assessment_visible
     }
 }
 
@@ -95,19 +103,22 @@ pub fn authorised_filter(
     mut filter: ReportFilter,
     norm: Option<&str>,
 ) -> Result<AuthorisedFilter, Error> {
-    if let ReportScope::PartyOrganisation(org) = policy::report_scope(actor)? {
+    let scope = policy::report_scope(actor)?;
+    if let ReportScope::PartyOrganisation(org) = scope {
         filter.party_organisation_id = Some(org);
     }
+    let assessment_visible = policy::sees_forced_labour_assessment(scope);
     if let Some(code) = norm {
         let Some(found) = catalogue::norm_by_code(code) else {
             return Err(Error::validation("norm", "unknown_norm", "not a norm code such as TD-6, DP-4 or FL-7"));
         };
         filter.norm_categories = Category::ALL.iter().copied().filter(|c| c.norms().contains(&found.code)).collect();
-        if found.framework == Framework::IloForcedLabour {
+        // Filtering by the assessment would reveal it through the count.
+        if found.framework == Framework::IloForcedLabour && assessment_visible {
             filter.indicator = Some(found.code.to_owned());
         }
     }
-    Ok(AuthorisedFilter(filter))
+    Ok(AuthorisedFilter { filter, assessment_visible })
 }
 
 /// A remedy in any of these was agreed at some point.
@@ -121,6 +132,7 @@ pub fn summary(
     threshold: u64,
     now: DateTime<Utc>,
 ) -> Result<Summary, Error> {
+    let assessment_visible = filter.assessment_visible();
     let filter = filter.filter();
     let k = threshold;
     let mut count_by = |dimension| db::reports::count_by(conn, dimension, filter);
@@ -152,9 +164,9 @@ pub fn summary(
         by_employer: partition(employers, k),
         by_state,
         by_category: each(categories, k),
-        by_tokyo_declaration: each(norm_counts(&tag_sets, Framework::TokyoDeclaration), k),
-        by_dhaka_principle: each(norm_counts(&tag_sets, Framework::DhakaPrinciples), k),
-        by_forced_labour_indicator: each(norm_counts(&tag_sets, Framework::IloForcedLabour), k),
+        by_tokyo_declaration: each(norm_counts(&tag_sets, Framework::TokyoDeclaration, false), k),
+        by_dhaka_principle: each(norm_counts(&tag_sets, Framework::DhakaPrinciples, false), k),
+        by_forced_labour_indicator: each(norm_counts(&tag_sets, Framework::IloForcedLabour, assessment_visible), k),
         time_to_acknowledgement: timing(&milestones, k, |m| m.acknowledged_at),
         time_to_first_response: timing(&milestones, k, |m| m.first_response_at),
         time_to_verified_remedy: timing(&milestones, k, |m| m.remedy_verified_at),
@@ -231,8 +243,13 @@ impl Outcomes {
 }
 
 /// Cases per norm, each case once: a case counts for a norm when one of
-/// its categories maps to it or (ILO indicators) the handlers assessed it.
-fn norm_counts(tag_sets: &[db::reports::TagSetCount], framework: Framework) -> Vec<(Option<String>, u64)> {
+/// its categories maps to it or (ILO indicators, where the caller may see
+/// the assessment) the handlers assessed it.
+fn norm_counts(
+    tag_sets: &[db::reports::TagSetCount],
+    framework: Framework,
+    with_assessment: bool,
+) -> Vec<(Option<String>, u64)> {
     catalogue::NORMS
         .iter()
         .filter(|norm| norm.framework == framework)
@@ -245,7 +262,8 @@ fn norm_counts(tag_sets: &[db::reports::TagSetCount], framework: Framework) -> V
                             set.categories.as_deref().unwrap_or("").split(',').any(|c| {
                                 c.parse::<Category>().is_ok_and(|category| category.norms().contains(&norm.code))
                             });
-                        let by_indicator = framework == Framework::IloForcedLabour
+                        let by_indicator = with_assessment
+                            && framework == Framework::IloForcedLabour
                             && set.indicators.as_deref().unwrap_or("").split(',').any(|code| code == norm.code);
                         by_category || by_indicator
                     })

@@ -140,3 +140,35 @@ async fn the_threshold_is_configurable() {
     assert_eq!(cell(&s["by_nationality"], "MM"), 2);
     assert_not_derivable(&s);
 }
+
+/// The handlers' forced-labour assessment is hidden from the employer side
+/// on the case, so it stays out of that side's statistics and exports too:
+/// no column, no count, and no filter that would reveal it.
+#[tokio::test]
+async fn the_forced_labour_assessment_never_reaches_the_employer_side() {
+    let w = World::on(TestApp::spawn_with(|s| s.reports.suppression_threshold = 2).await).await;
+    for _ in 0..3 {
+        let mut body = w.grievance();
+        body["categories"] = json!(["other"]);
+        let case = w.intake(&body).await;
+        let assessed = json!({"forced_labour_indicators": ["FL-3"]});
+        assert_eq!(w.command(&w.handler, &case.id, "classification", assessed).await.status(), 200);
+        w.walk(case, State::Referred).await;
+    }
+    let analyst = summary(&w, &w.analyst, "").await;
+    assert_eq!(cell(&analyst["by_forced_labour_indicator"], "FL-3"), 3, "{analyst}");
+    assert_eq!(summary(&w, &w.analyst, "?norm=FL-3").await["total_cases"], 3);
+    for staff in [&w.employer_staff, &w.supervisor_staff] {
+        let own = summary(&w, staff, "").await;
+        assert_eq!(own["total_cases"], 3, "{own}");
+        assert_eq!(cell(&own["by_forced_labour_indicator"], "FL-3"), 0, "{own}");
+        assert_eq!(summary(&w, staff, "?norm=FL-3").await["total_cases"], 0, "a filter must not reveal it");
+        let jsonl = w.app.get("/api/v1/reports/cases?format=jsonl", Some(staff)).await.text().await.unwrap();
+        assert_eq!(jsonl.lines().count(), 3);
+        assert!(!jsonl.contains("forced_labour") && !jsonl.contains("FL-3"), "{jsonl}");
+        let csv = w.app.get("/api/v1/reports/cases?format=csv", Some(staff)).await.text().await.unwrap();
+        assert!(!csv.contains("forced_labour") && !csv.contains("FL-3"), "{csv}");
+    }
+    let csv = w.app.get("/api/v1/reports/cases?format=csv", Some(&w.analyst)).await.text().await.unwrap();
+    assert!(csv.lines().next().unwrap().contains("forced_labour_indicators") && csv.contains("FL-3"), "{csv}");
+}
