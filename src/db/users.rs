@@ -126,3 +126,15 @@ pub fn addresses(
     }
     query.load(conn)
 }
+
+/// Which of `addresses` (normalised e-mails) belong to staff accounts, not workers.
+pub fn staff_emails_among(conn: &mut DbConnection, addresses: &[String]) -> QueryResult<Vec<String>> {
+    if addresses.is_empty() {
+        return Ok(Vec::new());
+    }
+    users::table
+        .filter(users::email.eq_any(addresses))
+        .filter(users::role.ne(Role::Worker))
+        .select(users::email.assume_not_null())
+        .load(conn)
+}

@@ -1,11 +1,14 @@
 //! Operating the outbox: admins list messages by status and requeue dead ones.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 
 use super::{Page, fetch_page};
 use crate::auth::policy::{self, Actor, Permission};
 use crate::db::{self, DbConnection, outbox::OutboxRow};
 use crate::domain::notification::{Channel, OutboxStatus, OutboxTopic};
+use crate::domain::user as user_rules;
 use crate::domain::{CaseId, OutboxId};
 use crate::service::Error;
 
@@ -27,6 +30,22 @@ pub struct OutboxEntry {
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+}
+
+impl OutboxEntry {
+    /// A worker's contact is not the operator's to read (identities are for
+    /// the worker, their advocate, handlers and the case's mediator): only
+    /// the domain stays, which is what delivery problems are diagnosed by,
+    /// and the address is cut from the error text too.
+    fn withheld(mut self) -> Self {
+        let domain = self.recipient.rsplit_once('@').map(|(_, domain)| domain).unwrap_or("");
+        let masked = format!("…@{domain}");
+        if let Some(error) = &mut self.last_error {
+            *error = error.replace(&self.recipient, &masked);
+        }
+        self.recipient = masked;
+        self
+    }
 }
 
 impl From<OutboxRow> for OutboxEntry {
@@ -58,7 +77,20 @@ pub fn list(
 ) -> Result<Page<OutboxEntry>, Error> {
     policy::require(actor, Permission::OperateOutbox)?;
     let (rows, has_more) = fetch_page(limit, |limit| db::outbox::list(conn, Some(status), cursor, limit))?;
-    let items = rows.into_iter().map(OutboxEntry::from).collect();
+    let emails: Vec<String> = rows
+        .iter()
+        .filter(|row| row.channel == Channel::Email)
+        .map(|row| user_rules::normalise_email(&row.recipient))
+        .collect();
+    let staff: HashSet<String> = db::users::staff_emails_among(conn, &emails)?.into_iter().collect();
+    let items = rows
+        .into_iter()
+        .map(OutboxEntry::from)
+        .map(|entry| match entry.channel {
+            Channel::Email if !staff.contains(&user_rules::normalise_email(&entry.recipient)) => entry.withheld(),
+            Channel::Email | Channel::Webhook => entry,
+        })
+        .collect();
     Ok(Page::new(items, has_more, |entry| entry.id.to_string()))
 }
 

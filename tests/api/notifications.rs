@@ -26,6 +26,7 @@ async fn email_of(app: &TestApp, token: &Token) -> String {
 struct Outgoing {
     id: String,
     message_id: String,
+    recipient: String,
     attempts: i64,
     last_error: Option<String>,
 }
@@ -152,6 +153,23 @@ async fn a_message_dies_after_its_attempts_and_an_admin_requeues_it() {
     let metrics = w.app.get("/metrics", None).await.text().await.unwrap();
     assert!(metrics.contains("outbox_messages{status=\"sent\"} 1"), "{metrics}");
     assert!(metrics.contains("outbox_failed_total"), "{metrics}");
+}
+
+/// The operator sees where mail to staff goes, but not a worker's contact:
+/// only its domain, which is what delivery problems are diagnosed by.
+#[tokio::test]
+async fn the_admin_outbox_withholds_workers_addresses() {
+    let w = World::new().await;
+    let handler = email_of(&w.app, &w.handler).await;
+    let employer = email_of(&w.app, &w.employer_staff).await;
+    w.case_from_in(&grievance_with_contact(&w), State::Referred).await;
+    let response = w.app.get("/api/v1/admin/outbox?status=pending", Some(&w.admin)).await;
+    let raw = response.text().await.unwrap();
+    assert!(!raw.contains("lan.worker"), "{raw}");
+    let pending: Page<Outgoing> = serde_json::from_str(&raw).unwrap();
+    let recipients: Vec<&str> = pending.items.iter().map(|m| m.recipient.as_str()).collect();
+    assert!(recipients.contains(&handler.as_str()) && recipients.contains(&employer.as_str()), "{recipients:?}");
+    assert_eq!(recipients.iter().filter(|r| **r == "…@example.org").count(), 2, "two to the worker: {recipients:?}");
 }
 
 #[tokio::test]
