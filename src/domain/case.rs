@@ -174,14 +174,25 @@ pub fn valid_nationality(code: &str) -> bool {
     code.len() == 2 && isocountry::CountryCode::for_alpha2(code).is_ok()
 }
 
-/// ISO 4217 currency codes: three capital letters (the form only; no list of currencies is kept).
+/// ISO 4217 currency codes in use (`JPY`, `VND`, `USD`, …), from the
+/// `iso_currency` list; `JPN` is a country, not a currency.
 pub fn valid_currency(code: &str) -> bool {
-    code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())
+    code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) && code.parse::<iso_currency::Currency>().is_ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn currencies_are_iso_4217_codes() {
+        for code in ["JPY", "VND", "USD", "NPR", "MMK", "PHP", "IDR"] {
+            assert!(valid_currency(code), "{code}");
+        }
+        for code in ["JPN", "jpy", "XYZ", "YEN", "JP", "JPYY", ""] {
+            assert!(!valid_currency(code), "{code}");
+        }
+    }
 
     #[test]
     fn references_format_and_parse() {

@@ -86,6 +86,8 @@ pub enum Refusal {
     ReopenWindowPassed,
     #[error("remedy {index}'s responsible organisation is not a party")]
     ResponsibleNotAParty { index: usize },
+    #[error("remedy {index}'s due date has passed")]
+    DueDateInThePast { index: usize },
     #[error("no such remedy on this case")]
     UnknownRemedy,
     #[error("the remedy is {0}, not owed")]
@@ -194,7 +196,7 @@ impl Step {
                     return Err(Refusal::MediatorNotAssigned);
                 }
             }
-            CaseCommand::ProposeRemedy { remedies } => self.propose(situation, remedies)?,
+            CaseCommand::ProposeRemedy { remedies } => self.propose(situation, remedies, now)?,
             CaseCommand::AcceptRemedy => self.step_all(situation, RemedyStatus::Proposed, RemedyStep::Agree),
             CaseCommand::RejectRemedy => self.step_all(situation, RemedyStatus::Proposed, RemedyStep::Reject),
             CaseCommand::MarkRemedyDelivered { remedy, evidence } => {
@@ -242,13 +244,23 @@ impl Step {
         Ok(())
     }
 
-    /// Each remedy is owed by an organisation that is a party to the case.
-    fn propose(&mut self, situation: &Situation<'_>, remedies: &[NewRemedy]) -> Result<(), Refusal> {
+    /// Each remedy is owed by an organisation that is a party to the case,
+    /// and is due today or later (by the calendar in Japan).
+    fn propose(
+        &mut self,
+        situation: &Situation<'_>,
+        remedies: &[NewRemedy],
+        now: DateTime<Utc>,
+    ) -> Result<(), Refusal> {
+        let today = lifecycle::japan_date(now);
         let mut ids = Vec::new();
         for (index, remedy) in remedies.iter().enumerate() {
             let responsible = remedy.responsible_organisation_id;
             if !situation.parties.iter().any(|(org, _)| *org == responsible) {
                 return Err(Refusal::ResponsibleNotAParty { index });
+            }
+            if remedy.due_date.is_some_and(|due| due < today) {
+                return Err(Refusal::DueDateInThePast { index });
             }
             let id = RemedyId::new();
             ids.push(id.to_string());

@@ -323,6 +323,12 @@ pub fn stage_due_at(
     Some(start + Duration::days(days))
 }
 
+/// The calendar day in Japan (UTC+9, no daylight saving), by which due
+/// dates are agreed.
+pub fn japan_date(at: DateTime<Utc>) -> chrono::NaiveDate {
+    (at + Duration::hours(9)).date_naive()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -116,6 +116,11 @@ impl From<Refusal> for Error {
                 "not_a_party",
                 "the responsible organisation must be a party to the case",
             ),
+            Refusal::DueDateInThePast { index } => Self::validation(
+                &format!("remedies[{index}].due_date"),
+                "in_the_past",
+                "the due date has passed; give today's date (in Japan) or a later one",
+            ),
             Refusal::UnknownRemedy => Self::validation("remedy_id", "unknown_remedy", "no such remedy on this case"),
             Refusal::RemedyNotOwed(status) => Conflict::RemedyNotOwed(status).into(),
         }

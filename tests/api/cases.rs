@@ -63,7 +63,7 @@ async fn anonymous_intake_to_closed_with_a_verified_remedy() {
             &w.mediator,
             &id,
             json!({"action": "propose_remedy", "remedies": [
-                {"type": "restitution", "description": "Return the passport to the worker", "responsible_organisation_id": w.employer_id, "due_date": "2026-12-31"},
+                {"type": "restitution", "description": "Return the passport to the worker", "responsible_organisation_id": w.employer_id, "due_date": crate::helpers::days_from_today(30)},
                 {"type": "financial_compensation", "description": "Back pay for October", "responsible_organisation_id": w.employer_id, "amount": "182000", "currency": "JPY"}
             ]}),
         )
@@ -233,11 +233,12 @@ async fn only_the_responsible_party_marks_a_remedy_delivered_and_the_worker_may_
     let w = World::new().await;
     let case = w.case_in(State::Responded).await;
     let (id, worker) = (&case.id, &case.worker);
+    let due = crate::helpers::days_from_today(60);
     let seen = w
         .act(
             &w.supervisor_staff,
             id,
-            json!({"action": "propose_remedy", "remedies": [{"type": "non_repetition", "description": "Passport policy and training", "responsible_organisation_id": w.supervisor_id, "due_date": "2027-01-31"}]}),
+            json!({"action": "propose_remedy", "remedies": [{"type": "non_repetition", "description": "Passport policy and training", "responsible_organisation_id": w.supervisor_id, "due_date": due}]}),
         )
         .await;
     let remedy = seen.remedies[0].id.clone();
@@ -252,7 +253,9 @@ async fn only_the_responsible_party_marks_a_remedy_delivered_and_the_worker_may_
     assert_eq!(response.status(), 404, "the unassigned mediator does not see the case");
 
     let seen = w.act(worker, id, json!({"action": "accept_remedy"})).await;
-    assert_eq!(seen.stage_due_at.as_deref(), Some("2027-02-01T00:00:00Z"), "an agreed remedy's due date is the clock");
+    let end_of_due_day = chrono::NaiveDate::parse_from_str(&due, "%Y-%m-%d").unwrap().succ_opt().unwrap();
+    let expected = format!("{end_of_due_day}T00:00:00Z");
+    assert_eq!(seen.stage_due_at.as_deref(), Some(expected.as_str()), "an agreed remedy's due date is the clock");
     let deliver = json!({"action": "mark_remedy_delivered", "remedy_id": remedy, "reason": "Training held"});
     assert_problem(w.try_act(&w.employer_staff, id, deliver.clone()).await, 403, "forbidden").await;
     let problem = assert_problem(
@@ -732,4 +735,27 @@ async fn the_audit_trail_cannot_be_rewritten_even_in_the_database() {
     // And the API offers no way to change events.
     let events = w.app.get(&format!("/api/v1/cases/{id}/events"), Some(&w.handler)).await;
     assert_eq!(events.status(), 404);
+}
+
+#[tokio::test]
+async fn remedies_are_due_today_or_later_and_in_a_real_currency() {
+    let w = World::new().await;
+    let case = w.case_in(State::Responded).await;
+    let remedy = |due: String, currency: &str| {
+        json!({"action": "propose_remedy", "remedies": [
+            {"type": "restitution", "description": "Return the passport", "responsible_organisation_id": w.employer_id, "due_date": crate::helpers::days_from_today(5)},
+            {"type": "financial_compensation", "description": "Back pay", "responsible_organisation_id": w.employer_id, "amount": "182000", "currency": currency, "due_date": due}
+        ]})
+    };
+    let response = w.try_act(&w.employer_staff, &case.id, remedy(crate::helpers::days_from_today(-2), "JPY")).await;
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    assert_eq!(
+        (problem.error().field.as_str(), problem.error().code.as_str()),
+        ("remedies[1].due_date", "in_the_past")
+    );
+    let response = w.try_act(&w.employer_staff, &case.id, remedy(crate::helpers::days_from_today(5), "JPN")).await;
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    assert!(problem.errors.iter().any(|e| e.field.starts_with("remedies[1]")), "{}", problem.raw);
+    let response = w.try_act(&w.employer_staff, &case.id, remedy(crate::helpers::days_from_today(5), "JPY")).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
 }

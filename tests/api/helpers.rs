@@ -393,3 +393,8 @@ pub async fn assert_problem(response: Response, status: u16, code: &str) -> Prob
     assert!(problem.raw["title"].is_string() && problem.raw["detail"].is_string(), "{}", problem.raw);
     problem
 }
+
+/// A due date `days` from today, as the API takes it (tests must not age).
+pub fn days_from_today(days: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::days(days)).date_naive().to_string()
+}

@@ -215,6 +215,21 @@ fn mediation_needs_an_assigned_mediator() {
 }
 
 #[test]
+fn a_remedy_cannot_fall_due_before_today_in_japan() {
+    let case = case_in(CaseState::Responded);
+    let today_in_japan = crate::domain::lifecycle::japan_date(t0());
+    let propose = |due| CaseCommand::ProposeRemedy { remedies: vec![new_remedy(None), new_remedy(Some(due))] };
+    assert_eq!(
+        decide_now(&case, &[], CaseRole::Employer, propose(today_in_japan.pred_opt().unwrap()), None),
+        Err(Refusal::DueDateInThePast { index: 1 })
+    );
+    assert!(decide_now(&case, &[], CaseRole::Employer, propose(today_in_japan), None).is_ok());
+    // 20:00 UTC is already the next day in Japan.
+    let evening = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 3, 1, 20, 0, 0).unwrap();
+    assert_eq!(crate::domain::lifecycle::japan_date(evening), NaiveDate::from_ymd_opt(2026, 3, 2).unwrap());
+}
+
+#[test]
 fn a_remedy_is_proposed_only_for_an_organisation_that_is_a_party() {
     let case = case_in(CaseState::Responded);
     let outsider = NewRemedy { responsible_organisation_id: OrganisationId::new(), ..new_remedy(None) };
