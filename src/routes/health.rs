@@ -17,19 +17,29 @@ pub struct HealthStatus {
     pub database: Option<String>,
 }
 
-/// The process is up.
-#[utoipa::path(tag = "operations", responses((status = 200, body = HealthStatus)))]
+/// The process is up
+///
+/// Answers as long as the process serves HTTP, whatever the database does:
+/// for a liveness probe.
+#[utoipa::path(
+    tag = "operations",
+    operation_id = "health_live",
+    responses((status = 200, description = "The process is up", body = HealthStatus))
+)]
 #[get("/health/live")]
 pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(HealthStatus { status: "ok".into(), database: None })
 }
 
-/// The database answers and its schema is up to date.
+/// The database answers and its schema is up to date
+///
+/// For a readiness probe: while this answers 503, send no traffic.
 #[utoipa::path(
     tag = "operations",
+    operation_id = "health_ready",
     responses(
-        (status = 200, body = HealthStatus),
-        (status = 503, description = "The database is unreachable or not migrated", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Ready to serve", body = HealthStatus),
+        (status = 503, description = "The database is unreachable or not migrated (`database_unavailable`)"),
     )
 )]
 #[get("/health/ready")]
@@ -39,8 +49,17 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
     Ok(HttpResponse::Ok().json(HealthStatus { status: "ok".into(), database: Some(backend.backend_name().into()) }))
 }
 
-/// Prometheus text exposition.
-#[utoipa::path(tag = "operations", responses((status = 200, content_type = "text/plain", body = String)))]
+/// Prometheus metrics
+///
+/// Request counts and durations by route and status, database pool use, and
+/// the outbox (pending, sent and dead messages, the oldest pending one's age),
+/// in the Prometheus text exposition format. Stays available while the
+/// database is not (the outbox figures are then left as they were).
+#[utoipa::path(
+    tag = "operations",
+    operation_id = "metrics_get",
+    responses((status = 200, description = "Prometheus text exposition format 0.0.4", content_type = "text/plain", body = String))
+)]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     crate::metrics::record_pool_state(&state.pool);

@@ -11,7 +11,7 @@ use super::extract::ApiJson;
 use super::support::with_conn;
 use super::{AuthUser, Caller};
 use crate::domain::WebhookId;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::webhooks::{self, Webhook};
 use crate::state::AppState;
 
@@ -41,17 +41,22 @@ fn response(webhook: Webhook, secret: Option<String>) -> WebhookResponse {
     WebhookResponse { id: webhook.id.as_uuid(), url: webhook.url, created_at: webhook.created_at, secret }
 }
 
-/// Register an endpoint for your organisation. Every case event your
-/// organisation may see is POSTed to it, signed: `Madoguchi-Signature:
-/// t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the secret>`.
+/// Register an endpoint for your organisation
+///
+/// Every case event your organisation may see is POSTed to the URL as a
+/// `CaseEventPayload` (see the `caseEvent` webhook), signed with the secret
+/// returned here, once: `Madoguchi-Signature: t=<unix seconds>,v1=<hex
+/// HMAC-SHA256 of "<t>.<body>">`. Staff of any organisation may register;
+/// workers may not.
 #[utoipa::path(
     tag = "webhooks",
+    operation_id = "webhooks_create",
     security(("bearer" = [])),
     request_body = WebhookRequest,
     responses(
-        (status = 201, body = WebhookResponse),
-        (status = 403, description = "Only staff of an organisation", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not an HTTPS URL", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Registered; keep the `secret`, it is not shown again", body = WebhookResponse),
+        (status = 403, description = "Only staff of an organisation register webhooks (`forbidden`)"),
+        (status = 422, description = "Not an HTTPS URL (`validation_failed`, field `url`)"),
     )
 )]
 #[post("/webhooks")]
@@ -72,11 +77,18 @@ pub async fn register(
     Ok(HttpResponse::Created().json(response(webhook, Some(shown))))
 }
 
-/// Your organisation's active endpoints.
+/// Your organisation's active endpoints
+///
+/// The endpoints registered for the caller's organisation that have not been
+/// removed. Secrets are never shown again.
 #[utoipa::path(
     tag = "webhooks",
+    operation_id = "webhooks_list",
     security(("bearer" = [])),
-    responses((status = 200, body = [WebhookResponse]), (status = 403, body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 200, description = "The active endpoints, oldest first", body = [WebhookResponse]),
+        (status = 403, description = "Only staff of an organisation have webhooks (`forbidden`)"),
+    )
 )]
 #[get("/webhooks")]
 pub async fn list(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, ApiError> {
@@ -86,12 +98,20 @@ pub async fn list(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResp
     Ok(HttpResponse::Ok().json(body))
 }
 
-/// Stop sending to an endpoint.
+/// Stop sending to an endpoint
+///
+/// Deliveries still queued for it are dropped. Only the endpoint's own
+/// organisation may remove it; to anyone else it does not exist.
 #[utoipa::path(
     tag = "webhooks",
+    operation_id = "webhooks_delete",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Webhook id")),
-    responses((status = 204, description = "Removed"), (status = 404, body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 403, description = "Only staff of an organisation have webhooks (`forbidden`)"),
+        (status = 404, description = "No such webhook for your organisation (`not_found`)"),
+    )
 )]
 #[delete("/webhooks/{id}")]
 pub async fn remove(state: web::Data<AppState>, auth: AuthUser, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
@@ -99,4 +119,53 @@ pub async fn remove(state: web::Data<AppState>, auth: AuthUser, id: web::Path<Uu
     let id = WebhookId::from(id.into_inner());
     with_conn(&state, move |conn| webhooks::remove(conn, &actor, id)).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The `webhooks` section of the OpenAPI document: what Madoguchi POSTs to a
+/// registered endpoint, and how the receiver verifies it.
+pub fn documented_webhooks() -> utoipa::openapi::path::Paths {
+    use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
+    use utoipa::openapi::request_body::RequestBodyBuilder;
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::{ContentBuilder, Ref, Required, ResponseBuilder};
+
+    let signature = ParameterBuilder::new()
+        .name(crate::notify::webhook::SIGNATURE_HEADER)
+        .parameter_in(ParameterIn::Header)
+        .required(Required::True)
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String).pattern(Some("^t=[0-9]+,v1=[0-9a-f]{64}$"))))
+        .description(Some(
+            "`t=<unix seconds>,v1=<hex HMAC-SHA256>`: the HMAC, keyed with the webhook's secret (the whole \
+             `whsec_…` string, as bytes), of `<t>.<raw body>`. Recompute it over the raw body, compare in \
+             constant time, and reject a `t` more than five minutes from your clock (a replay).",
+        ))
+        .build();
+    let operation = OperationBuilder::new()
+        .operation_id(Some("webhooks_case_event"))
+        .tag("webhooks")
+        .summary(Some("A case event your organisation may see"))
+        .description(Some(
+            "Sent to every active endpoint of each organisation that may see the event, after the change \
+             that caused it has been committed. Answer any 2xx within `webhooks.timeout_seconds` (10 s by \
+             default) to acknowledge it; anything else, or no answer, is retried with exponential backoff \
+             until the outbox gives up (`outbox.max_attempts`). Deliveries can repeat and arrive out of \
+             order: de-duplicate by `event_id` and order by `occurred_at`.",
+        ))
+        .parameter(signature)
+        .request_body(Some(
+            RequestBodyBuilder::new()
+                .content(
+                    "application/json",
+                    ContentBuilder::new().schema(Some(Ref::from_schema_name("CaseEventPayload"))).build(),
+                )
+                .required(Some(Required::True))
+                .build(),
+        ))
+        .response("2XX", ResponseBuilder::new().description("Received; not sent again").build())
+        .response("default", ResponseBuilder::new().description("Not received; retried with backoff").build())
+        .securities(Some(Vec::<utoipa::openapi::security::SecurityRequirement>::new()))
+        .build();
+    let mut paths = utoipa::openapi::path::Paths::new();
+    paths.paths.insert("caseEvent".to_owned(), PathItem::new(HttpMethod::Post, operation));
+    paths
 }
