@@ -427,3 +427,79 @@ fn default_message(code: &str) -> String {
         other => format!("is invalid ({other})"),
     }
 }
+
+/// The error catalogue as Markdown, as published in `docs/errors.md`.
+pub fn catalogue_markdown() -> String {
+    let mut out = String::from(
+        "# Error codes\n\n\
+         <!-- Generated from `ProblemCode` in src/error.rs; a test fails when this file is out of date.\n     \
+         Regenerate: MADOGUCHI_WRITE_DOCS=1 cargo test --lib error::tests -->\n\n\
+         Every error is an RFC 9457 `application/problem+json` document:\n\n\
+         ```json\n\
+         {\"type\": \"urn:madoguchi:problem:stale_version\", \"title\": \"Conflict\", \"status\": 409,\n \
+         \"detail\": \"the case changed since you last read it; reload it and try again\", \"code\": \"stale_version\"}\n\
+         ```\n\n\
+         Branch on `code` (stable) and never on `detail` (for people, may change). Validation and shape errors \
+         add `errors: [{field, code, message}]`; `invalid_transition` adds `allowed_actions`. `429` and `503` \
+         come with `Retry-After` (seconds), `401` with `WWW-Authenticate: Bearer`. The same table is served at \
+         `GET /api/v1/errors`.\n\n\
+         | code | status | meaning | what the client should do |\n\
+         |---|---|---|---|\n",
+    );
+    for &code in ProblemCode::ALL {
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            code.as_str(),
+            code.status().as_u16(),
+            code.meaning().replace('|', "\\|"),
+            code.client_action().replace('|', "\\|")
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn every_code_is_unique_snake_case_and_an_error_status() {
+        let mut seen = HashSet::new();
+        for &code in ProblemCode::ALL {
+            assert!(seen.insert(code.as_str()), "{} twice", code.as_str());
+            assert!(code.as_str().bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{}", code.as_str());
+            assert!(code.status().is_client_error() || code.status().is_server_error(), "{}", code.as_str());
+            assert!(code.meaning().ends_with('.') && code.client_action().ends_with('.'), "{}", code.as_str());
+        }
+    }
+
+    #[test]
+    fn the_status_sent_is_the_codes_status() {
+        let conflict = ApiError::Service(service::Error::Conflict(Conflict::StaleVersion));
+        assert_eq!(conflict.status_code(), StatusCode::CONFLICT);
+        let response = ApiError::RateLimited { retry_after: Duration::from_millis(1500) }.error_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()), Some("2"));
+        let unauthenticated = ApiError::Service(service::Error::Unauthenticated(AuthFailure::ExpiredToken));
+        assert_eq!(unauthenticated.code(), ProblemCode::TokenExpired);
+        assert_eq!(unauthenticated.status_code(), StatusCode::UNAUTHORIZED);
+    }
+
+    /// `docs/errors.md` is the catalogue, so the published page cannot drift from the code.
+    #[test]
+    fn docs_errors_md_is_the_catalogue() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/errors.md");
+        let expected = catalogue_markdown();
+        if std::env::var_os("MADOGUCHI_WRITE_DOCS").is_some() {
+            std::fs::write(&path, &expected).unwrap();
+        }
+        let published = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            published == expected,
+            "docs/errors.md is out of date with ProblemCode; regenerate it with: \
+             MADOGUCHI_WRITE_DOCS=1 cargo test --lib error::tests"
+        );
+    }
+}

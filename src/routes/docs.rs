@@ -9,7 +9,8 @@
 //! (`ApiJson`), 400 for path and query parameters (their error handlers), 503
 //! for anything that needs the database (`with_conn`), and 500 everywhere.
 
-use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, BTreeSet};
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -148,15 +149,19 @@ pub fn document() -> utoipa::openapi::OpenApi {
             .description(Some("The server that serves this document (paths start with /api/v1)"))
             .build(),
     ]);
-    let components = doc.components.get_or_insert_with(Default::default);
+    let mut components = doc.components.take().unwrap_or_default();
     for (name, response) in problem_responses() {
         components.responses.insert(name.to_owned(), RefOr::T(response));
     }
+    let mut used = BTreeSet::new();
     for item in doc.paths.paths.values_mut() {
         for operation in operations_mut(item) {
-            complete_operation(operation);
+            complete_operation(operation, &mut used);
         }
     }
+    // Only the shared responses some operation refers to are published.
+    components.responses.retain(|name, _| used.contains(name.as_str()));
+    doc.components = Some(components);
     doc.webhooks = Some(super::webhooks::documented_webhooks());
     doc
 }
@@ -237,7 +242,7 @@ fn add_status_headers(status: StatusCode, response: &mut Response) {
 /// Completes one operation's contract: explicit security, a problem+json body
 /// and a description for every error it lists, and the errors the shared
 /// machinery can add.
-fn complete_operation(operation: &mut Operation) {
+fn complete_operation(operation: &mut Operation, used: &mut BTreeSet<&'static str>) {
     // Public operations say so explicitly (an empty list), rather than inheriting.
     let security = operation.security.get_or_insert_with(Vec::new);
     let authenticated = !security.is_empty();
@@ -258,6 +263,7 @@ fn complete_operation(operation: &mut Operation) {
             if inline.content.is_empty() && inline.description.is_empty() {
                 if let Some(name) = response_name(status) {
                     *response = RefOr::Ref(Ref::from_response_name(name));
+                    used.insert(name);
                 }
             } else if inline.content.is_empty() {
                 let codes = codes_by_status.get(&status.as_u16()).map(Vec::as_slice).unwrap_or_default();
@@ -299,12 +305,11 @@ fn complete_operation(operation: &mut Operation) {
         implied.push(StatusCode::SERVICE_UNAVAILABLE);
     }
     for status in implied {
-        if let Some(name) = response_name(status) {
-            operation
-                .responses
-                .responses
-                .entry(status.as_u16().to_string())
-                .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+        if let Some(name) = response_name(status)
+            && let Entry::Vacant(entry) = operation.responses.responses.entry(status.as_u16().to_string())
+        {
+            entry.insert(RefOr::Ref(Ref::from_response_name(name)));
+            used.insert(name);
         }
     }
 }
