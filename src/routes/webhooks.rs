@@ -32,7 +32,7 @@ pub struct WebhookResponse {
     pub id: Uuid,
     pub url: String,
     pub created_at: DateTime<Utc>,
-    /// The HMAC-SHA256 key for verifying `Madoguchi-Signature`; shown only when registering.
+    /// The signing secret, `whsec_<base64 key>` as Standard Webhooks libraries take it; shown only when registering.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
 }
@@ -44,10 +44,10 @@ fn response(webhook: Webhook, secret: Option<String>) -> WebhookResponse {
 /// Register an endpoint for your organisation
 ///
 /// Every case event your organisation may see is POSTed to the URL as a
-/// `CaseEventPayload` (see the `caseEvent` webhook), signed with the secret
-/// returned here, once: `Madoguchi-Signature: t=<unix seconds>,v1=<hex
-/// HMAC-SHA256 of "<t>.<body>">`. Staff of any organisation may register;
-/// workers may not.
+/// `CaseEventPayload` (see the `caseEvent` webhook), signed in the Standard
+/// Webhooks format (`webhook-id`, `webhook-timestamp`, `webhook-signature`)
+/// with the secret returned here, once, so any Standard Webhooks library
+/// verifies it. Staff of any organisation may register; workers may not.
 #[utoipa::path(
     tag = "webhooks",
     operation_id = "webhooks_create",
@@ -70,7 +70,7 @@ pub async fn register(
     if !allowed {
         return Err(ApiError::validation("url", "https_required", "webhook endpoints must use https://"));
     }
-    let secret = format!("whsec_{}", crate::auth::tokens::new_refresh_token().map_err(ApiError::internal)?);
+    let secret = crate::notify::webhook::new_secret().map_err(ApiError::internal)?;
     let Caller { actor, now } = caller;
     let shown = secret.clone();
     let webhook = with_conn(&state, move |conn| webhooks::register(conn, &actor, &url, secret, now)).await?;
@@ -129,17 +129,40 @@ pub fn documented_webhooks() -> utoipa::openapi::path::Paths {
     use utoipa::openapi::schema::{ObjectBuilder, Type};
     use utoipa::openapi::{ContentBuilder, Ref, Required, ResponseBuilder};
 
-    let signature = ParameterBuilder::new()
-        .name(crate::notify::webhook::SIGNATURE_HEADER)
-        .parameter_in(ParameterIn::Header)
-        .required(Required::True)
-        .schema(Some(ObjectBuilder::new().schema_type(Type::String).pattern(Some("^t=[0-9]+,v1=[0-9a-f]{64}$"))))
-        .description(Some(
-            "`t=<unix seconds>,v1=<hex HMAC-SHA256>`: the HMAC, keyed with the webhook's secret (the whole \
-             `whsec_…` string, as bytes), of `<t>.<raw body>`. Recompute it over the raw body, compare in \
-             constant time, and reject a `t` more than five minutes from your clock (a replay).",
-        ))
-        .build();
+    let header = |name: &str, pattern: &str, description: &str| {
+        ParameterBuilder::new()
+            .name(name)
+            .parameter_in(ParameterIn::Header)
+            .required(Required::True)
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String).pattern(Some(pattern))))
+            .description(Some(description))
+            .build()
+    };
+    let headers = [
+        header(
+            crate::notify::webhook::WEBHOOK_ID_HEADER,
+            "^evt_[0-9a-f-]{36}$",
+            "The message id: `evt_<event_id>`, the same on every retry. De-duplicate by it.",
+        ),
+        header(
+            crate::notify::webhook::WEBHOOK_TIMESTAMP_HEADER,
+            "^[0-9]+$",
+            "When this attempt was signed, in unix seconds. Reject one more than five minutes from your clock (a replay).",
+        ),
+        header(
+            crate::notify::webhook::WEBHOOK_SIGNATURE_HEADER,
+            "^v1,[A-Za-z0-9+/=]+$",
+            "Standard Webhooks: `v1,<base64 HMAC-SHA256 of \"<webhook-id>.<webhook-timestamp>.<raw body>\">`, keyed \
+             with the base64-decoded part of the `whsec_…` secret after the prefix. Any Standard Webhooks \
+             library verifies it given the secret; compare in constant time.",
+        ),
+        header(
+            crate::notify::webhook::SIGNATURE_HEADER,
+            "^t=[0-9]+,v1=[0-9a-f]{64}$",
+            "The earlier scheme, still sent: `t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\">`, keyed \
+             with the whole secret string as bytes.",
+        ),
+    ];
     let operation = OperationBuilder::new()
         .operation_id(Some("webhooks_case_event"))
         .tag("webhooks")
@@ -151,7 +174,7 @@ pub fn documented_webhooks() -> utoipa::openapi::path::Paths {
              until the outbox gives up (`outbox.max_attempts`). Deliveries can repeat and arrive out of \
              order: de-duplicate by `event_id` and order by `occurred_at`.",
         ))
-        .parameter(signature)
+        .parameters(Some(headers))
         .request_body(Some(
             RequestBodyBuilder::new()
                 .content(

@@ -201,7 +201,10 @@ async fn media_types_headers_webhooks_and_enums_are_typed() {
         webhook["requestBody"]["content"]["application/json"]["schema"]["$ref"],
         "#/components/schemas/CaseEventPayload"
     );
-    assert!(webhook["parameters"].as_array().unwrap().iter().any(|p| p["name"] == "Madoguchi-Signature"));
+    let headers: Vec<&Value> = webhook["parameters"].as_array().unwrap().iter().map(|p| &p["name"]).collect();
+    for name in ["webhook-id", "webhook-timestamp", "webhook-signature", "Madoguchi-Signature"] {
+        assert!(headers.contains(&&json!(name)), "{name} undocumented: {headers:?}");
+    }
 
     // Codes and event kinds are enums, so generated clients get them as types.
     let codes = &doc["components"]["schemas"]["ProblemCode"]["enum"];
