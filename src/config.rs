@@ -130,6 +130,9 @@ pub struct ServerSettings {
     pub workers: usize,
     pub json_body_limit_bytes: usize,
     pub trust_forwarded_headers: bool,
+    /// Web applications (origins) whose browsers may call the API:
+    /// `https://app.example.org`, or `http://localhost:*` for any port.
+    pub cors_allowed_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -242,6 +245,9 @@ impl Settings {
                     .prefix_separator("__")
                     .separator("__")
                     .try_parsing(true)
+                    // MADOGUCHI__SERVER__CORS_ALLOWED_ORIGINS="https://a.example,https://b.example"
+                    .list_separator(",")
+                    .with_list_parse_key("server.cors_allowed_origins")
                     .source(Some(options.env.clone().into_iter().collect())),
             )
             .set_override("profile", profile.clone())?
@@ -291,6 +297,9 @@ impl Settings {
             if value == 0 {
                 return invalid(key, "must be at least 1");
             }
+        }
+        if let Err(message) = crate::cors::parse_origins(&self.server.cors_allowed_origins) {
+            return invalid("server.cors_allowed_origins", &message);
         }
         if let Err(message) = DatabaseTarget::parse(self.database.url.expose_secret()) {
             return invalid("database.url", &message);
@@ -373,6 +382,26 @@ mod tests {
     fn an_unknown_key_is_refused() {
         let error = Settings::load(&options(&[("MADOGUCHI__SERVER__PROT", "1")])).unwrap_err();
         assert!(error.to_string().contains("prot"), "{error}");
+    }
+
+    #[test]
+    fn cors_origins_come_from_the_profile_or_a_comma_separated_variable() {
+        let mut opts = options(&[]);
+        opts.config_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config");
+        let development = Settings::load(&opts).unwrap();
+        assert_eq!(development.server.cors_allowed_origins, ["http://localhost:*", "http://127.0.0.1:*"]);
+        opts.profile = "test".into();
+        assert!(Settings::load(&opts).unwrap().server.cors_allowed_origins.is_empty(), "none by default");
+
+        let settings = Settings::load(&options(&[(
+            "MADOGUCHI__SERVER__CORS_ALLOWED_ORIGINS",
+            "https://app.example.org,http://localhost:*",
+        )]))
+        .unwrap();
+        assert_eq!(settings.server.cors_allowed_origins, ["https://app.example.org", "http://localhost:*"]);
+        let error =
+            Settings::load(&options(&[("MADOGUCHI__SERVER__CORS_ALLOWED_ORIGINS", "https://x.org/app")])).unwrap_err();
+        assert!(error.to_string().contains("server.cors_allowed_origins"), "{error}");
     }
 
     #[test]

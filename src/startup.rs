@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{ErrorHandlers, from_fn};
+use actix_web::middleware::{Condition, ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
@@ -51,9 +51,15 @@ impl Application {
             clock,
         });
         let json_limit = settings.server.json_body_limit_bytes;
+        let cors_origins = crate::cors::parse_origins(&settings.server.cors_allowed_origins)
+            .map_err(|message| anyhow::anyhow!("invalid setting `server.cors_allowed_origins`: {message}"))?;
         let mut server = HttpServer::new(move || {
+            let cors = crate::cors::middleware(cors_origins.clone());
             App::new()
                 .wrap(from_fn(extract::refuse_control_characters_in_query))
+                // Inside ErrorHandlers, so that its refusals become problem+json;
+                // outside the query check, so a browser can read that refusal.
+                .wrap(Condition::new(cors.is_some(), cors.unwrap_or_default()))
                 .wrap(
                     ErrorHandlers::new()
                         .default_handler_client(routes::support::problem_for_bare_errors)

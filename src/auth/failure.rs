@@ -1,6 +1,7 @@
 //! Why a request was not authenticated.
 
-/// Why a request was not authenticated; each has its own stable code.
+/// Why a request was not authenticated; each has its own stable code
+/// (`crate::error::ProblemCode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthFailure {
     MissingToken,
@@ -13,18 +14,6 @@ pub enum AuthFailure {
 }
 
 impl AuthFailure {
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::MissingToken => "missing_token",
-            Self::InvalidToken => "invalid_token",
-            Self::ExpiredToken => "token_expired",
-            Self::InvalidCredentials => "invalid_credentials",
-            Self::InvalidRefreshToken => "invalid_refresh_token",
-            Self::RefreshTokenReused => "refresh_token_reused",
-            Self::InvalidReceipt => "invalid_receipt",
-        }
-    }
-
     pub fn detail(self) -> &'static str {
         match self {
             Self::MissingToken => "this endpoint needs a bearer access token",

@@ -14,7 +14,7 @@ use super::extract::ApiJson;
 use super::support::with_conn;
 use super::{AuthUser, Caller};
 use crate::domain::{FieldErrors, LanguageTag, OrganisationKind, Role};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::organisations::{self, NewOrganisationInput};
 use crate::service::users::{self, NewUserInput, UserListFilter};
 use crate::state::AppState;
@@ -89,16 +89,21 @@ pub struct UserListQuery {
     pub limit: Option<u32>,
 }
 
-/// Create an organisation.
+/// Create an organisation
+///
+/// An employer, a supervising or support organisation, an advocate (NGO,
+/// union, lawyers), a mediator's body, an analyst's body or the operator of
+/// the mechanism. An employer's supervising organisation becomes a party to
+/// its cases.
 #[utoipa::path(
     tag = "admin",
+    operation_id = "admin_organisations_create",
     security(("bearer" = [])),
     request_body = CreateOrganisationRequest,
     responses(
-        (status = 201, body = OrganisationResponse),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Created", body = OrganisationResponse),
+        (status = 403, description = "Only admins create organisations (`forbidden`)"),
+        (status = 422, description = "A field breaks a rule, for example an unknown supervising organisation (`validation_failed`)"),
     )
 )]
 #[post("/admin/organisations")]
@@ -124,15 +129,17 @@ pub async fn create_organisation(
     Ok(HttpResponse::Created().json(OrganisationResponse::from(organisation)))
 }
 
-/// List organisations, oldest first.
+/// List organisations
+///
+/// Oldest first, in keyset pages: pass `next_cursor` back as `cursor`.
 #[utoipa::path(
     tag = "admin",
+    operation_id = "admin_organisations_list",
     security(("bearer" = [])),
     params(OrganisationListQuery),
     responses(
-        (status = 200, body = OrganisationPage),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "A page of organisations", body = OrganisationPage),
+        (status = 403, description = "Only admins list organisations (`forbidden`)"),
     )
 )]
 #[get("/admin/organisations")]
@@ -150,17 +157,20 @@ pub async fn list_organisations(
     Ok(HttpResponse::Ok().json(OrganisationPage::from(page)))
 }
 
-/// Create a user of any role.
+/// Create a user of any role
+///
+/// Every role but worker and admin belongs to an organisation of the kind
+/// the role needs (an employer's staff to an employer, and so on).
 #[utoipa::path(
     tag = "admin",
+    operation_id = "admin_users_create",
     security(("bearer" = [])),
     request_body = CreateUserRequest,
     responses(
-        (status = 201, body = UserResponse),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Email or username taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Created", body = UserResponse),
+        (status = 403, description = "Only admins create users (`forbidden`)"),
+        (status = 409, description = "The email (`email_taken`) or username (`username_taken`) is taken"),
+        (status = 422, description = "A field breaks a rule, for example an organisation of the wrong kind (`validation_failed`)"),
     )
 )]
 #[post("/admin/users")]
@@ -188,15 +198,18 @@ pub async fn create_user(
     Ok(HttpResponse::Created().json(UserResponse::from(user)))
 }
 
-/// List users, oldest first.
+/// List users
+///
+/// Oldest first, optionally of one role or organisation, in keyset pages:
+/// pass `next_cursor` back as `cursor`.
 #[utoipa::path(
     tag = "admin",
+    operation_id = "admin_users_list",
     security(("bearer" = [])),
     params(UserListQuery),
     responses(
-        (status = 200, body = UserPage),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "A page of users", body = UserPage),
+        (status = 403, description = "Only admins list users (`forbidden`)"),
     )
 )]
 #[get("/admin/users")]
@@ -214,15 +227,18 @@ pub async fn list_users(
     Ok(HttpResponse::Ok().json(UserPage::from(page)))
 }
 
-/// One user.
+/// One user
+///
+/// Admins read any user; everyone else only themselves.
 #[utoipa::path(
     tag = "admin",
+    operation_id = "admin_users_get",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "User id")),
     responses(
-        (status = 200, body = UserResponse),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The user", body = UserResponse),
+        (status = 403, description = "Not an admin and not yourself (`forbidden`)"),
+        (status = 404, description = "No such user (`not_found`)"),
     )
 )]
 #[get("/admin/users/{id}")]

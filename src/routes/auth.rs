@@ -11,7 +11,7 @@ use super::common::{UserResponse, language_or_default, valid_language, valid_pas
 use super::extract::ApiJson;
 use super::support::{block, limit, limit_by_ip, with_conn};
 use crate::domain::{FieldErrors, OrganisationKind, Role};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::sessions::{self, LoginName, SessionPolicy, TokenPair};
 use crate::service::users::{self, NewUserInput};
 use crate::state::AppState;
@@ -84,15 +84,20 @@ impl From<TokenPair> for TokenResponse {
     }
 }
 
-/// Register as a worker.
+/// Register as a worker
+///
+/// Workers sign themselves up with a username and a password; email and
+/// phone are optional. Other roles are created by admins
+/// (`POST /api/v1/admin/users`). Log in afterwards at `POST /api/v1/auth/login`.
 #[utoipa::path(
     tag = "auth",
+    operation_id = "auth_register",
     request_body = RegisterRequest,
     responses(
-        (status = 201, body = UserResponse),
-        (status = 409, description = "Username or email taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Validation failed", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many registrations from this address", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Registered; log in to get tokens", body = UserResponse),
+        (status = 409, description = "The username (`username_taken`) or email (`email_taken`) is taken"),
+        (status = 422, description = "A field breaks a rule, for example a weak password (`validation_failed`)"),
+        (status = 429, description = "Too many registrations from this address (`rate_limited`)"),
     )
 )]
 #[post("/auth/register")]
@@ -121,15 +126,20 @@ pub async fn register(
     Ok(HttpResponse::Created().json(UserResponse::from(user)))
 }
 
-/// Exchange a login name and password for tokens.
+/// Log in
+///
+/// Exchanges an email address or a username (exactly one of them) and the
+/// password for a short-lived access token and a single-use refresh token.
+/// Attempts are rate limited per client address and per account.
 #[utoipa::path(
     tag = "auth",
+    operation_id = "auth_login",
     request_body = LoginRequest,
     responses(
-        (status = 200, body = TokenResponse),
-        (status = 401, description = "Wrong login or password", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Neither or both of email and username", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Logged in", body = TokenResponse),
+        (status = 401, description = "Wrong login or password (`invalid_credentials`)"),
+        (status = 422, description = "Neither or both of `email` and `username` (`validation_failed`)"),
+        (status = 429, description = "Too many attempts; see `Retry-After` (`rate_limited`)"),
     )
 )]
 #[post("/auth/login")]
@@ -165,13 +175,18 @@ pub async fn login(
     Ok(HttpResponse::Ok().json(TokenResponse::from(pair)))
 }
 
-/// Rotate a refresh token: the old one stops working; reusing it ends the session.
+/// Refresh the tokens
+///
+/// Exchanges the refresh token for a new pair. The old refresh token stops
+/// working; presenting it again ends the whole login session
+/// (`refresh_token_reused`), so keep only the newest one.
 #[utoipa::path(
     tag = "auth",
+    operation_id = "auth_refresh",
     request_body = RefreshRequest,
     responses(
-        (status = 200, body = TokenResponse),
-        (status = 401, description = "Invalid, expired or reused refresh token", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "A new token pair", body = TokenResponse),
+        (status = 401, description = "Invalid or expired (`invalid_refresh_token`) or reused (`refresh_token_reused`) refresh token"),        (status = 422, description = "An empty or overlong token (`validation_failed`)"),
     )
 )]
 #[post("/auth/refresh")]
@@ -186,12 +201,19 @@ pub async fn refresh(state: web::Data<AppState>, body: ApiJson<RefreshRequest>) 
     Ok(HttpResponse::Ok().json(TokenResponse::from(pair)))
 }
 
-/// End the session a refresh token belongs to. Access tokens already issued
-/// stay valid until they expire (minutes).
+/// Log out
+///
+/// Ends the session the refresh token belongs to. Access tokens already
+/// issued stay valid until they expire (minutes). Logging out with an unknown
+/// or already ended token also succeeds, so a client can always clear its state.
 #[utoipa::path(
     tag = "auth",
+    operation_id = "auth_logout",
     request_body = RefreshRequest,
-    responses((status = 204, description = "Logged out"))
+    responses(
+        (status = 204, description = "Logged out"),
+        (status = 422, description = "An empty or overlong token (`validation_failed`)"),
+    )
 )]
 #[post("/auth/logout")]
 pub async fn logout(state: web::Data<AppState>, body: ApiJson<RefreshRequest>) -> Result<HttpResponse, ApiError> {
@@ -208,13 +230,17 @@ pub struct MeResponse {
     pub organisation_kind: Option<OrganisationKind>,
 }
 
-/// The caller's own profile.
+/// The caller's own profile
+///
+/// The account behind the access token, with the kind of its organisation.
+/// Receipt-code sessions have no account and get 403.
 #[utoipa::path(
     tag = "auth",
+    operation_id = "me_get",
     security(("bearer" = [])),
     responses(
-        (status = 200, body = MeResponse),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The caller's account", body = MeResponse),
+        (status = 403, description = "A receipt-code session has no account (`forbidden`)"),
     )
 )]
 #[get("/me")]

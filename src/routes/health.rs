@@ -59,20 +59,31 @@ pub struct NotReady {
     pub outbox: Option<OutboxBacklog>,
 }
 
-/// The process is up.
-#[utoipa::path(tag = "operations", responses((status = 200, body = HealthStatus)))]
+/// The process is up
+///
+/// Answers as long as the process serves HTTP, whatever the database does:
+/// for a liveness probe.
+#[utoipa::path(
+    tag = "operations",
+    operation_id = "health_live",
+    responses((status = 200, description = "The process is up", body = HealthStatus))
+)]
 #[get("/health/live")]
 pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(HealthStatus { status: "ok".into(), database: None, checks: None, outbox: None })
 }
 
-/// The service can take work: the database answers, is migrated and commits
-/// a write, and the SQLite disk has room. Reports the outbox backlog.
+/// The service can take work
+///
+/// The database answers, is migrated and commits a write, and the SQLite
+/// disk has room; the answer also reports the outbox backlog. For a
+/// readiness probe: while this answers 503, send no traffic.
 #[utoipa::path(
     tag = "operations",
+    operation_id = "health_ready",
     responses(
-        (status = 200, body = HealthStatus),
-        (status = 503, description = "The database is unreachable, not migrated, or cannot write", body = NotReady, content_type = "application/problem+json"),
+        (status = 200, description = "Ready to serve", body = HealthStatus),
+        (status = 503, description = "The database is unreachable or not migrated (`database_unavailable`), or cannot write (`storage_unavailable`); `checks` says which", body = NotReady, content_type = "application/problem+json"),
     )
 )]
 #[get("/health/ready")]
@@ -112,8 +123,17 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
     }
 }
 
-/// Prometheus text exposition.
-#[utoipa::path(tag = "operations", responses((status = 200, content_type = "text/plain", body = String)))]
+/// Prometheus metrics
+///
+/// Request counts and durations by route and status, database pool use, and
+/// the outbox (pending, sent and dead messages, the oldest pending one's age),
+/// in the Prometheus text exposition format. Stays available while the
+/// database is not (the outbox figures are then left as they were).
+#[utoipa::path(
+    tag = "operations",
+    operation_id = "metrics_get",
+    responses((status = 200, description = "Prometheus text exposition format 0.0.4", content_type = "text/plain", body = String))
+)]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     crate::metrics::record_pool_state(&state.pool);

@@ -9,7 +9,7 @@ use super::cases::dto::{LodgeCaseRequest, LodgedResponse};
 use super::cases::lodge_for;
 use super::extract::ApiJson;
 use super::support::{limit, limit_by_ip, with_conn};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::cases::commands;
 use crate::state::AppState;
 
@@ -17,18 +17,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(intake).service(open_session);
 }
 
-/// Lodge a grievance without an account. Keep the reference and receipt code:
-/// together they open the case later. Send an `Idempotency-Key` so a retry
-/// after a lost answer does not lodge twice.
+/// Lodge a grievance without an account
+///
+/// Keep the reference and the receipt code from the answer: together they
+/// open the case later (`POST /api/v1/intake/session`). Name the employer with
+/// exactly one of `employer_organisation_id` and `employer_name`. Send an
+/// `Idempotency-Key` so a retry after a lost answer does not lodge twice.
+/// Rate limited per client address.
 #[utoipa::path(
     tag = "intake",
+    operation_id = "intake_create",
     request_body = LodgeCaseRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "1 to 255 printable ASCII characters, for example a UUID; retrying with the same key and body returns the first answer")),
     responses(
-        (status = 201, body = LodgedResponse),
-        (status = 409, description = "Idempotency-Key reused for another request", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Lodged; keep the reference and receipt code, the code is shown only now", body = LodgedResponse, headers(
+            ("Location" = String, description = "The case's URL (open a receipt-code session to read it)"),
+            ("Idempotent-Replayed" = String, description = "`true` when this is the stored answer to an earlier request with the same key"),
+        )),
+        (status = 409, description = "The `Idempotency-Key` was used for another request (`idempotency_key_reused`)"),
+        (status = 422, description = "A field breaks a rule, for example both or neither employer field (`validation_failed`)"),
+        (status = 429, description = "Too many grievances from this address; see `Retry-After` (`rate_limited`)"),
     )
 )]
 #[post("/intake")]
@@ -69,16 +77,21 @@ pub struct ReceiptSessionResponse {
     pub case_id: uuid::Uuid,
 }
 
-/// Open a case with its reference and receipt code. The token lets the worker
-/// read the case and its worker-visible timeline, write messages, and answer
-/// remedy proposals, for this case only.
+/// Open a case with its receipt code
+///
+/// Exchanges the case reference and receipt code for a bearer token that
+/// lets the worker read the case and its worker-visible timeline, write
+/// messages, upload evidence and answer remedy proposals, for this case only.
+/// Rate limited per client address and per reference.
 #[utoipa::path(
     tag = "intake",
+    operation_id = "intake_session_create",
     request_body = ReceiptSessionRequest,
     responses(
-        (status = 200, body = ReceiptSessionResponse),
-        (status = 401, description = "Wrong reference or code (the same answer for both)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "A token for this case", body = ReceiptSessionResponse),
+        (status = 401, description = "Wrong reference or code, the same answer for both (`invalid_receipt`)"),
+        (status = 422, description = "An empty or overlong field (`validation_failed`)"),
+        (status = 429, description = "Too many attempts; see `Retry-After` (`rate_limited`)"),
     )
 )]
 #[post("/intake/session")]

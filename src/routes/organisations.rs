@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::AuthUser;
 use super::common::OrganisationResponse;
 use super::support::with_conn;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::organisations;
 use crate::state::AppState;
 
@@ -14,15 +14,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(get_organisation);
 }
 
-/// An organisation: visible to its members, handlers and admins; 404 to anyone else.
+/// One organisation
+///
+/// Visible to its members, handlers and admins; to anyone else it does not exist.
 #[utoipa::path(
     tag = "organisations",
+    operation_id = "organisations_get",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Organisation id")),
     responses(
-        (status = 200, body = OrganisationResponse),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The organisation", body = OrganisationResponse),
+        (status = 404, description = "No such organisation, or not visible to you (`not_found`)"),
     )
 )]
 #[get("/organisations/{id}")]

@@ -11,7 +11,7 @@ use super::support::with_conn;
 use super::{AuthUser, Caller};
 use crate::domain::OutboxId;
 use crate::domain::notification::{Channel, OutboxStatus};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::outbox::{self, OutboxEntry};
 use crate::state::AppState;
 
@@ -69,12 +69,19 @@ impl From<OutboxEntry> for OutboxMessage {
 
 paged!(OutboxPage, OutboxMessage);
 
-/// Outbox messages by status (admins); dead ones by default.
+/// List outbox messages
+///
+/// Notifications (mail and webhook deliveries) by status, dead ones by
+/// default: those the worker gave up on after `outbox.max_attempts`. Admins only.
 #[utoipa::path(
     tag = "admin",
+    operation_id = "admin_outbox_list",
     security(("bearer" = [])),
     params(OutboxQuery),
-    responses((status = 200, body = OutboxPage), (status = 403, body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 200, description = "A page of outbox messages", body = OutboxPage),
+        (status = 403, description = "Only admins read the outbox (`forbidden`)"),
+    )
 )]
 #[get("/admin/outbox")]
 pub async fn list_outbox(
@@ -92,14 +99,19 @@ pub async fn list_outbox(
     Ok(HttpResponse::Ok().json(OutboxPage::from(page)))
 }
 
-/// Give a dead message a fresh set of attempts (admins).
+/// Requeue a dead message
+///
+/// Gives a dead message a fresh set of attempts, due now, for example after
+/// the mail server was fixed. Admins only.
 #[utoipa::path(
     tag = "admin",
+    operation_id = "admin_outbox_requeue",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Outbox message id")),
     responses(
         (status = 204, description = "Queued again"),
-        (status = 404, description = "No dead message with this id", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only admins requeue (`forbidden`)"),
+        (status = 404, description = "No dead message with this id (`not_found`)"),
     )
 )]
 #[post("/admin/outbox/{id}/requeue")]

@@ -8,9 +8,10 @@ use utoipa::{IntoParams, ToSchema};
 use crate::domain::catalogue::{self, Category, Framework};
 use crate::domain::labels::label;
 use crate::domain::lifecycle::{self, Action, CaseRole, CaseState, ClockStart, OnExpiry};
+use crate::error::ProblemCode;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(lifecycle_table).service(categories);
+    cfg.service(lifecycle_table).service(categories).service(errors);
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -69,8 +70,18 @@ pub struct LifecycleDto {
     pub reprisal_watch_days: i64,
 }
 
-/// The published lifecycle (UNGP 31: a clear and known procedure with a time frame for each stage).
-#[utoipa::path(tag = "reference", params(LanguageQuery), responses((status = 200, body = LifecycleDto)))]
+/// The published lifecycle
+///
+/// The case procedure (UNGP 31: a clear and known procedure with a time
+/// frame for each stage): every state with its label and clock, every action
+/// with the states it leaves, where it leads, who may take it and whether it
+/// needs a reason.
+#[utoipa::path(
+    tag = "reference",
+    operation_id = "lifecycle_get",
+    params(LanguageQuery),
+    responses((status = 200, description = "The lifecycle table", body = LifecycleDto))
+)]
 #[get("/lifecycle")]
 pub async fn lifecycle_table(query: web::Query<LanguageQuery>) -> HttpResponse {
     let lang = query.lang.as_deref().unwrap_or("en");
@@ -132,8 +143,17 @@ pub struct CategoryDto {
     pub norms: Vec<NormDto>,
 }
 
-/// Grievance categories with their labels and the norms each maps to.
-#[utoipa::path(tag = "reference", params(LanguageQuery), responses((status = 200, body = [CategoryDto])))]
+/// The grievance categories
+///
+/// Every category with its label in the asked language, whether it makes a
+/// case urgent by default, and the norms it maps to (Tokyo Declaration,
+/// Dhaka Principles, ILO forced-labour indicators).
+#[utoipa::path(
+    tag = "reference",
+    operation_id = "categories_list",
+    params(LanguageQuery),
+    responses((status = 200, description = "The categories", body = [CategoryDto]))
+)]
 #[get("/categories")]
 pub async fn categories(query: web::Query<LanguageQuery>) -> HttpResponse {
     let lang = query.lang.as_deref().unwrap_or("en");
@@ -153,6 +173,48 @@ pub async fn categories(query: web::Query<LanguageQuery>) -> HttpResponse {
                     title: norm.title.to_owned(),
                 })
                 .collect(),
+        })
+        .collect();
+    HttpResponse::Ok().json(body)
+}
+
+/// One entry of the error catalogue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorCodeDto {
+    pub code: ProblemCode,
+    /// The HTTP status it comes with.
+    #[schema(example = 409)]
+    pub status: u16,
+    /// The problem's `type`.
+    #[serde(rename = "type")]
+    #[schema(example = "urn:madoguchi:problem:stale_version")]
+    pub problem_type: String,
+    /// What it means.
+    pub meaning: String,
+    /// What a client should do about it.
+    pub client_action: String,
+}
+
+/// The error catalogue
+///
+/// Every stable `code` a problem+json answer can carry, with its HTTP
+/// status, what it means and what a client should do about it. The same
+/// table is published as `docs/errors.md`.
+#[utoipa::path(
+    tag = "reference",
+    operation_id = "errors_list",
+    responses((status = 200, description = "Every error code", body = [ErrorCodeDto]))
+)]
+#[get("/errors")]
+pub async fn errors() -> HttpResponse {
+    let body: Vec<ErrorCodeDto> = ProblemCode::ALL
+        .iter()
+        .map(|&code| ErrorCodeDto {
+            code,
+            status: code.status().as_u16(),
+            problem_type: code.problem_type(),
+            meaning: code.meaning().to_owned(),
+            client_action: code.client_action().to_owned(),
         })
         .collect();
     HttpResponse::Ok().json(body)

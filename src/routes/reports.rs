@@ -14,7 +14,7 @@ use crate::domain::case::ResidenceStatus;
 use crate::domain::catalogue::Category;
 use crate::domain::lifecycle::CaseState;
 use crate::domain::report::ReportFilter;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::export::{self, Format, SummaryFormat, UnsupportedFormat};
 use crate::service::reports::{self, Summary};
 use crate::state::AppState;
@@ -73,19 +73,31 @@ fn attachment(name: &str, format: Format) -> (header::HeaderName, String) {
     (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.{}\"", format.extension()))
 }
 
+/// Statistics
+///
 /// Counts by every dimension, by norm, time to each milestone, remedy
 /// shares, satisfaction, money delivered, overdue and repeat respondents.
 /// Any count under the suppression threshold (default 5) is withheld, with
 /// whatever would let it be recomputed. Analysts, handlers and admins see all
 /// cases; employer and supervising-organisation staff their own cases only.
+/// `format` chooses JSON (default), CSV or an XLSX workbook with a sheet per
+/// dimension.
 #[utoipa::path(
     tag = "reports",
+    operation_id = "reports_summary",
     security(("bearer" = [])),
     params(SummaryQuery),
     responses(
-        (status = 200, body = Summary),
-        (status = 403, description = "Workers, advocates and mediators do not read statistics", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The statistics, in the format asked for", content(
+            (Summary = "application/json"),
+            (String = "text/csv"),
+            (crate::routes::common::FileBytes = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ), headers(
+            ("Content-Disposition" = String, description = "For CSV and XLSX: `attachment; filename=\"summary.<ext>\"`"),
+        )),
+        (status = 400, description = "A format the summary does not come in, or a malformed parameter (`invalid_query_parameter`)"),
+        (status = 403, description = "Workers, advocates and mediators do not read statistics (`forbidden`)"),
+        (status = 422, description = "An unknown norm code (`validation_failed`)"),
     )
 )]
 #[get("/reports/summary")]
@@ -114,16 +126,28 @@ pub async fn summary(
     }
 }
 
+/// Export pseudonymised cases
+///
 /// Case-level rows under stable pseudonyms: no names, contacts, document
 /// numbers or narratives; dates to the day. Streamed page by page, so any
-/// number of cases can be exported. Same access as the summary.
+/// number of cases can be exported. `format` chooses CSV (default), JSON
+/// lines or an XLSX workbook. Same access as the statistics.
 #[utoipa::path(
     tag = "reports",
+    operation_id = "reports_cases_export",
     security(("bearer" = [])),
     params(SummaryQuery),
     responses(
-        (status = 200, description = "CSV, JSON lines or XLSX", content_type = "text/csv", body = String),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The case rows, in the format asked for", content(
+            (String = "text/csv"),
+            (String = "application/x-ndjson"),
+            (crate::routes::common::FileBytes = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ), headers(
+            ("Content-Disposition" = String, description = "`attachment; filename=\"cases.<ext>\"`"),
+        )),
+        (status = 400, description = "A format case rows do not come in, or a malformed parameter (`invalid_query_parameter`)"),
+        (status = 403, description = "Workers, advocates and mediators do not export cases (`forbidden`)"),
+        (status = 422, description = "An unknown norm code (`validation_failed`)"),
     )
 )]
 #[get("/reports/cases")]

@@ -13,7 +13,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::auth::rate_limit::Limiter;
 use crate::db::DbConnection;
-use crate::error::{ApiError, PROBLEM_JSON, Problem};
+use crate::error::{ApiError, PROBLEM_JSON, Problem, ProblemCode};
 use crate::service;
 use crate::state::AppState;
 
@@ -90,22 +90,33 @@ pub fn problem_for_bare_errors<B: MessageBody + 'static>(
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();
+    let is_preflight = res.request().method() == actix_web::http::Method::OPTIONS
+        && res.request().headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
     let code = match status.as_u16() {
-        404 => "not_found",
-        405 => "method_not_allowed",
-        s if s >= 500 => "internal_error",
-        _ => "bad_request",
+        404 => ProblemCode::NotFound,
+        405 => ProblemCode::MethodNotAllowed,
+        413 => ProblemCode::PayloadTooLarge,
+        415 => ProblemCode::UnsupportedMediaType,
+        // The CORS middleware refused a preflight (an origin, method or header not allowed).
+        400 if is_preflight => ProblemCode::CorsRefused,
+        s if s >= 500 => ProblemCode::InternalError,
+        _ => ProblemCode::BadRequest,
     };
-    let detail = match status.as_u16() {
-        404 => ApiError::UnknownRoute.to_string(),
-        405 => "this method is not allowed on this resource".to_owned(),
-        s if s >= 500 => "an internal error occurred; it has been logged".to_owned(),
+    let detail = match code {
+        ProblemCode::NotFound => ApiError::UnknownRoute.to_string(),
+        ProblemCode::MethodNotAllowed => "this method is not allowed on this resource".to_owned(),
+        ProblemCode::CorsRefused => "this origin, method or header is not allowed for cross-origin requests".to_owned(),
+        ProblemCode::InternalError => "an internal error occurred; it has been logged".to_owned(),
+        ProblemCode::PayloadTooLarge | ProblemCode::UnsupportedMediaType => code.meaning().to_owned(),
         _ => status.canonical_reason().unwrap_or("bad request").to_lowercase(),
     };
     let (req, original) = res.into_parts();
-    let mut response: HttpResponse<BoxBody> = Problem::new(status, code, detail, vec![]).into_response();
-    if let Some(allow) = original.headers().get(header::ALLOW) {
-        response.headers_mut().insert(header::ALLOW, allow.clone());
+    let mut response: HttpResponse<BoxBody> = Problem::new(code, detail, vec![]).into_response();
+    // Keep what the inner layers said about the response (`Allow`, CORS, `Vary`), not its body's headers.
+    for (name, value) in original.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            response.headers_mut().append(name.clone(), value.clone());
+        }
     }
     let response: HttpResponse<EitherBody<B>> = response.map_into_right_body();
     Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, response)))

@@ -35,7 +35,8 @@ pub enum Error {
     Internal(#[source] anyhow::Error),
 }
 
-/// Why a command clashes with what is already there; each has a stable code.
+/// Why a command clashes with what is already there; each has its own stable
+/// code (`crate::error::ProblemCode`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Conflict {
     StaleVersion,
@@ -52,22 +53,6 @@ pub enum Conflict {
 }
 
 impl Conflict {
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::StaleVersion => "stale_version",
-            Self::Duplicate => "duplicate",
-            Self::IdempotencyKeyReused => "idempotency_key_reused",
-            Self::MediatorNotAssigned => "mediator_not_assigned",
-            Self::EmployerNotLinked => "employer_not_linked",
-            Self::ReopenWindowPassed { .. } => "reopen_window_passed",
-            Self::RemedyNotOwed(_) => "remedy_not_owed",
-            Self::AlreadyReferred => "already_referred",
-            Self::EmailTaken => "email_taken",
-            Self::UsernameTaken => "username_taken",
-            Self::DatabaseNotEmpty => "database_not_empty",
-        }
-    }
-
     pub fn detail(&self) -> String {
         match self {
             Self::StaleVersion => "the case changed since you last read it; reload it and try again".to_owned(),

@@ -3,15 +3,61 @@
 //! no identity, no free text; the API holds the rest).
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
 
 use crate::auth::policy::Actor;
 use crate::db::{self, DbConnection, case_events::EventRow, outbox::OutboxRow, webhooks::WebhookRow};
 use crate::domain::case::PartyRole;
-use crate::domain::lifecycle::CaseRole;
+use crate::domain::event::EventKind;
+use crate::domain::lifecycle::{Action, CaseRole, CaseState};
 use crate::domain::notification::{Channel, OutboxTopic};
 use crate::domain::{OrganisationId, Role, WebhookId};
 use crate::service::Error;
+
+/// What a webhook endpoint receives for each case event: identifiers and
+/// states only, never a narrative, an identity or free text (read the case
+/// through the API for those). The same event may arrive more than once
+/// (deliveries are retried): de-duplicate by `event_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CaseEventPayload {
+    #[serde(rename = "type")]
+    pub payload_type: CaseEventType,
+    pub event_id: Uuid,
+    pub case_id: Uuid,
+    #[schema(example = "MG-2026-000123")]
+    pub reference: String,
+    pub kind: EventKind,
+    /// For `transition` events: the lifecycle action taken.
+    pub action: Option<Action>,
+    pub from_state: Option<CaseState>,
+    pub to_state: Option<CaseState>,
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// The kind of webhook payload; only case events so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub enum CaseEventType {
+    #[serde(rename = "case.event")]
+    CaseEvent,
+}
+
+impl CaseEventPayload {
+    pub fn of(event: &EventRow, reference: String) -> Self {
+        Self {
+            payload_type: CaseEventType::CaseEvent,
+            event_id: event.id.as_uuid(),
+            case_id: event.case_id.as_uuid(),
+            reference,
+            kind: event.kind,
+            action: event.action,
+            from_state: event.from_state,
+            to_state: event.to_state,
+            occurred_at: event.occurred_at.and_utc(),
+        }
+    }
+}
 
 /// A registered endpoint. Its secret is shown once, by whoever registers it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,18 +140,7 @@ pub fn enqueue_for_event(conn: &mut DbConnection, event: &EventRow, now: DateTim
     for operator in db::organisations::operators(conn)? {
         audience.push((operator, CaseRole::Handler));
     }
-    let payload = json!({
-        "type": "case.event",
-        "event_id": event.id,
-        "case_id": case.id,
-        "reference": case.reference,
-        "kind": event.kind,
-        "action": event.action,
-        "from_state": event.from_state,
-        "to_state": event.to_state,
-        "occurred_at": event.occurred_at.and_utc(),
-    })
-    .to_string();
+    let payload = serde_json::to_string(&CaseEventPayload::of(event, case.reference.to_string()))?;
     let at = db::timestamp(now);
     let mut done = Vec::new();
     for (organisation, role) in audience {

@@ -376,7 +376,7 @@ pub fn require_python_module(module: &str) {
     assert!(
         available,
         "these tests need Python 3 with the module `{module}`, which cannot be imported; \
-         install the test tools with: python3 -m pip install aiosmtpd openpyxl"
+         install the test tools with: python3 -m pip install aiosmtpd openpyxl openapi-spec-validator"
     );
 }
 

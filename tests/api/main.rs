@@ -13,6 +13,8 @@ mod admin;
 mod auth;
 mod cases;
 mod cli;
+mod contract;
+mod cors;
 mod deadlines;
 mod demo;
 mod errors;

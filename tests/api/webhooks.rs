@@ -14,12 +14,19 @@ use crate::world::World;
 #[derive(Clone, Default)]
 struct Inbox {
     received: Arc<Mutex<Vec<(String, String)>>>,
+    /// The Standard Webhooks headers of each delivery: id, timestamp, signature.
+    standard: Arc<Mutex<Vec<[String; 3]>>>,
     fail_next: Arc<AtomicUsize>,
 }
 
 async fn receive(req: HttpRequest, body: web::Bytes, inbox: web::Data<Inbox>) -> HttpResponse {
-    let signature =
-        req.headers().get("madoguchi-signature").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    let header = |name: &str| req.headers().get(name).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    let signature = header("madoguchi-signature");
+    inbox.standard.lock().unwrap().push([
+        header("webhook-id"),
+        header("webhook-timestamp"),
+        header("webhook-signature"),
+    ]);
     inbox.received.lock().unwrap().push((signature, String::from_utf8(body.to_vec()).unwrap()));
     if inbox.fail_next.load(Ordering::SeqCst) > 0 {
         inbox.fail_next.fetch_sub(1, Ordering::SeqCst);
@@ -51,6 +58,20 @@ fn verify(secret: &str, header: &str, body: &str) -> bool {
     };
     let fresh = (chrono::Utc::now().timestamp() - timestamp).abs() < 300;
     fresh && madoguchi::notify::webhook::sign(secret, timestamp, body) == header
+}
+
+/// What a Standard Webhooks receiver does, written from the specification
+/// rather than with the server's code: the key is the base64 after `whsec_`,
+/// the signed content `<id>.<timestamp>.<body>`, the signature `v1,<base64>`
+/// (one of several, space-separated), and the timestamp must be fresh.
+fn verify_standard(secret: &str, [id, timestamp, signature]: &[String; 3], body: &str) -> bool {
+    use base64::Engine;
+    let engine = base64::engine::general_purpose::STANDARD;
+    let Ok(key) = engine.decode(secret.strip_prefix("whsec_").unwrap_or(secret)) else { return false };
+    let Ok(seconds) = timestamp.parse::<i64>() else { return false };
+    let fresh = (chrono::Utc::now().timestamp() - seconds).abs() < 300;
+    let expected = engine.encode(madoguchi::crypto::hmac_sha256(&key, format!("{id}.{timestamp}.{body}").as_bytes()));
+    fresh && signature.split(' ').any(|candidate| candidate == format!("v1,{expected}"))
 }
 
 /// A webhook as created: the only time its secret is shown.
@@ -94,7 +115,12 @@ async fn an_employer_receives_signed_events_it_may_see_and_failures_are_retried(
     let (signature, body) = &received[0];
     assert!(verify(&secret, signature, body), "{signature}");
     assert!(!verify("whsec_wrong", signature, body));
+    let standard = inbox.standard.lock().unwrap().clone();
+    assert!(verify_standard(&secret, &standard[0], body), "{standard:?}");
+    assert!(!verify_standard("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", &standard[0], body), "another key fails");
+    assert!(!verify_standard(&secret, &standard[0], &body.replace("referred", "closed")), "a changed body fails");
     let event: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(standard[0][0], format!("evt_{}", event["event_id"].as_str().unwrap()));
     assert_eq!(event["to_state"], "referred");
     assert_eq!(event["reference"], reference.as_str());
     for secret_text in ["Nguyen", "C1234567", "hộ chiếu"] {
@@ -111,6 +137,9 @@ async fn an_employer_receives_signed_events_it_may_see_and_failures_are_retried(
     let retry: Value = serde_json::from_str(&received[2].1).unwrap();
     assert_eq!(first["event_id"], retry["event_id"], "a retry carries the same event id");
     assert!(verify(&secret, &received[2].0, &received[2].1));
+    let standard = inbox.standard.lock().unwrap().clone();
+    assert_eq!(standard[1][0], standard[2][0], "a retry carries the same webhook-id");
+    assert!(verify_standard(&secret, &standard[2], &received[2].1));
 
     // A worker-side message is not the employer's business.
     let worker = w.receipt_session(&reference, &receipt).await;

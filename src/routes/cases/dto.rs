@@ -86,7 +86,15 @@ pub struct WorkerConsentDto {
     pub obtained_on: NaiveDate,
 }
 
-/// A grievance. Give the employer either as a registered organisation or by name.
+/// A grievance.
+///
+/// Rules across fields (a 422 `validation_failed` names the field when one is broken):
+/// - the employer: exactly one of `employer_organisation_id` (a registered
+///   employer, from the worker's employer or `GET /api/v1/organisations/{id}`)
+///   and `employer_name` (an employer not registered yet), never both, never neither;
+/// - `incident_from` is not after `incident_to`, and neither is in the future;
+/// - `worker_consent` is required when an advocate lodges for a worker, and
+///   refused at `POST /api/v1/intake`.
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LodgeCaseRequest {
@@ -99,7 +107,9 @@ pub struct LodgeCaseRequest {
     #[validate(custom(function = "valid_language"))]
     #[schema(example = "vi")]
     pub narrative_language: String,
+    /// When it began; not after `incident_to`, not in the future.
     pub incident_from: Option<NaiveDate>,
+    /// When it ended (or last happened); not in the future.
     pub incident_to: Option<NaiveDate>,
     /// ISO 3166-2:JP code, `JP-01` to `JP-47`.
     #[validate(custom(function = "valid_prefecture"))]
@@ -108,9 +118,12 @@ pub struct LodgeCaseRequest {
     #[validate(length(min = 1, max = 100))]
     #[schema(example = "food processing")]
     pub industry: Option<String>,
+    /// The registered employer. Give this or `employer_name`, not both.
     pub employer_organisation_id: Option<Uuid>,
-    /// The employer's name, when it is not (yet) registered.
+    /// The employer's name, when it is not (yet) registered. Give this or
+    /// `employer_organisation_id`, not both.
     #[validate(length(min = 1, max = 200))]
+    #[schema(example = "Tokai Fresh Foods K.K.")]
     pub employer_name: Option<String>,
     /// ISO 3166-1 alpha-2 code.
     #[validate(custom(function = "valid_nationality"))]

@@ -12,7 +12,7 @@ use validator::Validate;
 use crate::domain::LanguageTag;
 use crate::domain::case::Visibility;
 use crate::domain::lifecycle::CaseRole;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::routes::common::{paged, valid_language};
 use crate::routes::extract::ApiJson;
 use crate::routes::support::with_conn;
@@ -99,12 +99,19 @@ pub struct MessageListQuery {
     pub limit: Option<u32>,
 }
 
-/// The messages on a case the caller may read, oldest first.
+/// List a case's messages
+///
+/// The messages the caller may read, oldest first, each with its evidence
+/// files, in keyset pages (pass `next_cursor` back as `cursor`).
 #[utoipa::path(
     tag = "messages",
+    operation_id = "messages_list",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Case id"), MessageListQuery),
-    responses((status = 200, body = MessagePage), (status = 404, body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 200, description = "A page of messages", body = MessagePage),
+        (status = 404, description = "No such case, or not visible to the caller (`not_found`)"),
+    )
 )]
 #[get("/cases/{id}/messages")]
 pub async fn list_messages(
@@ -122,16 +129,21 @@ pub async fn list_messages(
     Ok(HttpResponse::Ok().json(MessagePage::from(page)))
 }
 
-/// Write on a case. The employer side may write only to `parties`.
+/// Write a message on a case
+///
+/// Everyone on the case may write; `visibility` says who reads it. The
+/// employer side may write only to `parties`. Attach evidence afterwards to
+/// the message you wrote.
 #[utoipa::path(
     tag = "messages",
+    operation_id = "messages_create",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Case id")),
     request_body = MessageRequest,
     responses(
-        (status = 201, body = MessageDto),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Posted", body = MessageDto),
+        (status = 404, description = "No such case, or not visible to the caller (`not_found`)"),
+        (status = 422, description = "An empty or overlong body, a bad language tag, or a visibility not open to you (`validation_failed`)"),
     )
 )]
 #[post("/cases/{id}/messages")]
@@ -161,22 +173,32 @@ pub struct UploadQuery {
     pub file_name: String,
 }
 
-/// Attach a file to a message you wrote. Send the file's bytes as the body;
-/// its type is recognised from its content (photos, PDF, audio, video).
+/// Upload evidence
+///
+/// Attaches a file to a message you wrote. Send the file's bytes as the
+/// body (any `Content-Type`; `application/octet-stream` will do): its type is
+/// recognised from its content, and only photos, PDF, audio and video are
+/// kept. At most `storage.evidence_max_bytes` (10 MiB by default).
 #[utoipa::path(
     tag = "messages",
+    operation_id = "evidence_upload",
     security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "Case id"),
         ("message_id" = Uuid, Path, description = "A message the caller wrote"),
         UploadQuery,
     ),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    request_body(
+        description = "The file's bytes, as they are",
+        content((crate::routes::common::FileBytes = "application/octet-stream")),
+    ),
     responses(
-        (status = 201, body = EvidenceDto),
-        (status = 403, description = "Not your message", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not a photo, PDF, audio or video file", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Stored; its recognised type and SHA-256 are in the answer", body = EvidenceDto),
+        (status = 403, description = "Not your message (`forbidden`)"),
+        (status = 404, description = "No such case or message, or not visible to the caller (`not_found`)"),
+        (status = 413, description = "Larger than `storage.evidence_max_bytes` (`payload_too_large`)"),
+        (status = 415, description = "Not a photo, PDF, audio or video file (`unsupported_evidence_type`)"),
+        (status = 422, description = "No file name (`validation_failed`)"),
     )
 )]
 #[post("/cases/{id}/messages/{message_id}/evidence")]
@@ -224,14 +246,24 @@ fn sanitise_file_name(raw: &str) -> Result<String, ApiError> {
     Ok(name)
 }
 
-/// Download an evidence file, if you may read the message that carries it.
+/// Download evidence
+///
+/// The file's bytes, served with the media type recognised at upload (for
+/// example `image/jpeg` or `application/pdf`) as an attachment, if you may
+/// read the message that carries it.
 #[utoipa::path(
     tag = "messages",
+    operation_id = "evidence_download",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Case id"), ("evidence_id" = Uuid, Path, description = "Evidence id")),
     responses(
-        (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The file, with the media type recognised at upload", content(
+            (crate::routes::common::FileBytes = "application/octet-stream"),
+        ), headers(
+            ("ETag" = String, description = "The file's SHA-256, quoted"),
+            ("Content-Disposition" = String, description = "`attachment; filename=\"…\"`"),
+        )),
+        (status = 404, description = "No such case or file, or not visible to the caller (`not_found`)"),
     )
 )]
 #[get("/cases/{id}/evidence/{evidence_id}")]

@@ -14,7 +14,7 @@ use super::support::with_conn;
 use super::{AuthUser, Caller};
 use crate::auth::Actor;
 use crate::domain::CaseId;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::cases::act;
 use crate::service::cases::commands;
 use crate::service::cases::lodge::{self, RetryKey};
@@ -79,17 +79,27 @@ pub async fn lodge_for(
     }))
 }
 
-/// Lodge a grievance as a worker, or as an advocate with the worker's consent.
+/// Lodge a grievance
+///
+/// As a worker, for yourself; or as an advocate, for a worker who consented
+/// (`worker_consent` says how). Name the employer with exactly one of
+/// `employer_organisation_id` (a registered employer) and `employer_name`.
+/// Send an `Idempotency-Key` so that a retry after a lost answer does not
+/// lodge twice. Workers without an account lodge at `POST /api/v1/intake`.
 #[utoipa::path(
     tag = "cases",
+    operation_id = "cases_create",
     security(("bearer" = [])),
     request_body = LodgeCaseRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "1 to 255 printable ASCII characters, for example a UUID; retrying with the same key and body returns the first answer")),
     responses(
-        (status = 201, body = LodgedResponse),
-        (status = 403, description = "Only workers and advocates lodge", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Idempotency-Key reused for another request", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Lodged; keep the receipt code, it is shown only now", body = LodgedResponse, headers(
+            ("Location" = String, description = "The case's URL"),
+            ("Idempotent-Replayed" = String, description = "`true` when this is the stored answer to an earlier request with the same key"),
+        )),
+        (status = 403, description = "Only workers and advocates lodge here (`forbidden`)"),
+        (status = 409, description = "The `Idempotency-Key` was used for another request (`idempotency_key_reused`)"),
+        (status = 422, description = "A field breaks a rule, for example both or neither employer field, or an unknown employer (`validation_failed`)"),
     )
 )]
 #[post("/cases")]
@@ -102,14 +112,20 @@ pub async fn lodge_case(
     lodge_for(&req, &state, Some(auth.actor()), body.0).await
 }
 
-/// Cases the caller may see, newest first.
+/// List cases
+///
+/// The cases the caller may see, newest first, in keyset pages (pass
+/// `next_cursor` back as `cursor`): a worker their own, an advocate those of
+/// their organisation, the employer side those it is a party to, a mediator
+/// those assigned, handlers all.
 #[utoipa::path(
     tag = "cases",
+    operation_id = "cases_list",
     security(("bearer" = [])),
     params(CaseListQuery),
     responses(
-        (status = 200, body = CasePage),
-        (status = 403, description = "Analysts and admins do not read cases", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "A page of case summaries", body = CasePage),
+        (status = 403, description = "Analysts and admins do not read cases (`forbidden`)"),
     )
 )]
 #[get("/cases")]
@@ -163,14 +179,19 @@ fn case_response(view: read::CaseView, now: chrono::DateTime<chrono::Utc>) -> Ht
     HttpResponse::Ok().insert_header((header::ETAG, format!("\"{version}\""))).json(CaseResponse::from_view(view, now))
 }
 
-/// One case, with the timeline of events the caller may see.
+/// One case
+///
+/// The case as the caller may see it: the worker's identity only where the
+/// caller may see it, the timeline of events visible to them, and the
+/// actions they may take now (`allowed_actions`).
 #[utoipa::path(
     tag = "cases",
+    operation_id = "cases_get",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Case id")),
     responses(
-        (status = 200, body = CaseResponse),
-        (status = 404, description = "No such case, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The case", body = CaseResponse, headers(("ETag" = String, description = "The case's version, quoted; send it back as `If-Match` with the next action"))),
+        (status = 404, description = "No such case, or not visible to the caller (`not_found`)"),
     )
 )]
 #[get("/cases/{id}")]
@@ -200,21 +221,27 @@ fn expected_version(req: &HttpRequest, body_version: Option<i32>) -> Result<i32,
         })
 }
 
-/// Take a lifecycle action (see `GET /lifecycle` for who may do what, when).
+/// Take a lifecycle action
+///
+/// Moves the case on: acknowledge, refer, respond, propose and accept
+/// remedies, mark them delivered, confirm, close, reopen… `GET
+/// /api/v1/lifecycle` publishes who may take which action in which state.
+/// Send the version you last read (`version` or `If-Match`).
 #[utoipa::path(
     tag = "cases",
+    operation_id = "cases_act",
     security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "Case id"),
-        ("If-Match" = Option<String>, Header, description = "The case version, if not given in the body"),
+        ("If-Match" = Option<String>, Header, description = "The case version (its `ETag`), if not given in the body"),
     ),
     request_body = ActionRequest,
     responses(
-        (status = 200, body = CaseResponse),
-        (status = 403, description = "This role may not take this action", body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Stale version (`stale_version`) or an action not possible now (`invalid_transition`, with `allowed_actions`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The case after the action", body = CaseResponse, headers(("ETag" = String, description = "The case's version, quoted; send it back as `If-Match` with the next action"))),
+        (status = 403, description = "Your role may not take this action, or the remedy is not yours to deliver (`forbidden`)"),
+        (status = 404, description = "No such case, or not visible to the caller (`not_found`)"),
+        (status = 409, description = "A stale version (`stale_version`); an action not possible now (`invalid_transition`, with `allowed_actions`); or a precondition missing (`mediator_not_assigned`, `employer_not_linked`, `reopen_window_passed`, `remedy_not_owed`)"),
+        (status = 422, description = "The action lacks what it needs, for example a reason, remedies or a rating (`validation_failed`)"),
     )
 )]
 #[post("/cases/{id}/actions")]
@@ -234,13 +261,23 @@ pub async fn take_action(
     Ok(case_response(view, now))
 }
 
-/// Give or withdraw consent for the employer side to see the worker's identity.
+/// Give or withdraw consent to disclose the identity
+///
+/// The worker (or their advocate) decides whether the employer and the
+/// supervising organisation may see the worker's identity. Withdrawing hides
+/// it again at once.
 #[utoipa::path(
     tag = "cases",
+    operation_id = "cases_consent_set",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Case id")),
     request_body = ConsentRequest,
-    responses((status = 200, body = CaseResponse), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 200, description = "The case after the change", body = CaseResponse, headers(("ETag" = String, description = "The case's version, quoted; send it back as `If-Match` with the next action"))),
+        (status = 403, description = "Only the worker's side decides (`forbidden`)"),
+        (status = 404, description = "No such case, or not visible to the caller (`not_found`)"),
+        (status = 409, description = "A stale version (`stale_version`)"),
+    )
 )]
 #[post("/cases/{id}/consent")]
 pub async fn set_consent(
@@ -256,13 +293,23 @@ pub async fn set_consent(
     .await
 }
 
-/// Assign the case's mediator (handlers).
+/// Assign the mediator
+///
+/// Handlers choose the case's mediator, a user with the mediator role, who
+/// may then start mediation.
 #[utoipa::path(
     tag = "cases",
+    operation_id = "cases_mediator_assign",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Case id")),
     request_body = AssignMediatorRequest,
-    responses((status = 200, body = CaseResponse), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 200, description = "The case after the change", body = CaseResponse, headers(("ETag" = String, description = "The case's version, quoted; send it back as `If-Match` with the next action"))),
+        (status = 403, description = "Only handlers assign mediators (`forbidden`)"),
+        (status = 404, description = "No such case, or not visible to the caller (`not_found`)"),
+        (status = 409, description = "A stale version (`stale_version`)"),
+        (status = 422, description = "The user is not a mediator (`validation_failed`)"),
+    )
 )]
 #[post("/cases/{id}/mediator")]
 pub async fn assign_mediator(
@@ -278,13 +325,24 @@ pub async fn assign_mediator(
     .await
 }
 
-/// Link the case to a registered employer (handlers, before referral).
+/// Link a registered employer
+///
+/// Handlers link a case lodged with an employer's name to the registered
+/// employer, before referring it; its supervising organisation becomes a
+/// party too.
 #[utoipa::path(
     tag = "cases",
+    operation_id = "cases_employer_link",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Case id")),
     request_body = LinkEmployerRequest,
-    responses((status = 200, body = CaseResponse), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 200, description = "The case after the change", body = CaseResponse, headers(("ETag" = String, description = "The case's version, quoted; send it back as `If-Match` with the next action"))),
+        (status = 403, description = "Only handlers link employers (`forbidden`)"),
+        (status = 404, description = "No such case, or not visible to the caller (`not_found`)"),
+        (status = 409, description = "A stale version (`stale_version`), or the case was already referred (`already_referred`)"),
+        (status = 422, description = "The organisation is not an employer (`validation_failed`)"),
+    )
 )]
 #[post("/cases/{id}/employer")]
 pub async fn link_employer(
@@ -300,13 +358,23 @@ pub async fn link_employer(
     .await
 }
 
-/// Set priority, categories and forced-labour indicators (handlers).
+/// Classify the case
+///
+/// Handlers set the priority, correct the categories and record the ILO
+/// forced-labour indicators they see. Fields left out stay as they are.
 #[utoipa::path(
     tag = "cases",
+    operation_id = "cases_classify",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Case id")),
     request_body = ClassificationRequest,
-    responses((status = 200, body = CaseResponse), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 200, description = "The case after the change", body = CaseResponse, headers(("ETag" = String, description = "The case's version, quoted; send it back as `If-Match` with the next action"))),
+        (status = 403, description = "Only handlers classify (`forbidden`)"),
+        (status = 404, description = "No such case, or not visible to the caller (`not_found`)"),
+        (status = 409, description = "A stale version (`stale_version`)"),
+        (status = 422, description = "An unknown indicator code (`validation_failed`)"),
+    )
 )]
 #[post("/cases/{id}/classification")]
 pub async fn classify(
@@ -327,13 +395,22 @@ pub async fn classify(
     .await
 }
 
-/// Correct or complete the worker's identity (worker side and handlers).
+/// Update the worker's identity
+///
+/// The worker's side and handlers correct or complete the identity; the
+/// fields sent replace the stored ones.
 #[utoipa::path(
     tag = "cases",
+    operation_id = "cases_identity_update",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Case id")),
     request_body = IdentityUpdateRequest,
-    responses((status = 200, body = CaseResponse), (status = 403, body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 200, description = "The case after the change", body = CaseResponse, headers(("ETag" = String, description = "The case's version, quoted; send it back as `If-Match` with the next action"))),
+        (status = 403, description = "Only the worker's side and handlers (`forbidden`)"),
+        (status = 404, description = "No such case, or not visible to the caller (`not_found`)"),
+        (status = 409, description = "A stale version (`stale_version`)"),        (status = 422, description = "A field breaks a rule, for example an invalid email address (`validation_failed`)"),
+    )
 )]
 #[post("/cases/{id}/identity")]
 pub async fn update_identity(
