@@ -181,6 +181,12 @@ problem_codes! {
     RefreshTokenReused = "refresh_token_reused", UNAUTHORIZED,
         "A refresh token was presented a second time; the whole login session has been ended, as it may have been stolen.",
         "Log in again; make sure the client stores only the newest refresh token.";
+    SessionEnded = "session_ended", UNAUTHORIZED,
+        "The access token is genuine but its session has ended: the user logged out, changed their password, or the account was deactivated or deleted.",
+        "Log in again (do not refresh: the refresh token ended with the session).";
+    AccountDisabled = "account_disabled", UNAUTHORIZED,
+        "The password is right but an admin has deactivated the account.",
+        "Tell the user to contact the organisation that runs the service; do not retry.";
     InvalidReceipt = "invalid_receipt", UNAUTHORIZED,
         "The case reference or the receipt code is wrong (the answer does not say which).",
         "Ask the worker to check both, exactly as they were shown at lodging.";
@@ -388,6 +394,8 @@ fn auth_failure_code(failure: AuthFailure) -> ProblemCode {
         AuthFailure::InvalidRefreshToken => ProblemCode::InvalidRefreshToken,
         AuthFailure::RefreshTokenReused => ProblemCode::RefreshTokenReused,
         AuthFailure::InvalidReceipt => ProblemCode::InvalidReceipt,
+        AuthFailure::SessionEnded => ProblemCode::SessionEnded,
+        AuthFailure::AccountDisabled => ProblemCode::AccountDisabled,
     }
 }
 

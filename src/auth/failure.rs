@@ -11,6 +11,11 @@ pub enum AuthFailure {
     InvalidRefreshToken,
     RefreshTokenReused,
     InvalidReceipt,
+    /// The session behind a valid access token has ended: logout, a
+    /// password change, a deactivated or deleted account.
+    SessionEnded,
+    /// Right password, but an admin has deactivated the account.
+    AccountDisabled,
 }
 
 impl AuthFailure {
@@ -22,6 +27,10 @@ impl AuthFailure {
             Self::InvalidCredentials => "the login or password is wrong",
             Self::InvalidRefreshToken => "the refresh token is not valid or has expired; log in again",
             Self::InvalidReceipt => "the case reference or receipt code is wrong",
+            Self::SessionEnded => {
+                "this session has ended (logged out, password changed or account deactivated); log in again"
+            }
+            Self::AccountDisabled => "this account has been deactivated; ask the organisation that runs this service",
             Self::RefreshTokenReused => {
                 "this refresh token was already used; the whole session has been ended for safety; log in again"
             }

@@ -39,7 +39,7 @@ pub enum VerifiedIdentity {
         user_id: UserId,
         role: Role,
         organisation_id: Option<OrganisationId>,
-        session_id: String,
+        session_id: SessionFamilyId,
     },
     /// A worker without an account, holding a case's receipt code.
     CaseSession {
@@ -119,7 +119,8 @@ impl TokenKeys {
         let user_id = claims.sub.parse().map_err(|_| AuthFailure::InvalidToken)?;
         let organisation_id =
             claims.org.as_deref().map(str::parse).transpose().map_err(|_| AuthFailure::InvalidToken)?;
-        Ok(VerifiedIdentity::User { user_id, role: claims.role, organisation_id, session_id: claims.sid })
+        let session_id = claims.sid.parse().map_err(|_| AuthFailure::InvalidToken)?;
+        Ok(VerifiedIdentity::User { user_id, role: claims.role, organisation_id, session_id })
     }
 
     /// A token limited to one case, for a worker who holds its receipt code.

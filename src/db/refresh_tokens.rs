@@ -67,3 +67,34 @@ pub fn revoke_family(conn: &mut DbConnection, family_id: SessionFamilyId, at: Na
     .set(refresh_tokens::revoked_at.eq(at))
     .execute(conn)
 }
+
+/// Whether a login session still stands: its family has a token not
+/// revoked, for this user. Logout, deactivation, a password change and a
+/// deleted account (its tokens go with it) all end it.
+pub fn session_is_live(conn: &mut DbConnection, family_id: SessionFamilyId, user_id: UserId) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(family_id))
+            .filter(refresh_tokens::user_id.eq(user_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    ))
+    .get_result(conn)
+}
+
+/// Revokes every session of a user, except `keep` (the caller's own, when
+/// they change their password).
+pub fn revoke_all_for_user(
+    conn: &mut DbConnection,
+    user_id: UserId,
+    keep: Option<SessionFamilyId>,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    let mut query = diesel::update(refresh_tokens::table)
+        .filter(refresh_tokens::user_id.eq(user_id))
+        .filter(refresh_tokens::revoked_at.is_null())
+        .into_boxed();
+    if let Some(keep) = keep {
+        query = query.filter(refresh_tokens::family_id.ne(keep));
+    }
+    query.set(refresh_tokens::revoked_at.eq(at)).execute(conn)
+}

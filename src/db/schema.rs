@@ -28,6 +28,7 @@ diesel::table! {
         preferred_language -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        active -> Bool,
     }
 }
 

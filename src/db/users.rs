@@ -23,6 +23,7 @@ pub struct UserRow {
     pub preferred_language: LanguageTag,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub active: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -105,6 +106,7 @@ impl UserRow {
             organisation_id: self.organisation_id,
             preferred_language: self.preferred_language,
             created_at: self.created_at.and_utc(),
+            active: self.active,
         })
     }
 }
@@ -137,4 +139,19 @@ pub fn staff_emails_among(conn: &mut DbConnection, addresses: &[String]) -> Quer
         .filter(users::role.ne(Role::Worker))
         .select(users::email.assume_not_null())
         .load(conn)
+}
+
+/// Activates or deactivates an account; returns whether it exists.
+pub fn set_active(conn: &mut DbConnection, id: UserId, active: bool, at: NaiveDateTime) -> QueryResult<bool> {
+    let updated = diesel::update(users::table.find(id))
+        .set((users::active.eq(active), users::updated_at.eq(at)))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
+
+pub fn set_password_hash(conn: &mut DbConnection, id: UserId, hash: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set((users::password_hash.eq(hash), users::updated_at.eq(at)))
+        .execute(conn)?;
+    Ok(())
 }

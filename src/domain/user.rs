@@ -171,6 +171,8 @@ pub struct User {
     pub organisation_id: Option<super::OrganisationId>,
     pub preferred_language: super::LanguageTag,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// A deactivated account cannot log in.
+    pub active: bool,
 }
 
 #[cfg(test)]

@@ -24,7 +24,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(list_organisations)
         .service(create_user)
         .service(list_users)
-        .service(get_user);
+        .service(get_user)
+        .service(deactivate_user)
+        .service(reactivate_user);
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -250,5 +252,64 @@ pub async fn get_user(
     let actor = auth.actor();
     let id = id.into_inner().into();
     let user = with_conn(&state, move |conn| users::get(conn, &actor, id)).await?;
+    Ok(HttpResponse::Ok().json(UserResponse::from(user)))
+}
+
+/// Deactivate a user
+///
+/// The account can no longer log in, and every session it has ends at
+/// once: its access tokens stop working on their next request. Admins
+/// only, and not their own account.
+#[utoipa::path(
+    tag = "admin",
+    operation_id = "admin_users_deactivate",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "User id")),
+    responses(
+        (status = 200, description = "The user, now inactive", body = UserResponse),
+        (status = 403, description = "Not an admin, or your own account (`forbidden`)"),
+        (status = 404, description = "No such user (`not_found`)"),
+    )
+)]
+#[post("/admin/users/{id}/deactivate")]
+pub async fn deactivate_user(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    set_active(caller, state, id.into_inner(), false).await
+}
+
+/// Reactivate a user
+///
+/// The account can log in again; sessions ended by the deactivation stay ended.
+#[utoipa::path(
+    tag = "admin",
+    operation_id = "admin_users_reactivate",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "User id")),
+    responses(
+        (status = 200, description = "The user, active again", body = UserResponse),
+        (status = 403, description = "Not an admin, or your own account (`forbidden`)"),
+        (status = 404, description = "No such user (`not_found`)"),
+    )
+)]
+#[post("/admin/users/{id}/reactivate")]
+pub async fn reactivate_user(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    set_active(caller, state, id.into_inner(), true).await
+}
+
+async fn set_active(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: Uuid,
+    active: bool,
+) -> Result<HttpResponse, ApiError> {
+    let Caller { actor, now } = caller;
+    let user = with_conn(&state, move |conn| users::set_active(conn, &actor, id.into(), active, now)).await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(user)))
 }

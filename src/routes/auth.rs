@@ -10,14 +10,16 @@ use super::AuthUser;
 use super::common::{UserResponse, language_or_default, valid_language, valid_password, valid_username};
 use super::extract::ApiJson;
 use super::support::{block, limit, limit_by_ip, with_conn};
+use crate::auth::tokens::VerifiedIdentity;
 use crate::domain::{FieldErrors, OrganisationKind, Role};
 use crate::error::ApiError;
+use crate::service;
 use crate::service::sessions::{self, LoginName, SessionPolicy, TokenPair};
 use crate::service::users::{self, NewUserInput};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(register).service(login).service(refresh).service(logout).service(me);
+    cfg.service(register).service(login).service(refresh).service(logout).service(me).service(change_password);
 }
 
 /// A worker's self-registration. Email and phone are optional: many workers
@@ -264,4 +266,46 @@ fn session_policy(state: &AppState) -> SessionPolicy<'_> {
         keys: &state.tokens,
         refresh_ttl: chrono::Duration::days(state.settings.auth.refresh_token_ttl_days),
     }
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// At least 10 characters.
+    #[validate(custom(function = "valid_password"))]
+    pub new_password: String,
+}
+
+/// Change your password
+///
+/// Needs the current password. Every other session of the account ends at
+/// once (a phone left logged in elsewhere, a stolen token); this one stays.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "auth_password_change",
+    security(("bearer" = [])),
+    request_body = PasswordChange,
+    responses(
+        (status = 204, description = "Changed; other sessions ended"),
+        (status = 403, description = "A receipt-code session has no password (`forbidden`)"),
+        (status = 422, description = "The current password is wrong, or the new one too short (`validation_failed`)"),
+    )
+)]
+#[post("/auth/password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    body: ApiJson<PasswordChange>,
+) -> Result<HttpResponse, ApiError> {
+    let VerifiedIdentity::User { user_id, session_id, .. } = auth.0 else {
+        return Err(service::Error::Forbidden.into());
+    };
+    let now = state.clock.now();
+    let PasswordChange { current_password, new_password } = body.0;
+    with_conn(&state, move |conn| {
+        users::change_password(conn, user_id, session_id, &current_password, &new_password, now)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -74,6 +74,8 @@ pub struct UserResponse {
     pub organisation_id: Option<uuid::Uuid>,
     pub preferred_language: String,
     pub created_at: DateTime<Utc>,
+    /// `false` once an admin has deactivated the account.
+    pub active: bool,
 }
 
 paged!(UserPage, UserResponse);
@@ -90,6 +92,7 @@ impl From<User> for UserResponse {
             organisation_id: user.organisation_id.map(|o| o.as_uuid()),
             preferred_language: user.preferred_language.to_string(),
             created_at: user.created_at,
+            active: user.active,
         }
     }
 }

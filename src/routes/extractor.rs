@@ -1,17 +1,17 @@
 //! Request extractors: `AuthUser`, a verified bearer access token or a 401,
 //! and `Caller`, the request context most handlers need (who, and when).
 
-use std::future::{Ready, ready};
-
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use chrono::{DateTime, Utc};
+use futures_util::future::LocalBoxFuture;
 
+use super::support::with_conn;
 use crate::auth::AuthFailure;
 use crate::auth::policy::Actor;
 use crate::auth::tokens::VerifiedIdentity;
 use crate::error::ApiError;
-use crate::service;
+use crate::service::{self, sessions};
 use crate::state::AppState;
 
 #[derive(Debug, Clone)]
@@ -38,10 +38,15 @@ impl AuthUser {
 
 impl FromRequest for AuthUser {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        ready(app_state(req).and_then(|state| authenticate(req, state)))
+        let verified = app_state(req).and_then(|state| Ok((verify(req, state)?, state.clone())));
+        Box::pin(async move {
+            let (auth, state) = verified?;
+            require_live_session(&state, &auth).await?;
+            Ok(auth)
+        })
     }
 }
 
@@ -55,13 +60,15 @@ pub struct Caller {
 
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
-    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        ready(app_state(req).and_then(|state| {
-            let auth = authenticate(req, state)?;
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let authenticated = AuthUser::from_request(req, payload);
+        let state = app_state(req).cloned();
+        Box::pin(async move {
+            let (auth, state) = (authenticated.await?, state?);
             Ok(Caller { actor: auth.actor(), now: state.clock.now() })
-        }))
+        })
     }
 }
 
@@ -70,10 +77,22 @@ fn app_state(req: &HttpRequest) -> Result<&web::Data<AppState>, ApiError> {
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))
 }
 
-fn authenticate(req: &HttpRequest, state: &AppState) -> Result<AuthUser, ApiError> {
+/// The token's signature, audience and expiry: no database needed.
+fn verify(req: &HttpRequest, state: &AppState) -> Result<AuthUser, ApiError> {
     let token = bearer_token(req).ok_or(service::Error::Unauthenticated(AuthFailure::MissingToken))?;
     let identity = state.tokens.verify(token, state.clock.now()).map_err(service::Error::Unauthenticated)?;
     Ok(AuthUser(identity))
+}
+
+/// A genuine access token whose session has ended (logout, a password
+/// change, a deactivated or deleted account) stops here, at once, rather
+/// than when it expires. Receipt-code sessions have no account to end.
+async fn require_live_session(state: &web::Data<AppState>, auth: &AuthUser) -> Result<(), ApiError> {
+    let VerifiedIdentity::User { user_id, session_id, .. } = &auth.0 else {
+        return Ok(());
+    };
+    let (user, family) = (*user_id, *session_id);
+    with_conn(state, move |conn| sessions::require_live_session(conn, family, user)).await
 }
 
 fn bearer_token(req: &HttpRequest) -> Option<&str> {

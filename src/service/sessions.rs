@@ -76,7 +76,11 @@ pub fn find_account(conn: &mut DbConnection, name: &LoginName) -> Result<Option<
 pub fn check_password(account: Option<Account>, attempt: &str) -> Result<User, Error> {
     let refused = Error::Unauthenticated(AuthFailure::InvalidCredentials);
     match account {
-        Some(account) if password::verify(attempt, &account.password_hash) => Ok(account.user),
+        // Only someone who knows the password learns that the account is deactivated.
+        Some(account) if password::verify(attempt, &account.password_hash) => match account.user.active {
+            true => Ok(account.user),
+            false => Err(Error::Unauthenticated(AuthFailure::AccountDisabled)),
+        },
         Some(_) => Err(refused),
         None => {
             password::verify_against_dummy(attempt);
@@ -125,7 +129,7 @@ pub fn refresh(
         if token.expires_at <= at {
             return Ok(Err(AuthFailure::InvalidRefreshToken));
         }
-        let Some(user) = db::users::find(conn, token.user_id)? else {
+        let Some(user) = db::users::find(conn, token.user_id)?.filter(|user| user.active) else {
             return Ok(Err(AuthFailure::InvalidRefreshToken));
         };
         issue_pair(conn, policy, user.id, user.role, user.organisation_id, token.family_id, now).map(Ok)
@@ -171,4 +175,13 @@ fn issue_pair(
     // The access token names its session in the `sid` claim, a string.
     let access_token = policy.keys.issue(user_id, role, organisation_id, family, now)?;
     Ok(TokenPair { access_token, access_expires_in: policy.keys.access_ttl(), refresh_token, refresh_expires_at })
+}
+
+/// Whether the login session behind an access token still stands (checked on
+/// every request, so an ended session stops at once, not at token expiry).
+pub fn require_live_session(conn: &mut DbConnection, family: SessionFamilyId, user: UserId) -> Result<(), Error> {
+    match db::refresh_tokens::session_is_live(conn, family, user)? {
+        true => Ok(()),
+        false => Err(Error::Unauthenticated(AuthFailure::SessionEnded)),
+    }
 }

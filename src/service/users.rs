@@ -8,7 +8,7 @@ use crate::auth::policy::{self, Actor, Permission};
 use crate::db::users::{NewUser, UserFilter, UserRow};
 use crate::db::{self, DbConnection};
 use crate::domain::user::{self as user_rules, User};
-use crate::domain::{FieldError, FieldErrors, LanguageTag, OrganisationId, Role, UserId};
+use crate::domain::{FieldError, FieldErrors, LanguageTag, OrganisationId, Role, SessionFamilyId, UserId};
 use crate::service::{Conflict, Error};
 
 /// A new account, already parsed: names normalised, language tag valid.
@@ -157,4 +157,57 @@ pub fn list(
 
 fn load(conn: &mut DbConnection, id: UserId) -> Result<User, Error> {
     Ok(db::users::find(conn, id)?.ok_or(Error::NotFound)?.into_domain()?)
+}
+
+/// Deactivates (ending every session at once) or reactivates an account.
+/// Admins only, and not their own: the last admin must not lock everyone out.
+pub fn set_active(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: UserId,
+    active: bool,
+    now: DateTime<Utc>,
+) -> Result<User, Error> {
+    policy::require(actor, Permission::ManageUsers)?;
+    if actor.user_id() == Some(id) {
+        return Err(Error::Forbidden);
+    }
+    let at = db::timestamp(now);
+    db::write_transaction(conn, |conn| {
+        if !db::users::set_active(conn, id, active, at)? {
+            return Err(Error::NotFound);
+        }
+        if !active {
+            let ended = db::refresh_tokens::revoke_all_for_user(conn, id, None, at)?;
+            tracing::info!(user = %id, sessions = ended, "account deactivated; its sessions ended");
+        }
+        load(conn, id)
+    })
+}
+
+/// Changes the caller's own password after checking the current one. Every
+/// other session of the account ends at once; the caller's stays.
+pub fn change_password(
+    conn: &mut DbConnection,
+    user: UserId,
+    session: SessionFamilyId,
+    current: &str,
+    new: &str,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    if let Err(message) = user_rules::check_password(new) {
+        return Err(Error::validation("new_password", "weak_password", message));
+    }
+    let row = db::users::find(conn, user)?.ok_or(Error::NotFound)?;
+    if !password::verify(current, &row.password_hash) {
+        return Err(Error::validation("current_password", "wrong_password", "the current password is not right"));
+    }
+    let hash = password::hash(new)?;
+    let at = db::timestamp(now);
+    db::write_transaction(conn, |conn| {
+        db::users::set_password_hash(conn, user, &hash, at)?;
+        let ended = db::refresh_tokens::revoke_all_for_user(conn, user, Some(session), at)?;
+        tracing::info!(user = %user, sessions = ended, "password changed; other sessions ended");
+        Ok(())
+    })
 }

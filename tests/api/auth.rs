@@ -208,6 +208,8 @@ async fn logout_ends_the_session() {
     let response = app.post("/api/v1/auth/logout", &json!({"refresh_token": token}), None).await;
     assert_eq!(response.status(), 204);
     assert_problem(refresh(&app, token).await, 401, "invalid_refresh_token").await;
+    let access = Token::new("leaver", login.access_token.clone());
+    assert_problem(app.get("/api/v1/me", Some(&access)).await, 401, "session_ended").await;
     // Logging out twice is harmless.
     let response = app.post("/api/v1/auth/logout", &json!({"refresh_token": token}), None).await;
     assert_eq!(response.status(), 204);
@@ -262,4 +264,82 @@ async fn access_tokens_carry_role_and_organisation() {
     assert_eq!(me.role, "employer_staff");
     assert_eq!(me.organisation_id, Some(employer.to_string()));
     assert_eq!(me.organisation_kind.as_deref(), Some("employer"));
+}
+
+/// A deactivated account's tokens stop at once, it cannot log in (and only
+/// someone with its password learns why), and reactivation lets it log in again.
+#[tokio::test]
+async fn deactivation_ends_every_session_at_once_and_reactivation_restores_login() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let handler =
+        app.user_token(&admin, "handler", Some(app.create_organisation(&admin, "Operator", "operator").await)).await;
+    let me = app.me(&handler).await;
+    let email = me.email.clone().unwrap();
+    let second_device = app.token(&Login::email(&email)).await;
+    assert_eq!(app.get("/api/v1/cases", Some(&handler)).await.status(), 200);
+
+    let deactivate = format!("/api/v1/admin/users/{}/deactivate", me.id);
+    assert_problem(app.post(&deactivate, &json!({}), Some(&handler)).await, 403, "forbidden").await;
+    let response = app.post(&deactivate, &json!({}), Some(&admin)).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<Value>().await.unwrap()["active"], false);
+    for token in [&handler, &second_device] {
+        assert_problem(app.get("/api/v1/cases", Some(token)).await, 401, "session_ended").await;
+    }
+    assert_problem(app.try_login(&Login::email(&email)).await, 401, "account_disabled").await;
+    let wrong = Login::email(&email).with_password("not the password at all");
+    assert_problem(app.try_login(&wrong).await, 401, "invalid_credentials").await;
+
+    let admin_id = app.me(&admin).await.id;
+    let own = format!("/api/v1/admin/users/{admin_id}/deactivate");
+    assert_problem(app.post(&own, &json!({}), Some(&admin)).await, 403, "forbidden").await;
+
+    let reactivate = format!("/api/v1/admin/users/{}/reactivate", me.id);
+    assert_eq!(app.post(&reactivate, &json!({}), Some(&admin)).await.status(), 200);
+    assert_problem(app.get("/api/v1/cases", Some(&handler)).await, 401, "session_ended").await;
+    let fresh = app.token(&Login::email(&email)).await;
+    assert_eq!(app.get("/api/v1/cases", Some(&fresh)).await.status(), 200);
+    let missing = format!("/api/v1/admin/users/{}/deactivate", uuid::Uuid::new_v4());
+    assert_problem(app.post(&missing, &json!({}), Some(&admin)).await, 404, "not_found").await;
+}
+
+/// A password change ends every other session at once and keeps the caller's.
+#[tokio::test]
+async fn a_password_change_ends_the_other_sessions() {
+    let app = TestApp::spawn().await;
+    register(&app, json!({"username": "changer", "password": PASSWORD})).await;
+    let here = app.token(&Login::username("changer")).await;
+    let elsewhere = app.login(&Login::username("changer")).await;
+    let new_password = "a new and longer password";
+    let change = |current: &str, new: &str| json!({"current_password": current, "new_password": new});
+
+    let response = app.post("/api/v1/auth/password", &change("wrong password!", new_password), Some(&here)).await;
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    assert_eq!(problem.error().field, "current_password");
+    let response = app.post("/api/v1/auth/password", &change(PASSWORD, "short"), Some(&here)).await;
+    assert_eq!(assert_problem(response, 422, "validation_failed").await.error().field, "new_password");
+
+    assert_eq!(app.post("/api/v1/auth/password", &change(PASSWORD, new_password), Some(&here)).await.status(), 204);
+    assert_eq!(app.get("/api/v1/me", Some(&here)).await.status(), 200, "the caller's own session stays");
+    let other = Token::new("elsewhere", elsewhere.access_token);
+    assert_problem(app.get("/api/v1/me", Some(&other)).await, 401, "session_ended").await;
+    assert_problem(refresh(&app, &elsewhere.refresh_token).await, 401, "invalid_refresh_token").await;
+    assert_problem(app.try_login(&Login::username("changer")).await, 401, "invalid_credentials").await;
+    assert_eq!(app.try_login(&Login::username("changer").with_password(new_password)).await.status(), 200);
+}
+
+/// An account removed from the database takes its sessions with it.
+#[tokio::test]
+async fn a_deleted_accounts_access_token_stops_working() {
+    use diesel::RunQueryDsl;
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let other_admin = app.user_token(&admin, "admin", None).await;
+    assert_eq!(app.get("/api/v1/admin/users", Some(&other_admin)).await.status(), 200);
+    let id = app.me(&other_admin).await.id;
+    let mut conn = app.pool.get().unwrap();
+    diesel::sql_query(format!("DELETE FROM users WHERE id = '{id}'")).execute(&mut conn).unwrap();
+    drop(conn);
+    assert_problem(app.get("/api/v1/admin/users", Some(&other_admin)).await, 401, "session_ended").await;
 }
