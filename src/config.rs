@@ -261,10 +261,11 @@ impl Settings {
     fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |key, message: &str| Err(ConfigError::Invalid { key, message: message.to_owned() });
         let secret = self.auth.jwt_secret.expose_secret();
-        if self.profile == Profile::Production && secret == DEVELOPMENT_JWT_SECRET {
+        if self.profile == Profile::Production && weak_secret(secret, DEVELOPMENT_JWT_SECRET) {
             return invalid(
                 "auth.jwt_secret",
-                "the development secret must not be used in production; set MADOGUCHI__AUTH__JWT_SECRET",
+                "is the development secret, derived from it, or too uniform for production; set \
+                 MADOGUCHI__AUTH__JWT_SECRET to a random value (openssl rand -hex 32)",
             );
         }
         if secret.len() < 32 {
@@ -314,11 +315,18 @@ impl Settings {
             return invalid("outbox", "max_attempts, batch_size and lease_seconds must be at least 1");
         }
         if self.profile == Profile::Production
-            && self.reports.pseudonym_key.expose_secret() == DEVELOPMENT_PSEUDONYM_KEY
+            && weak_secret(self.reports.pseudonym_key.expose_secret(), DEVELOPMENT_PSEUDONYM_KEY)
         {
             return invalid(
                 "reports.pseudonym_key",
-                "the development key must not be used in production; set MADOGUCHI__REPORTS__PSEUDONYM_KEY",
+                "is the development key, derived from it, or too uniform for production; set \
+                 MADOGUCHI__REPORTS__PSEUDONYM_KEY to a random value (openssl rand -hex 32)",
+            );
+        }
+        if self.profile == Profile::Production && self.webhooks.allow_http {
+            return invalid(
+                "webhooks.allow_http",
+                "plain-HTTP webhooks would send case events unencrypted; not in production",
             );
         }
         if self.reports.pseudonym_key.expose_secret().len() < 16 {
@@ -340,6 +348,15 @@ impl Settings {
 
 fn optional_file(dir: &Path, name: &str) -> config::File<config::FileSourceFile, config::FileFormat> {
     config::File::from(dir.join(format!("{name}.toml"))).required(false)
+}
+
+/// A production secret must not be the shipped development value, nor one
+/// made from it (padded, upper-cased, extended), nor so uniform that it is
+/// guessable (`aaaa…`, `abab…`): fewer than 8 distinct characters.
+fn weak_secret(secret: &str, development: &str) -> bool {
+    let normalised = secret.trim().to_lowercase();
+    let distinct: std::collections::BTreeSet<char> = normalised.chars().collect();
+    normalised.contains(development) || development.contains(normalised.as_str()) || distinct.len() < 8
 }
 
 #[cfg(test)]
@@ -411,10 +428,23 @@ mod tests {
         let error = Settings::load(&opts).unwrap_err();
         assert!(error.to_string().contains("auth.jwt_secret"), "{error}");
 
-        opts.env.insert("MADOGUCHI__AUTH__JWT_SECRET".into(), "a".repeat(40));
+        let development = format!(" {} ", DEVELOPMENT_JWT_SECRET.to_uppercase());
+        for weak in ["a".repeat(40), "ab".repeat(20), development, format!("{DEVELOPMENT_JWT_SECRET}-2")] {
+            opts.env.insert("MADOGUCHI__AUTH__JWT_SECRET".into(), weak.clone());
+            let error = Settings::load(&opts).unwrap_err();
+            assert!(error.to_string().contains("auth.jwt_secret"), "{weak:?}: {error}");
+        }
+        opts.env
+            .insert("MADOGUCHI__AUTH__JWT_SECRET".into(), "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822c".into());
         let error = Settings::load(&opts).unwrap_err();
         assert!(error.to_string().contains("reports.pseudonym_key"), "{error}");
         opts.env.insert("MADOGUCHI__REPORTS__PSEUDONYM_KEY".into(), "p".repeat(40));
+        let error = Settings::load(&opts).unwrap_err();
+        assert!(error.to_string().contains("reports.pseudonym_key"), "{error}");
+        opts.env.insert("MADOGUCHI__REPORTS__PSEUDONYM_KEY".into(), "60303ae22b998861bce3b28f33eec1be".into());
         assert!(Settings::load(&opts).is_ok());
+        opts.env.insert("MADOGUCHI__WEBHOOKS__ALLOW_HTTP".into(), "true".into());
+        let error = Settings::load(&opts).unwrap_err();
+        assert!(error.to_string().contains("webhooks.allow_http"), "{error}");
     }
 }
