@@ -187,11 +187,18 @@ impl AuthSettings {
 #[serde(deny_unknown_fields)]
 pub struct RateLimitSettings {
     pub login_per_ip_per_minute: u32,
+    /// Attempts on one account from one address.
     pub login_per_account_per_minute: u32,
+    /// Attempts on one account from all addresses together: slow enough to
+    /// stop guessing, high enough that an outsider cannot lock a worker out.
+    pub login_per_account_per_hour: u32,
     pub register_per_ip_per_minute: u32,
     pub intake_per_ip_per_minute: u32,
     pub receipt_per_ip_per_minute: u32,
+    /// Attempts on one case reference from one address.
     pub receipt_per_reference_per_minute: u32,
+    /// Attempts on one case reference from all addresses together.
+    pub receipt_per_reference_per_hour: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -289,6 +296,8 @@ impl Settings {
         let rates = [
             ("rate_limit.login_per_ip_per_minute", self.rate_limit.login_per_ip_per_minute),
             ("rate_limit.login_per_account_per_minute", self.rate_limit.login_per_account_per_minute),
+            ("rate_limit.login_per_account_per_hour", self.rate_limit.login_per_account_per_hour),
+            ("rate_limit.receipt_per_reference_per_hour", self.rate_limit.receipt_per_reference_per_hour),
             ("rate_limit.register_per_ip_per_minute", self.rate_limit.register_per_ip_per_minute),
             ("rate_limit.intake_per_ip_per_minute", self.rate_limit.intake_per_ip_per_minute),
             ("rate_limit.receipt_per_ip_per_minute", self.rate_limit.receipt_per_ip_per_minute),

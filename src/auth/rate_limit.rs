@@ -23,6 +23,11 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
         Self { inner: RateLimiter::keyed(Quota::per_minute(count)) }
     }
 
+    fn per_hour(count: u32) -> Self {
+        let count = NonZeroU32::new(count).unwrap_or(NonZeroU32::MIN);
+        Self { inner: RateLimiter::keyed(Quota::per_hour(count)) }
+    }
+
     /// `Err(wait)` when the key has used up its allowance.
     pub fn check(&self, key: &K) -> Result<(), Duration> {
         if self.inner.len() > PRUNE_ABOVE_KEYS {
@@ -34,12 +39,17 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
 
 pub struct RateLimits {
     pub login_by_ip: Limiter<IpAddr>,
-    /// Keyed by the normalised login name, whether or not such an account exists.
+    /// Keyed by address and account (the account's id when it exists, so
+    /// its e-mail and its username share one allowance; otherwise the name).
+    pub login_by_address_and_account: Limiter<(Option<IpAddr>, String)>,
+    /// The same account from every address, per hour.
     pub login_by_account: Limiter<String>,
     pub register_by_ip: Limiter<IpAddr>,
     pub intake_by_ip: Limiter<IpAddr>,
     pub receipt_by_ip: Limiter<IpAddr>,
-    /// Keyed by case reference: guessing one case's code from many addresses is slowed too.
+    /// Keyed by address and case reference.
+    pub receipt_by_address_and_reference: Limiter<(Option<IpAddr>, String)>,
+    /// One case's code guessed from many addresses is slowed too, per hour.
     pub receipt_by_reference: Limiter<String>,
 }
 
@@ -47,11 +57,13 @@ impl RateLimits {
     pub fn from_settings(settings: &RateLimitSettings) -> Self {
         Self {
             login_by_ip: Limiter::per_minute(settings.login_per_ip_per_minute),
-            login_by_account: Limiter::per_minute(settings.login_per_account_per_minute),
+            login_by_address_and_account: Limiter::per_minute(settings.login_per_account_per_minute),
+            login_by_account: Limiter::per_hour(settings.login_per_account_per_hour),
             register_by_ip: Limiter::per_minute(settings.register_per_ip_per_minute),
             intake_by_ip: Limiter::per_minute(settings.intake_per_ip_per_minute),
             receipt_by_ip: Limiter::per_minute(settings.receipt_per_ip_per_minute),
-            receipt_by_reference: Limiter::per_minute(settings.receipt_per_reference_per_minute),
+            receipt_by_address_and_reference: Limiter::per_minute(settings.receipt_per_reference_per_minute),
+            receipt_by_reference: Limiter::per_hour(settings.receipt_per_reference_per_hour),
         }
     }
 }

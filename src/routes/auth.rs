@@ -9,7 +9,7 @@ use validator::Validate;
 use super::AuthUser;
 use super::common::{UserResponse, language_or_default, valid_language, valid_password, valid_username};
 use super::extract::ApiJson;
-use super::support::{block, limit, limit_by_ip, with_conn};
+use super::support::{block, client_ip, limit, limit_by_ip, with_conn};
 use crate::auth::tokens::VerifiedIdentity;
 use crate::domain::{FieldErrors, OrganisationKind, Role};
 use crate::error::ApiError;
@@ -163,10 +163,14 @@ pub async fn login(
         }
     };
     limit_by_ip(&req, &state, &state.rate_limits.login_by_ip)?;
-    limit(&state.rate_limits.login_by_account, &name.key())?;
+    let name_key = name.key();
+    let account = with_conn(&state, move |conn| sessions::find_account(conn, &name)).await?;
+    let account_key = sessions::rate_limit_key(account.as_ref(), name_key);
+    let address = client_ip(&req, state.settings.server.trust_forwarded_headers);
+    limit(&state.rate_limits.login_by_address_and_account, &(address, account_key.clone()))?;
+    limit(&state.rate_limits.login_by_account, &account_key)?;
 
     // The password check is slow on purpose: no pooled connection is held during it.
-    let account = with_conn(&state, move |conn| sessions::find_account(conn, &name)).await?;
     let password = body.password;
     let user = block(move || sessions::check_password(account, &password)).await?;
     let now = state.clock.now();

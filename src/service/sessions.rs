@@ -71,6 +71,16 @@ pub fn find_account(conn: &mut DbConnection, name: &LoginName) -> Result<Option<
     .transpose()
 }
 
+/// The key login attempts are counted under: the account itself when it
+/// exists, so that its e-mail and its username share one allowance, and
+/// otherwise the normalised name that was tried.
+pub fn rate_limit_key(account: Option<&Account>, name_key: String) -> String {
+    match account {
+        Some(account) => format!("user:{}", account.user.id),
+        None => name_key,
+    }
+}
+
 /// Login, step 2 (CPU only, no connection held): check the password. An
 /// unknown account costs the same work and gets the same answer.
 pub fn check_password(account: Option<Account>, attempt: &str) -> Result<User, Error> {

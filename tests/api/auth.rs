@@ -245,6 +245,37 @@ async fn login_is_rate_limited_per_account() {
     assert_eq!(response.status(), 401);
 }
 
+/// One allowance per account, whichever of its names is tried; spent from
+/// one address it does not lock the owner out from theirs; and a slower cap
+/// over all addresses still stops guessing from many.
+#[tokio::test]
+async fn login_limits_count_the_account_and_cannot_be_spent_to_lock_its_owner_out() {
+    let app = TestApp::spawn_with(|s| {
+        s.rate_limit.login_per_account_per_minute = 2;
+        s.rate_limit.login_per_account_per_hour = 5;
+        s.server.trust_forwarded_headers = true;
+    })
+    .await;
+    let body = json!({"username": "owner", "email": "owner@example.org", "password": PASSWORD});
+    assert_eq!(register(&app, body).await.status(), 201);
+    let attempt = |login: Value, from: &'static str| {
+        let request = app.client.post(app.url(LOGIN)).header("X-Forwarded-For", from).json(&login);
+        async move { request.send().await.unwrap() }
+    };
+    let guess = |field: &str, name: &str| json!({field: name, "password": "guess guess guess"});
+    assert_eq!(attempt(guess("username", "owner"), "203.0.113.7").await.status(), 401);
+    assert_eq!(attempt(guess("email", "OWNER@example.org"), "203.0.113.7").await.status(), 401);
+    let third = attempt(guess("username", "owner"), "203.0.113.7").await;
+    assert_problem(third, 429, "rate_limited").await;
+    // The owner, from their own address, still gets in.
+    let own = attempt(json!({"username": "owner", "password": PASSWORD}), "198.51.100.20").await;
+    assert_eq!(own.status(), 200);
+    // Guessing from many addresses meets the hourly cap (3 of 5 used so far).
+    assert_eq!(attempt(guess("username", "owner"), "192.0.2.1").await.status(), 401);
+    assert_eq!(attempt(guess("username", "owner"), "192.0.2.2").await.status(), 401);
+    assert_problem(attempt(guess("username", "owner"), "192.0.2.3").await, 429, "rate_limited").await;
+}
+
 #[tokio::test]
 async fn registration_is_rate_limited_per_client_address() {
     let app = TestApp::spawn_with(|s| s.rate_limit.register_per_ip_per_minute = 2).await;

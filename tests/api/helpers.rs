@@ -118,6 +118,8 @@ pub fn test_settings(db: &TestDatabase, data_dir: PathBuf) -> Settings {
     settings.server.port = 0;
     settings.rate_limit.login_per_ip_per_minute = 10_000;
     settings.rate_limit.login_per_account_per_minute = 10_000;
+    settings.rate_limit.login_per_account_per_hour = 10_000;
+    settings.rate_limit.receipt_per_reference_per_hour = 10_000;
     settings.rate_limit.register_per_ip_per_minute = 10_000;
     // Mail is kept in memory and the outbox is delivered when a test says so.
     settings.mail.transport = madoguchi::config::MailTransport::Memory;
