@@ -166,6 +166,10 @@ pub struct AuthSettings {
     pub jwt_issuer: String,
     pub access_token_ttl_seconds: i64,
     pub refresh_token_ttl_days: i64,
+    /// How long a session confirmed live is trusted without asking the
+    /// database again (0: ask on every request). Revocations made through
+    /// this process take effect at once regardless.
+    pub session_check_seconds: u32,
     pub case_session_ttl_seconds: i64,
 }
 
@@ -178,6 +182,7 @@ impl AuthSettings {
             jwt_issuer: "madoguchi".into(),
             access_token_ttl_seconds: 900,
             refresh_token_ttl_days: 30,
+            session_check_seconds: 2,
             case_session_ttl_seconds: 3600,
         }
     }

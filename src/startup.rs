@@ -45,6 +45,7 @@ impl Application {
             tokens: TokenKeys::from_settings(&settings.auth),
             receipts: crate::auth::receipts::ReceiptKeys::from_settings(&settings.auth),
             rate_limits: RateLimits::from_settings(&settings.rate_limit),
+            live_sessions: crate::auth::live_sessions::LiveSessions::new(settings.auth.session_check_seconds),
             metrics: crate::metrics::handle()?,
             settings: Arc::new(settings.clone()),
             pool: pool.clone(),

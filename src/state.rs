@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use metrics_exporter_prometheus::PrometheusHandle;
 
+use crate::auth::live_sessions::LiveSessions;
 use crate::auth::rate_limit::RateLimits;
 use crate::auth::receipts::ReceiptKeys;
 use crate::auth::tokens::TokenKeys;
@@ -18,5 +19,6 @@ pub struct AppState {
     pub tokens: TokenKeys,
     pub receipts: ReceiptKeys,
     pub rate_limits: RateLimits,
+    pub live_sessions: LiveSessions,
     pub metrics: PrometheusHandle,
 }

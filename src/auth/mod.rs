@@ -3,6 +3,7 @@
 //! the tokens lives in `routes::extractor`.
 
 pub mod failure;
+pub mod live_sessions;
 pub mod password;
 pub mod policy;
 pub mod rate_limit;

@@ -311,5 +311,6 @@ async fn set_active(
 ) -> Result<HttpResponse, ApiError> {
     let Caller { actor, now } = caller;
     let user = with_conn(&state, move |conn| users::set_active(conn, &actor, id.into(), active, now)).await?;
+    state.live_sessions.forget_all();
     Ok(HttpResponse::Ok().json(UserResponse::from(user)))
 }

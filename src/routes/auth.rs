@@ -10,6 +10,7 @@ use super::AuthUser;
 use super::common::{UserResponse, language_or_default, valid_language, valid_password, valid_username};
 use super::extract::ApiJson;
 use super::support::{block, client_ip, limit, limit_by_ip, with_conn};
+use crate::auth::AuthFailure;
 use crate::auth::tokens::VerifiedIdentity;
 use crate::domain::{FieldErrors, OrganisationKind, Role};
 use crate::error::ApiError;
@@ -203,14 +204,20 @@ pub async fn refresh(state: web::Data<AppState>, body: ApiJson<RefreshRequest>) 
         let policy = session_policy(&state_for_block);
         sessions::refresh(conn, &policy, &body.0.refresh_token, now)
     })
-    .await?;
+    .await
+    .inspect_err(|error| {
+        // A reused refresh token ended its whole session.
+        if matches!(error, ApiError::Service(service::Error::Unauthenticated(AuthFailure::RefreshTokenReused))) {
+            state.live_sessions.forget_all();
+        }
+    })?;
     Ok(HttpResponse::Ok().json(TokenResponse::from(pair)))
 }
 
 /// Log out
 ///
-/// Ends the session the refresh token belongs to. Access tokens already
-/// issued stay valid until they expire (minutes). Logging out with an unknown
+/// Ends the session the refresh token belongs to, and with it every access
+/// token issued in it, at once. Logging out with an unknown
 /// or already ended token also succeeds, so a client can always clear its state.
 #[utoipa::path(
     tag = "auth",
@@ -225,6 +232,7 @@ pub async fn refresh(state: web::Data<AppState>, body: ApiJson<RefreshRequest>) 
 pub async fn logout(state: web::Data<AppState>, body: ApiJson<RefreshRequest>) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
     with_conn(&state, move |conn| sessions::logout(conn, &body.0.refresh_token, now)).await?;
+    state.live_sessions.forget_all();
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -311,5 +319,6 @@ pub async fn change_password(
         users::change_password(conn, user_id, session_id, &current_password, &new_password, now)
     })
     .await?;
+    state.live_sessions.forget_all();
     Ok(HttpResponse::NoContent().finish())
 }

@@ -91,8 +91,13 @@ async fn require_live_session(state: &web::Data<AppState>, auth: &AuthUser) -> R
     let VerifiedIdentity::User { user_id, session_id, .. } = &auth.0 else {
         return Ok(());
     };
-    let (user, family) = (*user_id, *session_id);
-    with_conn(state, move |conn| sessions::require_live_session(conn, family, user)).await
+    let (user, family, now) = (*user_id, *session_id, state.clock.now());
+    if state.live_sessions.recently_confirmed(family, now) {
+        return Ok(());
+    }
+    with_conn(state, move |conn| sessions::require_live_session(conn, family, user)).await?;
+    state.live_sessions.confirm(family, now);
+    Ok(())
 }
 
 fn bearer_token(req: &HttpRequest) -> Option<&str> {

@@ -360,11 +360,14 @@ async fn a_password_change_ends_the_other_sessions() {
     assert_eq!(app.try_login(&Login::username("changer").with_password(new_password)).await.status(), 200);
 }
 
-/// An account removed from the database takes its sessions with it.
+/// An account removed from the database itself (not through this process)
+/// takes its sessions with it within `auth.session_check_seconds`.
 #[tokio::test]
 async fn a_deleted_accounts_access_token_stops_working() {
     use diesel::RunQueryDsl;
-    let app = TestApp::spawn().await;
+    let clock = madoguchi::clock::ManualClock::new(chrono::Utc::now());
+    let app =
+        TestApp::spawn_on(crate::helpers::TestDatabase::create(), |_| {}, std::sync::Arc::new(clock.clone())).await;
     let admin = app.admin_token().await;
     let other_admin = app.user_token(&admin, "admin", None).await;
     assert_eq!(app.get("/api/v1/admin/users", Some(&other_admin)).await.status(), 200);
@@ -372,5 +375,6 @@ async fn a_deleted_accounts_access_token_stops_working() {
     let mut conn = app.pool.get().unwrap();
     diesel::sql_query(format!("DELETE FROM users WHERE id = '{id}'")).execute(&mut conn).unwrap();
     drop(conn);
+    clock.advance(chrono::Duration::seconds(i64::from(app.settings.auth.session_check_seconds)));
     assert_problem(app.get("/api/v1/admin/users", Some(&other_admin)).await, 401, "session_ended").await;
 }
