@@ -4,7 +4,7 @@
 //! Wrong role → `Forbidden` (403). A resource that exists but belongs to
 //! another organisation → `NotFound` (404), so its existence is not revealed.
 
-use crate::domain::case::PartyRole;
+use crate::domain::case::{PartyRole, Visibility};
 use crate::domain::lifecycle::CaseRole;
 use crate::domain::{CaseId, OrganisationId, Role, UserId};
 
@@ -187,6 +187,32 @@ pub fn sees_forced_labour_assessment(scope: ReportScope) -> bool {
     }
 }
 
+/// Who may register webhooks: those who follow cases. Analysts and admins
+/// see statistics and accounts, not case events; workers use the API.
+pub fn may_register_webhook(role: Role) -> bool {
+    match role {
+        Role::Advocate | Role::Handler | Role::EmployerStaff | Role::SupervisingOrgStaff | Role::Mediator => true,
+        Role::Worker | Role::Analyst | Role::Admin => false,
+    }
+}
+
+/// Whether a webhook registered by `registrant` of an organisation standing
+/// on a case as `standing` hears an event of `visibility`: only when the
+/// registrant's role is the one that standing is for (an NGO's analyst
+/// hears nothing of its advocates' cases), and never an internal event,
+/// which does not leave the service by webhook.
+pub fn webhook_hears(registrant: Role, standing: CaseRole, visibility: Visibility) -> bool {
+    let role_fits = matches!(
+        (registrant, standing),
+        (Role::EmployerStaff, CaseRole::Employer)
+            | (Role::SupervisingOrgStaff, CaseRole::Supervisor)
+            | (Role::Advocate, CaseRole::Advocate)
+            | (Role::Mediator, CaseRole::Mediator)
+            | (Role::Handler, CaseRole::Handler)
+    );
+    role_fits && visibility != Visibility::Internal && visibility.visible_to(standing)
+}
+
 /// Who may lodge a grievance, and as what.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lodger {
@@ -253,6 +279,36 @@ mod tests {
 
     fn user(role: Role, organisation_id: Option<OrganisationId>) -> Actor {
         Actor::User { id: UserId::new(), role, organisation_id }
+    }
+
+    #[test]
+    fn webhooks_hear_what_their_registrants_role_may_see_and_nothing_internal() {
+        use CaseRole as C;
+        for registrant in Role::ALL {
+            for standing in [C::Worker, C::Advocate, C::Handler, C::Employer, C::Supervisor, C::Mediator, C::System] {
+                for visibility in [Visibility::Parties, Visibility::WorkerSide, Visibility::Internal] {
+                    let fits = matches!(
+                        (registrant, standing),
+                        (Role::EmployerStaff, C::Employer)
+                            | (Role::SupervisingOrgStaff, C::Supervisor)
+                            | (Role::Advocate, C::Advocate)
+                            | (Role::Mediator, C::Mediator)
+                            | (Role::Handler, C::Handler)
+                    );
+                    let expected = fits && visibility != Visibility::Internal && visibility.visible_to(standing);
+                    assert_eq!(
+                        webhook_hears(registrant, standing, visibility),
+                        expected,
+                        "{registrant:?} {standing:?} {visibility:?}"
+                    );
+                }
+            }
+            let follows_cases = !matches!(registrant, Role::Worker | Role::Analyst | Role::Admin);
+            assert_eq!(may_register_webhook(registrant), follows_cases, "{registrant:?}");
+        }
+        assert!(!webhook_hears(Role::EmployerStaff, C::Employer, Visibility::WorkerSide));
+        assert!(!webhook_hears(Role::Handler, C::Handler, Visibility::Internal));
+        assert!(!webhook_hears(Role::Analyst, C::Advocate, Visibility::Parties));
     }
 
     #[test]

@@ -248,6 +248,7 @@ diesel::table! {
         secret -> Text,
         active -> Bool,
         created_at -> Timestamp,
+        role -> Text,
     }
 }
 

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::connection::DbConnection;
 use super::schema::webhooks;
-use crate::domain::{OrganisationId, WebhookId};
+use crate::domain::{OrganisationId, Role, WebhookId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = webhooks)]
@@ -16,6 +16,8 @@ pub struct WebhookRow {
     pub secret: String,
     pub active: bool,
     pub created_at: NaiveDateTime,
+    /// The registrant's role: what the endpoint may hear.
+    pub role: Role,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &WebhookRow) -> QueryResult<()> {

@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::auth::policy::Actor;
+use crate::auth::policy::{self, Actor};
 use crate::db::{self, DbConnection, case_events::EventRow, outbox::OutboxRow, webhooks::WebhookRow};
 use crate::domain::case::PartyRole;
 use crate::domain::event::EventKind;
@@ -73,10 +73,12 @@ impl From<WebhookRow> for Webhook {
     }
 }
 
-/// The caller's organisation, whose webhooks they manage.
-fn own_organisation(actor: &Actor) -> Result<OrganisationId, Error> {
+/// The caller's organisation, whose webhooks they manage, and their role.
+fn own_organisation(actor: &Actor) -> Result<(OrganisationId, Role), Error> {
     match actor {
-        Actor::User { role, organisation_id: Some(org), .. } if *role != Role::Worker => Ok(*org),
+        Actor::User { role, organisation_id: Some(org), .. } if policy::may_register_webhook(*role) => {
+            Ok((*org, *role))
+        }
         Actor::User { .. } | Actor::CaseSession { .. } | Actor::System => Err(Error::Forbidden),
     }
 }
@@ -88,7 +90,7 @@ pub fn register(
     secret: String,
     now: DateTime<Utc>,
 ) -> Result<Webhook, Error> {
-    let organisation = own_organisation(actor)?;
+    let (organisation, role) = own_organisation(actor)?;
     let row = WebhookRow {
         id: WebhookId::new(),
         organisation_id: organisation,
@@ -96,22 +98,24 @@ pub fn register(
         secret,
         active: true,
         created_at: db::timestamp(now),
+        role,
     };
     db::webhooks::insert(conn, &row)?;
     Ok(row.into())
 }
 
 pub fn list(conn: &mut DbConnection, actor: &Actor) -> Result<Vec<Webhook>, Error> {
-    let organisation = own_organisation(actor)?;
+    let (organisation, _) = own_organisation(actor)?;
     Ok(db::webhooks::for_organisation(conn, organisation)?.into_iter().map(Webhook::from).collect())
 }
 
 pub fn remove(conn: &mut DbConnection, actor: &Actor, id: WebhookId) -> Result<(), Error> {
-    let organisation = own_organisation(actor)?;
+    let (organisation, _) = own_organisation(actor)?;
     if db::webhooks::deactivate(conn, id, organisation)? { Ok(()) } else { Err(Error::NotFound) }
 }
 
-/// Queues the event for every webhook of an organisation that may see it.
+/// Queues the event for every webhook whose registrant's role may see it
+/// (`policy::webhook_hears`).
 /// Runs inside the transaction that records the event.
 pub fn enqueue_for_event(conn: &mut DbConnection, event: &EventRow, now: DateTime<Utc>) -> Result<(), Error> {
     if !db::webhooks::any_active(conn)? {
@@ -142,12 +146,12 @@ pub fn enqueue_for_event(conn: &mut DbConnection, event: &EventRow, now: DateTim
     }
     let payload = serde_json::to_string(&CaseEventPayload::of(event, case.reference.to_string()))?;
     let at = db::timestamp(now);
-    let mut done = Vec::new();
-    for (organisation, role) in audience {
-        if !visibility.visible_to(role) || done.contains(&organisation) {
-            continue;
-        }
+    let mut queued: Vec<WebhookId> = Vec::new();
+    for (organisation, standing) in audience {
         for hook in db::webhooks::for_organisation(conn, organisation)? {
+            if !policy::webhook_hears(hook.role, standing, visibility) || queued.contains(&hook.id) {
+                continue;
+            }
             // The recipient column holds the webhook's id; the worker looks it up.
             let row = OutboxRow::pending(
                 Channel::Webhook,
@@ -159,8 +163,8 @@ pub fn enqueue_for_event(conn: &mut DbConnection, event: &EventRow, now: DateTim
                 at,
             );
             db::outbox::insert(conn, &row)?;
+            queued.push(hook.id);
         }
-        done.push(organisation);
     }
     Ok(())
 }

@@ -208,3 +208,45 @@ async fn endpoints_must_be_https_and_belong_to_an_organisation() {
     let response = w.app.post("/api/v1/webhooks", &json!({"url": "https://example.org/hook"}), Some(&w.advocate)).await;
     assert_eq!(response.status(), 201);
 }
+
+/// A webhook hears what its registrant's role may see, and internal events
+/// never leave the service: the operator's endpoint gets the lifecycle but
+/// not the handlers' internal notes; analysts and admins, who follow no
+/// cases, cannot register one.
+#[tokio::test]
+async fn webhooks_follow_the_registrants_role_and_internal_events_stay_in() {
+    let (url, inbox) = start_receiver();
+    let w = World::on(TestApp::spawn_with(|s| s.webhooks.allow_http = true).await).await;
+    for outsider in [&w.analyst, &w.admin] {
+        let response =
+            w.app.post("/api/v1/webhooks", &json!({"url": "https://example.org/hook"}), Some(outsider)).await;
+        assert_problem(response, 403, "forbidden").await;
+    }
+    let response = w.app.post("/api/v1/webhooks", &json!({"url": url}), Some(&w.handler)).await;
+    assert_eq!(response.status(), 201);
+
+    let mut grievance = w.grievance();
+    grievance.as_object_mut().unwrap().remove("employer_organisation_id");
+    grievance["employer_name"] = json!("Sakura Foods");
+    let Lodged { id, .. } = w.intake(&grievance).await;
+    let version = w.version(&id).await;
+    let link = json!({"version": version, "employer_organisation_id": w.employer_id});
+    assert_eq!(w.command(&w.handler, &id, "employer", link).await.status(), 200);
+    let note = json!({"body": "Employer known to us from 2024", "visibility": "internal"});
+    let response = w.app.post(&format!("/api/v1/cases/{id}/messages"), &note, Some(&w.handler)).await;
+    assert_eq!(response.status(), 201);
+    w.act(&w.handler, &id, json!({"action": "acknowledge"})).await;
+    w.app.deliver_outbox().await;
+
+    let kinds: Vec<String> = inbox
+        .received
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, body)| serde_json::from_str::<Value>(body).unwrap()["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(kinds.contains(&"transition".to_owned()), "the lifecycle is heard: {kinds:?}");
+    assert!(!kinds.contains(&"employer_linked".to_owned()), "an internal event left the service: {kinds:?}");
+    let bodies = inbox.received.lock().unwrap().clone();
+    assert!(bodies.iter().all(|(_, body)| !body.contains("internal")), "{bodies:?}");
+}
