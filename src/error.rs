@@ -38,6 +38,8 @@ pub enum ApiError {
     InvalidQuery(String),
     #[error("no such endpoint")]
     UnknownRoute,
+    #[error("this endpoint takes only {}", crate::routes::methods::allow_header(.allowed))]
+    MethodNotAllowed { allowed: Vec<actix_web::http::Method> },
     #[error("too many requests; try again later")]
     RateLimited { retry_after: Duration },
 }
@@ -74,6 +76,7 @@ impl ApiError {
             Self::InvalidPath(_) => ProblemCode::InvalidPathParameter,
             Self::InvalidQuery(_) => ProblemCode::InvalidQueryParameter,
             Self::UnknownRoute => ProblemCode::NotFound,
+            Self::MethodNotAllowed { .. } => ProblemCode::MethodNotAllowed,
             Self::RateLimited { .. } => ProblemCode::RateLimited,
         }
     }
@@ -375,6 +378,11 @@ impl ApiError {
             }
             Self::Service(service::Error::Unavailable) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            Self::MethodNotAllowed { allowed } => {
+                if let Ok(value) = HeaderValue::from_str(&crate::routes::methods::allow_header(allowed)) {
+                    headers.insert(header::ALLOW, value);
+                }
             }
             // A full or read-only disk waits for an operator, not a reconnect.
             Self::Service(service::Error::StorageUnavailable(_)) => {

@@ -54,6 +54,7 @@ impl Application {
         let json_limit = settings.server.json_body_limit_bytes;
         let cors_origins = crate::cors::parse_origins(&settings.server.cors_allowed_origins)
             .map_err(|message| anyhow::anyhow!("invalid setting `server.cors_allowed_origins`: {message}"))?;
+        let route_methods = web::Data::new(routes::methods::RouteMethods::from_document(&routes::docs::document()));
         let mut server = HttpServer::new(move || {
             let cors = crate::cors::middleware(cors_origins.clone());
             App::new()
@@ -69,8 +70,10 @@ impl Application {
                 .wrap(from_fn(crate::metrics::record_requests))
                 .wrap(from_fn(crate::telemetry::request_context))
                 .wrap(routes::support::security_headers())
+                .wrap(from_fn(routes::methods::serve_head_as_get))
                 .app_data(state.clone())
                 .app_data(extract::JsonLimit(json_limit))
+                .app_data(route_methods.clone())
                 .app_data(web::PayloadConfig::new(json_limit))
                 .app_data(web::PathConfig::default().error_handler(extract::path_error))
                 .app_data(web::QueryConfig::default().error_handler(extract::query_error))

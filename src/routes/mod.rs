@@ -12,6 +12,7 @@ pub mod extract;
 pub mod extractor;
 pub mod health;
 pub mod intake;
+pub mod methods;
 pub mod organisations;
 pub mod outbox;
 pub mod reference;

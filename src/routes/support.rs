@@ -72,8 +72,14 @@ pub fn client_ip(req: &HttpRequest, trust_forwarded: bool) -> Option<IpAddr> {
 }
 
 /// Fallback for unknown routes.
-pub async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::UnknownRoute)
+pub async fn not_found(
+    req: HttpRequest,
+    routes: web::Data<super::methods::RouteMethods>,
+) -> Result<HttpResponse, ApiError> {
+    match routes.allowed(req.path()) {
+        Some(allowed) if !allowed.contains(req.method()) => Err(ApiError::MethodNotAllowed { allowed }),
+        _ => Err(ApiError::UnknownRoute),
+    }
 }
 
 /// Turns error responses that actix produced itself (405, an unmatched

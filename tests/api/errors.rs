@@ -175,3 +175,31 @@ async fn every_response_carries_the_security_headers() {
         assert!(header("content-security-policy").is_some_and(|csp| csp.contains("frame-ancestors 'none'")), "{url}");
     }
 }
+
+/// A known path with the wrong method is 405 with `Allow`, not 404; HEAD is
+/// answered wherever GET is, without a body but with its length.
+#[tokio::test]
+async fn wrong_methods_get_405_with_allow_and_head_is_served_where_get_is() {
+    let app = TestApp::spawn().await;
+    let response = app.client.delete(app.url("/api/v1/cases")).send().await.unwrap();
+    let allow = response.headers()["allow"].to_str().unwrap().to_owned();
+    assert!(allow.contains("GET") && allow.contains("POST") && allow.contains("HEAD"), "{allow}");
+    assert_problem(response, 405, "method_not_allowed").await;
+    let case = format!("/api/v1/cases/{}", uuid::Uuid::new_v4());
+    let response = app.client.put(app.url(&case)).send().await.unwrap();
+    assert_eq!(response.headers()["allow"], "GET, HEAD");
+    assert_problem(response, 405, "method_not_allowed").await;
+    assert_problem(app.client.delete(app.url("/api/v1/nothing-here")).send().await.unwrap(), 404, "not_found").await;
+
+    let get = app.get("/api/v1/lifecycle", None).await;
+    assert_eq!(get.status(), 200);
+    let length = get.bytes().await.unwrap().len();
+    let head = app.client.head(app.url("/api/v1/lifecycle")).send().await.unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.headers()["content-length"].to_str().unwrap(), length.to_string());
+    assert!(head.bytes().await.unwrap().is_empty());
+    let worker = app.registered_worker("header").await;
+    let head = app.client.head(app.url("/api/v1/me")).bearer_auth(worker.bearer()).send().await.unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(app.client.head(app.url("/api/v1/me")).send().await.unwrap().status(), 401);
+}
