@@ -27,6 +27,12 @@ where
     [language, primary, "en"].iter().find_map(|lang| entry.get(*lang)).map(String::as_str).unwrap_or(key)
 }
 
+/// The language labels are served in for a requested tag: its primary
+/// language when labels exist in it (`zh-Hant` is served as `zh`), or English.
+pub fn served_language(tag: &super::LanguageTag) -> &'static str {
+    REQUIRED_LANGUAGES.iter().copied().find(|language| *language == tag.primary()).unwrap_or("en")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -34,6 +40,15 @@ mod tests {
     use crate::domain::catalogue::Category;
     use crate::domain::lifecycle::CaseState;
     use crate::domain::remedy::RemedyType;
+
+    #[test]
+    fn a_tag_is_served_in_its_primary_language_or_english() {
+        let served = |raw: &str| served_language(&crate::domain::LanguageTag::parse(raw).unwrap());
+        assert_eq!(served("vi"), "vi");
+        assert_eq!(served("zh-Hant-TW"), "zh");
+        assert_eq!(served("fil-PH"), "fil");
+        assert_eq!(served("de"), "en");
+    }
 
     #[test]
     fn every_catalogue_entry_has_a_label_in_every_required_language() {

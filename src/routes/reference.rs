@@ -1,14 +1,16 @@
 //! `/lifecycle` and `/categories`: the published procedure and catalogues,
 //! with labels in the caller's language.
 
+use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::domain::LanguageTag;
 use crate::domain::catalogue::{self, Category, Framework};
-use crate::domain::labels::label;
+use crate::domain::labels::{self, label};
 use crate::domain::lifecycle::{self, Action, CaseRole, CaseState, ClockStart, OnExpiry};
-use crate::error::ProblemCode;
+use crate::error::{ApiError, ProblemCode};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(lifecycle_table).service(categories).service(errors);
@@ -17,8 +19,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct LanguageQuery {
-    /// BCP 47 tag for labels; English when missing or unknown.
+    /// BCP 47 tag for labels (`vi`, `zh-Hant`, …); English when missing or
+    /// when there are no labels in that language. `Content-Language` says
+    /// which language was served; a malformed tag is a 422.
     pub lang: Option<String>,
+}
+
+impl LanguageQuery {
+    /// The language the labels will be in.
+    fn served(&self) -> Result<&'static str, ApiError> {
+        let Some(raw) = self.lang.as_deref() else { return Ok("en") };
+        let tag = LanguageTag::parse(raw).map_err(|_| {
+            ApiError::validation("lang", "invalid_language_tag", "not a BCP 47 language tag such as vi or zh-Hant")
+        })?;
+        Ok(labels::served_language(&tag))
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -80,11 +95,14 @@ pub struct LifecycleDto {
     tag = "reference",
     operation_id = "lifecycle_get",
     params(LanguageQuery),
-    responses((status = 200, description = "The lifecycle table", body = LifecycleDto))
+    responses(
+        (status = 200, description = "The lifecycle table", body = LifecycleDto, headers(("Content-Language" = String, description = "The language of the labels"))),
+        (status = 422, description = "`lang` is not a language tag (`validation_failed`)"),
+    )
 )]
 #[get("/lifecycle")]
-pub async fn lifecycle_table(query: web::Query<LanguageQuery>) -> HttpResponse {
-    let lang = query.lang.as_deref().unwrap_or("en");
+pub async fn lifecycle_table(query: web::Query<LanguageQuery>) -> Result<HttpResponse, ApiError> {
+    let lang = query.served()?;
     let states = CaseState::ALL
         .iter()
         .map(|&state| StateDto {
@@ -118,14 +136,14 @@ pub async fn lifecycle_table(query: web::Query<LanguageQuery>) -> HttpResponse {
                 .collect(),
         })
         .collect();
-    HttpResponse::Ok().json(LifecycleDto {
+    Ok(HttpResponse::Ok().insert_header((header::CONTENT_LANGUAGE, lang)).json(LifecycleDto {
         states,
         actions,
         roles: CaseRole::ALL.to_vec(),
         reopen_window_days: lifecycle::REOPEN_WINDOW_DAYS,
         feedback_outer_bound_days: lifecycle::FEEDBACK_OUTER_BOUND_DAYS,
         reprisal_watch_days: lifecycle::REPRISAL_WATCH_DAYS,
-    })
+    }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -152,11 +170,14 @@ pub struct CategoryDto {
     tag = "reference",
     operation_id = "categories_list",
     params(LanguageQuery),
-    responses((status = 200, description = "The categories", body = [CategoryDto]))
+    responses(
+        (status = 200, description = "The categories", body = [CategoryDto], headers(("Content-Language" = String, description = "The language of the labels"))),
+        (status = 422, description = "`lang` is not a language tag (`validation_failed`)"),
+    )
 )]
 #[get("/categories")]
-pub async fn categories(query: web::Query<LanguageQuery>) -> HttpResponse {
-    let lang = query.lang.as_deref().unwrap_or("en");
+pub async fn categories(query: web::Query<LanguageQuery>) -> Result<HttpResponse, ApiError> {
+    let lang = query.served()?;
     let body: Vec<CategoryDto> = Category::ALL
         .iter()
         .map(|&category| CategoryDto {
@@ -175,7 +196,7 @@ pub async fn categories(query: web::Query<LanguageQuery>) -> HttpResponse {
                 .collect(),
         })
         .collect();
-    HttpResponse::Ok().json(body)
+    Ok(HttpResponse::Ok().insert_header((header::CONTENT_LANGUAGE, lang)).json(body))
 }
 
 /// One entry of the error catalogue.

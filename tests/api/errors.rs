@@ -203,3 +203,24 @@ async fn wrong_methods_get_405_with_allow_and_head_is_served_where_get_is() {
     assert_eq!(head.status(), 200);
     assert_eq!(app.client.head(app.url("/api/v1/me")).send().await.unwrap().status(), 401);
 }
+
+/// Labels come in the asked language, or its primary language, or English,
+/// and `Content-Language` says which; a malformed tag is a 422, not English.
+#[tokio::test]
+async fn label_languages_are_told_and_malformed_tags_refused() {
+    let app = TestApp::spawn().await;
+    for (asked, served) in [("vi", "vi"), ("zh-Hant-TW", "zh"), ("de", "en"), ("", "en")] {
+        let path =
+            if asked.is_empty() { "/api/v1/categories".to_owned() } else { format!("/api/v1/categories?lang={asked}") };
+        let response = app.get(&path, None).await;
+        assert_eq!(response.status(), 200, "{asked}");
+        assert_eq!(response.headers()["content-language"], served, "{asked}");
+    }
+    let vietnamese: serde_json::Value = app.get("/api/v1/lifecycle?lang=vi", None).await.json().await.unwrap();
+    let english: serde_json::Value = app.get("/api/v1/lifecycle", None).await.json().await.unwrap();
+    assert_ne!(vietnamese["states"][0]["label"], english["states"][0]["label"]);
+    for path in ["/api/v1/categories?lang=not_a_tag!", "/api/v1/lifecycle?lang=12345678901"] {
+        let problem = assert_problem(app.get(path, None).await, 422, "validation_failed").await;
+        assert_eq!((problem.error().field.as_str(), problem.error().code.as_str()), ("lang", "invalid_language_tag"));
+    }
+}
