@@ -14,9 +14,9 @@ The clients are Python threads on the same machine: read the ratio, not the
 absolute figures. It builds the release binary first (cargo build
 --release), unless BENCH_BINARY names one."""
 
-import argparse, json, os, socket, statistics, subprocess, sys, tempfile, threading, time, urllib.request
+import argparse, json, os, subprocess, sys, tempfile, threading, time, urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from common import ROOT, describe, free_port, release_binary, wait_ready
 CLIENTS = 16
 GRIEVANCE = json.dumps({
     "categories": ["unpaid_wages"],
@@ -25,12 +25,6 @@ GRIEVANCE = json.dumps({
     "employer_name": "Sakura Foods",
     "prefecture": "JP-23",
 }).encode()
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def lodge_all(base, total):
@@ -75,25 +69,12 @@ def serve_and_lodge(binary, synchronous, total):
                                  stderr=subprocess.PIPE)
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{base}/health/ready", timeout=2):
-                        break
-                except Exception:  # noqa: BLE001 - not up yet
-                    if time.monotonic() > deadline or child.poll() is not None:
-                        sys.exit(f"serve did not become ready:\n{child.stderr.read().decode()[-2000:]}")
-                    time.sleep(0.1)
+            wait_ready(base, child)
             lodge_all(base, CLIENTS * 10)  # warm-up
             return lodge_all(base, total)
         finally:
             child.terminate()
             child.wait(timeout=30)
-
-
-def describe(values, unit, digits=0):
-    return (f"median {statistics.median(values):,.{digits}f} {unit} "
-            f"(range {min(values):,.{digits}f}–{max(values):,.{digits}f})")
 
 
 def main():
@@ -102,10 +83,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    binary = os.environ.get("BENCH_BINARY")
-    if not binary:
-        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-        binary = os.path.join(ROOT, "target", "release", "madoguchi")
+    binary = release_binary()
 
     results = {"normal": [], "full": []}
     for round_ in range(args.rounds):

@@ -14,10 +14,10 @@ arrives. The backlog is written straight into a fresh SQLite database. It
 builds the release binary first (cargo build --release), unless BENCH_BINARY
 names one."""
 
-import argparse, json, os, signal, smtplib, socket, sqlite3, statistics, subprocess, sys, tempfile, threading, time, uuid
+import argparse, json, os, signal, smtplib, sqlite3, statistics, subprocess, sys, tempfile, threading, time, uuid
 from email.message import EmailMessage
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from common import ROOT, describe, free_port, release_binary
 
 try:
     from aiosmtpd.controller import Controller
@@ -87,26 +87,13 @@ def worker(binary, env, counter, n):
     return n / elapsed, elapsed
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def summary(name, values, unit):
-    return f"{name}: median {statistics.median(values):,.0f} {unit} (range {min(values):,.0f}–{max(values):,.0f})"
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    binary = os.environ.get("BENCH_BINARY")
-    if not binary:
-        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-        binary = os.path.join(ROOT, "target", "release", "madoguchi")
+    binary = release_binary()
     counter = Counter()
     port = free_port()
     controller = Controller(counter, hostname="127.0.0.1", port=port)
@@ -131,8 +118,8 @@ def main():
     finally:
         controller.stop()
 
-    print(summary("anchor (smtplib, one connection)", anchors, "msg/s"))
-    print(summary("madoguchi worker", rates, "msg/s"))
+    print(f"anchor (smtplib, one connection): {describe(anchors, 'msg/s')}")
+    print(f"madoguchi worker: {describe(rates, 'msg/s')}")
     ratios = [100 * r / a for r, a in zip(rates, anchors)]
     print(f"worker / anchor: median {statistics.median(ratios):.0f} % (range {min(ratios):.0f}–{max(ratios):.0f} %)")
     print(f"{args.messages:,}-message backlog drained in median {statistics.median(drains):.1f} s "

@@ -15,16 +15,10 @@ and `/me` as a share of the anchor.
 change. Needs `wrk` (apt-get install wrk). It builds the release binary first
 (cargo build --release), unless BENCH_BINARY names one."""
 
-import argparse, json, os, re, shutil, socket, statistics, subprocess, sys, tempfile, time, urllib.request, uuid
+import argparse, json, os, re, shutil, subprocess, sys, tempfile, urllib.request, uuid
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from common import ROOT, describe, free_port, release_binary, wait_ready
 PASSWORD = "bench password 12345"
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def post(url, body):
@@ -58,15 +52,7 @@ class Server:
         self.child = subprocess.Popen([binary, "serve"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                                       stderr=subprocess.PIPE)
         self.base = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{self.base}/health/ready", timeout=2):
-                    break
-            except Exception:  # noqa: BLE001 - not up yet
-                if time.monotonic() > deadline or self.child.poll() is not None:
-                    sys.exit(f"serve did not become ready:\n{self.child.stderr.read().decode()[-2000:]}")
-                time.sleep(0.1)
+        wait_ready(self.base, self.child)
         name = f"bench{uuid.uuid4().hex[:8]}"
         post(f"{self.base}/api/v1/auth/register", {"username": name, "password": PASSWORD})
         self.token = post(f"{self.base}/api/v1/auth/login", {"username": name, "password": PASSWORD})["access_token"]
@@ -89,10 +75,6 @@ def wrk(url, seconds, token=None):
     return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
 
 
-def describe(values, unit):
-    return f"median {statistics.median(values):,.0f} {unit} (range {min(values):,.0f}–{max(values):,.0f})"
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("backend", nargs="?", default="sqlite", choices=["sqlite", "postgres"])
@@ -103,10 +85,7 @@ def main():
     if not shutil.which("wrk"):
         sys.exit("needs wrk: apt-get install wrk")
 
-    binary = os.environ.get("BENCH_BINARY")
-    if not binary:
-        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-        binary = os.path.join(ROOT, "target", "release", "madoguchi")
+    binary = release_binary()
     builds = {"this build": binary}
     if args.compare:
         builds["--compare build"] = args.compare
