@@ -43,7 +43,11 @@ pub fn remedies_due_between(
     limit: i64,
 ) -> QueryResult<Vec<(RemedyId, CaseId, OrganisationId, NaiveDate)>> {
     let owed: Vec<RemedyStatus> = RemedyStatus::ALL.iter().copied().filter(|s| s.is_owed()).collect();
+    // A withdrawn or closed case owes nobody a reminder.
+    let finished: Vec<CaseState> = CaseState::ALL.iter().copied().filter(|s| s.is_terminal()).collect();
     let mut query = remedies::table
+        .inner_join(cases::table)
+        .filter(cases::state.ne_all(finished))
         .filter(remedies::status.eq_any(owed))
         .filter(remedies::due_date.ge(from))
         .filter(remedies::due_date.le(until))

@@ -149,6 +149,26 @@ async fn the_responsible_organisation_is_reminded_before_a_remedy_is_due() {
     assert_eq!(w.case(&w.handler, id).await.events("remedy_reminder"), 1);
 }
 
+/// A withdrawn case owes nobody anything: its agreed remedy is not reminded.
+#[tokio::test]
+async fn a_withdrawn_cases_remedy_is_not_reminded() {
+    let (w, runner) = world_with_runner().await;
+    let clock = &runner.clock;
+    let case = w.case_in(State::Responded).await;
+    let (id, worker) = (&case.id, &case.worker);
+    let due = (clock.now_utc() + Duration::days(3)).date_naive();
+    w.act(
+        &w.employer_staff,
+        id,
+        json!({"action": "propose_remedy", "remedies": [{"type": "restitution", "description": "Return the passport", "responsible_organisation_id": w.employer_id, "due_date": due}]}),
+    )
+    .await;
+    w.act(worker, id, json!({"action": "accept_remedy"})).await;
+    w.act(worker, id, json!({"action": "withdraw", "reason": "I found another job"})).await;
+    clock.advance(Duration::days(2));
+    assert_eq!(runner.run().await.remedy_reminders, 0);
+}
+
 /// A backlog several times the runner's page (500): one pass reminds every
 /// case exactly once, even with two workers racing, and the next pass finds
 /// nothing left to do.
