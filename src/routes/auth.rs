@@ -302,10 +302,12 @@ pub struct PasswordChange {
         (status = 204, description = "Changed; other sessions ended"),
         (status = 403, description = "A receipt-code session has no password (`forbidden`)"),
         (status = 422, description = "The current password is wrong, or the new one too short (`validation_failed`)"),
+        (status = 429, description = "Too many attempts on this account; see `Retry-After` (`rate_limited`)"),
     )
 )]
 #[post("/auth/password")]
 pub async fn change_password(
+    req: HttpRequest,
     state: web::Data<AppState>,
     auth: AuthUser,
     body: ApiJson<PasswordChange>,
@@ -313,12 +315,17 @@ pub async fn change_password(
     let VerifiedIdentity::User { user_id, session_id, .. } = auth.0 else {
         return Err(service::Error::Forbidden.into());
     };
+    // Guesses of the current password count against the account as login attempts do.
+    let account_key = format!("user:{user_id}");
+    let address = client_ip(&req, state.settings.server.trust_forwarded_headers);
+    limit(&state.rate_limits.login_by_address_and_account, &(address, account_key.clone()))?;
+    limit(&state.rate_limits.login_by_account, &account_key)?;
     let now = state.clock.now();
     let PasswordChange { current_password, new_password } = body.0;
-    with_conn(&state, move |conn| {
-        users::change_password(conn, user_id, session_id, &current_password, &new_password, now)
-    })
-    .await?;
+    // The hashing is slow on purpose: no pooled connection is held during it.
+    let stored = with_conn(&state, move |conn| users::password_hash_of(conn, user_id)).await?;
+    let hash = block(move || users::rehash_password(&stored, &current_password, &new_password)).await?;
+    with_conn(&state, move |conn| users::change_password(conn, user_id, session_id, &hash, now)).await?;
     state.live_sessions.forget_all();
     Ok(HttpResponse::NoContent().finish())
 }

@@ -185,27 +185,35 @@ pub fn set_active(
     })
 }
 
-/// Changes the caller's own password after checking the current one. Every
-/// other session of the account ends at once; the caller's stays.
+/// Password change, step 1 (database): the account's current hash.
+pub fn password_hash_of(conn: &mut DbConnection, user: UserId) -> Result<String, Error> {
+    Ok(db::users::find(conn, user)?.ok_or(Error::NotFound)?.password_hash)
+}
+
+/// Password change, step 2 (CPU only, no connection held): check the
+/// current password and hash the new one.
+pub fn rehash_password(stored: &str, current: &str, new: &str) -> Result<String, Error> {
+    if let Err(message) = user_rules::check_password(new) {
+        return Err(Error::validation("new_password", "weak_password", message));
+    }
+    if !password::verify(current, stored) {
+        return Err(Error::validation("current_password", "wrong_password", "the current password is not right"));
+    }
+    Ok(password::hash(new)?)
+}
+
+/// Password change, step 3: store the new hash. Every other session of the
+/// account ends at once; the caller's stays.
 pub fn change_password(
     conn: &mut DbConnection,
     user: UserId,
     session: SessionFamilyId,
-    current: &str,
-    new: &str,
+    hash: &str,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    if let Err(message) = user_rules::check_password(new) {
-        return Err(Error::validation("new_password", "weak_password", message));
-    }
-    let row = db::users::find(conn, user)?.ok_or(Error::NotFound)?;
-    if !password::verify(current, &row.password_hash) {
-        return Err(Error::validation("current_password", "wrong_password", "the current password is not right"));
-    }
-    let hash = password::hash(new)?;
     let at = db::timestamp(now);
     db::write_transaction(conn, |conn| {
-        db::users::set_password_hash(conn, user, &hash, at)?;
+        db::users::set_password_hash(conn, user, hash, at)?;
         let ended = db::refresh_tokens::revoke_all_for_user(conn, user, Some(session), at)?;
         tracing::info!(user = %user, sessions = ended, "password changed; other sessions ended");
         Ok(())

@@ -378,3 +378,19 @@ async fn a_deleted_accounts_access_token_stops_working() {
     clock.advance(chrono::Duration::seconds(i64::from(app.settings.auth.session_check_seconds)));
     assert_problem(app.get("/api/v1/admin/users", Some(&other_admin)).await, 401, "session_ended").await;
 }
+
+/// Guessing the current password through a password change meets the
+/// account's login limits.
+#[tokio::test]
+async fn password_change_guesses_are_rate_limited_like_logins() {
+    let app = TestApp::spawn_with(|s| s.rate_limit.login_per_account_per_minute = 2).await;
+    register(&app, json!({"username": "guessed", "password": PASSWORD})).await;
+    let token = app.token(&Login::username("guessed")).await;
+    let guess = json!({"current_password": "guess guess guess", "new_password": "a new and longer password"});
+    // The login spent one attempt of the two; this guess spends the other.
+    let response = app.post("/api/v1/auth/password", &guess, Some(&token)).await;
+    assert_problem(response, 422, "validation_failed").await;
+    let response = app.post("/api/v1/auth/password", &guess, Some(&token)).await;
+    assert!(response.headers().contains_key("retry-after"));
+    assert_problem(response, 429, "rate_limited").await;
+}
