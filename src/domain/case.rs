@@ -195,6 +195,25 @@ mod tests {
     }
 
     #[test]
+    fn a_patch_changes_only_the_fields_it_names() {
+        let identity = Identity {
+            full_name: Some("Nguyen Van A".into()),
+            email: Some("a@example.org".into()),
+            phone: Some("+81 90 1111 2222".into()),
+            ..Identity::default()
+        };
+        let patch = IdentityPatch {
+            phone: Some(Some("+81 80 3333 4444".into())),
+            email: Some(None),
+            ..IdentityPatch::default()
+        };
+        let patched = identity.patched(patch);
+        assert_eq!(patched.full_name.as_deref(), Some("Nguyen Van A"), "left out: kept");
+        assert_eq!(patched.email, None, "null: cleared");
+        assert_eq!(patched.phone.as_deref(), Some("+81 80 3333 4444"), "given: set");
+    }
+
+    #[test]
     fn references_format_and_parse() {
         let reference = CaseReference::new(2026, 123);
         assert_eq!(reference.as_str(), "MG-2026-000123");
@@ -303,6 +322,31 @@ impl Identity {
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
     }
+
+    /// This identity with `patch` applied: fields the patch leaves out stay.
+    pub fn patched(self, patch: IdentityPatch) -> Self {
+        let keep = |current: Option<String>, change: Option<Option<String>>| change.unwrap_or(current);
+        Self {
+            full_name: keep(self.full_name, patch.full_name),
+            email: keep(self.email, patch.email),
+            phone: keep(self.phone, patch.phone),
+            address: keep(self.address, patch.address),
+            residence_card_number: keep(self.residence_card_number, patch.residence_card_number),
+            passport_number: keep(self.passport_number, patch.passport_number),
+        }
+    }
+}
+
+/// A change to an identity, field by field: `None` keeps the field,
+/// `Some(None)` clears it, `Some(Some(value))` sets it (JSON merge patch).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IdentityPatch {
+    pub full_name: Option<Option<String>>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub address: Option<Option<String>>,
+    pub residence_card_number: Option<Option<String>>,
+    pub passport_number: Option<Option<String>>,
 }
 
 /// One entry of a case's audit trail.

@@ -759,3 +759,31 @@ async fn remedies_are_due_today_or_later_and_in_a_real_currency() {
     let response = w.try_act(&w.employer_staff, &case.id, remedy(crate::helpers::days_from_today(5), "JPY")).await;
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
 }
+
+/// Editing the identity changes only the fields sent: a field left out
+/// stays, `null` clears it, and the rules of a new identity still apply.
+#[tokio::test]
+async fn an_identity_edit_changes_only_the_fields_it_sends() {
+    let w = World::new().await;
+    let mut body = w.grievance();
+    body["identity"]["email"] = json!("lan.worker@example.org");
+    let case = w.case_from_in(&body, State::Acknowledged).await;
+    let id = &case.id;
+    let response = w.command(&w.handler, id, "identity", json!({"identity": {"phone": "+81 80 3333 4444"}})).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let identity = w.case(&w.handler, id).await.raw["identity"].clone();
+    assert_eq!(identity["phone"], "+81 80 3333 4444");
+    assert_eq!(identity["full_name"], "Nguyen Van A", "left out, kept: {identity}");
+    assert_eq!(identity["email"], "lan.worker@example.org", "left out, kept: {identity}");
+    assert_eq!(identity["passport_number"], "C1234567");
+
+    let response = w.command(&case.worker, id, "identity", json!({"identity": {"email": null}})).await;
+    assert_eq!(response.status(), 200);
+    let identity = w.case(&w.handler, id).await.raw["identity"].clone();
+    assert!(identity["email"].is_null() && identity["full_name"] == "Nguyen Van A", "{identity}");
+
+    let response = w.command(&w.handler, id, "identity", json!({"identity": {"email": "nope"}})).await;
+    assert_eq!(assert_problem(response, 422, "validation_failed").await.error().field, "identity.email");
+    let response = w.command(&w.handler, id, "identity", json!({"identity": {"nickname": "x"}})).await;
+    assert_eq!(response.status(), 400, "unknown fields are still refused");
+}

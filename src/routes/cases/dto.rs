@@ -7,7 +7,7 @@ use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
 use crate::domain::case::{
-    self as case_rules, ExternalBody, Identity, PartyRole, Priority, ResidenceStatus, Visibility,
+    self as case_rules, ExternalBody, Identity, IdentityPatch, PartyRole, Priority, ResidenceStatus, Visibility,
 };
 use crate::domain::catalogue::Category;
 use crate::domain::command::{CaseCommand, Instruction, Rating};
@@ -370,7 +370,71 @@ pub struct ClassificationRequest {
 pub struct IdentityUpdateRequest {
     pub version: i32,
     #[validate(nested)]
-    pub identity: IdentityDto,
+    pub identity: IdentityPatchDto,
+}
+
+/// Changes to the worker's identity (JSON merge patch): a field left out
+/// stays as it is, `null` clears it, a value replaces it.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityPatchDto {
+    #[serde(default, deserialize_with = "given")]
+    #[schema(value_type = Option<String>)]
+    pub full_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "given")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "given")]
+    #[schema(value_type = Option<String>)]
+    pub phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "given")]
+    #[schema(value_type = Option<String>)]
+    pub address: Option<Option<String>>,
+    #[serde(default, deserialize_with = "given")]
+    #[schema(value_type = Option<String>)]
+    pub residence_card_number: Option<Option<String>>,
+    #[serde(default, deserialize_with = "given")]
+    #[schema(value_type = Option<String>)]
+    pub passport_number: Option<Option<String>>,
+}
+
+/// A field that is present, whether `null` or a value: `Some(None)` or
+/// `Some(Some(value))` (a missing field stays `None` through `default`).
+fn given<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(deserializer).map(Some)
+}
+
+impl IdentityPatchDto {
+    /// The values it sets, to be checked by the rules of a whole identity.
+    fn values(&self) -> IdentityDto {
+        IdentityDto {
+            full_name: self.full_name.clone().flatten(),
+            email: self.email.clone().flatten(),
+            phone: self.phone.clone().flatten(),
+            address: self.address.clone().flatten(),
+            residence_card_number: self.residence_card_number.clone().flatten(),
+            passport_number: self.passport_number.clone().flatten(),
+        }
+    }
+}
+
+impl Validate for IdentityPatchDto {
+    fn validate(&self) -> Result<(), validator::ValidationErrors> {
+        self.values().validate()
+    }
+}
+
+impl From<IdentityPatchDto> for IdentityPatch {
+    fn from(dto: IdentityPatchDto) -> Self {
+        Self {
+            full_name: dto.full_name,
+            email: dto.email.map(|email| email.map(|e| e.trim().to_lowercase())),
+            phone: dto.phone,
+            address: dto.address,
+            residence_card_number: dto.residence_card_number,
+            passport_number: dto.passport_number,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -11,7 +11,7 @@ use crate::auth::AuthFailure;
 use crate::auth::policy::{self, Actor, CaseAmendment};
 use crate::auth::receipts::ReceiptKeys;
 use crate::db::{self, DbConnection, case_details::IdentityRow, cases::CaseChanges};
-use crate::domain::case::{CaseReference, Identity, Priority, Visibility};
+use crate::domain::case::{CaseReference, IdentityPatch, Priority, Visibility};
 use crate::domain::catalogue::{self, Category};
 use crate::domain::event::{EventKind, NewEvent};
 use crate::domain::{CaseId, OrganisationId, Role, UserId};
@@ -179,10 +179,12 @@ pub fn update_identity(
     actor: &Actor,
     id: CaseId,
     expected_version: i32,
-    identity: Identity,
+    patch: IdentityPatch,
     now: DateTime<Utc>,
 ) -> Result<CaseView, Error> {
     amend(conn, actor, id, expected_version, CaseAmendment::UpdateIdentity, now, |conn, _| {
+        let current = db::case_details::identity_of(conn, id)?.map(IdentityRow::into_domain).unwrap_or_default();
+        let identity = current.patched(patch);
         db::case_details::update_identity(conn, &IdentityRow::from_domain(id, identity, db::timestamp(now)))?;
         // The event says that, not what: identities stay out of the audit trail.
         Ok(Amended {
