@@ -37,33 +37,53 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
     }
 }
 
+/// Attempts on one key (an account, a case reference): a fast allowance per
+/// caller's address, so an outsider who spends theirs does not lock the
+/// owner out, and a slow one from all addresses together, so guessing from
+/// many addresses is slowed too.
+pub struct KeyLimit {
+    per_address: Limiter<(Option<IpAddr>, String)>,
+    everywhere: Limiter<String>,
+}
+
+impl KeyLimit {
+    fn new(per_address_per_minute: u32, everywhere_per_hour: u32) -> Self {
+        Self {
+            per_address: Limiter::per_minute(per_address_per_minute),
+            everywhere: Limiter::per_hour(everywhere_per_hour),
+        }
+    }
+
+    /// `Err(wait)` when either allowance is used up.
+    pub fn check(&self, address: Option<IpAddr>, key: &str) -> Result<(), Duration> {
+        self.per_address.check(&(address, key.to_owned()))?;
+        self.everywhere.check(&key.to_owned())
+    }
+}
+
 pub struct RateLimits {
     pub login_by_ip: Limiter<IpAddr>,
-    /// Keyed by address and account (the account's id when it exists, so
-    /// its e-mail and its username share one allowance; otherwise the name).
-    pub login_by_address_and_account: Limiter<(Option<IpAddr>, String)>,
-    /// The same account from every address, per hour.
-    pub login_by_account: Limiter<String>,
+    /// Keyed by the account's id when it exists, so its e-mail and its
+    /// username share one allowance; otherwise by the name tried.
+    pub login_by_account: KeyLimit,
     pub register_by_ip: Limiter<IpAddr>,
     pub intake_by_ip: Limiter<IpAddr>,
     pub receipt_by_ip: Limiter<IpAddr>,
-    /// Keyed by address and case reference.
-    pub receipt_by_address_and_reference: Limiter<(Option<IpAddr>, String)>,
-    /// One case's code guessed from many addresses is slowed too, per hour.
-    pub receipt_by_reference: Limiter<String>,
+    pub receipt_by_reference: KeyLimit,
 }
 
 impl RateLimits {
     pub fn from_settings(settings: &RateLimitSettings) -> Self {
         Self {
             login_by_ip: Limiter::per_minute(settings.login_per_ip_per_minute),
-            login_by_address_and_account: Limiter::per_minute(settings.login_per_account_per_minute),
-            login_by_account: Limiter::per_hour(settings.login_per_account_per_hour),
+            login_by_account: KeyLimit::new(settings.login_per_account_per_minute, settings.login_per_account_per_hour),
             register_by_ip: Limiter::per_minute(settings.register_per_ip_per_minute),
             intake_by_ip: Limiter::per_minute(settings.intake_per_ip_per_minute),
             receipt_by_ip: Limiter::per_minute(settings.receipt_per_ip_per_minute),
-            receipt_by_address_and_reference: Limiter::per_minute(settings.receipt_per_reference_per_minute),
-            receipt_by_reference: Limiter::per_hour(settings.receipt_per_reference_per_hour),
+            receipt_by_reference: KeyLimit::new(
+                settings.receipt_per_reference_per_minute,
+                settings.receipt_per_reference_per_hour,
+            ),
         }
     }
 }

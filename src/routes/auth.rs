@@ -9,7 +9,7 @@ use validator::Validate;
 use super::AuthUser;
 use super::common::{UserResponse, language_or_default, valid_language, valid_password, valid_username};
 use super::extract::ApiJson;
-use super::support::{block, client_ip, limit, limit_by_ip, with_conn};
+use super::support::{block, limit_by_ip, limit_key, with_conn};
 use crate::auth::AuthFailure;
 use crate::auth::tokens::VerifiedIdentity;
 use crate::domain::{FieldErrors, OrganisationKind, Role};
@@ -167,9 +167,7 @@ pub async fn login(
     let name_key = name.key();
     let account = with_conn(&state, move |conn| sessions::find_account(conn, &name)).await?;
     let account_key = sessions::rate_limit_key(account.as_ref(), name_key);
-    let address = client_ip(&req, state.settings.server.trust_forwarded_headers);
-    limit(&state.rate_limits.login_by_address_and_account, &(address, account_key.clone()))?;
-    limit(&state.rate_limits.login_by_account, &account_key)?;
+    limit_key(&req, &state, &state.rate_limits.login_by_account, &account_key)?;
 
     // The password check is slow on purpose: no pooled connection is held during it.
     let password = body.password;
@@ -316,10 +314,7 @@ pub async fn change_password(
         return Err(service::Error::Forbidden.into());
     };
     // Guesses of the current password count against the account as login attempts do.
-    let account_key = format!("user:{user_id}");
-    let address = client_ip(&req, state.settings.server.trust_forwarded_headers);
-    limit(&state.rate_limits.login_by_address_and_account, &(address, account_key.clone()))?;
-    limit(&state.rate_limits.login_by_account, &account_key)?;
+    limit_key(&req, &state, &state.rate_limits.login_by_account, &format!("user:{user_id}"))?;
     let now = state.clock.now();
     let PasswordChange { current_password, new_password } = body.0;
     // The hashing is slow on purpose: no pooled connection is held during it.

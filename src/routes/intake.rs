@@ -8,7 +8,7 @@ use validator::Validate;
 use super::cases::dto::{LodgeCaseRequest, LodgedResponse};
 use super::cases::lodge_for;
 use super::extract::ApiJson;
-use super::support::{client_ip, limit, limit_by_ip, with_conn};
+use super::support::{limit_by_ip, limit_key, with_conn};
 use crate::error::ApiError;
 use crate::service::cases::commands;
 use crate::state::AppState;
@@ -102,10 +102,7 @@ pub async fn open_session(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
     limit_by_ip(&req, &state, &state.rate_limits.receipt_by_ip)?;
-    let reference_key = body.reference.trim().to_ascii_uppercase();
-    let address = client_ip(&req, state.settings.server.trust_forwarded_headers);
-    limit(&state.rate_limits.receipt_by_address_and_reference, &(address, reference_key.clone()))?;
-    limit(&state.rate_limits.receipt_by_reference, &reference_key)?;
+    limit_key(&req, &state, &state.rate_limits.receipt_by_reference, &body.reference.trim().to_ascii_uppercase())?;
     let state_for_block = state.clone();
     let reference = body.reference.clone();
     let case_id = with_conn(&state, move |conn| {

@@ -11,7 +11,7 @@ use actix_web::http::header;
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::auth::rate_limit::Limiter;
+use crate::auth::rate_limit::{KeyLimit, Limiter};
 use crate::db::DbConnection;
 use crate::error::{ApiError, PROBLEM_JSON, Problem, ProblemCode};
 use crate::service;
@@ -51,6 +51,13 @@ pub fn limit_by_ip(req: &HttpRequest, state: &AppState, limiter: &Limiter<IpAddr
         Some(ip) => limit(limiter, &ip),
         None => Ok(()),
     }
+}
+
+/// A 429 (with `Retry-After`) once `key` has used up either allowance of
+/// `limiter`: the one for the caller's address, or the one for everywhere.
+pub fn limit_key(req: &HttpRequest, state: &AppState, limiter: &KeyLimit, key: &str) -> Result<(), ApiError> {
+    let address = client_ip(req, state.settings.server.trust_forwarded_headers);
+    limiter.check(address, key).map_err(|retry_after| ApiError::RateLimited { retry_after })
 }
 
 /// A 429 (with `Retry-After`) once `key` has used up `limiter`'s allowance.
