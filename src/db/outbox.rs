@@ -3,7 +3,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
+use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
 
 use super::connection::DbConnection;
 use super::schema::outbox;
@@ -175,41 +175,22 @@ pub struct OutboxCounts {
     pub oldest_pending: Option<NaiveDateTime>,
 }
 
-#[derive(QueryableByName)]
-struct StatusCount {
-    #[diesel(sql_type = Text)]
-    status: OutboxStatus,
-    #[diesel(sql_type = BigInt)]
-    count: i64,
-    #[diesel(sql_type = Nullable<Timestamp>)]
-    oldest: Option<NaiveDateTime>,
-}
-
+/// Messages by status, and the oldest pending one.
 pub fn counts(conn: &mut DbConnection) -> QueryResult<OutboxCounts> {
-    let rows: Vec<StatusCount> =
-        diesel::sql_query("SELECT status, COUNT(*) AS count, MIN(created_at) AS oldest FROM outbox GROUP BY status")
-            .load(conn)?;
-    let mut counts = OutboxCounts::default();
-    for row in rows {
-        match row.status {
-            OutboxStatus::Pending => {
-                counts.pending = row.count;
-                counts.oldest_pending = row.oldest;
-            }
-            OutboxStatus::Sent => counts.sent = row.count,
-            OutboxStatus::Dead => counts.dead = row.count,
-        }
-    }
-    Ok(counts)
+    counts_among(conn, OutboxStatus::ALL)
 }
 
 /// What is still owed: pending and dead messages and the oldest pending one.
 /// Unlike [`counts`], it reads only the unsent part of the status index, so
 /// it stays cheap however many messages were sent (readiness runs it often).
 pub fn backlog(conn: &mut DbConnection) -> QueryResult<OutboxCounts> {
+    counts_among(conn, &[OutboxStatus::Pending, OutboxStatus::Dead])
+}
+
+fn counts_among(conn: &mut DbConnection, statuses: &[OutboxStatus]) -> QueryResult<OutboxCounts> {
     use diesel::dsl::{count_star, min};
     let rows: Vec<(OutboxStatus, i64, Option<NaiveDateTime>)> = outbox::table
-        .filter(outbox::status.eq_any([OutboxStatus::Pending, OutboxStatus::Dead]))
+        .filter(outbox::status.eq_any(statuses))
         .group_by(outbox::status)
         .select((outbox::status, count_star(), min(outbox::created_at)))
         .load(conn)?;
@@ -220,8 +201,8 @@ pub fn backlog(conn: &mut DbConnection) -> QueryResult<OutboxCounts> {
                 counts.pending = count;
                 counts.oldest_pending = oldest;
             }
+            OutboxStatus::Sent => counts.sent = count,
             OutboxStatus::Dead => counts.dead = count,
-            OutboxStatus::Sent => {}
         }
     }
     Ok(counts)
