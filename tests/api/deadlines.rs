@@ -119,20 +119,22 @@ async fn an_unacknowledged_urgent_case_is_flagged_to_the_handlers_after_a_day() 
     assert_eq!(runner.run().await.reminders, 1);
 }
 
+/// A case whose worker accepted the employer's restitution, due on `due`.
+async fn case_with_agreed_remedy(w: &World, due: chrono::NaiveDate) -> crate::world::CaseAt {
+    let case = w.case_in(State::Responded).await;
+    let remedy = json!({"type": "restitution", "description": "Return the passport", "responsible_organisation_id": w.employer_id, "due_date": due});
+    w.act(&w.employer_staff, &case.id, json!({"action": "propose_remedy", "remedies": [remedy]})).await;
+    w.act(&case.worker, &case.id, json!({"action": "accept_remedy"})).await;
+    case
+}
+
 #[tokio::test]
 async fn the_responsible_organisation_is_reminded_before_a_remedy_is_due() {
     let (w, runner) = world_with_runner().await;
     let clock = &runner.clock;
-    let case = w.case_in(State::Responded).await;
-    let (id, worker) = (&case.id, &case.worker);
     let due = (clock.now_utc() + Duration::days(10)).date_naive();
-    w.act(
-        &w.employer_staff,
-        id,
-        json!({"action": "propose_remedy", "remedies": [{"type": "restitution", "description": "Return the passport", "responsible_organisation_id": w.employer_id, "due_date": due}]}),
-    )
-    .await;
-    w.act(worker, id, json!({"action": "accept_remedy"})).await;
+    let case = case_with_agreed_remedy(&w, due).await;
+    let id = &case.id;
     w.app.deliver_outbox().await;
     let before = w.app.mailer.sent().len();
 
@@ -154,16 +156,9 @@ async fn the_responsible_organisation_is_reminded_before_a_remedy_is_due() {
 async fn a_withdrawn_cases_remedy_is_not_reminded() {
     let (w, runner) = world_with_runner().await;
     let clock = &runner.clock;
-    let case = w.case_in(State::Responded).await;
-    let (id, worker) = (&case.id, &case.worker);
     let due = (clock.now_utc() + Duration::days(3)).date_naive();
-    w.act(
-        &w.employer_staff,
-        id,
-        json!({"action": "propose_remedy", "remedies": [{"type": "restitution", "description": "Return the passport", "responsible_organisation_id": w.employer_id, "due_date": due}]}),
-    )
-    .await;
-    w.act(worker, id, json!({"action": "accept_remedy"})).await;
+    let case = case_with_agreed_remedy(&w, due).await;
+    let (id, worker) = (&case.id, &case.worker);
     w.act(worker, id, json!({"action": "withdraw", "reason": "I found another job"})).await;
     clock.advance(Duration::days(2));
     assert_eq!(runner.run().await.remedy_reminders, 0);
