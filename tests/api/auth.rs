@@ -360,6 +360,17 @@ async fn a_password_change_ends_the_other_sessions() {
     assert_eq!(app.try_login(&Login::username("changer").with_password(new_password)).await.status(), 200);
 }
 
+/// A receipt-code session has no account, so no password to change.
+#[tokio::test]
+async fn a_receipt_session_has_no_password_to_change() {
+    let w = crate::world::World::new().await;
+    let case = w.case_in(crate::views::State::Submitted).await;
+    let body = json!({"current_password": PASSWORD, "new_password": "a new and longer password"});
+    let response = w.app.post("/api/v1/auth/password", &body, Some(&case.worker)).await;
+    assert_problem(response, 403, "forbidden").await;
+    assert_problem(w.app.post("/api/v1/auth/password", &body, None).await, 401, "missing_token").await;
+}
+
 /// An account removed from the database itself (not through this process)
 /// takes its sessions with it within `auth.session_check_seconds`.
 #[tokio::test]
