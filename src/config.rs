@@ -58,9 +58,30 @@ pub struct MailSettings {
     pub transport: MailTransport,
     /// The sender, for example `Madoguchi <no-reply@example.org>`.
     pub from: String,
-    /// Links in mail point to `<base_url>/cases/<id>`.
+    /// The service's public address, `{base_url}` in the link templates.
     pub base_url: String,
+    /// Where a worker's link leads; `{base_url}`, `{reference}` and `{case_id}` are filled in.
+    pub worker_link: String,
+    /// Where staff links lead (handlers, advocates, employers, mediators).
+    pub staff_link: String,
+    /// Message-IDs and thread ids are under this domain; empty: the domain of `from`.
+    pub message_id_domain: String,
+    /// Mail to workers names what happened and the stage, instead of only
+    /// saying that there is news. Off by default: on a shared or inspected
+    /// phone a subject that names a grievance is itself a reprisal risk.
+    pub worker_details: bool,
     pub smtp: SmtpSettings,
+}
+
+impl MailSettings {
+    /// The domain of Message-IDs: the configured one, or that of the sender.
+    pub fn message_id_domain(&self) -> anyhow::Result<String> {
+        if !self.message_id_domain.is_empty() {
+            return Ok(self.message_id_domain.clone());
+        }
+        let from: lettre::message::Mailbox = anyhow::Context::context(self.from.parse(), "mail.from")?;
+        Ok(from.email.domain().to_owned())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -110,6 +131,8 @@ pub struct OutboxSettings {
     pub backoff_max_seconds: i64,
     /// Remind whoever must act this many days before a stage's time frame ends.
     pub reminder_days_before: i64,
+    /// Days into the 90-day reprisal watch on which the worker is asked whether all is well.
+    pub reprisal_check_in_days: Vec<i64>,
     /// How often the deadline runner looks for due stages and remedies.
     pub deadline_check_interval_seconds: u64,
 }
@@ -324,6 +347,20 @@ impl Settings {
         }
         if !(self.mail.base_url.starts_with("http://") || self.mail.base_url.starts_with("https://")) {
             return invalid("mail.base_url", "must start with http:// or https://");
+        }
+        for (key, link) in [("mail.worker_link", &self.mail.worker_link), ("mail.staff_link", &self.mail.staff_link)] {
+            let filled = link.replace("{base_url}", &self.mail.base_url);
+            if !(filled.starts_with("http://") || filled.starts_with("https://")) {
+                return invalid(key, "must be an http(s) URL template, for example {base_url}/case/{reference}");
+            }
+        }
+        let domain = &self.mail.message_id_domain;
+        if domain.chars().any(|c| c.is_whitespace() || c.is_control() || "<>@\"".contains(c)) {
+            return invalid("mail.message_id_domain", "must be a domain name such as mail.example.org");
+        }
+        let watch = crate::domain::lifecycle::REPRISAL_WATCH_DAYS;
+        if self.outbox.reprisal_check_in_days.iter().any(|day| !(1..=watch).contains(day)) {
+            return invalid("outbox.reprisal_check_in_days", "each day must be within the 90-day reprisal watch");
         }
         if self.outbox.max_attempts < 1 || self.outbox.batch_size < 1 || self.outbox.lease_seconds < 1 {
             return invalid("outbox", "max_attempts, batch_size and lease_seconds must be at least 1");

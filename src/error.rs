@@ -227,6 +227,9 @@ problem_codes! {
     ReopenWindowPassed = "reopen_window_passed", CONFLICT,
         "The worker's window for reopening a finished case has passed.",
         "Ask a handler, who may still reopen it.";
+    ReprisalWatchOver = "reprisal_watch_over", CONFLICT,
+        "Retaliation can be reported as an action only during the reprisal watch that follows a verified remedy or closure.",
+        "Post a message to the handlers on the case, or lodge a new case about the retaliation.";
     RemedyNotOwed = "remedy_not_owed", CONFLICT,
         "The remedy is not in the agreed state, so it cannot be marked delivered.",
         "Reload the case; deliver only remedies whose status is `agreed`.";
@@ -416,6 +419,7 @@ fn conflict_code(conflict: &Conflict) -> ProblemCode {
         Conflict::EmployerNotLinked => ProblemCode::EmployerNotLinked,
         Conflict::ReopenWindowPassed { .. } => ProblemCode::ReopenWindowPassed,
         Conflict::RemedyNotOwed(_) => ProblemCode::RemedyNotOwed,
+        Conflict::ReprisalWatchOver => ProblemCode::ReprisalWatchOver,
         Conflict::AlreadyReferred => ProblemCode::AlreadyReferred,
         Conflict::EmailTaken => ProblemCode::EmailTaken,
         Conflict::UsernameTaken => ProblemCode::UsernameTaken,

@@ -5,6 +5,7 @@
 //! another organisation → `NotFound` (404), so its existence is not revealed.
 
 use crate::domain::case::{PartyRole, Visibility};
+use crate::domain::catalogue::Category;
 use crate::domain::lifecycle::CaseRole;
 use crate::domain::{CaseId, OrganisationId, Role, UserId};
 
@@ -184,6 +185,24 @@ pub fn sees_forced_labour_assessment(scope: ReportScope) -> bool {
     match scope {
         ReportScope::All => true,
         ReportScope::PartyOrganisation(_) => false,
+    }
+}
+
+/// A reprisal report stays with the worker side and the staff who handle it:
+/// respondents do not see a case's `reprisal` category, on the case or in a list.
+pub fn sees_category(role: CaseRole, category: Category) -> bool {
+    category != Category::Reprisal || Visibility::WorkerSide.visible_to(role)
+}
+
+/// `sees_category` for the caller of a case list.
+pub fn scope_sees_category(scope: CaseScope, category: Category) -> bool {
+    match scope {
+        CaseScope::Party(_, _) => category != Category::Reprisal,
+        CaseScope::All
+        | CaseScope::Worker(_)
+        | CaseScope::AdvocateOrganisation(_)
+        | CaseScope::Mediator(_)
+        | CaseScope::OneCase(_) => true,
     }
 }
 

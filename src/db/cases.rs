@@ -48,6 +48,8 @@ pub struct CaseRow {
     pub first_response_at: Option<NaiveDateTime>,
     pub remedy_verified_at: Option<NaiveDateTime>,
     pub finished_at: Option<NaiveDateTime>,
+    pub reprisal_watch_until: Option<NaiveDateTime>,
+    pub outer_bound_passed_at: Option<NaiveDateTime>,
 }
 
 /// What a command changes on a case; `None` leaves a column alone.
@@ -68,6 +70,8 @@ pub struct CaseChanges {
     pub identity_disclosure_consent: Option<bool>,
     pub satisfaction_rating: Option<Option<i32>>,
     pub satisfaction_comment: Option<Option<String>>,
+    pub reprisal_watch_until: Option<Option<NaiveDateTime>>,
+    pub outer_bound_passed_at: Option<NaiveDateTime>,
 }
 
 impl From<&CaseUpdate> for CaseChanges {
@@ -85,6 +89,8 @@ impl From<&CaseUpdate> for CaseChanges {
             first_response_at: update.first_response_at.map(timestamp),
             remedy_verified_at: update.remedy_verified_at.map(timestamp),
             finished_at: update.finished_at.map(|at| at.map(timestamp)),
+            priority: update.priority,
+            reprisal_watch_until: update.reprisal_watch_until.map(|until| until.map(timestamp)),
             satisfaction_rating,
             satisfaction_comment,
             ..Self::default()
@@ -234,6 +240,8 @@ impl CaseRow {
             first_response_at: self.first_response_at.map(|t| t.and_utc()),
             remedy_verified_at: self.remedy_verified_at.map(|t| t.and_utc()),
             finished_at: self.finished_at.map(|t| t.and_utc()),
+            reprisal_watch_until: self.reprisal_watch_until.map(|t| t.and_utc()),
+            outer_bound_passed_at: self.outer_bound_passed_at.map(|t| t.and_utc()),
         })
     }
 }

@@ -1,12 +1,12 @@
-//! Queries for the deadline runner: cases and remedies coming due, and the
-//! record of notices already given.
+//! Queries for the deadline runner: cases and remedies coming due, cases
+//! near their outer bound, reprisal watches, and the record of notices already given.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::connection::DbConnection;
 use super::schema::{cases, deadline_notices, remedies};
-use crate::domain::lifecycle::CaseState;
+use crate::domain::lifecycle::{self, CaseState};
 use crate::domain::notification::NoticeKind;
 use crate::domain::remedy::RemedyStatus;
 use crate::domain::{CaseId, OrganisationId, RemedyId};
@@ -62,6 +62,62 @@ pub fn remedies_due_between(
         .into_boxed();
     if let Some((due, id)) = after {
         query = query.filter(remedies::due_date.gt(due).or(remedies::due_date.eq(due).and(remedies::id.gt(id))));
+    }
+    query.load(conn)
+}
+
+/// Open cases without an outcome lodged before `lodged_before` whose outer
+/// bound has not been marked passed and that have no `notice` yet, oldest
+/// first, `limit` at a time after the `after` key (lodged time, id).
+pub fn cases_without_outcome_lodged_before(
+    conn: &mut DbConnection,
+    lodged_before: NaiveDateTime,
+    notice: NoticeKind,
+    after: Option<(NaiveDateTime, CaseId)>,
+    limit: i64,
+) -> QueryResult<Vec<(NaiveDateTime, CaseId)>> {
+    let waiting: Vec<CaseState> = CaseState::ALL.iter().copied().filter(|s| !lifecycle::outcome_reached(*s)).collect();
+    let noticed = deadline_notices::table
+        .filter(deadline_notices::subject_id.eq(cases::id))
+        .filter(deadline_notices::kind.eq(notice))
+        .filter(deadline_notices::stage_key.eq(OUTER_BOUND));
+    let mut query = cases::table
+        .filter(cases::outer_bound_passed_at.is_null())
+        .filter(cases::created_at.lt(lodged_before))
+        .filter(cases::state.eq_any(waiting))
+        .filter(diesel::dsl::not(diesel::dsl::exists(noticed)))
+        .select((cases::created_at, cases::id))
+        .order((cases::created_at.asc(), cases::id.asc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some((lodged, id)) = after {
+        query = query.filter(cases::created_at.gt(lodged).or(cases::created_at.eq(lodged).and(cases::id.gt(id))));
+    }
+    query.load(conn)
+}
+
+/// The stage key of outer-bound notices: a case has one outer bound.
+pub const OUTER_BOUND: &str = "outer_bound";
+
+/// Cases whose reprisal watch ends within `from ..= until`, `limit` at a time
+/// after the `after` key (watch end, id).
+pub fn watches_ending_between(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+    until: NaiveDateTime,
+    after: Option<(NaiveDateTime, CaseId)>,
+    limit: i64,
+) -> QueryResult<Vec<(NaiveDateTime, CaseId)>> {
+    let mut query = cases::table
+        .filter(cases::reprisal_watch_until.ge(from))
+        .filter(cases::reprisal_watch_until.le(until))
+        .select((cases::reprisal_watch_until.assume_not_null(), cases::id))
+        .order((cases::reprisal_watch_until.asc(), cases::id.asc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some((end, id)) = after {
+        query = query
+            .filter(cases::reprisal_watch_until.gt(end).or(cases::reprisal_watch_until.eq(end).and(cases::id.gt(id))));
     }
     query.load(conn)
 }

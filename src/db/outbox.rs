@@ -69,6 +69,19 @@ pub fn insert(conn: &mut DbConnection, row: &OutboxRow) -> QueryResult<()> {
     Ok(())
 }
 
+/// The Message-ID of the first e-mail about a case to a recipient: the root
+/// of that recipient's thread for the case.
+pub fn first_mail_to(conn: &mut DbConnection, case_id: CaseId, recipient: &str) -> QueryResult<Option<String>> {
+    outbox::table
+        .filter(outbox::case_id.eq(case_id))
+        .filter(outbox::channel.eq(Channel::Email))
+        .filter(outbox::recipient.eq(recipient))
+        .select(outbox::message_id)
+        .order(outbox::id.asc())
+        .first(conn)
+        .optional()
+}
+
 /// Leases up to `limit` due messages to `worker` until `lease_until`. A
 /// message whose lease ran out (its worker died) is due again.
 pub fn claim(

@@ -84,7 +84,7 @@ pub fn move_status(
             .set((status, remedies::delivered_at.eq(at), remedies::delivery_note.eq(evidence)))
             .execute(conn),
         RemedyStatus::Verified => diesel::update(target).set((status, remedies::verified_at.eq(at))).execute(conn),
-        RemedyStatus::Proposed | RemedyStatus::Disputed | RemedyStatus::Rejected => {
+        RemedyStatus::Proposed | RemedyStatus::Disputed | RemedyStatus::Rejected | RemedyStatus::Cancelled => {
             diesel::update(target).set(status).execute(conn)
         }
     }

@@ -80,6 +80,8 @@ diesel::table! {
         first_response_at -> Nullable<Timestamp>,
         remedy_verified_at -> Nullable<Timestamp>,
         finished_at -> Nullable<Timestamp>,
+        reprisal_watch_until -> Nullable<Timestamp>,
+        outer_bound_passed_at -> Nullable<Timestamp>,
     }
 }
 

@@ -99,7 +99,7 @@ use crate::domain::case::{LodgedVia, PartyRole, Priority, ResidenceStatus, Visib
 use crate::domain::catalogue::Category;
 use crate::domain::event::EventKind;
 use crate::domain::lifecycle::{Action, CaseRole, CaseState};
-use crate::domain::notification::{Channel, NoticeKind, NotificationKind};
+use crate::domain::notification::{Channel, Happening, NoticeKind};
 use crate::domain::remedy::{RemedyStatus, RemedyType};
 use crate::domain::{CaseId, EventId, EvidenceId, LanguageTag, MessageId, OrganisationId, RemedyId, UserId};
 
@@ -116,4 +116,4 @@ text_column!(
     crate::domain::notification::OutboxTopic,
 );
 text_column!(CaseState, Action, CaseRole, Priority, ResidenceStatus, Visibility, PartyRole, LodgedVia);
-text_column!(EventKind, RemedyStatus, RemedyType, Channel, NotificationKind, NoticeKind, Category, LanguageTag);
+text_column!(EventKind, RemedyStatus, RemedyType, Channel, Happening, NoticeKind, Category, LanguageTag);

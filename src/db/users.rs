@@ -119,6 +119,7 @@ pub fn addresses(
 ) -> QueryResult<Vec<(String, LanguageTag)>> {
     let mut query = users::table
         .filter(users::role.eq(role))
+        .filter(users::active.eq(true))
         .filter(users::email.is_not_null())
         .select((users::email.assume_not_null(), users::preferred_language))
         .order(users::id.asc())

@@ -294,6 +294,10 @@ pub struct Case {
     pub first_response_at: Option<chrono::DateTime<chrono::Utc>>,
     pub remedy_verified_at: Option<chrono::DateTime<chrono::Utc>>,
     pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Until when retaliation can be reported (after a verified remedy or closure).
+    pub reprisal_watch_until: Option<chrono::DateTime<chrono::Utc>>,
+    /// When the three-month outer bound passed without an outcome, if it did.
+    pub outer_bound_passed_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Which cases a caller's list is drawn from (decided by the access policy).

@@ -124,6 +124,8 @@ categories! {
     Representation = "representation", urgent: false, norms: ["TD-5", "DP-6", "FL-6"];
     PolicyAbsence = "policy_absence", urgent: false, norms: ["TD-2", "DP-3"];
     Other = "other", urgent: false, norms: ["DP-9"];
+    // Retaliation for having complained, reported during the reprisal watch.
+    Reprisal = "reprisal", urgent: true, norms: ["TD-5", "DP-9", "FL-6"];
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -176,7 +178,13 @@ mod tests {
         let urgent: Vec<_> = Category::ALL.iter().filter(|c| c.urgent_by_default()).map(|c| c.as_str()).collect();
         assert_eq!(
             urgent,
-            ["passport_id_retention", "restriction_of_movement", "harassment_violence", "forced_return_or_dismissal"]
+            [
+                "passport_id_retention",
+                "restriction_of_movement",
+                "harassment_violence",
+                "forced_return_or_dismissal",
+                "reprisal"
+            ]
         );
     }
 }

@@ -53,6 +53,8 @@ pub enum CaseCommand {
     },
     Withdraw,
     Reopen,
+    /// The reason is the worker side's account of the retaliation.
+    ReportReprisal,
 }
 
 impl CaseCommand {
@@ -73,6 +75,7 @@ impl CaseCommand {
             Action::ReferBack => Some(Self::ReferBack),
             Action::Withdraw => Some(Self::Withdraw),
             Action::Reopen => Some(Self::Reopen),
+            Action::ReportReprisal => Some(Self::ReportReprisal),
             Action::ProposeRemedy | Action::MarkRemedyDelivered | Action::ConfirmRemedy | Action::ReferExternal => None,
         }
     }
@@ -97,6 +100,7 @@ impl CaseCommand {
             Self::ReferExternal { .. } => Action::ReferExternal,
             Self::Withdraw => Action::Withdraw,
             Self::Reopen => Action::Reopen,
+            Self::ReportReprisal => Action::ReportReprisal,
         }
     }
 }

@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, NaiveTime, Utc};
 use serde_json::json;
 
 use super::case::{Case, PartyRole, Priority, Visibility};
+use super::catalogue::Category;
 use super::command::{CaseCommand, Instruction};
 use super::event::{EventKind, NewEvent};
 use super::lifecycle::{self, Action, CaseRole, CaseState, LifecycleError};
@@ -36,6 +37,10 @@ pub struct CaseUpdate {
     pub finished_at: Option<Option<DateTime<Utc>>>,
     /// The worker's rating and comment on confirming a remedy.
     pub satisfaction: Option<(Option<i32>, Option<String>)>,
+    pub priority: Option<Priority>,
+    pub reprisal_watch_until: Option<Option<DateTime<Utc>>>,
+    /// Categories the case gains (a reprisal report adds `reprisal`).
+    pub added_categories: Vec<Category>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +99,8 @@ pub enum Refusal {
     RemedyNotOwed(RemedyStatus),
     #[error("only the responsible organisation marks a remedy delivered")]
     NotResponsibleForRemedy,
+    #[error("the reprisal watch of this case is over")]
+    NotInReprisalWatch,
 }
 
 /// The lifecycle's actions for this role, less a reopen whose window has passed.
@@ -102,6 +109,7 @@ pub fn allowed_for(case: &Case, role: CaseRole, now: DateTime<Utc>) -> Vec<Actio
         .into_iter()
         .filter(|action| match (action, case.finished_at) {
             (Action::Reopen, Some(finished)) => lifecycle::reopen_allowed(role, finished, now),
+            (Action::ReportReprisal, _) => case.reprisal_watch_until.is_some_and(|until| now <= until),
             _ => true,
         })
         .collect()
@@ -142,6 +150,9 @@ pub fn decide(
             update.finished_at = Some(Some(now));
         }
     }
+    if lifecycle::starts_reprisal_watch(action) {
+        update.reprisal_watch_until = Some(Some(now + Duration::days(lifecycle::REPRISAL_WATCH_DAYS)));
+    }
     let event = NewEvent {
         kind: EventKind::Transition,
         action: Some(action),
@@ -149,7 +160,7 @@ pub fn decide(
         to: Some(to),
         reason: reason.map(str::to_owned),
         details,
-        visibility: Visibility::Parties,
+        visibility: transition_visibility(action),
     };
     Ok(Decision { action, from: case.state, to, update, remedies, new_parties, event })
 }
@@ -218,12 +229,33 @@ impl Step {
                 }
                 self.update.finished_at = Some(None);
             }
+            CaseCommand::ReportReprisal => self.report_reprisal(case, now)?,
+            // A case that ends owes nothing more: open proposals and owed remedies are cancelled.
             CaseCommand::RejectNotAdmissible
-            | CaseCommand::Escalate
             | CaseCommand::CloseUnresolved
             | CaseCommand::Close
-            | CaseCommand::Withdraw => {}
+            | CaseCommand::Withdraw => {
+                for from in [RemedyStatus::Proposed, RemedyStatus::Agreed, RemedyStatus::Disputed] {
+                    self.step_all(situation, from, RemedyStep::Cancel);
+                }
+            }
+            CaseCommand::Escalate => {}
         }
+        Ok(())
+    }
+
+    /// Retaliation reported during the watch reopens the case as urgent, with the `reprisal` category.
+    fn report_reprisal(&mut self, case: &Case, now: DateTime<Utc>) -> Result<(), Refusal> {
+        if case.reprisal_watch_until.is_none_or(|until| now > until) {
+            return Err(Refusal::NotInReprisalWatch);
+        }
+        self.update.priority = Some(Priority::Urgent);
+        if !case.categories.contains(&Category::Reprisal) {
+            self.update.added_categories.push(Category::Reprisal);
+        }
+        self.update.finished_at = Some(None);
+        // The case is open again: its watch restarts when it next closes.
+        self.update.reprisal_watch_until = Some(None);
         Ok(())
     }
 
@@ -323,27 +355,60 @@ fn stage_due(
     remedies: &[Remedy],
     changes: &[RemedyChange],
 ) -> Option<DateTime<Utc>> {
-    if state == CaseState::RemedyAgreed {
-        let status_after = |remedy: &Remedy| {
-            changes
-                .iter()
-                .find_map(|change| match change {
-                    RemedyChange::Step { id, to, .. } if *id == remedy.id => Some(*to),
-                    RemedyChange::Step { .. } | RemedyChange::Propose { .. } => None,
-                })
-                .unwrap_or(remedy.status)
-        };
-        return remedies
-            .iter()
-            .filter(|r| {
-                let status = status_after(r);
-                status.is_owed() || status == RemedyStatus::Proposed
-            })
-            .filter_map(|r| r.due_date)
-            .min()
-            .map(|date| date.and_time(NaiveTime::MIN).and_utc() + Duration::days(1));
+    if state == CaseState::RemedyAgreed
+        && let Some(due) = earliest_remedy_due(remedies, changes)
+    {
+        return Some(due);
     }
     lifecycle::stage_due_at(state, priority == Priority::Urgent, now, referred_at)
+}
+
+/// The day after the earliest due date of the remedies still proposed or owed once `changes` apply.
+fn earliest_remedy_due(remedies: &[Remedy], changes: &[RemedyChange]) -> Option<DateTime<Utc>> {
+    let status_after = |remedy: &Remedy| {
+        changes
+            .iter()
+            .find_map(|change| match change {
+                RemedyChange::Step { id, to, .. } if *id == remedy.id => Some(*to),
+                RemedyChange::Step { .. } | RemedyChange::Propose { .. } => None,
+            })
+            .unwrap_or(remedy.status)
+    };
+    remedies
+        .iter()
+        .filter(|r| {
+            let status = status_after(r);
+            status.is_owed() || status == RemedyStatus::Proposed
+        })
+        .filter_map(|r| r.due_date)
+        .min()
+        .map(|date| date.and_time(NaiveTime::MIN).and_utc() + Duration::days(1))
+}
+
+/// A reprisal report stays with the worker side and the handlers: the
+/// respondents must not learn of it from the case trail.
+fn transition_visibility(action: Action) -> Visibility {
+    match action {
+        Action::ReportReprisal => Visibility::WorkerSide,
+        Action::Acknowledge
+        | Action::RejectNotAdmissible
+        | Action::Refer
+        | Action::Respond
+        | Action::Escalate
+        | Action::StartMediation
+        | Action::ProposeRemedy
+        | Action::CloseUnresolved
+        | Action::AcceptRemedy
+        | Action::RejectRemedy
+        | Action::MarkRemedyDelivered
+        | Action::ConfirmRemedy
+        | Action::DisputeRemedy
+        | Action::Close
+        | Action::ReferBack
+        | Action::ReferExternal
+        | Action::Withdraw
+        | Action::Reopen => Visibility::Parties,
+    }
 }
 
 #[cfg(test)]

@@ -23,6 +23,12 @@ string_enum!(
         DeadlineReminder = "deadline_reminder",
         DeadlinePassed = "deadline_passed",
         RemedyReminder = "remedy_reminder",
+        /// The three-month outer bound ends soon with no outcome: the handlers were reminded.
+        OuterBoundReminder = "outer_bound_reminder",
+        /// The three-month outer bound passed with no outcome.
+        OuterBoundPassed = "outer_bound_passed",
+        /// The worker was asked, during the reprisal watch, whether all is well.
+        ReprisalCheckIn = "reprisal_check_in",
     }
 );
 

@@ -48,6 +48,8 @@ string_enum!(
         ReferExternal = "refer_external",
         Withdraw = "withdraw",
         Reopen = "reopen",
+        /// During the reprisal watch the worker side reports retaliation: the case reopens as urgent.
+        ReportReprisal = "report_reprisal",
     }
 );
 
@@ -144,7 +146,8 @@ pub fn transitions(action: Action) -> &'static [Transition] {
             const {
                 &[
                     edge(S::Referred, S::Escalated, &[R::Handler, R::System], true),
-                    edge(S::InMediation, S::Escalated, &[R::Handler, R::Mediator], true),
+                    // The system escalates when the three-month outer bound passes in mediation.
+                    edge(S::InMediation, S::Escalated, &[R::Handler, R::Mediator, R::System], true),
                 ]
             }
         }
@@ -181,6 +184,15 @@ pub fn transitions(action: Action) -> &'static [Transition] {
                     edge(S::Closed, S::Acknowledged, REOPEN_ROLES, true),
                     edge(S::NotAdmissible, S::Acknowledged, REOPEN_ROLES, true),
                     edge(S::Withdrawn, S::Acknowledged, REOPEN_ROLES, true),
+                ]
+            }
+        }
+        // The reason is the worker's account of what was done to them.
+        Action::ReportReprisal => {
+            const {
+                &[
+                    edge(S::RemedyVerified, S::Acknowledged, WORKER_SIDE, true),
+                    edge(S::Closed, S::Acknowledged, WORKER_SIDE, true),
                 ]
             }
         }
@@ -235,10 +247,61 @@ pub fn allowed_actions(state: CaseState, role: CaseRole) -> Vec<Action> {
 
 /// A worker may reopen a finished case for this long; a handler at any time.
 pub const REOPEN_WINDOW_DAYS: i64 = 90;
-/// After a verified remedy, reprisals are watched for this long.
+/// After a verified remedy or closure, reprisals are watched for this long.
 pub const REPRISAL_WATCH_DAYS: i64 = 90;
+/// Default days into the watch on which the worker is asked whether all is well.
+pub const REPRISAL_CHECK_IN_DAYS: [i64; 3] = [30, 60, 90];
 /// Every worker hears back within three months of submission, whatever happens.
 pub const FEEDBACK_OUTER_BOUND_DAYS: i64 = 90;
+
+/// Verifying a remedy and closing a case start (or restart) the reprisal watch.
+pub fn starts_reprisal_watch(action: Action) -> bool {
+    match action {
+        Action::ConfirmRemedy | Action::Close | Action::CloseUnresolved => true,
+        Action::Acknowledge
+        | Action::RejectNotAdmissible
+        | Action::Refer
+        | Action::Respond
+        | Action::Escalate
+        | Action::StartMediation
+        | Action::ProposeRemedy
+        | Action::AcceptRemedy
+        | Action::RejectRemedy
+        | Action::MarkRemedyDelivered
+        | Action::DisputeRemedy
+        | Action::ReferBack
+        | Action::ReferExternal
+        | Action::Withdraw
+        | Action::Reopen
+        | Action::ReportReprisal => false,
+    }
+}
+
+/// Whether the worker has an outcome (a remedy agreed, the case handed to an
+/// outside body, or finished), which the three-month outer bound asks for.
+pub fn outcome_reached(state: CaseState) -> bool {
+    match state {
+        S::RemedyAgreed
+        | S::RemedyDelivered
+        | S::RemedyVerified
+        | S::ReferredExternal
+        | S::Closed
+        | S::NotAdmissible
+        | S::Withdrawn => true,
+        S::Submitted
+        | S::Acknowledged
+        | S::Referred
+        | S::Responded
+        | S::InMediation
+        | S::RemedyProposed
+        | S::Escalated => false,
+    }
+}
+
+/// When the three-month outer bound of a case lodged at `submitted_at` passes.
+pub fn outer_bound_at(submitted_at: DateTime<Utc>) -> DateTime<Utc> {
+    submitted_at + Duration::days(FEEDBACK_OUTER_BOUND_DAYS)
+}
 
 pub fn reopen_allowed(role: CaseRole, finished_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     match role {
@@ -290,17 +353,15 @@ pub fn clock(state: CaseState) -> Option<StageClock> {
         S::Responded => {
             stage(45, None, ClockStart::Referral, &[R::Employer, R::Supervisor, R::Mediator], OnExpiry::NotifyHandlers)
         }
+        S::InMediation => stage(30, None, ClockStart::StageEntry, &[R::Mediator], OnExpiry::NotifyHandlers),
         S::RemedyProposed => stage(14, None, ClockStart::StageEntry, WORKER_SIDE, OnExpiry::NotifyHandlers),
+        // The earliest due date of the agreed remedies, when they have one.
+        S::RemedyAgreed => stage(30, None, ClockStart::StageEntry, RESPONDENTS, OnExpiry::NotifyHandlers),
         S::RemedyDelivered => stage(30, None, ClockStart::StageEntry, WORKER_SIDE, OnExpiry::NotifyHandlers),
-        // Each agreed remedy carries its own due date.
-        S::RemedyAgreed => None,
-        S::InMediation
-        | S::RemedyVerified
-        | S::Escalated
-        | S::ReferredExternal
-        | S::Closed
-        | S::NotAdmissible
-        | S::Withdrawn => None,
+        S::RemedyVerified => stage(7, None, ClockStart::StageEntry, HANDLER, OnExpiry::NotifyHandlers),
+        S::Escalated => stage(14, None, ClockStart::StageEntry, HANDLER, OnExpiry::NotifyHandlers),
+        S::ReferredExternal => stage(30, None, ClockStart::StageEntry, HANDLER, OnExpiry::NotifyHandlers),
+        S::Closed | S::NotAdmissible | S::Withdrawn => None,
     }
 }
 
@@ -346,7 +407,7 @@ mod tests {
             (S::Responded, A::StartMediation, S::InMediation, vec![R::Handler, R::Mediator]),
             (S::Responded, A::ProposeRemedy, S::RemedyProposed, vec![R::Employer, R::Supervisor, R::Mediator]),
             (S::InMediation, A::ProposeRemedy, S::RemedyProposed, vec![R::Mediator]),
-            (S::InMediation, A::Escalate, S::Escalated, vec![R::Handler, R::Mediator]),
+            (S::InMediation, A::Escalate, S::Escalated, vec![R::Handler, R::Mediator, R::System]),
             (S::InMediation, A::CloseUnresolved, S::Closed, vec![R::Mediator]),
             (S::RemedyProposed, A::AcceptRemedy, S::RemedyAgreed, vec![R::Worker, R::Advocate]),
             (S::RemedyProposed, A::RejectRemedy, S::InMediation, vec![R::Worker, R::Advocate]),
@@ -357,6 +418,8 @@ mod tests {
             (S::Escalated, A::ReferBack, S::Referred, vec![R::Handler]),
             (S::Escalated, A::ReferExternal, S::ReferredExternal, vec![R::Handler]),
             (S::ReferredExternal, A::Close, S::Closed, vec![R::Handler]),
+            (S::RemedyVerified, A::ReportReprisal, S::Acknowledged, vec![R::Worker, R::Advocate]),
+            (S::Closed, A::ReportReprisal, S::Acknowledged, vec![R::Worker, R::Advocate]),
         ];
         for state in CaseState::open_states() {
             table.push((state, A::Withdraw, S::Withdrawn, vec![R::Worker, R::Advocate]));
@@ -432,7 +495,7 @@ mod tests {
     }
 
     #[test]
-    fn every_transition_goes_somewhere_reachable_and_terminal_states_only_reopen() {
+    fn every_transition_goes_somewhere_reachable_and_terminal_states_only_reopen_or_report_reprisal() {
         for &action in Action::ALL {
             for t in transitions(action) {
                 assert_ne!(t.from, t.to, "{action} loops");
@@ -442,7 +505,7 @@ mod tests {
         for state in [S::Closed, S::NotAdmissible, S::Withdrawn] {
             for &role in CaseRole::ALL {
                 for action in allowed_actions(state, role) {
-                    assert_eq!(action, Action::Reopen);
+                    assert!(matches!(action, Action::Reopen | Action::ReportReprisal), "{state} {action}");
                 }
             }
         }
@@ -460,8 +523,11 @@ mod tests {
         assert_eq!(stage_due_at(S::Responded, false, days(20), Some(t0)), Some(days(45)));
         assert_eq!(stage_due_at(S::RemedyProposed, false, t0, Some(t0)), Some(days(14)));
         assert_eq!(stage_due_at(S::RemedyDelivered, false, t0, Some(t0)), Some(days(30)));
-        for state in [S::InMediation, S::RemedyAgreed, S::Escalated, S::Closed, S::Withdrawn] {
-            assert_eq!(stage_due_at(state, false, t0, Some(t0)), None, "{state}");
+        assert_eq!(stage_due_at(S::InMediation, false, t0, Some(t0)), Some(days(30)));
+        assert_eq!(stage_due_at(S::Escalated, false, t0, Some(t0)), Some(days(14)));
+        // Every open state has a clock; finished ones have none.
+        for &state in CaseState::ALL {
+            assert_eq!(stage_due_at(state, false, t0, Some(t0)).is_none(), state.is_terminal(), "{state}");
         }
         assert_eq!(clock(S::Referred).unwrap().on_expiry, OnExpiry::SystemAction(Action::Escalate));
         // The system's expiry action must be one the lifecycle lets it take.
@@ -470,6 +536,23 @@ mod tests {
                 assert!(apply(state, action, R::System, Some("clock ran out")).is_ok(), "{state}");
             }
         }
+    }
+
+    #[test]
+    fn the_outer_bound_asks_for_an_outcome_and_the_system_can_escalate_where_one_is_missing() {
+        let t0 = DateTime::parse_from_rfc3339("2026-04-01T09:00:00Z").unwrap().with_timezone(&Utc);
+        assert_eq!(outer_bound_at(t0), t0 + Duration::days(90));
+        for &state in CaseState::ALL {
+            if state.is_terminal() {
+                assert!(outcome_reached(state), "{state}");
+            }
+        }
+        for state in [S::Referred, S::InMediation] {
+            assert!(!outcome_reached(state));
+            assert!(apply(state, Action::Escalate, R::System, Some("outer bound")).is_ok(), "{state}");
+        }
+        assert!(starts_reprisal_watch(Action::ConfirmRemedy) && starts_reprisal_watch(Action::Close));
+        assert!(!starts_reprisal_watch(Action::Withdraw));
     }
 
     #[test]

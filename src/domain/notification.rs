@@ -1,31 +1,178 @@
-//! Kinds of notification and whom each goes to (see `service::notifications`),
-//! the channels they travel by, and what a template is filled with.
+//! Who hears what: each happening on a case and the roles told of it (the
+//! table `Happening::audience`, published at `/lifecycle/notifications`),
+//! what a notice may say to each, the channels notices travel by, and what
+//! a template is filled with.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::Deserialize;
 
+use super::case::Visibility;
+use super::lifecycle::{Action, CaseRole};
 use super::names::{UnknownName, string_enum};
 
 string_enum!(
-    NotificationKind {
-        /// A new case: to the operator's handlers.
-        CaseSubmitted = "case_submitted",
-        /// Any state change from acknowledgement on: to the worker and their advocate.
-        CaseStateChanged = "case_state_changed",
-        /// Referral: to each party organisation.
-        CaseReferred = "case_referred",
-        /// A new message: to those who may read it, except its author.
-        MessagePosted = "message_posted",
-        /// A stage's time frame ends soon: to whoever must act.
-        DeadlineApproaching = "deadline_approaching",
-        /// A stage's time frame passed with no system action: to the handlers.
-        DeadlinePassed = "deadline_passed",
-        /// An agreed remedy is due soon: to the responsible organisation.
+    /// Something that happened to a case that someone must hear of. Each has
+    /// one row in the who-hears-what table (`audience`).
+    Happening {
+        /// A new case: a receipt to the worker where a contact exists, and the handlers.
+        Lodged = "lodged",
+        Acknowledged = "acknowledged",
+        NotAdmissible = "not_admissible",
+        /// Referred to the employer and its supervising organisation (also after an escalation).
+        Referred = "referred",
+        Responded = "responded",
+        MediatorAssigned = "mediator_assigned",
+        MediationStarted = "mediation_started",
+        RemedyProposed = "remedy_proposed",
+        RemedyAccepted = "remedy_accepted",
+        RemedyRejected = "remedy_rejected",
+        RemedyDelivered = "remedy_delivered",
+        RemedyDisputed = "remedy_disputed",
+        /// The worker confirmed the remedy: the handlers can close the case.
+        RemedyVerified = "remedy_verified",
+        Escalated = "escalated",
+        ReferredExternal = "referred_external",
+        Closed = "closed",
+        Withdrawn = "withdrawn",
+        Reopened = "reopened",
+        /// A message everyone on the case may read.
+        MessageParties = "message_parties",
+        /// A message for the worker side, the handlers and the mediator.
+        MessageWorkerSide = "message_worker_side",
+        /// A note among the handlers and the mediator.
+        MessageInternal = "message_internal",
+        /// A stage's time frame ends soon.
+        StageReminder = "stage_reminder",
+        /// A stage's time frame passed and the lifecycle gives the system nothing to do.
+        StageExpired = "stage_expired",
+        /// An agreed remedy is due soon.
         RemedyDueSoon = "remedy_due_soon",
+        /// The three-month outer bound from submission ends soon with no outcome.
+        OuterBoundApproaching = "outer_bound_approaching",
+        /// The three-month outer bound passed with no outcome.
+        OuterBoundPassed = "outer_bound_passed",
+        /// During the reprisal watch: the worker is asked whether all is well.
+        ReprisalCheckIn = "reprisal_check_in",
+        /// The worker side reported retaliation: the case reopened as urgent.
+        ReprisalReported = "reprisal_reported",
     }
 );
+
+/// Who hears of a happening.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// These roles on the case (an employer or supervisor once referred, the mediator once assigned).
+    Roles(&'static [CaseRole]),
+    /// Whoever the stage's clock says must act.
+    WhoMustAct,
+    /// The organisation responsible for the remedy.
+    ResponsibleOrganisation,
+}
+
+use CaseRole as R;
+
+const EVERYONE: &[CaseRole] = &[R::Worker, R::Advocate, R::Handler, R::Employer, R::Supervisor, R::Mediator];
+const WORKER_SIDE_AND_STAFF: &[CaseRole] = &[R::Worker, R::Advocate, R::Handler, R::Mediator];
+
+impl Happening {
+    /// What a lifecycle action is, as news. Exhaustive over actions.
+    pub fn of_action(action: Action) -> Self {
+        match action {
+            Action::Acknowledge => Self::Acknowledged,
+            Action::RejectNotAdmissible => Self::NotAdmissible,
+            Action::Refer | Action::ReferBack => Self::Referred,
+            Action::Respond => Self::Responded,
+            Action::Escalate => Self::Escalated,
+            Action::StartMediation => Self::MediationStarted,
+            Action::ProposeRemedy => Self::RemedyProposed,
+            Action::CloseUnresolved | Action::Close => Self::Closed,
+            Action::AcceptRemedy => Self::RemedyAccepted,
+            Action::RejectRemedy => Self::RemedyRejected,
+            Action::MarkRemedyDelivered => Self::RemedyDelivered,
+            Action::ConfirmRemedy => Self::RemedyVerified,
+            Action::DisputeRemedy => Self::RemedyDisputed,
+            Action::ReferExternal => Self::ReferredExternal,
+            Action::Withdraw => Self::Withdrawn,
+            Action::Reopen => Self::Reopened,
+            Action::ReportReprisal => Self::ReprisalReported,
+        }
+    }
+
+    pub fn of_message(visibility: Visibility) -> Self {
+        match visibility {
+            Visibility::Parties => Self::MessageParties,
+            Visibility::WorkerSide => Self::MessageWorkerSide,
+            Visibility::Internal => Self::MessageInternal,
+        }
+    }
+
+    /// The who-hears-what table. The actor never hears of their own act,
+    /// except the worker's receipt for a case they lodged.
+    pub fn audience(self) -> Audience {
+        let roles = Audience::Roles;
+        match self {
+            Self::Lodged => roles(&[R::Worker, R::Advocate, R::Handler]),
+            Self::Acknowledged | Self::NotAdmissible => roles(&[R::Worker, R::Advocate]),
+            Self::Referred => roles(&[R::Worker, R::Advocate, R::Employer, R::Supervisor, R::Mediator]),
+            Self::MediatorAssigned => roles(&[R::Mediator, R::Worker, R::Advocate, R::Employer, R::Supervisor]),
+            Self::Responded
+            | Self::MediationStarted
+            | Self::RemedyProposed
+            | Self::RemedyAccepted
+            | Self::RemedyRejected
+            | Self::RemedyDisputed
+            | Self::RemedyVerified
+            | Self::Escalated
+            | Self::ReferredExternal
+            | Self::Closed
+            | Self::Withdrawn
+            | Self::Reopened
+            | Self::MessageParties => roles(EVERYONE),
+            Self::RemedyDelivered | Self::MessageWorkerSide => roles(WORKER_SIDE_AND_STAFF),
+            Self::MessageInternal => roles(&[R::Handler, R::Mediator]),
+            Self::StageReminder => Audience::WhoMustAct,
+            Self::StageExpired | Self::OuterBoundApproaching => roles(&[R::Handler]),
+            Self::RemedyDueSoon => Audience::ResponsibleOrganisation,
+            Self::OuterBoundPassed => roles(WORKER_SIDE_AND_STAFF),
+            Self::ReprisalCheckIn => roles(&[R::Worker, R::Advocate]),
+            // Not the respondents: the handlers decide what they are told, and when.
+            Self::ReprisalReported => roles(WORKER_SIDE_AND_STAFF),
+        }
+    }
+
+    /// Whether the actor hears of their own act: a worker's receipt for the case they lodged.
+    pub fn tells_the_actor(self) -> bool {
+        self == Self::Lodged
+    }
+}
+
+/// What a notice may say. Mail to the worker says only that there is news
+/// and how to open it: on a shared or inspected phone, a subject naming a
+/// grievance is itself a reprisal risk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Content {
+    /// "There is news on your case", its reference and a link.
+    NewsOnly,
+    /// What happened, the stage, its due date and the priority; never the
+    /// narrative, the identity or a message's text.
+    Summary,
+}
+
+pub fn content_for(role: CaseRole, worker_details: bool) -> Content {
+    match role {
+        CaseRole::Worker if !worker_details => Content::NewsOnly,
+        CaseRole::Worker
+        | CaseRole::Advocate
+        | CaseRole::Handler
+        | CaseRole::Employer
+        | CaseRole::Supervisor
+        | CaseRole::Mediator
+        | CaseRole::System => Content::Summary,
+    }
+}
 
 string_enum!(
     /// A deadline notice, given once per stage entry (or remedy due date).
@@ -36,6 +183,12 @@ string_enum!(
         Expired = "expired",
         /// An owed remedy is due soon.
         RemedyDueSoon = "remedy_due_soon",
+        /// The three-month outer bound ends soon.
+        OuterBoundReminder = "outer_bound_reminder",
+        /// The three-month outer bound has passed.
+        OuterBoundPassed = "outer_bound_passed",
+        /// A check-in of the reprisal watch.
+        ReprisalCheckIn = "reprisal_check_in",
     }
 );
 
@@ -62,7 +215,7 @@ string_enum!(
 /// notification, sent by e-mail, or a case event, POSTed to a webhook.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OutboxTopic {
-    Notification(NotificationKind),
+    Notification(Happening),
     CaseEvent,
 }
 
@@ -102,6 +255,9 @@ pub struct Params {
     pub due: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<String>,
+    /// How the reader stands towards the case; it decides what the notice may say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<CaseRole>,
 }
 
 #[cfg(test)]
@@ -110,11 +266,53 @@ mod tests {
 
     #[test]
     fn every_outbox_topic_round_trips_through_its_name() {
-        let topics =
-            NotificationKind::ALL.iter().copied().map(OutboxTopic::Notification).chain([OutboxTopic::CaseEvent]);
+        let topics = Happening::ALL.iter().copied().map(OutboxTopic::Notification).chain([OutboxTopic::CaseEvent]);
         for topic in topics {
             assert_eq!(topic.to_string().parse::<OutboxTopic>(), Ok(topic));
         }
         assert!("case_evnt".parse::<OutboxTopic>().is_err());
+    }
+
+    #[test]
+    fn nobody_hears_of_what_they_may_not_see() {
+        let visibility = |happening: Happening| match happening {
+            Happening::MessageWorkerSide | Happening::ReprisalReported | Happening::ReprisalCheckIn => {
+                Visibility::WorkerSide
+            }
+            Happening::MessageInternal | Happening::OuterBoundApproaching => Visibility::Internal,
+            _ => Visibility::Parties,
+        };
+        for &happening in Happening::ALL {
+            if let Audience::Roles(roles) = happening.audience() {
+                assert!(!roles.is_empty(), "{happening}");
+                for role in roles {
+                    assert!(visibility(happening).visible_to(*role), "{happening} told to {role}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_action_is_news_and_the_handlers_hear_what_needs_them() {
+        for &action in Action::ALL {
+            let happening = Happening::of_action(action);
+            assert!(Happening::ALL.contains(&happening));
+        }
+        for happening in [
+            Happening::Lodged,
+            Happening::RemedyVerified,
+            Happening::Escalated,
+            Happening::StageExpired,
+            Happening::OuterBoundPassed,
+            Happening::ReprisalReported,
+        ] {
+            let Audience::Roles(roles) = happening.audience() else { panic!("{happening}") };
+            assert!(roles.contains(&CaseRole::Handler), "{happening}");
+        }
+        let Audience::Roles(roles) = Happening::MediatorAssigned.audience() else { panic!() };
+        assert!(roles.contains(&CaseRole::Mediator));
+        assert_eq!(content_for(CaseRole::Worker, false), Content::NewsOnly);
+        assert_eq!(content_for(CaseRole::Worker, true), Content::Summary);
+        assert_eq!(content_for(CaseRole::Employer, false), Content::Summary);
     }
 }

@@ -33,6 +33,8 @@ string_enum!(
         Disputed = "disputed",
         /// The worker turned the proposal down.
         Rejected = "rejected",
+        /// No longer owed: the case was withdrawn, closed or found not admissible.
+        Cancelled = "cancelled",
     }
 );
 
@@ -49,10 +51,13 @@ pub enum RemedyStep {
     Verify,
     /// The worker says it was not (fully) delivered.
     Dispute,
+    /// The case ended before the remedy was delivered.
+    Cancel,
 }
 
 impl RemedyStep {
-    pub const ALL: &'static [RemedyStep] = &[Self::Agree, Self::Reject, Self::Deliver, Self::Verify, Self::Dispute];
+    pub const ALL: &'static [RemedyStep] =
+        &[Self::Agree, Self::Reject, Self::Deliver, Self::Verify, Self::Dispute, Self::Cancel];
 }
 
 impl RemedyStatus {
@@ -60,31 +65,35 @@ impl RemedyStatus {
     pub fn is_owed(self) -> bool {
         match self {
             Self::Agreed | Self::Disputed => true,
-            Self::Proposed | Self::Delivered | Self::Verified | Self::Rejected => false,
+            Self::Proposed | Self::Delivered | Self::Verified | Self::Rejected | Self::Cancelled => false,
         }
     }
 
     /// The remedy lifecycle: proposed → agreed (or rejected) → delivered →
-    /// verified, or disputed and owed again. `None` where `step` does not
-    /// apply to a remedy in this status.
+    /// verified, or disputed and owed again; a proposal or an owed remedy is
+    /// cancelled when the case ends. `None` where `step` does not apply to a
+    /// remedy in this status.
     pub fn after(self, step: RemedyStep) -> Option<RemedyStatus> {
         use RemedyStep as Step;
         match self {
             Self::Proposed => match step {
                 Step::Agree => Some(Self::Agreed),
                 Step::Reject => Some(Self::Rejected),
+                Step::Cancel => Some(Self::Cancelled),
                 Step::Deliver | Step::Verify | Step::Dispute => None,
             },
             Self::Agreed | Self::Disputed => match step {
                 Step::Deliver => Some(Self::Delivered),
+                Step::Cancel => Some(Self::Cancelled),
                 Step::Agree | Step::Reject | Step::Verify | Step::Dispute => None,
             },
             Self::Delivered => match step {
                 Step::Verify => Some(Self::Verified),
                 Step::Dispute => Some(Self::Disputed),
-                Step::Agree | Step::Reject | Step::Deliver => None,
+                // Delivered is the organisation's word; only the worker can settle it.
+                Step::Agree | Step::Reject | Step::Deliver | Step::Cancel => None,
             },
-            Self::Verified | Self::Rejected => None,
+            Self::Verified | Self::Rejected | Self::Cancelled => None,
         }
     }
 }
@@ -161,6 +170,9 @@ mod tests {
             (S::Disputed, T::Deliver, S::Delivered),
             (S::Delivered, T::Verify, S::Verified),
             (S::Delivered, T::Dispute, S::Disputed),
+            (S::Proposed, T::Cancel, S::Cancelled),
+            (S::Agreed, T::Cancel, S::Cancelled),
+            (S::Disputed, T::Cancel, S::Cancelled),
         ];
         for &status in S::ALL {
             for &step in T::ALL {

@@ -25,6 +25,9 @@ pub struct OutgoingMail {
     pub html: String,
     /// `<…@…>`, the same on every attempt.
     pub message_id: String,
+    /// The Message-ID of the first mail of this case to this recipient, which
+    /// this one answers (`In-Reply-To`, `References`): one thread per case.
+    pub thread: Option<String>,
     pub language: String,
 }
 
@@ -87,13 +90,18 @@ impl Mailer {
             sent.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(mail.clone());
             return Ok(());
         }
-        let message = Message::builder()
+        let mut builder = Message::builder()
             .from(from.clone())
             .to(mail.to.parse().with_context(|| "invalid recipient address")?)
             .subject(&mail.subject)
             .message_id(Some(mail.message_id.clone()))
             .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("Content-Language"), mail.language.clone()))
-            .multipart(MultiPart::alternative_plain_html(mail.text.clone(), mail.html.clone()))?;
+            // RFC 3834: machine-written, so auto-responders stay quiet.
+            .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("Auto-Submitted"), "auto-generated".into()));
+        if let Some(thread) = &mail.thread {
+            builder = builder.in_reply_to(thread.clone()).references(thread.clone());
+        }
+        let message = builder.multipart(MultiPart::alternative_plain_html(mail.text.clone(), mail.html.clone()))?;
         match self {
             Self::Smtp(connections) => {
                 connections.send(message.envelope(), &message.formatted()).await.context("SMTP delivery failed")

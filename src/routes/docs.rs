@@ -32,7 +32,8 @@ pub const UI_PATH: &str = "/docs/";
 const BEARER: &str = "bearer";
 
 /// Operations that never touch the database, so never answer 503.
-const WITHOUT_DATABASE: &[&str] = &["health_live", "metrics_get", "lifecycle_get", "categories_list", "errors_list"];
+const WITHOUT_DATABASE: &[&str] =
+    &["health_live", "metrics_get", "lifecycle_get", "notifications_get", "categories_list", "errors_list"];
 
 #[derive(OpenApi)]
 #[openapi(
@@ -86,6 +87,7 @@ const WITHOUT_DATABASE: &[&str] = &["health_live", "metrics_get", "lifecycle_get
         super::reports::summary,
         super::reports::cases,
         super::reference::lifecycle_table,
+        super::reference::notifications_table,
         super::reference::categories,
         super::reference::errors,
     ),

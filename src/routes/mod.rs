@@ -15,6 +15,7 @@ pub mod intake;
 pub mod methods;
 pub mod organisations;
 pub mod outbox;
+pub mod pages;
 pub mod reference;
 pub mod reports;
 pub mod support;
@@ -25,16 +26,21 @@ use actix_web::web;
 pub use extractor::{AuthUser, Caller};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(health::live).service(health::ready).service(health::metrics).configure(docs::configure).service(
-        web::scope("/api/v1")
-            .configure(auth::configure)
-            .configure(admin::configure)
-            .configure(organisations::configure)
-            .configure(outbox::configure)
-            .configure(cases::configure)
-            .configure(intake::configure)
-            .configure(reference::configure)
-            .configure(reports::configure)
-            .configure(webhooks::configure),
-    );
+    cfg.service(health::live)
+        .service(health::ready)
+        .service(health::metrics)
+        .configure(docs::configure)
+        .configure(pages::configure)
+        .service(
+            web::scope("/api/v1")
+                .configure(auth::configure)
+                .configure(admin::configure)
+                .configure(organisations::configure)
+                .configure(outbox::configure)
+                .configure(cases::configure)
+                .configure(intake::configure)
+                .configure(reference::configure)
+                .configure(reports::configure)
+                .configure(webhooks::configure),
+        );
 }

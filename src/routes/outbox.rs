@@ -96,7 +96,13 @@ pub async fn list_outbox(
         outbox::list(conn, &actor, status, query.cursor.map(OutboxId::from), query.limit)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(OutboxPage::from(page)))
+    let mut page = OutboxPage::from(page);
+    // As the message went out: under the configured domain.
+    let domain = state.settings.mail.message_id_domain().map_err(ApiError::internal)?;
+    for message in &mut page.items {
+        message.message_id = crate::notify::message_id_under(&message.message_id, &domain);
+    }
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// Requeue a dead message

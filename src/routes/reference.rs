@@ -10,10 +10,13 @@ use crate::domain::LanguageTag;
 use crate::domain::catalogue::{self, Category, Framework};
 use crate::domain::labels::{self, label};
 use crate::domain::lifecycle::{self, Action, CaseRole, CaseState, ClockStart, OnExpiry};
+use crate::domain::notification::{Audience, Content, Happening, content_for};
 use crate::error::{ApiError, ProblemCode};
+use crate::notify::templates;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(lifecycle_table).service(categories).service(errors);
+    cfg.service(lifecycle_table).service(notifications_table).service(categories).service(errors);
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -81,8 +84,11 @@ pub struct LifecycleDto {
     pub reopen_window_days: i64,
     /// Every worker hears back within this many days of submission.
     pub feedback_outer_bound_days: i64,
-    /// After a verified remedy, reprisals are watched for this many days.
+    /// After a verified remedy or closure, reprisals are watched for this many
+    /// days: the worker side can report retaliation (`report_reprisal`).
     pub reprisal_watch_days: i64,
+    /// Days into the watch on which the worker is asked whether all is well.
+    pub reprisal_check_in_days: Vec<i64>,
 }
 
 /// The published lifecycle
@@ -101,7 +107,10 @@ pub struct LifecycleDto {
     )
 )]
 #[get("/lifecycle")]
-pub async fn lifecycle_table(query: web::Query<LanguageQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn lifecycle_table(
+    state: web::Data<AppState>,
+    query: web::Query<LanguageQuery>,
+) -> Result<HttpResponse, ApiError> {
     let lang = query.served()?;
     let states = CaseState::ALL
         .iter()
@@ -143,6 +152,105 @@ pub async fn lifecycle_table(query: web::Query<LanguageQuery>) -> Result<HttpRes
         reopen_window_days: lifecycle::REOPEN_WINDOW_DAYS,
         feedback_outer_bound_days: lifecycle::FEEDBACK_OUTER_BOUND_DAYS,
         reprisal_watch_days: lifecycle::REPRISAL_WATCH_DAYS,
+        reprisal_check_in_days: state.settings.outbox.reprisal_check_in_days.clone(),
+    }))
+}
+
+/// How the audience of a happening is drawn.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AudienceRule {
+    /// The roles in `told`, as they stand on the case (respondents once
+    /// referred, the mediator once assigned).
+    Roles,
+    /// Whoever the stage's clock says must act (`must_act` in `/lifecycle`).
+    WhoeverMustAct,
+    /// The organisation responsible for the remedy.
+    ResponsibleOrganisation,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HappeningDto {
+    pub name: Happening,
+    /// What it is called in notices, in the asked language.
+    pub label: String,
+    pub rule: AudienceRule,
+    /// Who is told by e-mail, when `rule` is `roles`.
+    pub told: Vec<CaseRole>,
+    /// Whether the actor is told of their own act (the worker's receipt).
+    pub actor_told: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContentDto {
+    pub role: CaseRole,
+    pub content: Content,
+}
+
+/// Who hears what: every happening on a case, who is told of it by e-mail,
+/// and what a notice may say to each role.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationsDto {
+    pub happenings: Vec<HappeningDto>,
+    /// What an e-mail may say to each role (`news_only`: that there is news
+    /// and how to open it; `summary`: what happened, the stage and its dates,
+    /// never the narrative, the identity or a message's text).
+    pub content: Vec<ContentDto>,
+    /// Webhooks carry the case events an organisation's standing on the case
+    /// lets it see, never an internal one.
+    pub webhooks: String,
+}
+
+/// Who hears what
+///
+/// The who-hears-what table the dispatcher follows: for every happening on
+/// a case, who is told by e-mail, and what a notice may say to each role.
+#[utoipa::path(
+    tag = "reference",
+    operation_id = "notifications_get",
+    params(LanguageQuery),
+    responses(
+        (status = 200, description = "The who-hears-what table", body = NotificationsDto, headers(("Content-Language" = String, description = "The language of the labels"))),
+        (status = 422, description = "`lang` is not a language tag (`validation_failed`)"),
+    )
+)]
+#[get("/lifecycle/notifications")]
+pub async fn notifications_table(
+    state: web::Data<AppState>,
+    query: web::Query<LanguageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let lang = query.served()?;
+    let happenings = Happening::ALL
+        .iter()
+        .map(|&happening| {
+            let (rule, told) = match happening.audience() {
+                Audience::Roles(roles) => (AudienceRule::Roles, roles.to_vec()),
+                Audience::WhoMustAct => (AudienceRule::WhoeverMustAct, Vec::new()),
+                Audience::ResponsibleOrganisation => (AudienceRule::ResponsibleOrganisation, Vec::new()),
+            };
+            HappeningDto {
+                name: happening,
+                label: templates::what(happening, lang),
+                rule,
+                told,
+                actor_told: happening.tells_the_actor(),
+            }
+        })
+        .collect();
+    let worker_details = state.settings.mail.worker_details;
+    let content = CaseRole::ALL
+        .iter()
+        .filter(|role| **role != CaseRole::System)
+        .map(|&role| ContentDto { role, content: content_for(role, worker_details) })
+        .collect();
+    let webhooks = "An organisation's webhook hears the case events its standing on the case lets it see \
+                    (employer, supervising organisation, advocate, mediator, handler), when registered by \
+                    staff of that standing; internal events never leave by webhook."
+        .to_owned();
+    Ok(HttpResponse::Ok().insert_header((header::CONTENT_LANGUAGE, lang)).json(NotificationsDto {
+        happenings,
+        content,
+        webhooks,
     }))
 }
 

@@ -45,6 +45,7 @@ pub enum Conflict {
     MediatorNotAssigned,
     EmployerNotLinked,
     ReopenWindowPassed { days: i64 },
+    ReprisalWatchOver,
     RemedyNotOwed(RemedyStatus),
     AlreadyReferred,
     EmailTaken,
@@ -64,6 +65,9 @@ impl Conflict {
             Self::EmployerNotLinked => "link the case to a registered employer before referring it".to_owned(),
             Self::ReopenWindowPassed { days } => {
                 format!("a case can be reopened by the worker within {days} days; ask a handler")
+            }
+            Self::ReprisalWatchOver => {
+                "retaliation is reported here during the reprisal watch after closure; it is over (or the case is open again), so write to the handlers in a message or lodge a new case".to_owned()
             }
             Self::RemedyNotOwed(status) => format!("this remedy is {status}, not agreed"),
             Self::AlreadyReferred => "the case has been referred; its employer can no longer change".to_owned(),
@@ -108,6 +112,7 @@ impl From<Refusal> for Error {
             ),
             Refusal::UnknownRemedy => Self::validation("remedy_id", "unknown_remedy", "no such remedy on this case"),
             Refusal::RemedyNotOwed(status) => Conflict::RemedyNotOwed(status).into(),
+            Refusal::NotInReprisalWatch => Conflict::ReprisalWatchOver.into(),
         }
     }
 }

@@ -1,64 +1,96 @@
-//! Who hears what. Called inside the transaction of the change that causes
-//! the notification, so the outbox row commits (or not) with it. Recipients
-//! are drawn from the case's roles, so nobody hears of a case they may not
-//! see; templates carry only the case reference, never the worker's identity.
+//! The dispatcher: turns a happening on a case into mail rows, from the
+//! who-hears-what table in the domain (`Happening::audience`). Called inside
+//! the transaction of the change that causes it, so the outbox rows commit
+//! (or not) with it. Recipients are drawn from the case's roles, so nobody
+//! hears of a case they may not see; notices carry only the reference, the
+//! stage and its dates, never the worker's identity or narrative.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::db::{self, DbConnection, outbox::OutboxRow};
-use crate::domain::case::{Case, PartyRole, Visibility};
+use crate::domain::case::{Case, PartyRole};
 use crate::domain::lifecycle::CaseRole;
-use crate::domain::notification::{Channel, NotificationKind, OutboxTopic, Params};
+use crate::domain::notification::{Audience, Channel, Happening, OutboxTopic, Params};
 use crate::domain::{LanguageTag, OrganisationId, Role, UserId};
 use crate::service::Error;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Recipient {
-    pub address: String,
-    pub language: LanguageTag,
+/// One happening, with what the table needs to resolve its audience.
+#[derive(Debug, Clone, Copy)]
+pub struct News<'a> {
+    pub happening: Happening,
+    pub case: &'a Case,
+    pub parties: &'a [(OrganisationId, PartyRole)],
+    /// Who caused it; they are not told of their own act.
+    pub actor: CaseRole,
+    /// For a stage reminder: who must act.
+    pub must_act: &'a [CaseRole],
+    /// For a remedy reminder: the organisation that owes it, and when.
+    pub remedy: Option<(OrganisationId, NaiveDate)>,
 }
 
-fn params(case: &Case) -> Params {
-    Params {
-        reference: case.reference.to_string(),
-        case_id: case.id.to_string(),
-        state: Some(case.state.as_str().to_owned()),
-        due: case.stage_due_at.map(|due| due.format("%Y-%m-%d").to_string()),
-        priority: Some(case.priority.as_str().to_owned()),
+impl<'a> News<'a> {
+    pub fn new(
+        happening: Happening,
+        case: &'a Case,
+        parties: &'a [(OrganisationId, PartyRole)],
+        actor: CaseRole,
+    ) -> Self {
+        Self { happening, case, parties, actor, must_act: &[], remedy: None }
     }
 }
 
-/// Queues one e-mail per distinct address.
-pub fn enqueue(
-    conn: &mut DbConnection,
-    kind: NotificationKind,
-    case: &Case,
-    recipients: Vec<Recipient>,
-    now: DateTime<Utc>,
-) -> Result<usize, Error> {
-    enqueue_with(conn, kind, case, params(case), recipients, now)
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Recipient {
+    address: String,
+    language: LanguageTag,
+    /// How they stand towards the case: the renderer decides from it what the notice may say.
+    role: CaseRole,
 }
 
-fn enqueue_with(
-    conn: &mut DbConnection,
-    kind: NotificationKind,
-    case: &Case,
-    params: Params,
-    mut recipients: Vec<Recipient>,
-    now: DateTime<Utc>,
-) -> Result<usize, Error> {
-    recipients.sort_by(|a, b| a.address.cmp(&b.address));
-    recipients.dedup_by(|a, b| a.address.eq_ignore_ascii_case(&b.address));
-    let params = serde_json::to_string(&params)?;
+/// Queues one e-mail per distinct address among those the table tells.
+pub fn tell(conn: &mut DbConnection, news: &News<'_>, now: DateTime<Utc>) -> Result<usize, Error> {
+    let roles: Vec<CaseRole> = match news.happening.audience() {
+        Audience::Roles(roles) => roles.to_vec(),
+        Audience::WhoMustAct => news.must_act.to_vec(),
+        Audience::ResponsibleOrganisation => Vec::new(),
+    };
+    let mut recipients = Vec::new();
+    for role in roles {
+        if role == news.actor && !news.happening.tells_the_actor() {
+            continue;
+        }
+        recipients.extend(of_role(conn, news, role)?);
+    }
+    if let (Audience::ResponsibleOrganisation, Some((responsible, _))) = (news.happening.audience(), news.remedy) {
+        for (org, party) in news.parties.iter().filter(|(org, _)| *org == responsible) {
+            recipients.extend(organisation(conn, *org, party_staff(*party), party_case_role(*party))?);
+        }
+    }
+    // The first role an address is reached in wins: the worker comes first, so
+    // a shared address never gets more than the worker may be sent.
+    let mut seen = std::collections::HashSet::new();
+    recipients.retain(|r| seen.insert(r.address.to_lowercase()));
+    let base = Params {
+        reference: news.case.reference.to_string(),
+        case_id: news.case.id.to_string(),
+        state: Some(news.case.state.as_str().to_owned()),
+        due: news
+            .remedy
+            .map(|(_, due)| due.format("%Y-%m-%d").to_string())
+            .or_else(|| news.case.stage_due_at.map(|due| due.format("%Y-%m-%d").to_string())),
+        priority: Some(news.case.priority.as_str().to_owned()),
+        role: None,
+    };
     let at = db::timestamp(now);
     for recipient in &recipients {
+        let params = Params { role: Some(recipient.role), ..base.clone() };
         let row = OutboxRow::pending(
             Channel::Email,
-            OutboxTopic::Notification(kind),
-            Some(case.id),
+            OutboxTopic::Notification(news.happening),
+            Some(news.case.id),
             recipient.address.clone(),
             recipient.language.to_string(),
-            params.clone(),
+            serde_json::to_string(&params)?,
             at,
         );
         db::outbox::insert(conn, &row)?;
@@ -66,164 +98,84 @@ fn enqueue_with(
     Ok(recipients.len())
 }
 
-fn to_recipients(rows: Vec<(String, LanguageTag)>) -> Vec<Recipient> {
-    rows.into_iter().map(|(address, language)| Recipient { address, language }).collect()
+fn of_role(conn: &mut DbConnection, news: &News<'_>, role: CaseRole) -> Result<Vec<Recipient>, Error> {
+    let case = news.case;
+    match role {
+        CaseRole::Worker => worker(conn, case),
+        CaseRole::Advocate => match case.advocate_organisation_id {
+            Some(advocate) => organisation(conn, advocate, Role::Advocate, CaseRole::Advocate),
+            None => Ok(Vec::new()),
+        },
+        CaseRole::Handler => Ok(tagged(db::users::addresses(conn, Role::Handler, None)?, CaseRole::Handler)),
+        CaseRole::Employer | CaseRole::Supervisor => {
+            let mut recipients = Vec::new();
+            for (org, party) in news.parties.iter().filter(|(_, party)| party_case_role(*party) == role) {
+                recipients.extend(organisation(conn, *org, party_staff(*party), role)?);
+            }
+            Ok(recipients)
+        }
+        CaseRole::Mediator => mediator(conn, case.mediator_user_id),
+        CaseRole::System => Ok(Vec::new()),
+    }
 }
 
-fn handlers(conn: &mut DbConnection) -> Result<Vec<Recipient>, Error> {
-    Ok(to_recipients(db::users::addresses(conn, Role::Handler, None)?))
+fn party_staff(party: PartyRole) -> Role {
+    match party {
+        PartyRole::Employer => Role::EmployerStaff,
+        PartyRole::Supervisor => Role::SupervisingOrgStaff,
+    }
+}
+
+fn party_case_role(party: PartyRole) -> CaseRole {
+    match party {
+        PartyRole::Employer => CaseRole::Employer,
+        PartyRole::Supervisor => CaseRole::Supervisor,
+    }
+}
+
+fn tagged(rows: Vec<(String, LanguageTag)>, role: CaseRole) -> Vec<Recipient> {
+    rows.into_iter().map(|(address, language)| Recipient { address, language, role }).collect()
 }
 
 /// The worker's address: their account's, or the one they gave on intake.
 fn worker(conn: &mut DbConnection, case: &Case) -> Result<Vec<Recipient>, Error> {
+    let role = CaseRole::Worker;
     if let Some(user) = case.worker_user_id
         && let Some(row) = db::users::find(conn, user)?
+        && row.active
         && let Some(email) = row.email
     {
-        return Ok(vec![Recipient { address: email, language: row.preferred_language }]);
+        return Ok(vec![Recipient { address: email, language: row.preferred_language, role }]);
     }
     let identity = db::case_details::identity_of(conn, case.id)?;
     Ok(identity
         .and_then(|i| i.email)
-        .map(|address| vec![Recipient { address, language: case.narrative_language.clone() }])
+        .map(|address| vec![Recipient { address, language: case.narrative_language.clone(), role }])
         .unwrap_or_default())
 }
 
-/// An organisation's contact address, or else its staff of the given role.
-fn organisation(conn: &mut DbConnection, id: OrganisationId, staff: Role) -> Result<Vec<Recipient>, Error> {
+/// An organisation's contact address, or else its active staff of the given role.
+fn organisation(
+    conn: &mut DbConnection,
+    id: OrganisationId,
+    staff: Role,
+    role: CaseRole,
+) -> Result<Vec<Recipient>, Error> {
     if let Some(row) = db::organisations::find(conn, id)?
         && let Some(address) = row.contact_email
     {
-        return Ok(vec![Recipient { address, language: row.preferred_language }]);
+        return Ok(vec![Recipient { address, language: row.preferred_language, role }]);
     }
-    Ok(to_recipients(db::users::addresses(conn, staff, Some(id))?))
+    Ok(tagged(db::users::addresses(conn, staff, Some(id))?, role))
 }
 
 fn mediator(conn: &mut DbConnection, user: Option<UserId>) -> Result<Vec<Recipient>, Error> {
     let Some(user) = user else { return Ok(Vec::new()) };
     Ok(db::users::find(conn, user)?
-        .and_then(|row| row.email.map(|address| Recipient { address, language: row.preferred_language }))
+        .filter(|row| row.active)
+        .and_then(|row| {
+            row.email.map(|address| Recipient { address, language: row.preferred_language, role: CaseRole::Mediator })
+        })
         .into_iter()
         .collect())
-}
-
-fn worker_side(conn: &mut DbConnection, case: &Case) -> Result<Vec<Recipient>, Error> {
-    let mut recipients = worker(conn, case)?;
-    if let Some(advocate) = case.advocate_organisation_id {
-        recipients.extend(organisation(conn, advocate, Role::Advocate)?);
-    }
-    Ok(recipients)
-}
-
-fn parties(
-    conn: &mut DbConnection,
-    parties: &[(OrganisationId, PartyRole)],
-    except: Option<PartyRole>,
-) -> Result<Vec<Recipient>, Error> {
-    let mut recipients = Vec::new();
-    for (org, role) in parties.iter().filter(|(_, role)| Some(*role) != except) {
-        let staff = match role {
-            PartyRole::Employer => Role::EmployerStaff,
-            PartyRole::Supervisor => Role::SupervisingOrgStaff,
-        };
-        recipients.extend(organisation(conn, *org, staff)?);
-    }
-    Ok(recipients)
-}
-
-pub fn case_submitted(conn: &mut DbConnection, case: &Case, now: DateTime<Utc>) -> Result<(), Error> {
-    let recipients = handlers(conn)?;
-    enqueue(conn, NotificationKind::CaseSubmitted, case, recipients, now).map(drop)
-}
-
-/// After a transition: the worker side hears of every state change, and
-/// referral is announced to each party.
-pub fn state_changed(
-    conn: &mut DbConnection,
-    case: &Case,
-    case_parties: &[(OrganisationId, PartyRole)],
-    referred: bool,
-    now: DateTime<Utc>,
-) -> Result<(), Error> {
-    let recipients = worker_side(conn, case)?;
-    enqueue(conn, NotificationKind::CaseStateChanged, case, recipients, now)?;
-    if referred {
-        let recipients = parties(conn, case_parties, None)?;
-        enqueue(conn, NotificationKind::CaseReferred, case, recipients, now)?;
-    }
-    Ok(())
-}
-
-/// A new message: everyone who may read it, except its author's side.
-pub fn message_posted(
-    conn: &mut DbConnection,
-    case: &Case,
-    case_parties: &[(OrganisationId, PartyRole)],
-    visibility: Visibility,
-    author: CaseRole,
-    now: DateTime<Utc>,
-) -> Result<(), Error> {
-    let mut recipients = Vec::new();
-    if visibility.visible_to(CaseRole::Worker) && !matches!(author, CaseRole::Worker | CaseRole::Advocate) {
-        recipients.extend(worker_side(conn, case)?);
-    }
-    if visibility.visible_to(CaseRole::Employer) {
-        let except = match author {
-            CaseRole::Employer => Some(PartyRole::Employer),
-            CaseRole::Supervisor => Some(PartyRole::Supervisor),
-            CaseRole::Worker | CaseRole::Advocate | CaseRole::Handler | CaseRole::Mediator | CaseRole::System => None,
-        };
-        recipients.extend(parties(conn, case_parties, except)?);
-    }
-    if author != CaseRole::Mediator {
-        recipients.extend(mediator(conn, case.mediator_user_id)?);
-    }
-    if author != CaseRole::Handler {
-        recipients.extend(handlers(conn)?);
-    }
-    enqueue(conn, NotificationKind::MessagePosted, case, recipients, now).map(drop)
-}
-
-/// A stage's time frame ends soon: tell whoever must act.
-pub fn deadline_approaching(
-    conn: &mut DbConnection,
-    case: &Case,
-    case_parties: &[(OrganisationId, PartyRole)],
-    must_act: &[CaseRole],
-    now: DateTime<Utc>,
-) -> Result<usize, Error> {
-    let mut recipients = Vec::new();
-    for role in must_act {
-        match role {
-            CaseRole::Handler => recipients.extend(handlers(conn)?),
-            CaseRole::Worker | CaseRole::Advocate => recipients.extend(worker_side(conn, case)?),
-            CaseRole::Employer => recipients.extend(parties(conn, case_parties, Some(PartyRole::Supervisor))?),
-            CaseRole::Supervisor => recipients.extend(parties(conn, case_parties, Some(PartyRole::Employer))?),
-            CaseRole::Mediator => recipients.extend(mediator(conn, case.mediator_user_id)?),
-            CaseRole::System => {}
-        }
-    }
-    enqueue(conn, NotificationKind::DeadlineApproaching, case, recipients, now)
-}
-
-/// A stage's time frame passed and the lifecycle gives the system nothing to do: tell the handlers.
-pub fn deadline_passed(conn: &mut DbConnection, case: &Case, now: DateTime<Utc>) -> Result<usize, Error> {
-    let recipients = handlers(conn)?;
-    enqueue(conn, NotificationKind::DeadlinePassed, case, recipients, now)
-}
-
-/// An agreed remedy is due soon: tell the organisation responsible for it.
-pub fn remedy_due_soon(
-    conn: &mut DbConnection,
-    case: &Case,
-    case_parties: &[(OrganisationId, PartyRole)],
-    responsible: OrganisationId,
-    due: chrono::NaiveDate,
-    now: DateTime<Utc>,
-) -> Result<usize, Error> {
-    let own: Vec<(OrganisationId, PartyRole)> =
-        case_parties.iter().filter(|(org, _)| *org == responsible).copied().collect();
-    let recipients = parties(conn, &own, None)?;
-    let params = Params { due: Some(due.format("%Y-%m-%d").to_string()), ..params(case) };
-    enqueue_with(conn, NotificationKind::RemedyDueSoon, case, params, recipients, now)
 }

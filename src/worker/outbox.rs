@@ -15,7 +15,8 @@ use crate::config::{OutboxSettings, Settings};
 use crate::db::{self, DbConnection, DbPool, outbox::OutboxRow};
 use crate::domain::WebhookId;
 use crate::domain::notification::{Channel, OutboxTopic, Params};
-use crate::notify::templates;
+use crate::notify::message_id_under;
+use crate::notify::templates::{self, Links};
 use crate::notify::transport::{Mailer, OutgoingMail};
 use crate::notify::webhook::WebhookSender;
 
@@ -32,7 +33,9 @@ pub struct OutboxWorker {
     mailer: Mailer,
     webhooks: WebhookSender,
     from: Mailbox,
-    base_url: String,
+    links: Links,
+    message_id_domain: String,
+    worker_details: bool,
     pub(super) settings: OutboxSettings,
     pub(super) clock: Arc<dyn Clock>,
     id: String,
@@ -45,7 +48,13 @@ impl OutboxWorker {
             mailer,
             webhooks: WebhookSender::new(Duration::from_secs(settings.webhooks.timeout_seconds))?,
             from: settings.mail.from.parse().context("mail.from")?,
-            base_url: settings.mail.base_url.clone(),
+            links: Links {
+                base_url: settings.mail.base_url.clone(),
+                worker: settings.mail.worker_link.clone(),
+                staff: settings.mail.staff_link.clone(),
+            },
+            message_id_domain: settings.mail.message_id_domain()?,
+            worker_details: settings.mail.worker_details,
             settings: settings.outbox.clone(),
             clock,
             id: format!("worker-{}", uuid::Uuid::new_v4().simple()),
@@ -124,14 +133,26 @@ impl OutboxWorker {
             anyhow::bail!("{} is not sent by e-mail", row.notification);
         };
         let params: Params = serde_json::from_str(&row.params).context("outbox params")?;
-        let rendered = templates::render(kind, &row.language, &params, &self.base_url)
-            .with_context(|| format!("no template for {kind}"))?;
+        let rendered = templates::render(kind, &row.language, &params, &self.links, self.worker_details)
+            .with_context(|| format!("rendering the {kind} notice"))?;
+        let thread = match row.case_id {
+            Some(case_id) => {
+                let recipient = row.recipient.clone();
+                self.blocking(move |conn| db::outbox::first_mail_to(conn, case_id, &recipient)).await?
+            }
+            None => None,
+        };
+        let message_id = message_id_under(&row.message_id, &self.message_id_domain);
+        let thread = thread
+            .filter(|first| *first != row.message_id)
+            .map(|first| message_id_under(&first, &self.message_id_domain));
         let mail = OutgoingMail {
             to: row.recipient.clone(),
             subject: rendered.subject,
             text: rendered.text,
             html: rendered.html,
-            message_id: row.message_id.clone(),
+            message_id,
+            thread,
             language: rendered.language,
         };
         self.mailer.send(&self.from, &mail).await

@@ -7,19 +7,22 @@ use std::time::Duration;
 use anyhow::Context;
 
 use super::outbox::OutboxWorker;
-use crate::service::deadlines::{self, DeadlineReport};
+use crate::service::deadlines::{self, DeadlinePolicy, DeadlineReport};
 
 impl OutboxWorker {
     /// Runs the deadline checks once: reminders, system actions on expiry,
     /// notices to handlers, remedy reminders (see `service::deadlines`).
     pub async fn run_deadlines(&self) -> anyhow::Result<DeadlineReport> {
         let now = self.clock.now();
-        let remind_before = chrono::Duration::days(self.settings.reminder_days_before);
+        let policy = DeadlinePolicy {
+            remind_before: chrono::Duration::days(self.settings.reminder_days_before),
+            check_in_days: self.settings.reprisal_check_in_days.clone(),
+        };
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get().context("no database connection")?;
-            deadlines::run(&mut conn, remind_before, now)
-                .map_err(|error| anyhow::anyhow!("deadline run failed: {error}"))
+            deadlines::run(&mut conn, &policy, now)
+                .map_err(|error| anyhow::Error::new(error).context("deadline run failed"))
         })
         .await
         .context("deadline task panicked")?

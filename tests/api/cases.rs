@@ -116,7 +116,8 @@ async fn anonymous_intake_to_closed_with_a_verified_remedy() {
     // The worker sees the same story.
     let seen_by_worker = w.case(&worker, &id).await;
     assert_eq!(seen_by_worker.states(), case.states());
-    assert_eq!(seen_by_worker.allowed_actions, ["reopen"]);
+    // Closing started the reprisal watch.
+    assert_eq!(seen_by_worker.allowed_actions, ["reopen", "report_reprisal"]);
 }
 
 #[tokio::test]

@@ -171,6 +171,7 @@ async fn every_operation_is_named_described_secured_and_documents_its_errors() {
         "reports_summary",
         "reports_cases_export",
         "lifecycle_get",
+        "notifications_get",
         "categories_list",
         "errors_list",
     ]

@@ -29,7 +29,7 @@ impl Runner {
     }
 
     async fn run(&self) -> DeadlineReport {
-        self.worker.run_deadlines().await.unwrap()
+        self.worker.run_deadlines().await.map_err(|e| format!("{e:#}")).unwrap()
     }
 
     /// Delivers what is due by this runner's clock.
@@ -95,7 +95,7 @@ async fn a_referral_unanswered_is_reminded_once_then_escalated_once_by_the_syste
     // The worker hears of the escalation.
     runner.deliver().await;
     let to_worker = w.app.mail_to("worker@example.org");
-    assert_eq!(to_worker.len(), 3, "acknowledged, referred, escalated");
+    assert_eq!(to_worker.len(), 4, "the receipt, acknowledged, referred, escalated");
 }
 
 #[tokio::test]
@@ -184,4 +184,93 @@ async fn a_backlog_of_thousands_of_due_cases_is_each_reminded_exactly_once() {
     assert_eq!(a.reminders + b.reminders, CASES);
     assert_eq!(a.expiry_notices + b.expiry_notices + a.system_actions + b.system_actions, 0);
     assert_eq!(runner.run().await, DeadlineReport::default());
+}
+
+/// Every worker hears back within three months: the handlers are reminded
+/// before the bound passes; when it passes, a case in mediation is escalated
+/// by the system and every other case without an outcome is marked and told.
+#[tokio::test]
+async fn the_three_month_outer_bound_reminds_then_escalates_or_marks_once() {
+    let (w, runner) = world_with_runner().await;
+    let clock = &runner.clock;
+    let responded = w.case_in(State::Responded).await;
+    let mediating = w.case_in(State::InMediation).await;
+    let agreed = w.case_in(State::RemedyAgreed).await;
+    runner.deliver().await;
+    let before = w.app.mailer.sent().len();
+
+    clock.advance(Duration::days(87));
+    assert_eq!(runner.run().await.outer_bound_reminders, 0);
+    clock.advance(Duration::days(1) + Duration::hours(12));
+    let other = Runner { worker: runner.worker.clone(), clock: clock.clone() };
+    let (a, b) = tokio::join!(runner.run(), other.run());
+    assert_eq!(a.outer_bound_reminders + b.outer_bound_reminders, 2, "the two cases with no outcome");
+    assert_eq!(runner.run().await.outer_bound_reminders, 0);
+
+    clock.advance(Duration::days(1) + Duration::hours(13));
+    let (a, b) = tokio::join!(runner.run(), other.run());
+    assert_eq!(a.outer_bound_passed + b.outer_bound_passed, 2);
+    assert_eq!(runner.run().await.outer_bound_passed, 0);
+
+    let seen = w.case(&w.handler, &responded.id).await;
+    assert_eq!(seen.state, State::Responded, "the system cannot escalate from here; it marks the case");
+    assert!(seen.raw["outer_bound_passed_at"].is_string());
+    assert_eq!((seen.events("outer_bound_reminder"), seen.events("outer_bound_passed")), (1, 1));
+    let seen = w.case(&w.handler, &mediating.id).await;
+    assert_eq!(seen.state, State::Escalated);
+    let escalation = seen.timeline.iter().find(|e| e.to_state == Some(State::Escalated)).unwrap();
+    assert_eq!(escalation.actor_role, "system");
+    assert!(escalation.reason.as_deref().is_some_and(|r| r.contains("Three months")), "{escalation:?}");
+    let seen = w.case(&w.handler, &agreed.id).await;
+    assert!(seen.raw["outer_bound_passed_at"].is_null(), "an agreed remedy is an outcome");
+    assert_eq!(seen.events("outer_bound_reminder"), 0);
+
+    runner.deliver().await;
+    let handler = w.app.me(&w.handler).await.email.unwrap();
+    let told: Vec<String> = w.app.mailer.sent()[before..]
+        .iter()
+        .filter(|m| m.to == handler && m.subject.contains("three months have passed"))
+        .map(|m| m.subject.clone())
+        .collect();
+    assert_eq!(told.len(), 2, "{told:?}");
+    assert!(
+        told.iter().any(|s| s.contains(&responded.reference)) && told.iter().any(|s| s.contains(&mediating.reference))
+    );
+}
+
+/// After closure the worker is asked, at 30, 60 and 90 days, whether all is
+/// well; each check-in is sent once, and one missed by over a week is skipped.
+#[tokio::test]
+async fn the_reprisal_watch_checks_in_with_the_worker_on_its_days_once_each() {
+    let (w, runner) = world_with_runner().await;
+    let clock = &runner.clock;
+    let mut body = w.grievance();
+    body["identity"]["email"] = json!("watched@example.org");
+    let closed = w.case_from_in(&body, State::Closed).await;
+    let seen = w.case(&w.handler, &closed.id).await;
+    assert!(seen.raw["reprisal_watch_until"].is_string());
+    assert!(!seen.allowed_actions.contains(&"report_reprisal".to_owned()), "handlers do not report for the worker");
+    assert!(w.case(&closed.worker, &closed.id).await.allowed_actions.contains(&"report_reprisal".to_owned()));
+    w.app.deliver_outbox().await;
+    let before = w.app.mail_to("watched@example.org").len();
+
+    clock.advance(Duration::days(29));
+    assert_eq!(runner.run().await.reprisal_check_ins, 0);
+    clock.advance(Duration::days(1) + Duration::hours(1));
+    for day in [30, 60, 90] {
+        if day > 30 {
+            clock.advance(Duration::days(30));
+        }
+        let other = Runner { worker: runner.worker.clone(), clock: clock.clone() };
+        let (a, b) = tokio::join!(runner.run(), other.run());
+        assert_eq!(a.reprisal_check_ins + b.reprisal_check_ins, 1, "day {day}");
+        assert_eq!(runner.run().await.reprisal_check_ins, 0, "day {day}");
+    }
+    clock.advance(Duration::days(30));
+    assert_eq!(runner.run().await.reprisal_check_ins, 0, "the watch is over");
+    runner.deliver().await;
+    let check_ins = &w.app.mail_to("watched@example.org")[before..];
+    assert_eq!(check_ins.len(), 3);
+    assert!(check_ins.iter().all(|m| m.language == "vi" && m.text.contains(&closed.reference)));
+    assert_eq!(w.case(&w.handler, &closed.id).await.events("reprisal_check_in"), 3);
 }

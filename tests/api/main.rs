@@ -10,6 +10,7 @@ mod views;
 mod world;
 
 mod admin;
+mod audience;
 mod auth;
 mod cases;
 mod cli;

@@ -47,6 +47,10 @@ fn case_in(state: CaseState) -> Case {
         first_response_at: None,
         remedy_verified_at: None,
         finished_at: state.is_terminal().then(t0),
+        // Closed and verified cases are in their reprisal watch.
+        reprisal_watch_until: matches!(state, CaseState::Closed | CaseState::RemedyVerified)
+            .then(|| t0() + Duration::days(60)),
+        outer_bound_passed_at: None,
     }
 }
 
@@ -360,4 +364,77 @@ fn a_referral_outside_records_the_body() {
     assert_eq!(decision.event.details["external_body"], "labour_standards_inspection_office");
     assert_eq!(decision.event.kind, EventKind::Transition);
     assert_eq!(decision.event.visibility, Visibility::Parties);
+}
+
+#[test]
+fn a_case_that_ends_cancels_what_it_still_owed_and_nothing_delivered() {
+    let remedies = [
+        remedy(RemedyStatus::Proposed, None),
+        remedy(RemedyStatus::Agreed, None),
+        remedy(RemedyStatus::Disputed, None),
+        remedy(RemedyStatus::Delivered, None),
+        remedy(RemedyStatus::Verified, None),
+    ];
+    let endings = [
+        (CaseState::RemedyAgreed, CaseRole::Worker, CaseCommand::Withdraw),
+        (CaseState::InMediation, CaseRole::Mediator, CaseCommand::CloseUnresolved),
+        (CaseState::ReferredExternal, CaseRole::Handler, CaseCommand::Close),
+        (CaseState::RemedyVerified, CaseRole::Handler, CaseCommand::Close),
+    ];
+    for (state, role, command) in endings {
+        let decision = decide_now(&case_in(state), &remedies, role, command, Some("why")).unwrap();
+        let cancelled: Vec<RemedyStatus> = decision
+            .remedies
+            .iter()
+            .map(|change| match change {
+                RemedyChange::Step { from, to: RemedyStatus::Cancelled, .. } => *from,
+                other => panic!("{state}: unexpected {other:?}"),
+            })
+            .collect();
+        assert_eq!(cancelled, [RemedyStatus::Proposed, RemedyStatus::Agreed, RemedyStatus::Disputed], "{state}");
+    }
+    // A case that goes on keeps its remedies.
+    let escalated =
+        decide_now(&case_in(CaseState::Referred), &remedies, CaseRole::Handler, CaseCommand::Escalate, Some("late"))
+            .unwrap();
+    assert!(escalated.remedies.is_empty());
+}
+
+#[test]
+fn verifying_or_closing_starts_the_reprisal_watch() {
+    let delivered = [remedy(RemedyStatus::Delivered, None)];
+    let confirm = CaseCommand::ConfirmRemedy { rating: None, comment: None };
+    let decision =
+        decide_now(&case_in(CaseState::RemedyDelivered), &delivered, CaseRole::Worker, confirm, None).unwrap();
+    let watch = Some(Some(t0() + Duration::days(lifecycle::REPRISAL_WATCH_DAYS)));
+    assert_eq!(decision.update.reprisal_watch_until, watch);
+    let closed = decide_now(&case_in(CaseState::RemedyVerified), &[], CaseRole::Handler, CaseCommand::Close, None);
+    assert_eq!(closed.unwrap().update.reprisal_watch_until, watch);
+    let withdrawn = decide_now(&case_in(CaseState::Referred), &[], CaseRole::Worker, CaseCommand::Withdraw, None);
+    assert_eq!(withdrawn.unwrap().update.reprisal_watch_until, None);
+}
+
+#[test]
+fn retaliation_reported_in_the_watch_reopens_the_case_as_urgent_for_the_worker_side_only() {
+    let closed = case_in(CaseState::Closed);
+    let report = |case: &Case, role| {
+        decide_now(case, &[], role, CaseCommand::ReportReprisal, Some("my supervisor threatened me"))
+    };
+    let decision = report(&closed, CaseRole::Worker).unwrap();
+    assert_eq!(decision.to, CaseState::Acknowledged);
+    assert_eq!(decision.update.priority, Some(Priority::Urgent));
+    assert_eq!(decision.update.added_categories, [Category::Reprisal]);
+    assert_eq!(decision.update.finished_at, Some(None));
+    assert_eq!(decision.update.reprisal_watch_until, Some(None));
+    assert_eq!(decision.event.visibility, Visibility::WorkerSide);
+    assert_eq!(decision.event.reason.as_deref(), Some("my supervisor threatened me"));
+    // Once is enough for the category.
+    let again = Case { categories: vec![Category::Reprisal], ..closed.clone() };
+    assert!(report(&again, CaseRole::Advocate).unwrap().update.added_categories.is_empty());
+    // After the watch, or with no watch, the worker writes to the handlers instead.
+    let over = Case { reprisal_watch_until: Some(t0() - Duration::days(1)), ..closed.clone() };
+    assert_eq!(report(&over, CaseRole::Worker).unwrap_err(), Refusal::NotInReprisalWatch);
+    assert!(!allowed_for(&over, CaseRole::Worker, t0()).contains(&Action::ReportReprisal));
+    assert!(allowed_for(&closed, CaseRole::Worker, t0()).contains(&Action::ReportReprisal));
+    assert_eq!(report(&closed, CaseRole::Employer).unwrap_err(), Refusal::RoleNotAllowed);
 }

@@ -12,7 +12,7 @@ use crate::domain::case::{
 use crate::domain::catalogue::Category;
 use crate::domain::command::{CaseCommand, Instruction, Rating};
 use crate::domain::event::EventKind;
-use crate::domain::lifecycle::{Action, CaseRole, CaseState};
+use crate::domain::lifecycle::{self, Action, CaseRole, CaseState};
 use crate::domain::remedy::{Money, NewRemedy, Remedy, RemedyStatus, RemedyType};
 use crate::domain::{FieldError, FieldErrors, LanguageTag};
 use crate::routes::common::{paged, valid_language};
@@ -536,6 +536,13 @@ pub struct CaseResponse {
     pub first_response_at: Option<DateTime<Utc>>,
     pub remedy_verified_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// Three months after submission: by then the worker must have an outcome.
+    pub outer_bound_at: DateTime<Utc>,
+    /// When the outer bound passed without an outcome, if it did.
+    pub outer_bound_passed_at: Option<DateTime<Utc>>,
+    /// Until when retaliation can be reported (`report_reprisal`), during the
+    /// watch that follows a verified remedy or closure.
+    pub reprisal_watch_until: Option<DateTime<Utc>>,
     /// How the caller stands towards this case.
     pub your_role: CaseRole,
     /// What the caller may do next.
@@ -587,6 +594,9 @@ impl CaseResponse {
             first_response_at: case.first_response_at,
             remedy_verified_at: case.remedy_verified_at,
             finished_at: case.finished_at,
+            outer_bound_at: lifecycle::outer_bound_at(case.created_at),
+            outer_bound_passed_at: case.outer_bound_passed_at,
+            reprisal_watch_until: case.reprisal_watch_until,
             your_role: view.role,
             allowed_actions: view.allowed_actions,
             identity: view.identity.map(IdentityDto::from),

@@ -10,10 +10,11 @@ use crate::auth::policy::Actor;
 use crate::db::{self, DbConnection};
 use crate::domain::command::{CaseCommand, Instruction};
 use crate::domain::decision::{self, Decision, RemedyChange, Situation};
+use crate::domain::notification::Happening;
 use crate::domain::remedy::Remedy;
 use crate::domain::{CaseId, OrganisationId};
 use crate::service::Error;
-use crate::service::notifications;
+use crate::service::notifications::{self, News};
 
 #[tracing::instrument(skip_all, fields(case_id = %id, action = %instruction.command.action()))]
 pub fn act(
@@ -49,9 +50,8 @@ pub(crate) fn act_on(
     let decision = decision::decide(&situation, loaded.role, instruction, now)?;
     persist(conn, actor, loaded, instruction.expected_version, &decision, now)?;
     let after = load_for(conn, actor, loaded.case.id)?;
-    if decision.changes_state() {
-        notifications::state_changed(conn, &after.case, &after.access.parties, decision.announces_referral(), now)?;
-    }
+    let news = News::new(Happening::of_action(decision.action), &after.case, &after.access.parties, loaded.role);
+    notifications::tell(conn, &news, now)?;
     Ok(after)
 }
 
@@ -77,6 +77,9 @@ fn persist(
                 db::remedies::move_status(conn, *id, *from, *to, evidence.as_deref(), at)?;
             }
         }
+    }
+    for category in &decision.update.added_categories {
+        db::case_details::insert_category(conn, case_id, *category)?;
     }
     save(conn, loaded, expected_version, &(&decision.update).into(), now)?;
     record_event(conn, case_id, actor, loaded.role, &decision.event, now)

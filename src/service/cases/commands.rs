@@ -14,13 +14,17 @@ use crate::db::{self, DbConnection, case_details::IdentityRow, cases::CaseChange
 use crate::domain::case::{CaseReference, IdentityPatch, Priority, Visibility};
 use crate::domain::catalogue::{self, Category};
 use crate::domain::event::{EventKind, NewEvent};
+use crate::domain::notification::Happening;
 use crate::domain::{CaseId, OrganisationId, Role, UserId};
+use crate::service::notifications::{self, News};
 use crate::service::{Conflict, Error};
 
-/// What an amendment writes besides its own rows: the case's columns and the audit entry.
+/// What an amendment writes besides its own rows: the case's columns, the
+/// audit entry, and the news it is to those who hear of it.
 struct Amended {
     changes: CaseChanges,
     event: NewEvent,
+    news: Option<Happening>,
 }
 
 /// Runs an amendment in one transaction: the policy's check, the
@@ -43,10 +47,14 @@ where
         if !policy::may_amend(loaded.role, amendment) {
             return Err(Error::Forbidden);
         }
-        let Amended { changes, event } = f(conn, &loaded)?;
+        let Amended { changes, event, news } = f(conn, &loaded)?;
         save(conn, &loaded, expected_version, &changes, now)?;
         record_event(conn, id, actor, loaded.role, &event, now)?;
         let reloaded = load_for(conn, actor, id)?;
+        if let Some(happening) = news {
+            let news = News::new(happening, &reloaded.case, &reloaded.access.parties, loaded.role);
+            notifications::tell(conn, &news, now)?;
+        }
         view(conn, reloaded, now)
     })
 }
@@ -67,6 +75,7 @@ pub fn set_disclosure_consent(
         Ok(Amended {
             changes: CaseChanges { identity_disclosure_consent: Some(disclose), ..CaseChanges::default() },
             event: NewEvent::note(kind, Visibility::Parties, json!({})),
+            news: None,
         })
     })
 }
@@ -91,6 +100,7 @@ pub fn assign_mediator(
         Ok(Amended {
             changes: CaseChanges { mediator_user_id: Some(Some(mediator)), ..CaseChanges::default() },
             event: NewEvent::note(EventKind::MediatorAssigned, Visibility::Parties, details),
+            news: Some(Happening::MediatorAssigned),
         })
     })
 }
@@ -114,6 +124,7 @@ pub fn link_employer(
         Ok(Amended {
             changes: CaseChanges { employer_organisation_id: Some(Some(employer)), ..CaseChanges::default() },
             event: NewEvent::note(EventKind::EmployerLinked, Visibility::Internal, details),
+            news: None,
         })
     })
 }
@@ -168,6 +179,7 @@ pub fn classify(
         Ok(Amended {
             changes: CaseChanges { priority: classification.priority, ..CaseChanges::default() },
             event: NewEvent::note(EventKind::Classified, Visibility::WorkerSide, details),
+            news: None,
         })
     })
 }
@@ -190,6 +202,7 @@ pub fn update_identity(
         Ok(Amended {
             changes: CaseChanges::default(),
             event: NewEvent::note(EventKind::IdentityUpdated, Visibility::WorkerSide, json!({})),
+            news: None,
         })
     })
 }

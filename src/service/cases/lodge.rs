@@ -13,8 +13,9 @@ use crate::domain::case::{CaseReference, Identity, LodgedVia, Priority, Residenc
 use crate::domain::catalogue::Category;
 use crate::domain::event::{EventKind, NewEvent};
 use crate::domain::lifecycle::{self, CaseRole, CaseState};
+use crate::domain::notification::Happening;
 use crate::domain::{CaseId, LanguageTag, OrganisationId, Role, UserId};
-use crate::service::notifications;
+use crate::service::notifications::{self, News};
 use crate::service::{Conflict, Error};
 
 /// The employer named in a grievance: registered, or only a name for now.
@@ -187,7 +188,8 @@ fn insert_case(
     }
     // The lodger must be able to read what they lodged.
     let loaded = load_for(conn, &lodging.actor, id)?;
-    notifications::case_submitted(conn, &loaded.case, now)?;
+    let news = News::new(Happening::Lodged, &loaded.case, &loaded.access.parties, loaded.role);
+    notifications::tell(conn, &news, now)?;
     Ok((id, reference))
 }
 
@@ -279,5 +281,7 @@ fn case_row(
         first_response_at: None,
         remedy_verified_at: None,
         finished_at: None,
+        reprisal_watch_until: None,
+        outer_bound_passed_at: None,
     }
 }

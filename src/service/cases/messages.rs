@@ -12,9 +12,10 @@ use crate::db::{self, DbConnection, messages::EvidenceRow, messages::MessageRow}
 use crate::domain::case::Visibility;
 use crate::domain::event::{EventKind, NewEvent};
 use crate::domain::lifecycle::CaseRole;
+use crate::domain::notification::Happening;
 use crate::domain::{CaseId, EvidenceId, LanguageTag, MessageId};
 use crate::service::Error;
-use crate::service::notifications;
+use crate::service::notifications::{self, News};
 use crate::service::{Page, fetch_page};
 
 #[derive(Debug, Clone)]
@@ -83,14 +84,8 @@ pub fn post(
             &NewEvent::note(EventKind::MessagePosted, message.visibility, json!({"message_id": row.id})),
             now,
         )?;
-        notifications::message_posted(
-            conn,
-            &loaded.case,
-            &loaded.access.parties,
-            message.visibility,
-            loaded.role,
-            now,
-        )?;
+        let happening = Happening::of_message(message.visibility);
+        notifications::tell(conn, &News::new(happening, &loaded.case, &loaded.access.parties, loaded.role), now)?;
         Ok(to_message(row, actor, Vec::new()))
     })
 }

@@ -36,7 +36,8 @@ pub fn get(conn: &mut DbConnection, actor: &Actor, id: CaseId, now: DateTime<Utc
 }
 
 pub(crate) fn view(conn: &mut DbConnection, loaded: Loaded, now: DateTime<Utc>) -> Result<CaseView, Error> {
-    let Loaded { case, role, access } = loaded;
+    let Loaded { mut case, role, access } = loaded;
+    case.categories.retain(|category| policy::sees_category(role, *category));
     let id = case.id;
     let identity = if identity_visible(role, case.identity_disclosure_consent) {
         db::case_details::identity_of(conn, id)?.map(|row| row.into_domain())
@@ -99,6 +100,9 @@ pub fn list(
     now: DateTime<Utc>,
 ) -> Result<Page<CaseSummary>, Error> {
     let scope = policy::case_scope(actor)?;
+    if filter.category.is_some_and(|category| !policy::scope_sees_category(scope, category)) {
+        return Ok(Page::new(Vec::new(), false, |c: &CaseSummary| c.id.to_string()));
+    }
     let db_filter = ListFilter {
         state: filter.state,
         category: filter.category,
@@ -114,7 +118,8 @@ pub fn list(
     let items = rows
         .into_iter()
         .map(|row| {
-            let own = categories.remove(&row.id).unwrap_or_default();
+            let mut own = categories.remove(&row.id).unwrap_or_default();
+            own.retain(|category| policy::scope_sees_category(scope, *category));
             let case = row.into_domain(own)?;
             Ok(CaseSummary {
                 id: case.id,

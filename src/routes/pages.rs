@@ -1,0 +1,54 @@
+//! The pages that links in mail land on: `/case/{reference}` for workers and
+//! `/staff/cases/{case_id}` for staff. They read nothing from the database,
+//! so they cannot tell a real reference from a made-up one, and say only
+//! what the link already carried. The worker's web window will take over
+//! these addresses (`mail.worker_link` and `mail.staff_link` can point
+//! elsewhere meanwhile).
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, web};
+use serde::Deserialize;
+
+use crate::domain::case::CaseReference;
+use crate::domain::{CaseId, LanguageTag};
+use crate::error::ApiError;
+use crate::notify::templates::{self, Landing};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(worker_case).service(staff_case);
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    lang: Option<String>,
+}
+
+impl PageQuery {
+    /// The requested language when it is a well-formed tag; English otherwise
+    /// (a page a worker was sent to never fails for its language).
+    fn language(&self) -> String {
+        self.lang.as_deref().and_then(|raw| LanguageTag::parse(raw).ok()).map_or("en".to_owned(), |t| t.to_string())
+    }
+}
+
+#[get("/case/{reference}")]
+async fn worker_case(path: web::Path<String>, query: web::Query<PageQuery>) -> Result<HttpResponse, ApiError> {
+    let reference = CaseReference::parse(&path).ok_or(ApiError::UnknownRoute)?;
+    page(Landing::Worker, &query.language(), reference.as_str())
+}
+
+#[get("/staff/cases/{case_id}")]
+async fn staff_case(path: web::Path<String>, query: web::Query<PageQuery>) -> Result<HttpResponse, ApiError> {
+    let case_id: CaseId = path.parse().map_err(|_| ApiError::UnknownRoute)?;
+    page(Landing::Staff, &query.language(), &case_id.to_string())
+}
+
+fn page(landing: Landing, language: &str, subject: &str) -> Result<HttpResponse, ApiError> {
+    let (served, html) = templates::landing_page(landing, language, subject).map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CONTENT_LANGUAGE, served))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"))
+        .body(html))
+}
