@@ -38,7 +38,7 @@ mod tests {
     use super::*;
     use crate::domain::case::ResidenceStatus;
     use crate::domain::catalogue::Category;
-    use crate::domain::lifecycle::CaseState;
+    use crate::domain::lifecycle::{Action, CaseState};
     use crate::domain::remedy::RemedyType;
 
     #[test]
@@ -52,7 +52,8 @@ mod tests {
 
     #[test]
     fn every_catalogue_entry_has_a_label_in_every_required_language() {
-        let groups: [(&str, Vec<&str>); 4] = [
+        let groups: [(&str, Vec<&str>); 5] = [
+            ("action", Action::ALL.iter().map(|a| a.as_str()).collect()),
             ("category", Category::ALL.iter().map(|c| c.as_str()).collect()),
             ("state", CaseState::ALL.iter().map(|s| s.as_str()).collect()),
             ("remedy_type", RemedyType::ALL.iter().map(|r| r.as_str()).collect()),

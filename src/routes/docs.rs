@@ -32,8 +32,16 @@ pub const UI_PATH: &str = "/docs/";
 const BEARER: &str = "bearer";
 
 /// Operations that never touch the database, so never answer 503.
-const WITHOUT_DATABASE: &[&str] =
-    &["health_live", "metrics_get", "lifecycle_get", "notifications_get", "categories_list", "errors_list"];
+const WITHOUT_DATABASE: &[&str] = &[
+    "health_live",
+    "metrics_get",
+    "lifecycle_get",
+    "notifications_get",
+    "categories_list",
+    "remedy_types_list",
+    "residence_statuses_list",
+    "errors_list",
+];
 
 #[derive(OpenApi)]
 #[openapi(
@@ -69,6 +77,7 @@ const WITHOUT_DATABASE: &[&str] =
         super::cases::lodge_case,
         super::cases::list_cases,
         super::cases::get_case,
+        super::cases::get_case_by_reference,
         super::cases::take_action,
         super::cases::set_consent,
         super::cases::assign_mediator,
@@ -89,6 +98,8 @@ const WITHOUT_DATABASE: &[&str] =
         super::reference::lifecycle_table,
         super::reference::notifications_table,
         super::reference::categories,
+        super::reference::remedy_types,
+        super::reference::residence_statuses,
         super::reference::errors,
     ),
     components(schemas(

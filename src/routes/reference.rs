@@ -7,16 +7,23 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::LanguageTag;
+use crate::domain::case::ResidenceStatus;
 use crate::domain::catalogue::{self, Category, Framework};
 use crate::domain::labels::{self, label};
 use crate::domain::lifecycle::{self, Action, CaseRole, CaseState, ClockStart, OnExpiry};
 use crate::domain::notification::{Audience, Content, Happening, content_for};
+use crate::domain::remedy::RemedyType;
 use crate::error::{ApiError, ProblemCode};
 use crate::notify::templates;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(lifecycle_table).service(notifications_table).service(categories).service(errors);
+    cfg.service(lifecycle_table)
+        .service(notifications_table)
+        .service(categories)
+        .service(remedy_types)
+        .service(residence_statuses)
+        .service(errors);
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -71,6 +78,8 @@ pub struct TransitionDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ActionDto {
     pub name: Action,
+    /// What a button for it says, in the asked language.
+    pub label: String,
     pub transitions: Vec<TransitionDto>,
 }
 
@@ -134,6 +143,7 @@ pub async fn lifecycle_table(
         .iter()
         .map(|&action| ActionDto {
             name: action,
+            label: label("action", action.as_str(), lang).to_owned(),
             transitions: lifecycle::transitions(action)
                 .iter()
                 .map(|t| TransitionDto {
@@ -303,6 +313,61 @@ pub async fn categories(query: web::Query<LanguageQuery>) -> Result<HttpResponse
                 })
                 .collect(),
         })
+        .collect();
+    Ok(HttpResponse::Ok().insert_header((header::CONTENT_LANGUAGE, lang)).json(body))
+}
+
+/// A catalogue entry and its label.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LabelledDto<T: ToSchema> {
+    pub name: T,
+    pub label: String,
+}
+
+/// The forms of remedy
+///
+/// The forms of remedy of the commentary to UNGP 25 (apology, restitution,
+/// rehabilitation, compensation, sanction, non-repetition), with labels in
+/// the asked language.
+#[utoipa::path(
+    tag = "reference",
+    operation_id = "remedy_types_list",
+    params(LanguageQuery),
+    responses(
+        (status = 200, description = "The forms of remedy", body = [LabelledDto<RemedyType>], headers(("Content-Language" = String, description = "The language of the labels"))),
+        (status = 422, description = "`lang` is not a language tag (`validation_failed`)"),
+    )
+)]
+#[get("/remedy-types")]
+pub async fn remedy_types(query: web::Query<LanguageQuery>) -> Result<HttpResponse, ApiError> {
+    let lang = query.served()?;
+    let body: Vec<LabelledDto<RemedyType>> = RemedyType::ALL
+        .iter()
+        .map(|&name| LabelledDto { name, label: label("remedy_type", name.as_str(), lang).to_owned() })
+        .collect();
+    Ok(HttpResponse::Ok().insert_header((header::CONTENT_LANGUAGE, lang)).json(body))
+}
+
+/// The residence statuses
+///
+/// The statuses a worker may hold in Japan (technical intern trainee,
+/// specified skilled worker, student, dispatched worker, other), with labels
+/// in the asked language.
+#[utoipa::path(
+    tag = "reference",
+    operation_id = "residence_statuses_list",
+    params(LanguageQuery),
+    responses(
+        (status = 200, description = "The residence statuses", body = [LabelledDto<ResidenceStatus>], headers(("Content-Language" = String, description = "The language of the labels"))),
+        (status = 422, description = "`lang` is not a language tag (`validation_failed`)"),
+    )
+)]
+#[get("/residence-statuses")]
+pub async fn residence_statuses(query: web::Query<LanguageQuery>) -> Result<HttpResponse, ApiError> {
+    let lang = query.served()?;
+    let body: Vec<LabelledDto<ResidenceStatus>> = ResidenceStatus::ALL
+        .iter()
+        .map(|&name| LabelledDto { name, label: label("residence_status", name.as_str(), lang).to_owned() })
         .collect();
     Ok(HttpResponse::Ok().insert_header((header::CONTENT_LANGUAGE, lang)).json(body))
 }

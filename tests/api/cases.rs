@@ -719,6 +719,23 @@ async fn the_lifecycle_and_categories_are_published_with_labels() {
     let codes: Vec<&str> = passport.norms.iter().map(|n| n.code.as_str()).collect();
     assert_eq!(codes, ["TD-6", "DP-4", "FL-7", "FL-3"]);
     assert!(!passport.label.is_ascii(), "a Japanese label");
+
+    // Actions, forms of remedy and residence statuses have labels too.
+    let vietnamese: Value = w.app.read("/api/v1/lifecycle?lang=vi", None).await;
+    let withdraw = vietnamese["actions"].as_array().unwrap().iter().find(|a| a["name"] == "withdraw").unwrap();
+    assert_eq!(withdraw["label"], "Rút lại hồ sơ");
+    let remedy_types: Value = w.app.read("/api/v1/remedy-types?lang=ja", None).await;
+    let names: Vec<&str> = remedy_types.as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names.len(), 7);
+    assert!(names.contains(&"restitution") && names.contains(&"non_repetition"));
+    assert!(remedy_types.as_array().unwrap().iter().all(|r| !r["label"].as_str().unwrap().is_ascii()));
+    let response = w.app.get("/api/v1/residence-statuses?lang=mn", None).await;
+    assert_eq!(response.headers()["content-language"], "mn");
+    let statuses: Value = response.json().await.unwrap();
+    let intern = statuses.as_array().unwrap().iter().find(|s| s["name"] == "technical_intern").unwrap();
+    assert!(!intern["label"].as_str().unwrap().is_ascii(), "{intern}");
+    let bad = w.app.get("/api/v1/remedy-types?lang=not_a_tag!", None).await;
+    assert_problem(bad, 422, "validation_failed").await;
 }
 
 #[tokio::test]
@@ -787,4 +804,26 @@ async fn an_identity_edit_changes_only_the_fields_it_sends() {
     assert_eq!(assert_problem(response, 422, "validation_failed").await.error().field, "identity.email");
     let response = w.command(&w.handler, id, "identity", json!({"identity": {"nickname": "x"}})).await;
     assert_eq!(response.status(), 400, "unknown fields are still refused");
+}
+
+/// A handler on the phone finds the case by the reference the worker reads
+/// out; nobody finds by reference a case they could not open by id.
+#[tokio::test]
+async fn a_case_is_found_by_its_reference_within_the_callers_scope() {
+    let w = World::new().await;
+    let case = w.case_in(State::Acknowledged).await;
+    let by_reference = |reference: &str| format!("/api/v1/cases/by-reference/{reference}");
+    for reference in [case.reference.clone(), case.reference.to_lowercase()] {
+        let seen: CaseSeen = w.app.read(&by_reference(&reference), Some(&w.handler)).await;
+        assert_eq!(seen.id, case.id);
+    }
+    let seen: CaseSeen = w.app.read(&by_reference(&case.reference), Some(&case.worker)).await;
+    assert_eq!(seen.your_role, "worker");
+    // Not yet referred: the employer does not see it, by id or by reference.
+    for token in [&w.employer_staff, &w.other_employer_staff, &w.other_advocate, &w.mediator] {
+        assert_problem(w.app.get(&by_reference(&case.reference), Some(token)).await, 404, "not_found").await;
+    }
+    assert_problem(w.app.get(&by_reference("MG-2026-999999"), Some(&w.handler)).await, 404, "not_found").await;
+    assert_problem(w.app.get(&by_reference("not-a-reference"), Some(&w.handler)).await, 404, "not_found").await;
+    assert_eq!(w.app.get(&by_reference(&case.reference), None).await.status(), 401);
 }

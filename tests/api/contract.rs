@@ -153,6 +153,7 @@ async fn every_operation_is_named_described_secured_and_documents_its_errors() {
         "cases_create",
         "cases_list",
         "cases_get",
+        "cases_get_by_reference",
         "cases_act",
         "cases_consent_set",
         "cases_mediator_assign",
@@ -172,6 +173,8 @@ async fn every_operation_is_named_described_secured_and_documents_its_errors() {
         "reports_cases_export",
         "lifecycle_get",
         "notifications_get",
+        "remedy_types_list",
+        "residence_statuses_list",
         "categories_list",
         "errors_list",
     ]

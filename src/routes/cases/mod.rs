@@ -25,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(lodge_case)
         .service(list_cases)
         .service(get_case)
+        .service(get_case_by_reference)
         .service(take_action)
         .service(set_consent)
         .service(assign_mediator)
@@ -203,6 +204,34 @@ pub async fn get_case(
     let Caller { actor, now } = caller;
     let id = id.into_inner().into();
     let view = with_conn(&state, move |conn| read::get(conn, &actor, id, now)).await?;
+    Ok(case_response(view, now))
+}
+
+/// One case, by reference
+///
+/// The same as `GET /cases/{id}`, found by the reference printed on the
+/// worker's receipt (`MG-2026-000042`, any letter case), within the caller's
+/// scope: a handler on the phone with a worker finds the case by what the
+/// worker reads out.
+#[utoipa::path(
+    tag = "cases",
+    operation_id = "cases_get_by_reference",
+    security(("bearer" = [])),
+    params(("reference" = String, Path, description = "Case reference, for example MG-2026-000042")),
+    responses(
+        (status = 200, description = "The case", body = CaseResponse, headers(("ETag" = String, description = "The case's version, quoted; send it back as `If-Match` with the next action"))),
+        (status = 404, description = "No case with this reference visible to the caller (`not_found`)"),
+    )
+)]
+#[get("/cases/by-reference/{reference}")]
+pub async fn get_case_by_reference(
+    state: web::Data<AppState>,
+    caller: Caller,
+    reference: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let Caller { actor, now } = caller;
+    let reference = reference.into_inner();
+    let view = with_conn(&state, move |conn| read::get_by_reference(conn, &actor, &reference, now)).await?;
     Ok(case_response(view, now))
 }
 

@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use super::{Loaded, load_for};
 use crate::auth::policy::{self, Actor};
 use crate::db::{self, DbConnection, cases::ListFilter};
-use crate::domain::case::{Case, CaseEvent, Identity, PartyRole, Priority, Visibility, identity_visible};
+use crate::domain::case::{
+    Case, CaseEvent, CaseReference, Identity, PartyRole, Priority, Visibility, identity_visible,
+};
 use crate::domain::catalogue::Category;
 use crate::domain::decision;
 use crate::domain::lifecycle::{Action, CaseRole, CaseState};
@@ -32,6 +34,20 @@ pub struct CaseView {
 
 pub fn get(conn: &mut DbConnection, actor: &Actor, id: CaseId, now: DateTime<Utc>) -> Result<CaseView, Error> {
     let loaded = load_for(conn, actor, id)?;
+    view(conn, loaded, now)
+}
+
+/// A case by its reference (as printed on the worker's receipt), within the
+/// caller's scope; a malformed reference is simply not found.
+pub fn get_by_reference(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    reference: &str,
+    now: DateTime<Utc>,
+) -> Result<CaseView, Error> {
+    let reference = CaseReference::parse(reference).ok_or(Error::NotFound)?;
+    let row = db::cases::find_by_reference(conn, reference.as_str())?.ok_or(Error::NotFound)?;
+    let loaded = super::load_row(conn, actor, row)?;
     view(conn, loaded, now)
 }
 
