@@ -19,6 +19,7 @@ mod deadlines;
 mod demo;
 mod errors;
 mod exports;
+mod matrix;
 mod messages;
 mod notifications;
 mod operations;
