@@ -128,10 +128,7 @@ fn check_organisation(
 }
 
 pub fn get(conn: &mut DbConnection, actor: &Actor, id: UserId) -> Result<User, Error> {
-    match actor {
-        Actor::User { id: own, .. } if *own == id => {}
-        _ => policy::require(actor, Permission::ManageUsers)?,
-    }
+    policy::require_user_visible(actor, id)?;
     load(conn, id)
 }
 
@@ -168,10 +165,7 @@ pub fn set_active(
     active: bool,
     now: DateTime<Utc>,
 ) -> Result<User, Error> {
-    policy::require(actor, Permission::ManageUsers)?;
-    if actor.user_id() == Some(id) {
-        return Err(Error::Forbidden);
-    }
+    policy::require_may_set_active(actor, id)?;
     let at = db::timestamp(now);
     db::write_transaction(conn, |conn| {
         if !db::users::set_active(conn, id, active, at)? {
