@@ -237,7 +237,7 @@ problem_codes! {
         "The case has been referred to its employer, whose identity can no longer change.",
         "Nothing for the client to fix: the employer of a referred case stays as it is.";
     EmailTaken = "email_taken", CONFLICT,
-        "An account with this email address already exists.",
+        "An account with this email address already exists (only admins creating users are told; self-registration never says).",
         "Log in instead, or use another address.";
     UsernameTaken = "username_taken", CONFLICT,
         "The username is taken.",

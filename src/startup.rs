@@ -69,6 +69,7 @@ impl Application {
                 )
                 .wrap(from_fn(crate::metrics::record_requests))
                 .wrap(from_fn(crate::telemetry::request_context))
+                .wrap(from_fn(routes::docs::docs_csp))
                 .wrap(routes::support::security_headers())
                 .wrap(from_fn(routes::methods::serve_head_as_get))
                 .app_data(state.clone())

@@ -7,6 +7,7 @@
 use crate::domain::case::{PartyRole, Visibility};
 use crate::domain::catalogue::Category;
 use crate::domain::lifecycle::CaseRole;
+use crate::domain::report::ReportFilter;
 use crate::domain::{CaseId, OrganisationId, Role, UserId};
 
 /// Why the policy refuses. `Hidden` is for what the caller may not even
@@ -96,6 +97,21 @@ pub fn require_organisation_visible(actor: &Actor, organisation: OrganisationId)
         Actor::User { organisation_id: Some(own), .. } if *own == organisation => Ok(()),
         Actor::User { .. } | Actor::CaseSession { .. } => Err(Denied::Hidden),
     }
+}
+
+/// An account is visible to its holder, and to those who manage users.
+pub fn require_user_visible(actor: &Actor, user: UserId) -> Result<(), Denied> {
+    match actor {
+        Actor::User { id, .. } if *id == user => Ok(()),
+        Actor::User { .. } | Actor::CaseSession { .. } | Actor::System => require(actor, Permission::ManageUsers),
+    }
+}
+
+/// Deactivating or reactivating an account is user management, and never
+/// of one's own account (the last admin could lock everyone out).
+pub fn require_may_set_active(actor: &Actor, user: UserId) -> Result<(), Denied> {
+    require(actor, Permission::ManageUsers)?;
+    if actor.user_id() == Some(user) { Err(Denied::Forbidden) } else { Ok(()) }
 }
 
 /// Who stands how towards one case: the facts the decision needs.
@@ -191,7 +207,7 @@ pub fn sees_forced_labour_assessment(scope: ReportScope) -> bool {
 /// A reprisal report stays with the worker side and the staff who handle it:
 /// respondents do not see a case's `reprisal` category, on the case or in a list.
 pub fn sees_category(role: CaseRole, category: Category) -> bool {
-    category != Category::Reprisal || Visibility::WorkerSide.visible_to(role)
+    category != Category::Reprisal || sees(role, Visibility::WorkerSide)
 }
 
 /// `sees_category` for the caller of a case list.
@@ -206,12 +222,98 @@ pub fn scope_sees_category(scope: CaseScope, category: Category) -> bool {
     }
 }
 
+/// A report filter narrowed to what its caller may see. Only
+/// `authorise_report` makes one, and statistics and exports take nothing
+/// else, so none of them can run on a filter the policy has not seen.
+#[derive(Debug, Clone)]
+pub struct AuthorisedFilter {
+    filter: ReportFilter,
+    assessment_visible: bool,
+}
+
+impl AuthorisedFilter {
+    pub fn filter(&self) -> &ReportFilter {
+        &self.filter
+    }
+
+    /// Whether the handlers' forced-labour assessment may be shown.
+    pub fn assessment_visible(&self) -> bool {
+        self.assessment_visible
+    }
+}
+
+/// Checks the caller may read statistics and narrows `filter` to their
+/// scope: respondents to their own organisation's cases, and without a
+/// filter on the assessment, which would reveal it through the count.
+pub fn authorise_report(actor: &Actor, mut filter: ReportFilter) -> Result<AuthorisedFilter, Denied> {
+    let scope = report_scope(actor)?;
+    if let ReportScope::PartyOrganisation(org) = scope {
+        filter.party_organisation_id = Some(org);
+    }
+    let assessment_visible = sees_forced_labour_assessment(scope);
+    if !assessment_visible {
+        filter.indicator = None;
+    }
+    Ok(AuthorisedFilter { filter, assessment_visible })
+}
+
+/// What a caller sees of one case, by their role on it.
+///
+/// The worker's identity (name, contacts, document numbers): respondents
+/// see it only while the worker's disclosure consent stands.
+pub fn sees_identity(role: CaseRole, disclosure_consented: bool) -> bool {
+    match role {
+        CaseRole::Worker | CaseRole::Advocate | CaseRole::Handler | CaseRole::Mediator | CaseRole::System => true,
+        CaseRole::Employer | CaseRole::Supervisor => disclosure_consented,
+    }
+}
+
+/// The handlers' forced-labour assessment: never the respondents' side,
+/// whom it accuses.
+pub fn sees_assessment(role: CaseRole) -> bool {
+    match role {
+        CaseRole::Worker | CaseRole::Advocate | CaseRole::Handler | CaseRole::Mediator | CaseRole::System => true,
+        CaseRole::Employer | CaseRole::Supervisor => false,
+    }
+}
+
+/// Messages, events and evidence of a visibility (the table is the
+/// domain's `Visibility::visible_to`, which webhooks and mail share).
+pub fn sees(role: CaseRole, visibility: Visibility) -> bool {
+    visibility.visible_to(role)
+}
+
+/// Nobody writes where they could not read: respondents write to `parties` only.
+pub fn may_post(role: CaseRole, visibility: Visibility) -> bool {
+    sees(role, visibility)
+}
+
+/// Evidence goes on a message only by whoever wrote it, in the role they
+/// wrote it in (a receipt session is the worker who lodged the case).
+pub fn may_attach_evidence(
+    actor: &Actor,
+    role: CaseRole,
+    author_role: CaseRole,
+    author_user_id: Option<UserId>,
+) -> bool {
+    author_role == role && author_user_id == actor.user_id()
+}
+
 /// Who may register webhooks: those who follow cases. Analysts and admins
 /// see statistics and accounts, not case events; workers use the API.
 pub fn may_register_webhook(role: Role) -> bool {
     match role {
         Role::Advocate | Role::Handler | Role::EmployerStaff | Role::SupervisingOrgStaff | Role::Mediator => true,
         Role::Worker | Role::Analyst | Role::Admin => false,
+    }
+}
+
+/// The organisation whose webhooks the caller manages, and the role its
+/// registrations are scoped to (what the caller's role may see).
+pub fn webhook_owner(actor: &Actor) -> Result<(OrganisationId, Role), Denied> {
+    match actor {
+        Actor::User { role, organisation_id: Some(org), .. } if may_register_webhook(*role) => Ok((*org, *role)),
+        Actor::User { .. } | Actor::CaseSession { .. } | Actor::System => Err(Denied::Forbidden),
     }
 }
 
@@ -356,6 +458,106 @@ mod tests {
                 } else {
                     assert!(matches!(result, Err(Denied::Forbidden)), "{role}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn accounts_are_read_by_their_holder_and_managed_by_admins_but_never_deactivated_by_themselves() {
+        let own = UserId::new();
+        let other = UserId::new();
+        for role in Role::ALL {
+            let actor = Actor::User { id: own, role, organisation_id: None };
+            let admin = role == Role::Admin;
+            assert!(require_user_visible(&actor, own).is_ok(), "{role}");
+            assert_eq!(require_user_visible(&actor, other).is_ok(), admin, "{role}");
+            assert_eq!(require_may_set_active(&actor, other).is_ok(), admin, "{role}");
+            assert_eq!(require_may_set_active(&actor, own), Err(Denied::Forbidden), "{role}");
+        }
+        let session = Actor::CaseSession { case_id: CaseId::new() };
+        assert_eq!(require_user_visible(&session, own), Err(Denied::Forbidden));
+        assert_eq!(require_may_set_active(&session, own), Err(Denied::Forbidden));
+        assert!(
+            require_user_visible(&Actor::System, own).is_ok() && require_may_set_active(&Actor::System, own).is_ok()
+        );
+    }
+
+    #[test]
+    fn webhooks_belong_to_the_registrants_organisation_and_role() {
+        let org = OrganisationId::new();
+        for role in Role::ALL {
+            let expected = may_register_webhook(role).then_some((org, role));
+            assert_eq!(webhook_owner(&user(role, Some(org))).ok(), expected, "{role}");
+            assert_eq!(webhook_owner(&user(role, None)), Err(Denied::Forbidden), "{role} without an organisation");
+        }
+        assert!(webhook_owner(&Actor::System).is_err());
+        assert!(webhook_owner(&Actor::CaseSession { case_id: CaseId::new() }).is_err());
+    }
+
+    #[test]
+    fn what_each_case_role_sees_and_where_it_may_write() {
+        use CaseRole as R;
+        use Visibility as V;
+        // (role, identity without consent, assessment, [parties, worker side, internal])
+        let table = [
+            (R::Worker, true, true, [true, true, false]),
+            (R::Advocate, true, true, [true, true, false]),
+            (R::Handler, true, true, [true, true, true]),
+            (R::Mediator, true, true, [true, true, true]),
+            (R::System, true, true, [true, true, true]),
+            (R::Employer, false, false, [true, false, false]),
+            (R::Supervisor, false, false, [true, false, false]),
+        ];
+        assert_eq!(table.len(), R::ALL.len());
+        for (role, identity, assessment, visibilities) in table {
+            assert_eq!(sees_identity(role, false), identity, "{role}");
+            assert!(sees_identity(role, true), "{role}: consent discloses");
+            assert_eq!(sees_assessment(role), assessment, "{role}");
+            for (visibility, expected) in [V::Parties, V::WorkerSide, V::Internal].into_iter().zip(visibilities) {
+                assert_eq!(sees(role, visibility), expected, "{role} {visibility}");
+                assert_eq!(may_post(role, visibility), expected, "{role} {visibility}");
+            }
+        }
+    }
+
+    #[test]
+    fn evidence_goes_only_on_ones_own_message() {
+        let author = UserId::new();
+        let worker = Actor::User { id: author, role: Role::Worker, organisation_id: None };
+        let handler = user(Role::Handler, None);
+        let session = Actor::CaseSession { case_id: CaseId::new() };
+        assert!(may_attach_evidence(&worker, CaseRole::Worker, CaseRole::Worker, Some(author)));
+        assert!(!may_attach_evidence(&handler, CaseRole::Handler, CaseRole::Worker, Some(author)));
+        assert!(!may_attach_evidence(&handler, CaseRole::Handler, CaseRole::Handler, Some(author)));
+        // The receipt holder wrote the worker's messages sent without an account.
+        assert!(may_attach_evidence(&session, CaseRole::Worker, CaseRole::Worker, None));
+        assert!(!may_attach_evidence(&session, CaseRole::Worker, CaseRole::Worker, Some(author)));
+        assert!(!may_attach_evidence(&session, CaseRole::Worker, CaseRole::Advocate, None));
+    }
+
+    #[test]
+    fn respondents_reports_cover_their_cases_and_never_filter_by_the_assessment() {
+        let org = OrganisationId::new();
+        let asked = ReportFilter {
+            indicator: Some("FL-7".into()),
+            party_organisation_id: Some(OrganisationId::new()),
+            ..ReportFilter::default()
+        };
+        for role in Role::ALL {
+            let result = authorise_report(&user(role, Some(org)), asked.clone());
+            match report_scope(&user(role, Some(org))) {
+                Ok(ReportScope::All) => {
+                    let granted = result.unwrap();
+                    assert_eq!(granted.filter(), &asked, "{role}");
+                    assert!(granted.assessment_visible(), "{role}");
+                }
+                Ok(ReportScope::PartyOrganisation(own)) => {
+                    let granted = result.unwrap();
+                    assert_eq!(granted.filter().party_organisation_id, Some(own), "{role}");
+                    assert_eq!(granted.filter().indicator, None, "{role}");
+                    assert!(!granted.assessment_visible(), "{role}");
+                }
+                Err(denied) => assert_eq!(result.unwrap_err(), denied, "{role}"),
             }
         }
     }

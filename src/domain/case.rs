@@ -90,21 +90,6 @@ impl Visibility {
             },
         }
     }
-
-    /// Which visibilities a role may choose for what it writes: nobody can
-    /// write where they could not read, and respondents only write to everyone.
-    pub fn may_post(self, role: CaseRole) -> bool {
-        self.visible_to(role)
-    }
-}
-
-/// Whether the worker's identity (name, contacts, document numbers) is shown.
-/// Respondents see it only while the worker's disclosure consent stands.
-pub fn identity_visible(role: CaseRole, disclosure_consented: bool) -> bool {
-    match role {
-        CaseRole::Worker | CaseRole::Advocate | CaseRole::Handler | CaseRole::Mediator | CaseRole::System => true,
-        CaseRole::Employer | CaseRole::Supervisor => disclosure_consented,
-    }
 }
 
 /// A human-readable case reference, for example `MG-2026-000123`.
@@ -250,8 +235,6 @@ mod tests {
             assert!(Visibility::Parties.visible_to(role));
             assert!(!Visibility::WorkerSide.visible_to(role));
             assert!(!Visibility::Internal.visible_to(role));
-            assert!(!identity_visible(role, false));
-            assert!(identity_visible(role, true));
         }
         assert!(Visibility::WorkerSide.visible_to(CaseRole::Worker));
         assert!(!Visibility::Internal.visible_to(CaseRole::Advocate));

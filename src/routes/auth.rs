@@ -62,6 +62,31 @@ pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
+/// A new account, as registration answers. It does not say whether the
+/// e-mail address was attached: an address already in use is left out
+/// silently (log in and read `GET /api/v1/me` to see the account), so the
+/// answer is the same whoever holds the address.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegisteredResponse {
+    pub id: uuid::Uuid,
+    pub username: Option<String>,
+    pub role: Role,
+    pub preferred_language: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<crate::domain::user::User> for RegisteredResponse {
+    fn from(user: crate::domain::user::User) -> Self {
+        Self {
+            id: user.id.as_uuid(),
+            username: user.username,
+            role: user.role,
+            preferred_language: user.preferred_language.to_string(),
+            created_at: user.created_at,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TokenResponse {
     /// A JWT to send as `Authorization: Bearer …`.
@@ -92,13 +117,15 @@ impl From<TokenPair> for TokenResponse {
 /// Workers sign themselves up with a username and a password; email and
 /// phone are optional. Other roles are created by admins
 /// (`POST /api/v1/admin/users`). Log in afterwards at `POST /api/v1/auth/login`.
+/// An e-mail address that another account already has is not attached, and
+/// the answer does not say so: registration does not reveal who is registered.
 #[utoipa::path(
     tag = "auth",
     operation_id = "auth_register",
     request_body = RegisterRequest,
     responses(
-        (status = 201, description = "Registered; log in to get tokens", body = UserResponse),
-        (status = 409, description = "The username (`username_taken`) or email (`email_taken`) is taken"),
+        (status = 201, description = "Registered; log in to get tokens", body = RegisteredResponse),
+        (status = 409, description = "The username is taken (`username_taken`)"),
         (status = 422, description = "A field breaks a rule, for example a weak password (`validation_failed`)"),
         (status = 429, description = "Too many registrations from this address (`rate_limited`)"),
     )
@@ -126,7 +153,7 @@ pub async fn register(
     };
     let now = state.clock.now();
     let user = with_conn(&state, move |conn| users::register_worker(conn, input, now)).await?;
-    Ok(HttpResponse::Created().json(UserResponse::from(user)))
+    Ok(HttpResponse::Created().json(RegisteredResponse::from(user)))
 }
 
 /// Log in

@@ -12,7 +12,11 @@
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
@@ -330,6 +334,37 @@ fn complete_operation(operation: &mut Operation, used: &mut BTreeSet<&'static st
     }
 }
 
+/// The content security policy of the docs page. Swagger UI is served from
+/// the binary (no inline script: its start-up is `swagger-initializer.js`),
+/// so everything may come from this origin only: no third-party script,
+/// style, font or connection, no plugins, no forms, and no framing.
+/// Images may also be `data:` URIs (the stylesheet's icons). The one inline
+/// style, in Swagger UI's logo, is allowed by its hash (`LOGO_STYLE`); a
+/// Swagger UI upgrade that changes it fails `.ci/docs-check`, which names
+/// the new hash.
+pub const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; \
+    style-src 'self' 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='; img-src 'self' data:; \
+    font-src 'self'; connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; \
+    frame-ancestors 'none'";
+
+/// The `<style>` that Swagger UI 5.32's logo (an inline SVG) carries.
+#[cfg(test)]
+const LOGO_STYLE: &str = ".logo_small_svg__cls-2{fill:#fff}.logo_small_svg__cls-3{fill:#85ea2d}";
+
+/// Gives the docs pages their strict policy; every other response keeps the
+/// default one (`frame-ancestors 'none'`, from `support::security_headers`).
+pub async fn docs_csp(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let docs = req.path() == "/docs" || req.path().starts_with(UI_PATH);
+    let mut response = next.call(req).await?;
+    if docs {
+        response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DOCS_CSP));
+    }
+    Ok(response)
+}
+
 /// The `/docs` UI, and the document at `SPEC_PATH` (served by the UI's service).
 /// Register before the `/api/v1` scope, which would otherwise claim the path.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -343,4 +378,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             // Swagger UI would otherwise send the document's URL to an outside validator.
             .config(Config::from(SPEC_PATH).validator_url("none")),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+    use sha2::Digest;
+
+    use super::*;
+
+    #[test]
+    fn the_docs_policy_allows_nothing_inline_but_the_logos_hashed_style() {
+        let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(LOGO_STYLE.as_bytes()));
+        let directives: Vec<&str> = DOCS_CSP.split(';').map(str::trim).collect();
+        assert!(directives.contains(&format!("style-src 'self' 'sha256-{hash}'").as_str()), "{DOCS_CSP}");
+        for directive in ["default-src 'none'", "script-src 'self'", "frame-ancestors 'none'", "base-uri 'none'"] {
+            assert!(directives.contains(&directive), "{directive}");
+        }
+        assert!(!DOCS_CSP.contains("unsafe") && !DOCS_CSP.contains("http") && !DOCS_CSP.contains('*'));
+    }
 }

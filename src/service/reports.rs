@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::auth::policy::{self, Actor, ReportScope};
+use crate::auth::policy::{self, Actor};
 use crate::db::{self, DbConnection, reports::Dimension, reports::ReportFilter};
 use crate::domain::catalogue::{self, Category, Framework};
 use crate::domain::disclosure::{self, Cell};
@@ -77,24 +77,8 @@ pub struct Summary {
     pub repeat_respondents: Vec<CountCell>,
 }
 
-/// A filter the access policy has narrowed to what its caller may see.
-/// Only `authorised_filter` makes one, so no report or export can skip it.
-#[derive(Debug, Clone)]
-pub struct AuthorisedFilter {
-    filter: ReportFilter,
-    assessment_visible: bool,
-}
-
-impl AuthorisedFilter {
-    pub fn filter(&self) -> &ReportFilter {
-        &self.filter
-    }
-
-    /// Whether the handlers' forced-labour assessment may be shown.
-    pub fn assessment_visible(&self) -> bool {
-        self.assessment_visible
-    }
-}
+/// Statistics and exports take only a filter the access policy narrowed.
+pub use crate::auth::policy::AuthorisedFilter;
 
 /// Checks the caller may read statistics and narrows the filter to what
 /// they may see; a norm filter becomes its categories (and indicator).
@@ -103,22 +87,17 @@ pub fn authorised_filter(
     mut filter: ReportFilter,
     norm: Option<&str>,
 ) -> Result<AuthorisedFilter, Error> {
-    let scope = policy::report_scope(actor)?;
-    if let ReportScope::PartyOrganisation(org) = scope {
-        filter.party_organisation_id = Some(org);
-    }
-    let assessment_visible = policy::sees_forced_labour_assessment(scope);
     if let Some(code) = norm {
         let Some(found) = catalogue::norm_by_code(code) else {
             return Err(Error::validation("norm", "unknown_norm", "not a norm code such as TD-6, DP-4 or FL-7"));
         };
         filter.norm_categories = Category::ALL.iter().copied().filter(|c| c.norms().contains(&found.code)).collect();
-        // Filtering by the assessment would reveal it through the count.
-        if found.framework == Framework::IloForcedLabour && assessment_visible {
+        // The policy drops this for callers who may not see the assessment.
+        if found.framework == Framework::IloForcedLabour {
             filter.indicator = Some(found.code.to_owned());
         }
     }
-    Ok(AuthorisedFilter { filter, assessment_visible })
+    Ok(policy::authorise_report(actor, filter)?)
 }
 
 /// A remedy in any of these was agreed at some point.

@@ -52,33 +52,60 @@ impl NewUserInput {
 #[tracing::instrument(skip_all, fields(role = %input.role))]
 pub fn create(conn: &mut DbConnection, actor: &Actor, input: NewUserInput, now: DateTime<Utc>) -> Result<User, Error> {
     policy::require(actor, Permission::ManageUsers)?;
-    insert_user(conn, input.checked()?, now)
+    insert_user(conn, input.checked()?, TakenEmail::Refuse, now)
 }
 
 /// A worker registers themselves: always the worker role, no organisation.
+///
+/// A username in use is refused (the worker must pick another, and
+/// usernames are not secret). An e-mail address in use is not: the account
+/// is created without it and the answer is the same as for a new address,
+/// with the same work done, so that registration does not tell an outsider
+/// whose address is registered.
 #[tracing::instrument(skip_all)]
 pub fn register_worker(conn: &mut DbConnection, mut input: NewUserInput, now: DateTime<Utc>) -> Result<User, Error> {
     input.role = Role::Worker;
     input.organisation_id = None;
-    insert_user(conn, input.checked()?, now)
+    insert_user(conn, input.checked()?, TakenEmail::LeaveOut, now)
 }
 
-fn insert_user(conn: &mut DbConnection, input: NewUserInput, now: DateTime<Utc>) -> Result<User, Error> {
+/// What to do with an e-mail address another account already has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TakenEmail {
+    /// Say so (409): admins may know which addresses are registered.
+    Refuse,
+    /// Create the account without it, saying nothing.
+    LeaveOut,
+}
+
+fn insert_user(
+    conn: &mut DbConnection,
+    mut input: NewUserInput,
+    taken_email: TakenEmail,
+    now: DateTime<Utc>,
+) -> Result<User, Error> {
     // Hash before the transaction: it is slow and needs no database.
     let password_hash = password::hash(&input.password)?;
     let id = UserId::new();
     let at = db::timestamp(now);
     db::write_transaction(conn, |conn| {
         check_organisation(conn, input.role, input.organisation_id)?;
-        if let Some(email) = &input.email
-            && db::users::email_taken(conn, email)?
-        {
-            return Err(Error::Conflict(Conflict::EmailTaken));
-        }
         if let Some(username) = &input.username
             && db::users::username_taken(conn, username)?
         {
             return Err(Error::Conflict(Conflict::UsernameTaken));
+        }
+        if let Some(email) = &input.email
+            && db::users::email_taken(conn, email)?
+        {
+            match taken_email {
+                TakenEmail::Refuse => return Err(Error::Conflict(Conflict::EmailTaken)),
+                TakenEmail::LeaveOut => {
+                    // Not the address: the log must not confirm it either.
+                    tracing::info!(user = %id, "registration named an e-mail address already in use; left out");
+                    input.email = None;
+                }
+            }
         }
         db::users::insert(
             conn,
@@ -128,10 +155,7 @@ fn check_organisation(
 }
 
 pub fn get(conn: &mut DbConnection, actor: &Actor, id: UserId) -> Result<User, Error> {
-    match actor {
-        Actor::User { id: own, .. } if *own == id => {}
-        _ => policy::require(actor, Permission::ManageUsers)?,
-    }
+    policy::require_user_visible(actor, id)?;
     load(conn, id)
 }
 
@@ -168,10 +192,7 @@ pub fn set_active(
     active: bool,
     now: DateTime<Utc>,
 ) -> Result<User, Error> {
-    policy::require(actor, Permission::ManageUsers)?;
-    if actor.user_id() == Some(id) {
-        return Err(Error::Forbidden);
-    }
+    policy::require_may_set_active(actor, id)?;
     let at = db::timestamp(now);
     db::write_transaction(conn, |conn| {
         if !db::users::set_active(conn, id, active, at)? {

@@ -13,7 +13,7 @@ use crate::domain::case::PartyRole;
 use crate::domain::event::EventKind;
 use crate::domain::lifecycle::{Action, CaseRole, CaseState};
 use crate::domain::notification::{Channel, OutboxTopic};
-use crate::domain::{OrganisationId, Role, WebhookId};
+use crate::domain::{OrganisationId, WebhookId};
 use crate::service::Error;
 
 /// What a webhook endpoint receives for each case event: identifiers and
@@ -73,16 +73,6 @@ impl From<WebhookRow> for Webhook {
     }
 }
 
-/// The caller's organisation, whose webhooks they manage, and their role.
-fn own_organisation(actor: &Actor) -> Result<(OrganisationId, Role), Error> {
-    match actor {
-        Actor::User { role, organisation_id: Some(org), .. } if policy::may_register_webhook(*role) => {
-            Ok((*org, *role))
-        }
-        Actor::User { .. } | Actor::CaseSession { .. } | Actor::System => Err(Error::Forbidden),
-    }
-}
-
 pub fn register(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -90,7 +80,7 @@ pub fn register(
     secret: String,
     now: DateTime<Utc>,
 ) -> Result<Webhook, Error> {
-    let (organisation, role) = own_organisation(actor)?;
+    let (organisation, role) = policy::webhook_owner(actor)?;
     let row = WebhookRow {
         id: WebhookId::new(),
         organisation_id: organisation,
@@ -105,12 +95,12 @@ pub fn register(
 }
 
 pub fn list(conn: &mut DbConnection, actor: &Actor) -> Result<Vec<Webhook>, Error> {
-    let (organisation, _) = own_organisation(actor)?;
+    let (organisation, _) = policy::webhook_owner(actor)?;
     Ok(db::webhooks::for_organisation(conn, organisation)?.into_iter().map(Webhook::from).collect())
 }
 
 pub fn remove(conn: &mut DbConnection, actor: &Actor, id: WebhookId) -> Result<(), Error> {
-    let (organisation, _) = own_organisation(actor)?;
+    let (organisation, _) = policy::webhook_owner(actor)?;
     if db::webhooks::deactivate(conn, id, organisation)? { Ok(()) } else { Err(Error::NotFound) }
 }
 

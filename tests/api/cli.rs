@@ -184,3 +184,69 @@ fn the_worker_stops_cleanly_on_sigterm() {
 fn the_server_stops_cleanly_on_sigterm() {
     stops_cleanly_on_sigterm(&["serve"], "is listening on");
 }
+
+/// actix-http answers a request it cannot parse itself, in its HTTP/1
+/// dispatcher, before any of the application runs: a bare 400 (431 for an
+/// oversized head) with an empty body, which cannot be made problem+json.
+/// What can be done is done: the log line says it was the client's fault,
+/// at WARN instead of actix-http's ERROR. A well-formed request with a bad
+/// body reaches the application and is problem+json.
+#[test]
+fn protocol_errors_are_bare_400s_logged_at_warn_not_error() {
+    use std::io::{BufRead, Read};
+
+    let db = TestDatabase::create();
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut child = madoguchi(&db, data_dir.path())
+        .arg("serve")
+        .env("MADOGUCHI__SERVER__PORT", "0")
+        .env("MADOGUCHI__MAIL__TRANSPORT", "file")
+        .env("MADOGUCHI__LOG__FORMAT", "json")
+        .env("MADOGUCHI__LOG__LEVEL", "warn")
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let listening = lines.by_ref().map_while(Result::ok).find(|line| line.contains("is listening on")).unwrap();
+    std::thread::spawn(move || lines.for_each(drop));
+    let address = listening.split("http://").nth(1).unwrap().split_whitespace().next().unwrap().to_owned();
+
+    let raw = |request: &[u8]| {
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+        stream.write_all(request).unwrap();
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+        String::from_utf8_lossy(&answer).into_owned()
+    };
+    let garbage = raw(b"NOT HTTP AT ALL\r\n\r\n");
+    assert!(garbage.starts_with("HTTP/1.1 400 "), "{garbage}");
+    assert!(garbage.contains("content-length: 0"), "actix-http's own answer: {garbage}");
+    let bad_header = raw(b"GET /health/live HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n");
+    assert!(bad_header.starts_with("HTTP/1.1 400 "), "{bad_header}");
+    let mut oversized = b"GET /health/live HTTP/1.1\r\nHost: x\r\nX-Padding: ".to_vec();
+    oversized.extend(std::iter::repeat_n(b'a', 140 * 1024));
+    oversized.extend(b"\r\n\r\n");
+    let oversized = raw(&oversized);
+    assert!(oversized.starts_with("HTTP/1.1 431 "), "{}", &oversized[..oversized.len().min(200)]);
+    let body = b"{\"email\": ";
+    let mut bad_json = format!(
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    bad_json.extend(body);
+    let bad_json = raw(&bad_json);
+    assert!(bad_json.starts_with("HTTP/1.1 400 ") && bad_json.contains("application/problem+json"), "{bad_json}");
+
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    assert!(child.wait().unwrap().success());
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    let events: Vec<serde_json::Value> = stderr.lines().filter_map(|line| serde_json::from_str(line).ok()).collect();
+    let parse_errors: Vec<&serde_json::Value> =
+        events.iter().filter(|e| e["message"].as_str().is_some_and(|m| m.contains("request parse error"))).collect();
+    assert_eq!(parse_errors.len(), 3, "one line per refused request: {stderr}");
+    assert!(parse_errors.iter().all(|e| e["level"] == "WARN"), "{stderr}");
+    assert!(events.iter().all(|e| e["level"] != "ERROR"), "nothing the client did is an ERROR: {stderr}");
+}

@@ -327,7 +327,7 @@ impl Login {
         Self { password: password.to_owned(), ..self }
     }
 
-    fn body(&self) -> Value {
+    pub fn body(&self) -> Value {
         json!({self.field.as_str(): self.name, "password": self.password})
     }
 }

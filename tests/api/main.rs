@@ -20,6 +20,7 @@ mod deadlines;
 mod demo;
 mod errors;
 mod exports;
+mod matrix;
 mod messages;
 mod notifications;
 mod operations;

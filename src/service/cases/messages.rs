@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::{load_for, record_event};
-use crate::auth::policy::Actor;
+use crate::auth::policy::{self, Actor};
 use crate::db::{self, DbConnection, messages::EvidenceRow, messages::MessageRow};
 use crate::domain::case::Visibility;
 use crate::domain::event::{EventKind, NewEvent};
@@ -57,7 +57,7 @@ pub fn post(
 ) -> Result<Message, Error> {
     db::write_transaction(conn, |conn| {
         let loaded = load_for(conn, actor, id)?;
-        if !message.visibility.may_post(loaded.role) {
+        if !policy::may_post(loaded.role, message.visibility) {
             return Err(Error::validation(
                 "visibility",
                 "not_allowed",
@@ -98,7 +98,8 @@ pub fn list(
     limit: Option<u32>,
 ) -> Result<Page<Message>, Error> {
     let loaded = load_for(conn, actor, id)?;
-    let visibilities: Vec<Visibility> = Visibility::ALL.iter().copied().filter(|v| v.visible_to(loaded.role)).collect();
+    let visibilities: Vec<Visibility> =
+        Visibility::ALL.iter().copied().filter(|v| policy::sees(loaded.role, *v)).collect();
     let (rows, has_more) = fetch_page(limit, |limit| db::messages::for_case(conn, id, &visibilities, after, limit))?;
     let ids: Vec<MessageId> = rows.iter().map(|r| r.id).collect();
     let mut evidence = db::messages::evidence_of_messages(conn, &ids)?;
@@ -198,11 +199,10 @@ pub fn attach(
         let loaded = load_for(conn, actor, id)?;
         let row = db::messages::find(conn, id, message)?.ok_or(Error::NotFound)?;
         let visibility = row.visibility;
-        if !visibility.visible_to(loaded.role) {
+        if !policy::sees(loaded.role, visibility) {
             return Err(Error::NotFound);
         }
-        let written_by_caller = row.author_role == loaded.role && row.author_user_id == actor.user_id();
-        if !written_by_caller {
+        if !policy::may_attach_evidence(actor, loaded.role, row.author_role, row.author_user_id) {
             return Err(Error::Forbidden);
         }
         store_file(data_dir, &sha256, bytes).map_err(Error::internal)?;
@@ -260,7 +260,7 @@ pub fn open(
 ) -> Result<(EvidenceInfo, Vec<u8>), Error> {
     let loaded = load_for(conn, actor, id)?;
     let row = db::messages::find_evidence(conn, id, evidence)?.ok_or(Error::NotFound)?;
-    if !row.visibility.visible_to(loaded.role) {
+    if !policy::sees(loaded.role, row.visibility) {
         return Err(Error::NotFound);
     }
     let bytes = std::fs::read(evidence_path(data_dir, &row.sha256))

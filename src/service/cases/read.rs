@@ -5,9 +5,7 @@ use chrono::{DateTime, Utc};
 use super::{Loaded, load_for};
 use crate::auth::policy::{self, Actor};
 use crate::db::{self, DbConnection, cases::ListFilter};
-use crate::domain::case::{
-    Case, CaseEvent, CaseReference, Identity, PartyRole, Priority, Visibility, identity_visible,
-};
+use crate::domain::case::{Case, CaseEvent, CaseReference, Identity, PartyRole, Priority, Visibility};
 use crate::domain::catalogue::Category;
 use crate::domain::decision;
 use crate::domain::lifecycle::{Action, CaseRole, CaseState};
@@ -55,14 +53,14 @@ pub(crate) fn view(conn: &mut DbConnection, loaded: Loaded, now: DateTime<Utc>) 
     let Loaded { mut case, role, access } = loaded;
     case.categories.retain(|category| policy::sees_category(role, *category));
     let id = case.id;
-    let identity = if identity_visible(role, case.identity_disclosure_consent) {
+    let identity = if policy::sees_identity(role, case.identity_disclosure_consent) {
         db::case_details::identity_of(conn, id)?.map(|row| row.into_domain())
     } else {
         None
     };
     let forced_labour_indicators =
-        if Visibility::WorkerSide.visible_to(role) { Some(db::case_details::indicators_of(conn, id)?) } else { None };
-    let visibilities: Vec<Visibility> = Visibility::ALL.iter().copied().filter(|v| v.visible_to(role)).collect();
+        if policy::sees_assessment(role) { Some(db::case_details::indicators_of(conn, id)?) } else { None };
+    let visibilities: Vec<Visibility> = Visibility::ALL.iter().copied().filter(|v| policy::sees(role, *v)).collect();
     let timeline = db::case_events::for_case(conn, id, &visibilities)?
         .into_iter()
         .map(|row| row.into_domain())
