@@ -65,6 +65,7 @@ impl ApiError {
                 S::Conflict(conflict) => conflict_code(conflict),
                 S::UnsupportedEvidenceType => ProblemCode::UnsupportedEvidenceType,
                 S::Unavailable => ProblemCode::DatabaseUnavailable,
+                S::Busy => ProblemCode::DatabaseBusy,
                 S::StorageUnavailable(_) => ProblemCode::StorageUnavailable,
                 S::Internal(_) => ProblemCode::InternalError,
             },
@@ -272,6 +273,9 @@ problem_codes! {
     DatabaseUnavailable = "database_unavailable", SERVICE_UNAVAILABLE,
         "The database cannot be reached or is not migrated; nothing was changed.",
         "Wait the number of seconds in `Retry-After`, then retry the same request (with the same `Idempotency-Key` for lodging).";
+    DatabaseBusy = "database_busy", SERVICE_UNAVAILABLE,
+        "Too many writes reached the database at once and this one waited too long; nothing was changed.",
+        "Wait the number of seconds in `Retry-After`, then retry the same request (with the same `Idempotency-Key` for lodging).";
     StorageUnavailable = "storage_unavailable", SERVICE_UNAVAILABLE,
         "The database answers but cannot write: its disk is full, or its files or file system are read-only. Nothing from the request was saved.",
         "Wait the number of seconds in `Retry-After` (an operator must act), then retry the same request.";
@@ -381,6 +385,9 @@ impl ApiError {
             }
             Self::Service(service::Error::Unavailable) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            Self::Service(service::Error::Busy) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
             Self::MethodNotAllowed { allowed } => {
                 if let Ok(value) = HeaderValue::from_str(&crate::routes::methods::allow_header(allowed)) {

@@ -49,6 +49,9 @@ pub struct DeadlineReport {
     pub outer_bound_reminders: usize,
     pub outer_bound_passed: usize,
     pub reprisal_check_ins: usize,
+    /// Cases or remedies left for the next pass because the database was
+    /// busy with another worker's writes.
+    pub deferred: usize,
 }
 
 enum Outcome {
@@ -60,6 +63,7 @@ enum Outcome {
     OuterBoundReminder,
     OuterBoundPassed,
     ReprisalCheckIn,
+    Deferred,
 }
 
 impl DeadlineReport {
@@ -73,6 +77,7 @@ impl DeadlineReport {
             Outcome::OuterBoundReminder => self.outer_bound_reminders += 1,
             Outcome::OuterBoundPassed => self.outer_bound_passed += 1,
             Outcome::ReprisalCheckIn => self.reprisal_check_ins += 1,
+            Outcome::Deferred => self.deferred += 1,
         }
     }
 }
@@ -246,10 +251,13 @@ fn remind_remedy(
     Ok(Outcome::RemedyReminder)
 }
 
-/// Another worker got there first: its notice row (or the case's version) says so.
+/// Another worker got there first: its notice row (or the case's version)
+/// says so. A database busy with another worker's writes leaves the case to
+/// the next pass (or to that worker), rather than abandoning this one.
 fn tolerate_races(outcome: Result<Outcome, Error>) -> Result<Outcome, Error> {
     match outcome {
         Err(Error::Conflict(Conflict::Duplicate | Conflict::StaleVersion)) => Ok(Outcome::Nothing),
+        Err(Error::Busy) => Ok(Outcome::Deferred),
         other => other,
     }
 }

@@ -28,6 +28,9 @@ pub enum Error {
     UnsupportedEvidenceType,
     #[error("the database is unavailable")]
     Unavailable,
+    /// SQLite's one write lock stayed taken for longer than `busy_timeout`.
+    #[error("the database is busy with other writes; nothing from this request was saved, try again in a moment")]
+    Busy,
     /// The database answers but cannot write; the transaction was rolled back.
     #[error("the service cannot store anything right now ({0}); nothing from this request was saved, try again later")]
     StorageUnavailable(crate::db::StorageFault),
@@ -149,6 +152,13 @@ impl From<diesel::result::Error> for Error {
         match error {
             Diesel::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => Self::Conflict(Conflict::Duplicate),
             Diesel::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => Self::Unavailable,
+            // SQLITE_BUSY / SQLITE_LOCKED: contention, not a fault; the transaction was rolled back.
+            Diesel::DatabaseError(_, ref info)
+                if matches!(info.message(), "database is locked" | "database table is locked") =>
+            {
+                tracing::warn!(error = %error, "database busy");
+                Self::Busy
+            }
             other => Self::Internal(anyhow::Error::new(other).context("database query failed")),
         }
     }
@@ -184,5 +194,26 @@ internal_from! {
 impl From<anyhow::Error> for Error {
     fn from(error: anyhow::Error) -> Self {
         Self::Internal(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::connection::SimpleConnection;
+    use diesel::{Connection, SqliteConnection};
+
+    use super::Error;
+
+    #[test]
+    fn a_write_lock_held_too_long_is_busy_not_an_internal_error() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("busy.db");
+        let url = path.to_string_lossy();
+        let mut holder = SqliteConnection::establish(&url).unwrap();
+        holder.batch_execute("CREATE TABLE t (x INTEGER); BEGIN IMMEDIATE; INSERT INTO t VALUES (1);").unwrap();
+        let mut waiter = SqliteConnection::establish(&url).unwrap();
+        waiter.batch_execute("PRAGMA busy_timeout = 10;").unwrap();
+        let refused = waiter.batch_execute("BEGIN IMMEDIATE").unwrap_err();
+        assert!(matches!(Error::from(refused), Error::Busy));
     }
 }
