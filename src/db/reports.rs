@@ -200,6 +200,12 @@ pub struct CaseCount {
     pub count: i64,
 }
 
+/// Cases the filter covers.
+pub fn count(conn: &mut DbConnection, filter: &ReportFilter) -> QueryResult<i64> {
+    let sql = format!("SELECT COUNT(*) AS count FROM cases c WHERE {WHERE}");
+    filtered!(sql, filter).get_result::<CaseCount>(conn).map(|c| c.count)
+}
+
 /// Cases with at least one remedy in one of `statuses`.
 pub fn cases_with_remedy(
     conn: &mut DbConnection,

@@ -222,6 +222,11 @@ pub fn for_each_page(
     mut sink: impl FnMut(Vec<CaseRow>) -> anyhow::Result<()>,
 ) -> Result<usize, Error> {
     let names = Nameable::load(conn, filter, threshold)?;
+    // A file filtered down to a few cases would single them out (and what
+    // the filter names): it shows none, as if nothing matched.
+    if filter.is_narrowed() && (db::reports::count(conn, filter.filter())?.max(0) as u64) < threshold {
+        return Ok(0);
+    }
     let assessment_visible = filter.assessment_visible();
     let filter = filter.filter();
     let mut after = String::new();

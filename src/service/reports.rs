@@ -168,6 +168,11 @@ impl AuthorisedFilter {
     pub fn own_cases_only(&self) -> bool {
         self.filter.party_organisation_id.is_some()
     }
+
+    /// Whether the reader asked for a subset (beyond their access scope).
+    pub fn is_narrowed(&self) -> bool {
+        !self.described().is_empty()
+    }
 }
 
 /// Checks the caller may read statistics and narrows the filter to what
@@ -216,11 +221,13 @@ pub fn summary(
 ) -> Result<Summary, Error> {
     let assessment_visible = filter.assessment_visible();
     let (applied, own_cases_only) = (filter.described(), filter.own_cases_only());
+    let filter_narrowed = filter.is_narrowed();
     let filter = filter.filter();
     let k = rules.threshold;
     let mut count_by = |dimension| db::reports::count_by(conn, dimension, filter);
     let states = pairs(count_by(Dimension::State)?);
     let exact_total: u64 = states.iter().map(|(_, n)| n).sum();
+    let thin = filter_narrowed && exact_total < k;
     let by_state = rules.partition(states, Values::Catalogue);
     let by_nationality = rules.partition(pairs(count_by(Dimension::Nationality)?), Values::Open);
     let by_residence_status = rules.partition(pairs(count_by(Dimension::ResidenceStatus)?), Values::Catalogue);
@@ -242,7 +249,7 @@ pub fn summary(
     let agreed = db::reports::cases_with_remedy(conn, AGREED_AT_SOME_POINT, filter)?;
     let overdue = db::reports::overdue_by_party(conn, db::timestamp(now), filter)?;
     let money = money(db::reports::money_delivered(conn, filter)?, db::reports::cases_with_money(conn, filter)?, rules);
-    Ok(Summary {
+    let summary = Summary {
         generated_at: now,
         suppression_threshold: k,
         rounding_base: rules.rounding_base,
@@ -271,7 +278,49 @@ pub fn summary(
         money_delivered: money,
         overdue_by_organisation: rules.open_list(pairs(overdue)),
         repeat_respondents,
-    })
+    };
+    Ok(if thin { summary.withheld_entirely() } else { summary })
+}
+
+impl Summary {
+    /// A filtered report on fewer cases than the threshold shows no number
+    /// and no row that only its cases would bring (a state, a currency),
+    /// not even a zero: otherwise it would tell whether anyone matched the
+    /// filter (say, a prefecture or an employer asked for by name).
+    fn withheld_entirely(mut self) -> Self {
+        let withheld = Cell::withheld();
+        let timing = |t: &mut Timing| *t = Timing { cases: withheld, median_days: None, p90_days: None };
+        self.total_cases = withheld;
+        for p in [
+            &mut self.by_state,
+            &mut self.by_nationality,
+            &mut self.by_residence_status,
+            &mut self.by_prefecture,
+            &mut self.by_industry,
+            &mut self.by_employer,
+            &mut self.by_supervising_organisation,
+            &mut self.by_month,
+            &mut self.satisfaction,
+        ] {
+            *p = Partition { total: withheld, cells: Vec::new() };
+        }
+        self.by_category.clear();
+        self.overdue_by_organisation.clear();
+        self.repeat_respondents.clear();
+        self.money_delivered.clear();
+        // Norms are listed in full whatever the cases: only their counts go.
+        for list in [&mut self.by_tokyo_declaration, &mut self.by_dhaka_principle, &mut self.by_forced_labour_indicator]
+        {
+            list.iter_mut().for_each(|c| c.count = withheld);
+        }
+        timing(&mut self.time_to_acknowledgement);
+        timing(&mut self.time_to_first_response);
+        timing(&mut self.time_to_verified_remedy);
+        self.share_with_agreed_remedy = None;
+        self.share_with_remedy_verified_by_worker = None;
+        self.satisfaction_average = None;
+        self
+    }
 }
 
 /// Whether a dimension's values are a published list (states, categories,
