@@ -269,6 +269,7 @@ struct Formats {
     days: Format,
     share: Format,
     average: Format,
+    amount: Format,
 }
 
 impl Formats {
@@ -280,6 +281,7 @@ impl Formats {
             days: Format::new().set_num_format("0.0"),
             share: Format::new().set_num_format("0%"),
             average: Format::new().set_num_format("0.00"),
+            amount: Format::new().set_num_format("#,##0.###"),
         }
     }
 }
@@ -347,7 +349,7 @@ fn write_table(
                 Figure::Days(v) => v.map(|x| (x, &formats.days)),
                 Figure::Share(v) => v.map(|x| (x, &formats.share)),
                 Figure::Average(v) => v.map(|x| (x, &formats.average)),
-                Figure::Amount(v) => v.as_deref().and_then(|a| a.parse::<f64>().ok()).map(|x| (x, &formats.average)),
+                Figure::Amount(v) => v.as_deref().and_then(|a| a.parse::<f64>().ok()).map(|x| (x, &formats.amount)),
             };
             match number {
                 Some((number, format)) => sheet.write_number_with_format(row, column, number, format)?,

@@ -238,8 +238,8 @@ pub fn summary(
     let by_month = rules.partition(pairs(count_by(Dimension::Month)?), Values::Catalogue);
     let categories = pairs(count_by(Dimension::Category)?);
     let employers = Employers::group(count_by(Dimension::Employer)?).counts();
-    let repeat_respondents =
-        rules.each(employers.iter().filter(|(_, n)| !disclosure::is_small(*n, k)).cloned().collect());
+    let repeat_respondents = rules
+        .each(employers.iter().filter(|(name, n)| name.is_some() && !disclosure::is_small(*n, k)).cloned().collect());
     let tag_sets = db::reports::count_by_tag_set(conn, filter)?;
     let quantiles = |conn: &mut DbConnection, milestone| db::reports::quantiles(conn, milestone, filter);
     let acknowledged = quantiles(conn, Milestone::Acknowledged)?;
