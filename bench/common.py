@@ -38,3 +38,18 @@ def describe(values, unit, digits=0):
     """`median 1,234 unit (range 1,100–1,300)`."""
     return (f"median {statistics.median(values):,.{digits}f} {unit} "
             f"(range {min(values):,.{digits}f}–{max(values):,.{digits}f})")
+
+
+def memory_kib(pid, field):
+    """A `VmRSS` / `VmHWM` figure of /proc/PID/status, in KiB."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no {field} for {pid}")
+
+
+def reset_peak(pid):
+    """Resets the process's peak resident memory (VmHWM) to its current RSS (Linux: clear_refs 5)."""
+    with open(f"/proc/{pid}/clear_refs", "w") as refs:
+        refs.write("5")

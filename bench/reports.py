@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Benchmark: seeds N synthetic cases (default one million) straight into a
 fresh database, then times `madoguchi export summary` and
-`madoguchi export cases --format csv` with the peak memory of each run, and
-measures the latency of `GET /api/v1/cases` (keyset pages with filters) from
-16 concurrent clients against `madoguchi serve`. The clients are Python
-threads on the same machine, so those latencies include their own overhead:
-read them as an upper bound, not as the server's figure.
+`madoguchi export cases --format csv` with the peak memory of each run,
+measures how much `GET /api/v1/reports/summary` (JSON and XLSX) raises the
+peak memory of a running `madoguchi serve` above its own baseline (a fresh
+server per measurement, formats interleaved over --rounds rounds, median and
+range), and measures the latency of `GET /api/v1/cases` (keyset pages with
+filters) from 16 concurrent clients against `madoguchi serve`. The clients
+are Python threads on the same machine, so those latencies include their own
+overhead: read them as an upper bound, not as the server's figure.
 
     python3 bench/reports.py sqlite            # a temporary SQLite file
     python3 bench/reports.py postgres          # a scratch database on BENCH_POSTGRES_URL
@@ -14,6 +17,8 @@ read them as an upper bound, not as the server's figure.
 It builds the release binary first (cargo build --release)."""
 
 import argparse, json, os, sqlite3, subprocess, sys, tempfile, threading, time, urllib.request, uuid
+
+from common import describe, free_port, memory_kib, reset_peak, wait_ready
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STATES = ["submitted", "acknowledged", "referred", "responded", "in_mediation", "remedy_proposed", "remedy_agreed",
@@ -71,28 +76,74 @@ QUERIES = ["", "?state=referred", "?category=unpaid_wages", "?priority=urgent", 
            "?state=closed&category=housing", "?created_from=2026-06-01T00:00:00Z&created_before=2026-07-01T00:00:00Z"]
 
 
-def list_latency(binary, env, clients, requests_per_client):
-    """Serves the seeded database and times case lists: first pages and the pages after them."""
-    port = 18080
-    serve_env = dict(env, MADOGUCHI__SERVER__PORT=str(port), MADOGUCHI__OUTBOX__RUN_IN_SERVE="false")
-    password = "bench password 12345"
+PASSWORD = "bench password 12345"
+
+
+def create_handler(binary, env):
+    """A handler of the seeded operator, who may read every report."""
     created = subprocess.run([binary, "admin", "create-user", "--role", "handler", "--email", "bench@example.org",
                               "--organisation-id", "01000000-0000-7000-8000-000000000001", "--password-stdin"],
-                             input=password + "\n", env=serve_env, cwd=ROOT, capture_output=True, text=True)
+                             input=PASSWORD + "\n", env=env, cwd=ROOT, capture_output=True, text=True)
     if created.returncode != 0:
         sys.exit(created.stderr)
-    server = subprocess.Popen([binary, "serve"], env=serve_env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/api/v1"
-    try:
-        for _ in range(100):
+
+
+def serve(binary, env):
+    """Starts `serve` on a free port (no outbox worker); returns (process, API base URL)."""
+    port = free_port()
+    serve_env = dict(env, MADOGUCHI__SERVER__PORT=str(port), MADOGUCHI__OUTBOX__RUN_IN_SERVE="false")
+    server = subprocess.Popen([binary, "serve"], env=serve_env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE)
+    wait_ready(f"http://127.0.0.1:{port}", server)
+    return server, f"http://127.0.0.1:{port}/api/v1"
+
+
+def login(base):
+    request = urllib.request.Request(f"{base}/auth/login", method="POST", headers={"content-type": "application/json"},
+                                     data=json.dumps({"email": "bench@example.org", "password": PASSWORD}).encode())
+    return json.load(urllib.request.urlopen(request))["access_token"]
+
+
+def get(url, token, timeout=600):
+    request = urllib.request.Request(url, headers={"authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return response.read()
+
+
+def summary_memory(binary, env, rounds, formats=("json", "xlsx")):
+    """Peak memory growth of `serve` answering one summary, per format: a
+    fresh server each time; its baseline is its resident memory once ready
+    and warmed by one small authenticated request; the peak is reset to that
+    baseline (clear_refs) before the summary is asked for, and read after.
+    Formats are interleaved round by round, so drift on a shared machine
+    falls on both alike. Returns {format: [(growth MiB, baseline MiB, seconds)]}."""
+    results = {fmt: [] for fmt in formats}
+    for _ in range(rounds):
+        for fmt in formats:
+            server, base = serve(binary, env)
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/health/live", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        login = urllib.request.Request(f"{base}/auth/login", method="POST", headers={"content-type": "application/json"},
-                                       data=json.dumps({"email": "bench@example.org", "password": password}).encode())
-        token = json.load(urllib.request.urlopen(login))["access_token"]
+                token = login(base)
+                get(f"{base}/me", token)
+                baseline = memory_kib(server.pid, "VmRSS")
+                reset_peak(server.pid)
+                started = time.monotonic()
+                body = get(f"{base}/reports/summary?format={fmt}", token)
+                seconds = time.monotonic() - started
+                peak = memory_kib(server.pid, "VmHWM")
+                if len(body) < 100:
+                    sys.exit(f"summary ({fmt}) came back with {len(body)} bytes")
+                results[fmt].append(((peak - baseline) / 1024, baseline / 1024, seconds))
+            finally:
+                server.terminate()
+                server.wait()
+    return results
+
+
+def list_latency(binary, env, clients, requests_per_client):
+    """Serves the seeded database and times case lists: first pages and the pages after them."""
+    server, base = serve(binary, env)
+    try:
+        token = login(base)
         latencies, lock = [], threading.Lock()
 
         def client(index):
@@ -127,10 +178,14 @@ def main():
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--requests", type=int, default=100, help="per client")
+    parser.add_argument("--rounds", type=int, default=3, help="of the summary memory measurement")
+    parser.add_argument("--skip-latency", action="store_true", help="leave out the case-list latency run")
     args = parser.parse_args()
 
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-    binary = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "madoguchi")
+    binary = os.environ.get("BENCH_BINARY")
+    if not binary:
+        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+        binary = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "madoguchi")
     work = tempfile.mkdtemp(prefix="madoguchi-bench-")
     env = dict(os.environ, MADOGUCHI_PROFILE="test", MADOGUCHI__STORAGE__DATA_DIR=work, RUST_LOG="warn")
     admin_url = None
@@ -161,12 +216,19 @@ def main():
         ]:
             seconds, peak = run(binary, env, command)
             results.append((label, seconds, peak))
-        rows = sum(1 for _ in open(os.path.join(work, "cases.csv"), encoding="utf-8")) - 1
-        latencies = list_latency(binary, env, args.clients, args.requests)
+        rows = sum(1 for _ in open(os.path.join(work, "cases.csv"), encoding="utf-8-sig")) - 1
         print(f"{'step':<16} {'seconds':>9} {'peak MiB':>9}")
         for label, seconds, peak in results:
             print(f"{label:<16} {seconds:>9.2f} {peak:>9.1f}")
         print(f"cases.csv: {rows:,} rows")
+        create_handler(binary, env)
+        for fmt, runs in summary_memory(binary, env, args.rounds).items():
+            print(f"GET /reports/summary?format={fmt}, {len(runs)} rounds: growth over the server's baseline "
+                  f"{describe([r[0] for r in runs], 'MiB', 1)}; baseline {describe([r[1] for r in runs], 'MiB', 1)}; "
+                  f"{describe([r[2] for r in runs], 's', 2)}")
+        if args.skip_latency:
+            return
+        latencies = list_latency(binary, env, args.clients, args.requests)
         latencies.sort()
         pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000
         print(f"GET /api/v1/cases, {args.clients} clients, {len(latencies):,} requests: "

@@ -215,13 +215,13 @@ fn export(settings: Settings, args: ExportArgs) -> anyhow::Result<()> {
     let bytes_or_rows = match (args.what.as_str(), args.format) {
         ("summary", format) => {
             let mut conn = pool.get().context("cannot connect to the database")?;
+            let rules = reports::Disclosure::from_settings(&settings.reports);
             let summary =
-                reports::summary(&mut conn, &filter, settings.reports.suppression_threshold, chrono::Utc::now())
-                    .map_err(describe_app_error)?;
+                reports::summary(&mut conn, &filter, rules, chrono::Utc::now()).map_err(describe_app_error)?;
             let bytes = match format.for_summary()? {
                 SummaryFormat::Json => serde_json::to_vec_pretty(&summary)?,
-                SummaryFormat::Csv => export::summary::csv(&summary)?,
-                SummaryFormat::Xlsx => export::summary::xlsx(&summary)?,
+                SummaryFormat::Csv => export::summary::csv(&summary, export::FileOptions::default())?,
+                SummaryFormat::Xlsx => export::summary::xlsx(&summary, export::FileOptions::default())?,
             };
             std::fs::write(&args.output, &bytes).with_context(|| format!("cannot write {}", args.output.display()))?;
             format!("{} bytes", bytes.len())
@@ -242,7 +242,14 @@ fn export(settings: Settings, args: ExportArgs) -> anyhow::Result<()> {
                 file.flush()?;
                 Ok(written)
             });
-            export::cases::stream(&pool, &filter, &key, format.for_cases()?, &sender)?;
+            let export = export::cases::CaseExport {
+                format: format.for_cases()?,
+                options: export::FileOptions::default(),
+                key: &key,
+                rules: reports::Disclosure::from_settings(&settings.reports),
+                now: chrono::Utc::now(),
+            };
+            export::cases::stream(&pool, &filter, export, &sender)?;
             drop(sender);
             let written = writer.join().map_err(|_| anyhow::anyhow!("the writer thread failed"))??;
             format!("{written} bytes")

@@ -39,6 +39,9 @@ pub struct Settings {
 pub struct ReportSettings {
     /// Counts under this are withheld from statistics (small cells identify people).
     pub suppression_threshold: u64,
+    /// Published counts are rounded to a multiple of this, so subtracting two
+    /// reports cannot give the exact few cases between them (1: exact counts).
+    pub rounding_base: u64,
     /// Keys the case pseudonyms in exports: stable within an installation,
     /// unlinkable across installations.
     pub pseudonym_key: SecretString,
@@ -385,6 +388,9 @@ impl Settings {
         }
         if self.reports.suppression_threshold < 2 {
             return invalid("reports.suppression_threshold", "must be at least 2");
+        }
+        if self.reports.rounding_base == 0 {
+            return invalid("reports.rounding_base", "must be at least 1 (1 publishes exact counts)");
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return invalid("log.level", "is not a valid tracing filter (try `info` or `madoguchi=debug`)");

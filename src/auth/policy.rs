@@ -7,7 +7,7 @@
 use crate::domain::case::{PartyRole, Visibility};
 use crate::domain::catalogue::Category;
 use crate::domain::lifecycle::CaseRole;
-use crate::domain::report::ReportFilter;
+use crate::domain::report::{AppliedFilter, ReportFilter};
 use crate::domain::{CaseId, OrganisationId, Role, UserId};
 
 /// Why the policy refuses. `Hidden` is for what the caller may not even
@@ -229,6 +229,8 @@ pub fn scope_sees_category(scope: CaseScope, category: Category) -> bool {
 pub struct AuthorisedFilter {
     filter: ReportFilter,
     assessment_visible: bool,
+    /// The norm asked for, which the filter holds as its categories.
+    norm: Option<String>,
 }
 
 impl AuthorisedFilter {
@@ -240,12 +242,48 @@ impl AuthorisedFilter {
     pub fn assessment_visible(&self) -> bool {
         self.assessment_visible
     }
+
+    /// Only the reader's access scope, without the filters they asked for:
+    /// which names may appear is decided over everything the reader may see,
+    /// so it cannot be steered by narrowing the filter.
+    pub fn scope(&self) -> ReportFilter {
+        ReportFilter { party_organisation_id: self.filter.party_organisation_id, ..ReportFilter::default() }
+    }
+
+    /// The filters asked for, for a file to state what it covers.
+    pub fn described(&self) -> Vec<AppliedFilter> {
+        let mut described: Vec<AppliedFilter> = self
+            .filter
+            .described()
+            .into_iter()
+            .filter(|(name, _)| *name != "indicator")
+            .map(|(name, value)| AppliedFilter { name: name.to_owned(), value })
+            .collect();
+        if let Some(norm) = &self.norm {
+            described.push(AppliedFilter { name: "norm".to_owned(), value: norm.clone() });
+        }
+        described
+    }
+
+    /// True when the reader sees only cases their organisation is a party to.
+    pub fn own_cases_only(&self) -> bool {
+        self.filter.party_organisation_id.is_some()
+    }
+
+    /// Whether the reader asked for a subset (beyond their access scope).
+    pub fn is_narrowed(&self) -> bool {
+        !self.described().is_empty()
+    }
 }
 
 /// Checks the caller may read statistics and narrows `filter` to their
 /// scope: respondents to their own organisation's cases, and without a
 /// filter on the assessment, which would reveal it through the count.
-pub fn authorise_report(actor: &Actor, mut filter: ReportFilter) -> Result<AuthorisedFilter, Denied> {
+pub fn authorise_report(
+    actor: &Actor,
+    mut filter: ReportFilter,
+    norm: Option<String>,
+) -> Result<AuthorisedFilter, Denied> {
     let scope = report_scope(actor)?;
     if let ReportScope::PartyOrganisation(org) = scope {
         filter.party_organisation_id = Some(org);
@@ -254,7 +292,7 @@ pub fn authorise_report(actor: &Actor, mut filter: ReportFilter) -> Result<Autho
     if !assessment_visible {
         filter.indicator = None;
     }
-    Ok(AuthorisedFilter { filter, assessment_visible })
+    Ok(AuthorisedFilter { filter, assessment_visible, norm })
 }
 
 /// What a caller sees of one case, by their role on it.
@@ -544,7 +582,7 @@ mod tests {
             ..ReportFilter::default()
         };
         for role in Role::ALL {
-            let result = authorise_report(&user(role, Some(org)), asked.clone());
+            let result = authorise_report(&user(role, Some(org)), asked.clone(), None);
             match report_scope(&user(role, Some(org))) {
                 Ok(ReportScope::All) => {
                     let granted = result.unwrap();

@@ -52,6 +52,11 @@ fn comma_list(categories: &[crate::domain::catalogue::Category]) -> Option<Strin
 
 #[derive(Debug, Clone, QueryableByName)]
 pub struct ValueCount {
+    /// What tells one value from another: the organisation id where there is
+    /// one, otherwise the value itself.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub key: Option<String>,
+    /// What a reader is shown: a code, a month, or a name.
     #[diesel(sql_type = Nullable<Text>)]
     pub value: Option<String>,
     #[diesel(sql_type = BigInt)]
@@ -82,28 +87,32 @@ fn grouping_sql(conn: &DbConnection, dimension: Dimension) -> String {
         DbConnection::Postgresql(_) => "to_char(c.created_at, 'YYYY-MM')",
         DbConnection::Sqlite(_) => "strftime('%Y-%m', c.created_at)",
     };
-    let (expr, from) = match dimension {
-        Dimension::State => ("c.state".to_owned(), "cases c".to_owned()),
-        Dimension::Nationality => ("c.nationality".to_owned(), "cases c".to_owned()),
-        Dimension::ResidenceStatus => ("c.residence_status".to_owned(), "cases c".to_owned()),
-        Dimension::Prefecture => ("c.prefecture".to_owned(), "cases c".to_owned()),
-        Dimension::Industry => ("c.industry".to_owned(), "cases c".to_owned()),
+    let cases = "cases c";
+    let (key, expr, from) = match dimension {
+        Dimension::State => ("c.state", "c.state", cases),
+        Dimension::Nationality => ("c.nationality", "c.nationality", cases),
+        Dimension::ResidenceStatus => ("c.residence_status", "c.residence_status", cases),
+        Dimension::Prefecture => ("c.prefecture", "c.prefecture", cases),
+        Dimension::Industry => ("c.industry", "c.industry", cases),
+        // Free-text names are grouped as typed here and merged by their key in the service.
         Dimension::Employer => (
-            "COALESCE(o.name, c.employer_name)".to_owned(),
-            "cases c LEFT JOIN organisations o ON o.id = c.employer_organisation_id".to_owned(),
+            "c.employer_organisation_id",
+            "COALESCE(o.name, c.employer_name)",
+            "cases c LEFT JOIN organisations o ON o.id = c.employer_organisation_id",
         ),
         Dimension::SupervisingOrganisation => (
-            "s.name".to_owned(),
+            "s.id",
+            "s.name",
             "cases c LEFT JOIN case_parties sp ON sp.case_id = c.id AND sp.party_role = 'supervisor' \
-             LEFT JOIN organisations s ON s.id = sp.organisation_id"
-                .to_owned(),
+             LEFT JOIN organisations s ON s.id = sp.organisation_id",
         ),
-        Dimension::Month => (month.to_owned(), "cases c".to_owned()),
-        Dimension::Category => {
-            ("cc.category".to_owned(), "cases c JOIN case_categories cc ON cc.case_id = c.id".to_owned())
-        }
+        Dimension::Month => (month, month, cases),
+        Dimension::Category => ("cc.category", "cc.category", "cases c JOIN case_categories cc ON cc.case_id = c.id"),
     };
-    format!("SELECT {expr} AS value, COUNT(*) AS count FROM {from} WHERE {WHERE} GROUP BY {expr} ORDER BY {expr}")
+    format!(
+        "SELECT {key} AS key, {expr} AS value, COUNT(*) AS count FROM {from} WHERE {WHERE} \
+         GROUP BY {key}, {expr} ORDER BY {expr}, {key}"
+    )
 }
 
 pub fn count_by(conn: &mut DbConnection, dimension: Dimension, filter: &ReportFilter) -> QueryResult<Vec<ValueCount>> {
@@ -111,25 +120,76 @@ pub fn count_by(conn: &mut DbConnection, dimension: Dimension, filter: &ReportFi
     filtered!(sql, filter).load(conn)
 }
 
-#[derive(Debug, Clone, QueryableByName)]
-pub struct Milestones {
-    #[diesel(sql_type = Timestamp)]
-    pub created_at: NaiveDateTime,
-    #[diesel(sql_type = Nullable<Timestamp>)]
-    pub acknowledged_at: Option<NaiveDateTime>,
-    #[diesel(sql_type = Nullable<Timestamp>)]
-    pub first_response_at: Option<NaiveDateTime>,
-    #[diesel(sql_type = Nullable<Timestamp>)]
-    pub remedy_verified_at: Option<NaiveDateTime>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    pub satisfaction_rating: Option<i64>,
+/// A moment in a case's life that durations are measured to, from lodging.
+#[derive(Debug, Clone, Copy)]
+pub enum Milestone {
+    Acknowledged,
+    FirstResponse,
+    RemedyVerified,
 }
 
-/// Per case, the times the durations are measured from (one narrow row each).
-pub fn milestones(conn: &mut DbConnection, filter: &ReportFilter) -> QueryResult<Vec<Milestones>> {
+impl Milestone {
+    fn column(self) -> &'static str {
+        match self {
+            Self::Acknowledged => "acknowledged_at",
+            Self::FirstResponse => "first_response_at",
+            Self::RemedyVerified => "remedy_verified_at",
+        }
+    }
+}
+
+/// How many cases reached a milestone, and the median and 90th percentile
+/// of the whole seconds it took them.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Quantiles {
+    #[diesel(sql_type = BigInt)]
+    pub cases: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub median_seconds: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub p90_seconds: Option<i64>,
+}
+
+/// The median and 90th percentile of the time to `milestone`, computed in
+/// the database so memory does not grow with the cases. The definition is
+/// the nearest rank, the same on both backends: of n durations in order,
+/// the q-quantile is the one at rank ceil(q * n), here in integer arithmetic
+/// ((n + 1) / 2 and (9n + 9) / 10), so no floating point can move a rank.
+pub fn quantiles(conn: &mut DbConnection, milestone: Milestone, filter: &ReportFilter) -> QueryResult<Quantiles> {
+    let column = milestone.column();
+    // Whole seconds between two timestamps: each is truncated to its second first, on both backends alike.
+    let seconds = match conn {
+        DbConnection::Postgresql(_) => format!(
+            "CAST(EXTRACT(EPOCH FROM date_trunc('second', c.{column})) AS BIGINT) \
+             - CAST(EXTRACT(EPOCH FROM date_trunc('second', c.created_at)) AS BIGINT)"
+        ),
+        DbConnection::Sqlite(_) => {
+            format!("CAST(strftime('%s', c.{column}) AS INTEGER) - CAST(strftime('%s', c.created_at) AS INTEGER)")
+        }
+    };
     let sql = format!(
-        "SELECT c.created_at, c.acknowledged_at, c.first_response_at, c.remedy_verified_at, \
-         CAST(c.satisfaction_rating AS BIGINT) AS satisfaction_rating FROM cases c WHERE {WHERE}"
+        "SELECT COUNT(*) AS cases, \
+         MAX(CASE WHEN rn = (n + 1) / 2 THEN d END) AS median_seconds, \
+         MAX(CASE WHEN rn = (9 * n + 9) / 10 THEN d END) AS p90_seconds \
+         FROM (SELECT d, ROW_NUMBER() OVER (ORDER BY d) AS rn, COUNT(*) OVER () AS n \
+               FROM (SELECT {seconds} AS d FROM cases c WHERE {WHERE} AND c.{column} IS NOT NULL) AS durations) AS ranked"
+    );
+    filtered!(sql, filter).get_result(conn)
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct RatingCount {
+    #[diesel(sql_type = BigInt)]
+    pub rating: i64,
+    #[diesel(sql_type = BigInt)]
+    pub count: i64,
+}
+
+/// Cases per satisfaction rating the worker gave (1 to 5).
+pub fn ratings(conn: &mut DbConnection, filter: &ReportFilter) -> QueryResult<Vec<RatingCount>> {
+    let sql = format!(
+        "SELECT CAST(c.satisfaction_rating AS BIGINT) AS rating, COUNT(*) AS count FROM cases c \
+         WHERE {WHERE} AND c.satisfaction_rating IS NOT NULL GROUP BY c.satisfaction_rating"
     );
     filtered!(sql, filter).load(conn)
 }
@@ -138,6 +198,12 @@ pub fn milestones(conn: &mut DbConnection, filter: &ReportFilter) -> QueryResult
 pub struct CaseCount {
     #[diesel(sql_type = BigInt)]
     pub count: i64,
+}
+
+/// Cases the filter covers.
+pub fn count(conn: &mut DbConnection, filter: &ReportFilter) -> QueryResult<i64> {
+    let sql = format!("SELECT COUNT(*) AS count FROM cases c WHERE {WHERE}");
+    filtered!(sql, filter).get_result::<CaseCount>(conn).map(|c| c.count)
 }
 
 /// Cases with at least one remedy in one of `statuses`.
@@ -158,18 +224,31 @@ pub fn cases_with_remedy(
 #[derive(Debug, Clone, QueryableByName)]
 pub struct MoneyRow {
     #[diesel(sql_type = Text)]
-    pub case_id: String,
-    #[diesel(sql_type = Text)]
     pub currency: String,
     #[diesel(sql_type = Text)]
     pub amount: String,
+    /// Remedies delivered with exactly this amount.
+    #[diesel(sql_type = BigInt)]
+    pub remedies: i64,
 }
 
-/// Money delivered to workers (delivered or verified remedies), per remedy.
+/// Money delivered to workers (delivered or verified remedies), one row per
+/// currency and distinct amount, so memory follows the amounts, not the cases.
 pub fn money_delivered(conn: &mut DbConnection, filter: &ReportFilter) -> QueryResult<Vec<MoneyRow>> {
     let sql = format!(
-        "SELECT r.case_id, r.currency, r.amount FROM remedies r JOIN cases c ON c.id = r.case_id \
-         WHERE {WHERE} AND r.amount IS NOT NULL AND r.status IN ('delivered', 'verified')"
+        "SELECT r.currency, r.amount, COUNT(*) AS remedies FROM remedies r JOIN cases c ON c.id = r.case_id \
+         WHERE {WHERE} AND r.amount IS NOT NULL AND r.status IN ('delivered', 'verified') \
+         GROUP BY r.currency, r.amount"
+    );
+    filtered!(sql, filter).load(conn)
+}
+
+/// Cases with money delivered, per currency.
+pub fn cases_with_money(conn: &mut DbConnection, filter: &ReportFilter) -> QueryResult<Vec<ValueCount>> {
+    let sql = format!(
+        "SELECT r.currency AS key, r.currency AS value, COUNT(DISTINCT r.case_id) AS count \
+         FROM remedies r JOIN cases c ON c.id = r.case_id \
+         WHERE {WHERE} AND r.amount IS NOT NULL AND r.status IN ('delivered', 'verified') GROUP BY r.currency"
     );
     filtered!(sql, filter).load(conn)
 }
@@ -181,10 +260,10 @@ pub fn overdue_by_party(
     filter: &ReportFilter,
 ) -> QueryResult<Vec<ValueCount>> {
     let sql = format!(
-        "SELECT o.name AS value, COUNT(*) AS count FROM cases c \
+        "SELECT o.id AS key, o.name AS value, COUNT(*) AS count FROM cases c \
          JOIN case_parties p ON p.case_id = c.id JOIN organisations o ON o.id = p.organisation_id \
          WHERE {WHERE} AND c.stage_due_at < $14 AND c.state NOT IN ('closed', 'not_admissible', 'withdrawn') \
-         GROUP BY o.name ORDER BY o.name"
+         GROUP BY o.id, o.name ORDER BY o.name, o.id"
     );
     filtered!(sql, filter).bind::<Timestamp, _>(now).load(conn)
 }
@@ -208,7 +287,11 @@ pub struct ExportRow {
     #[diesel(sql_type = Nullable<Text>)]
     pub industry: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
+    pub employer_organisation_id: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
     pub employer: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub supervising_organisation_id: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     pub supervising_organisation: Option<String>,
     #[diesel(sql_type = Text)]
@@ -236,7 +319,8 @@ pub fn export_page(
 ) -> QueryResult<Vec<ExportRow>> {
     let sql = format!(
         "SELECT c.id, c.created_at, c.state, c.priority, c.nationality, c.residence_status, c.prefecture, \
-         c.industry, COALESCE(o.name, c.employer_name) AS employer, s.name AS supervising_organisation, \
+         c.industry, c.employer_organisation_id, COALESCE(o.name, c.employer_name) AS employer, \
+         s.id AS supervising_organisation_id, s.name AS supervising_organisation, \
          c.lodged_via, c.acknowledged_at, c.referred_at, c.first_response_at, c.remedy_verified_at, \
          c.finished_at, CAST(c.satisfaction_rating AS BIGINT) AS satisfaction_rating \
          FROM cases c LEFT JOIN organisations o ON o.id = c.employer_organisation_id \

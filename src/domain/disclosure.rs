@@ -20,7 +20,7 @@ impl Cell {
         }
     }
 
-    fn withheld() -> Self {
+    pub fn withheld() -> Self {
         Self::Suppressed { suppressed: true }
     }
 }
@@ -70,22 +70,44 @@ pub fn suppress_each(counts: &[u64], threshold: u64) -> Vec<Cell> {
 
 /// A share `part / whole`, withheld when either the part or the rest is a
 /// small count (the rest would reveal the few who are not in the part).
+/// Rounded to whole percent, so it cannot be multiplied back into an exact count.
 pub fn share(part: u64, whole: u64, threshold: u64) -> Option<f64> {
     if whole == 0 || is_small(part, threshold) || is_small(whole - part.min(whole), threshold) {
         return None;
     }
-    Some(part as f64 / whole as f64)
+    Some((part as f64 * 100.0 / whole as f64).round() / 100.0)
 }
 
-/// The q-quantile (0..=1) by the nearest-rank method; `None` for fewer
-/// values than the threshold, so a statistic never describes a few people.
-pub fn quantile(values: &mut [f64], q: f64, threshold: u64) -> Option<f64> {
-    if values.is_empty() || (values.len() as u64) < threshold {
-        return None;
+/// Rounds a published count to the nearest multiple of `base` (halves up),
+/// never down to zero: zero means "no case" and must stay true. Subtracting
+/// two rounded counts then always gives a multiple of `base`, never the
+/// exact small number of cases that separate two tables (the differencing
+/// attack). `base` 1 leaves counts exact.
+pub fn rounded(count: u64, base: u64) -> u64 {
+    if count == 0 || base <= 1 {
+        return count;
     }
-    values.sort_by(f64::total_cmp);
-    let rank = (q * values.len() as f64).ceil().max(1.0) as usize;
-    values.get(rank.min(values.len()) - 1).copied()
+    (count.saturating_add(base / 2) / base * base).max(base)
+}
+
+impl Cell {
+    /// The same cell with its count rounded (a withheld cell stays withheld).
+    pub fn rounded(self, base: u64) -> Self {
+        match self {
+            Self::Count(n) => Self::Count(rounded(n, base)),
+            withheld => withheld,
+        }
+    }
+}
+
+/// Splits an open dimension (names of employers, places, industries) into
+/// the values that may be named, at least `threshold` cases each, and the
+/// number of cases under all the others, which are folded into one
+/// "other (withheld)" row: a name on a small row would itself say that
+/// someone there complained, whatever is written as its count.
+pub fn fold_small<T>(rows: Vec<(T, u64)>, threshold: u64) -> (Vec<(T, u64)>, u64) {
+    let (named, small): (Vec<_>, Vec<_>) = rows.into_iter().partition(|(_, count)| !is_small(*count, threshold));
+    (named, small.iter().map(|(_, count)| count).sum())
 }
 
 #[cfg(test)]
@@ -153,11 +175,34 @@ mod tests {
     }
 
     #[test]
-    fn quantiles_need_enough_values() {
-        let mut few = vec![1.0, 2.0, 3.0];
-        assert_eq!(quantile(&mut few, 0.5, 5), None);
-        let mut values: Vec<f64> = (1..=10).map(f64::from).collect();
-        assert_eq!(quantile(&mut values, 0.5, 5), Some(5.0));
-        assert_eq!(quantile(&mut values, 0.9, 5), Some(9.0));
+    fn shares_are_rounded_to_whole_percent() {
+        assert_eq!(share(7, 12, 5), Some(0.58));
+    }
+
+    #[test]
+    fn rounding_keeps_zero_and_never_reveals_a_small_difference() {
+        assert_eq!(rounded(0, 5), 0);
+        assert_eq!(rounded(2, 5), 5, "a non-zero count never reads as zero");
+        assert_eq!(rounded(7, 5), 5);
+        assert_eq!(rounded(8, 5), 10);
+        assert_eq!(rounded(12, 5), 10);
+        assert_eq!(rounded(13, 1), 13);
+        // The differencing attack: two tables whose cases differ by 1 to 4.
+        for a in 0..500u64 {
+            for d in 1..5u64 {
+                let difference = rounded(a + d, 5) - rounded(a, 5);
+                assert_eq!(difference % 5, 0, "{a}+{d}");
+                assert_ne!(difference, d, "{a}+{d}: the exact difference came through");
+            }
+        }
+    }
+
+    #[test]
+    fn small_names_are_folded_and_the_rest_kept_in_order() {
+        let (named, other) = fold_small(vec![("a", 7), ("b", 1), ("c", 5), ("d", 4)], 5);
+        assert_eq!(named, vec![("a", 7), ("c", 5)]);
+        assert_eq!(other, 5);
+        let (named, other) = fold_small(vec![("a", 0)], 5);
+        assert_eq!((named.len(), other), (1, 0), "zero names nobody");
     }
 }

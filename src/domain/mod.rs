@@ -5,6 +5,7 @@ pub mod catalogue;
 pub mod command;
 pub mod decision;
 pub mod disclosure;
+pub mod employer_name;
 pub mod event;
 pub mod ids;
 pub mod labels;

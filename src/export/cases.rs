@@ -1,4 +1,8 @@
-//! Case-level pseudonymised rows, page by page.
+//! Case-level pseudonymised rows, page by page. JSON lines carry the codes
+//! under fixed keys, for programs; CSV and XLSX are for people: headers and
+//! values in the reader's language, each coded value beside its code, dates
+//! as dates in the workbook. Names carried by fewer cases than the
+//! threshold read "other (withheld)" in every format.
 
 use std::collections::HashMap;
 
@@ -6,11 +10,17 @@ use std::io::Write;
 
 use serde::Serialize;
 
+use super::about::About;
 use super::pseudonym::pseudonym;
+use super::words::Words;
+use super::{BOM, FileOptions};
 use crate::db::{self, DbConnection};
 use crate::domain::CaseId;
 use crate::service::Error;
-use crate::service::reports::AuthorisedFilter;
+use crate::service::reports::{AuthorisedFilter, Nameable, Open, Shown};
+
+/// What a case row holds in place of a name too few cases carry.
+pub const OTHER_WITHHELD: &str = "(other, withheld)";
 
 const PAGE: i64 = 1000;
 
@@ -64,9 +74,69 @@ pub const COLUMNS: [&str; 19] = [
     "satisfaction_rating",
 ];
 
-/// The header for a reader who may (or may not) see the assessment.
+/// How a column is written for people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    /// A day, `YYYY-MM-DD`.
+    Date,
+    Number,
+    /// A code with labels in this group: written as the label, then the code.
+    Coded(&'static str),
+    /// `;`-separated codes with labels in this group.
+    CodedList(&'static str),
+    /// A name that may be withheld.
+    Name,
+}
+
+fn kind(column: &str) -> Kind {
+    match column {
+        "lodged_on" | "acknowledged_on" | "referred_on" | "first_response_on" | "remedy_verified_on"
+        | "finished_on" => Kind::Date,
+        "satisfaction_rating" => Kind::Number,
+        "state" => Kind::Coded("state"),
+        "priority" => Kind::Coded("priority"),
+        "residence_status" => Kind::Coded("residence_status"),
+        "prefecture" => Kind::Coded("prefecture"),
+        "lodged_via" => Kind::Coded("lodged_via"),
+        "categories" => Kind::CodedList("category"),
+        "nationality" | "industry" | "employer" | "supervising_organisation" => Kind::Name,
+        _ => Kind::Text,
+    }
+}
+
+/// The column keys for a reader who may (or may not) see the assessment.
 pub fn columns(assessment_visible: bool) -> Vec<&'static str> {
     COLUMNS.iter().copied().filter(|name| assessment_visible || *name != "forced_labour_indicators").collect()
+}
+
+/// The header people read: each column in their language, a coded column followed by its code column.
+pub fn header(columns: &[&'static str], words: Words) -> Vec<String> {
+    columns
+        .iter()
+        .flat_map(|column| match kind(column) {
+            Kind::Coded(_) | Kind::CodedList(_) => vec![words.term(column).to_owned(), words.code_header(column)],
+            _ => vec![words.term(column).to_owned()],
+        })
+        .collect()
+}
+
+/// One cell of a file for people.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Out {
+    Text(String),
+    Date(Option<chrono::NaiveDate>),
+    Number(Option<f64>),
+}
+
+impl Out {
+    fn text(&self) -> String {
+        match self {
+            Self::Text(text) => text.clone(),
+            Self::Date(date) => date.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+            Self::Number(n) => n.map(|n| n.to_string()).unwrap_or_default(),
+        }
+    }
 }
 
 impl CaseRow {
@@ -95,6 +165,43 @@ impl CaseRow {
         ];
         all.into_iter().flatten().collect()
     }
+
+    /// The cells people read, in the order of `header`.
+    pub fn people(&self, columns: &[&'static str], words: Words) -> Vec<Out> {
+        let withheld = words.term("other_withheld");
+        columns
+            .iter()
+            .zip(self.values())
+            .flat_map(|(column, value)| match kind(column) {
+                Kind::Text => vec![Out::Text(value.to_owned())],
+                Kind::Date => vec![Out::Date(chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").ok())],
+                Kind::Number => vec![Out::Number(value.parse().ok())],
+                Kind::Name if value == OTHER_WITHHELD => vec![Out::Text(withheld.to_owned())],
+                Kind::Name => vec![Out::Text(value.to_owned())],
+                Kind::Coded(_) if value == OTHER_WITHHELD => {
+                    vec![Out::Text(withheld.to_owned()), Out::Text(String::new())]
+                }
+                Kind::Coded(group) => {
+                    let label = if value.is_empty() { "" } else { words.value(group, value) };
+                    vec![Out::Text(label.to_owned()), Out::Text(value.to_owned())]
+                }
+                Kind::CodedList(group) => {
+                    let labels: Vec<&str> =
+                        value.split(';').filter(|v| !v.is_empty()).map(|v| words.value(group, v)).collect();
+                    vec![Out::Text(labels.join("; ")), Out::Text(value.to_owned())]
+                }
+            })
+            .collect()
+    }
+}
+
+/// A name as a case row holds it.
+fn shown(name: Shown) -> String {
+    match name {
+        Shown::Named(name) => name,
+        Shown::Unknown => String::new(),
+        Shown::Withheld => OTHER_WITHHELD.to_owned(),
+    }
 }
 
 fn day(at: Option<chrono::NaiveDateTime>) -> String {
@@ -111,8 +218,15 @@ pub fn for_each_page(
     conn: &mut DbConnection,
     filter: &AuthorisedFilter,
     key: &[u8],
+    threshold: u64,
     mut sink: impl FnMut(Vec<CaseRow>) -> anyhow::Result<()>,
 ) -> Result<usize, Error> {
+    let names = Nameable::load(conn, filter, threshold)?;
+    // A file filtered down to a few cases would single them out (and what
+    // the filter names): it shows none, as if nothing matched.
+    if filter.is_narrowed() && (db::reports::count(conn, filter.filter())?.max(0) as u64) < threshold {
+        return Ok(0);
+    }
     let assessment_visible = filter.assessment_visible();
     let filter = filter.filter();
     let mut after = String::new();
@@ -136,12 +250,16 @@ pub fn for_each_page(
                 forced_labour_indicators: assessment_visible.then(|| joined(&mut indicators, &r.id, String::as_str)),
                 state: r.state,
                 priority: r.priority,
-                nationality: r.nationality.unwrap_or_default(),
+                nationality: shown(names.value(Open::Nationality, r.nationality.as_deref(), r.nationality.as_deref())),
                 residence_status: r.residence_status.unwrap_or_default(),
-                prefecture: r.prefecture.unwrap_or_default(),
-                industry: r.industry.unwrap_or_default(),
-                employer: r.employer.unwrap_or_default(),
-                supervising_organisation: r.supervising_organisation.unwrap_or_default(),
+                prefecture: shown(names.value(Open::Prefecture, r.prefecture.as_deref(), r.prefecture.as_deref())),
+                industry: shown(names.value(Open::Industry, r.industry.as_deref(), r.industry.as_deref())),
+                employer: shown(names.employer(r.employer_organisation_id.as_deref(), r.employer.as_deref())),
+                supervising_organisation: shown(names.value(
+                    Open::SupervisingOrganisation,
+                    r.supervising_organisation_id.as_deref(),
+                    r.supervising_organisation.as_deref(),
+                )),
                 lodged_via: r.lodged_via,
                 acknowledged_on: day(r.acknowledged_at),
                 referred_on: day(r.referred_at),
@@ -156,14 +274,23 @@ pub fn for_each_page(
     }
 }
 
-/// CSV bytes for one page; the header goes with the first.
-pub fn csv_chunk(rows: &[CaseRow], header: Option<&[&str]>) -> anyhow::Result<Vec<u8>> {
-    let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
-    if let Some(header) = header {
-        writer.write_record(header)?;
+/// CSV bytes for one page, for people; the header (and the byte-order mark) go with the first.
+pub fn csv_chunk(
+    rows: &[CaseRow],
+    columns: &[&'static str],
+    words: Words,
+    first: Option<FileOptions>,
+) -> anyhow::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    if first.is_some_and(|options| options.bom) {
+        out.extend_from_slice(BOM);
+    }
+    let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(out);
+    if first.is_some() {
+        writer.write_record(header(columns, words))?;
     }
     for row in rows {
-        writer.write_record(row.values())?;
+        writer.write_record(row.people(columns, words).iter().map(Out::text))?;
     }
     writer.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))
 }
@@ -177,28 +304,53 @@ pub fn jsonl_chunk(rows: &[CaseRow]) -> anyhow::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// An XLSX workbook written in constant-memory mode to `path`.
+/// An XLSX workbook: the "About this file" sheet, then the cases in
+/// constant-memory mode (rows go to a temporary file as they are written).
 pub struct XlsxCases {
     workbook: rust_xlsxwriter::Workbook,
+    columns: Vec<&'static str>,
+    words: Words,
+    width: u16,
     next_row: u32,
+    date: rust_xlsxwriter::Format,
 }
 
 impl XlsxCases {
-    pub fn new(header: &[&str]) -> anyhow::Result<Self> {
+    pub fn new(columns: Vec<&'static str>, words: Words, about: &About) -> anyhow::Result<Self> {
         let mut workbook = rust_xlsxwriter::Workbook::new();
+        about.write(&mut workbook, words)?;
+        let header = header(&columns, words);
+        let bold = rust_xlsxwriter::Format::new().set_bold();
         let sheet = workbook.add_worksheet_with_constant_memory()?;
-        sheet.set_name("cases")?;
+        sheet.set_name(super::summary::sheet_name(words.term("cases_sheet")))?;
+        // Rows stream out as they are written, so widths are set up front from the header.
         for (column, name) in header.iter().enumerate() {
-            sheet.write_string(0, u16::try_from(column)?, *name)?;
+            let width = (name.chars().count() as f64 * 1.3).clamp(12.0, 40.0);
+            sheet.set_column_width(u16::try_from(column)?, width)?;
+            sheet.write_string_with_format(0, u16::try_from(column)?, name, &bold)?;
         }
-        Ok(Self { workbook, next_row: 1 })
+        sheet.set_freeze_panes(1, 1)?;
+        let width = u16::try_from(header.len())?;
+        let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+        Ok(Self { workbook, columns, words, width, next_row: 1, date })
     }
 
     pub fn append(&mut self, rows: &[CaseRow]) -> anyhow::Result<()> {
-        let sheet = self.workbook.worksheet_from_index(0)?;
+        let sheet = self.workbook.worksheet_from_index(1)?;
         for row in rows {
-            for (column, value) in row.values().iter().enumerate() {
-                sheet.write_string(self.next_row, u16::try_from(column)?, *value)?;
+            for (column, cell) in row.people(&self.columns, self.words).iter().enumerate() {
+                let column = u16::try_from(column)?;
+                match cell {
+                    Out::Text(text) if text.is_empty() => None,
+                    Out::Text(text) => Some(sheet.write_string(self.next_row, column, text)),
+                    Out::Date(Some(day)) => {
+                        let date = rust_xlsxwriter::ExcelDateTime::parse_from_str(&day.format("%Y-%m-%d").to_string())?;
+                        Some(sheet.write_datetime_with_format(self.next_row, column, &date, &self.date))
+                    }
+                    Out::Number(Some(n)) => Some(sheet.write_number(self.next_row, column, *n)),
+                    Out::Date(None) | Out::Number(None) => None,
+                }
+                .transpose()?;
             }
             self.next_row += 1;
         }
@@ -206,44 +358,66 @@ impl XlsxCases {
     }
 
     pub fn save(mut self, path: &std::path::Path) -> anyhow::Result<()> {
+        let sheet = self.workbook.worksheet_from_index(1)?;
+        sheet.autofilter(0, 0, self.next_row.saturating_sub(1).max(1), self.width.saturating_sub(1))?;
         self.workbook.save(path)?;
         Ok(())
     }
 }
 
-/// Writes every row in `format` to `sender`, chunk by chunk (blocking; run it
-/// off the async threads). XLSX is assembled in a temporary file first.
+/// How a case export is asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct CaseExport<'a> {
+    pub format: super::CaseFormat,
+    pub options: FileOptions,
+    pub key: &'a [u8],
+    pub rules: crate::service::reports::Disclosure,
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
+/// Writes every row to `sender`, chunk by chunk (blocking; run it off the
+/// async threads). XLSX is assembled in a temporary file first.
 pub fn stream(
     pool: &crate::db::DbPool,
     filter: &AuthorisedFilter,
-    key: &[u8],
-    format: super::CaseFormat,
+    export: CaseExport<'_>,
     sender: &tokio::sync::mpsc::Sender<Result<Vec<u8>, std::io::Error>>,
 ) -> anyhow::Result<()> {
     use super::CaseFormat;
-    let header = columns(filter.assessment_visible());
+    let columns = columns(filter.assessment_visible());
+    let words = Words::new(export.options.language);
+    let threshold = export.rules.threshold;
+    let key = export.key;
     let mut conn = pool.get()?;
     let send = |bytes: Vec<u8>| sender.blocking_send(Ok(bytes)).map_err(|_| anyhow::anyhow!("the client went away"));
-    match format {
+    match export.format {
         CaseFormat::Csv => {
             let mut first = true;
-            let written = for_each_page(&mut conn, filter, key, |rows| {
-                let chunk = csv_chunk(&rows, first.then_some(header.as_slice()))?;
+            let written = for_each_page(&mut conn, filter, key, threshold, |rows| {
+                let chunk = csv_chunk(&rows, &columns, words, first.then_some(export.options))?;
                 first = false;
                 send(chunk)
             })
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             if written == 0 {
-                send(csv_chunk(&[], Some(&header))?)?;
+                send(csv_chunk(&[], &columns, words, Some(export.options))?)?;
             }
         }
         CaseFormat::Jsonl => {
-            for_each_page(&mut conn, filter, key, |rows| send(jsonl_chunk(&rows)?))
+            for_each_page(&mut conn, filter, key, threshold, |rows| send(jsonl_chunk(&rows)?))
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
         }
         CaseFormat::Xlsx => {
-            let mut workbook = XlsxCases::new(&header)?;
-            for_each_page(&mut conn, filter, key, |rows| workbook.append(&rows)).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let about = About {
+                generated_at: export.now,
+                filters: filter.described(),
+                own_cases_only: filter.own_cases_only(),
+                rules: export.rules,
+                pseudonyms: true,
+            };
+            let mut workbook = XlsxCases::new(columns.clone(), words, &about)?;
+            for_each_page(&mut conn, filter, key, threshold, |rows| workbook.append(&rows))
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             drop(conn);
             let file = tempfile::NamedTempFile::new()?;
             workbook.save(file.path())?;

@@ -2,12 +2,35 @@
 //! XLSX, and case-level rows under stable pseudonyms (no names, contacts,
 //! document numbers or narratives; dates to the day) as CSV, JSON lines or
 //! XLSX. Case rows are produced page by page, so memory stays flat.
+//! Files are for people: headers and values in the reader's language, with
+//! the codes kept in their own columns, and a UTF-8 byte-order mark on CSV
+//! so that Excel on Japanese Windows does not read it as CP932.
 
+pub mod about;
 pub mod cases;
 pub mod pseudonym;
 pub mod summary;
+pub mod words;
 
 use std::str::FromStr;
+
+/// How a file is written for its reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileOptions {
+    /// One of `labels::REQUIRED_LANGUAGES`, from `labels::served_language`.
+    pub language: &'static str,
+    /// Start a CSV file with the UTF-8 byte-order mark.
+    pub bom: bool,
+}
+
+impl Default for FileOptions {
+    fn default() -> Self {
+        Self { language: "en", bom: true }
+    }
+}
+
+/// The UTF-8 byte-order mark: tells spreadsheet programs the encoding.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The file formats on offer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]

@@ -8,15 +8,16 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
+use super::Caller;
 use super::support::with_conn;
-use super::{AuthUser, Caller};
 use crate::domain::case::ResidenceStatus;
 use crate::domain::catalogue::Category;
 use crate::domain::lifecycle::CaseState;
 use crate::domain::report::ReportFilter;
+use crate::domain::{LanguageTag, labels};
 use crate::error::ApiError;
-use crate::export::{self, Format, SummaryFormat, UnsupportedFormat};
-use crate::service::reports::{self, Summary};
+use crate::export::{self, FileOptions, Format, SummaryFormat, UnsupportedFormat};
+use crate::service::reports::{self, Disclosure, Summary};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -45,6 +46,13 @@ pub struct SummaryQuery {
     pub industry: Option<String>,
     /// `json` (default), `csv` or `xlsx` for the summary; `csv` (default), `jsonl` or `xlsx` for cases.
     pub format: Option<Format>,
+    /// BCP 47 tag for the headers and values of CSV and XLSX files (`ja`,
+    /// `vi`, …); English when missing or when there are no labels in that
+    /// language. Codes stay in their own columns. A malformed tag is a 422.
+    pub lang: Option<String>,
+    /// CSV only: start with a UTF-8 byte-order mark (default `true`), so
+    /// Excel reads Japanese and Vietnamese text correctly.
+    pub bom: Option<bool>,
 }
 
 impl SummaryQuery {
@@ -65,6 +73,26 @@ impl SummaryQuery {
     }
 }
 
+impl SummaryQuery {
+    /// How files are written: the served language and the byte-order mark.
+    fn file_options(&self) -> Result<FileOptions, ApiError> {
+        let language = match self.lang.as_deref() {
+            None => "en",
+            Some(raw) => {
+                let tag = LanguageTag::parse(raw).map_err(|_| {
+                    ApiError::validation(
+                        "lang",
+                        "invalid_language_tag",
+                        "not a BCP 47 language tag such as vi or zh-Hant",
+                    )
+                })?;
+                labels::served_language(&tag)
+            }
+        };
+        Ok(FileOptions { language, bom: self.bom.unwrap_or(true) })
+    }
+}
+
 fn not_offered(error: UnsupportedFormat) -> ApiError {
     ApiError::InvalidQuery(error.to_string())
 }
@@ -75,13 +103,19 @@ fn attachment(name: &str, format: Format) -> (header::HeaderName, String) {
 
 /// Statistics
 ///
-/// Counts by every dimension, by norm, time to each milestone, remedy
-/// shares, satisfaction, money delivered, overdue and repeat respondents.
-/// Any count under the suppression threshold (default 5) is withheld, with
-/// whatever would let it be recomputed. Analysts, handlers and admins see all
-/// cases; employer and supervising-organisation staff their own cases only.
-/// `format` chooses JSON (default), CSV or an XLSX workbook with a sheet per
-/// dimension.
+/// Counts by every dimension, by norm, time to each milestone (median and
+/// 90th percentile), remedy shares, satisfaction, money delivered, overdue
+/// and repeat respondents. Any count under the suppression threshold
+/// (default 5) is withheld, with whatever would let it be recomputed; an
+/// employer, organisation, prefecture, industry or nationality with fewer
+/// cases is not named but counted in one `other_withheld` row; published
+/// counts are rounded to the nearest 5; periods are whole calendar months
+/// (a bound that is not the first of a month at 00:00 UTC is a 422).
+/// Analysts, handlers and admins see all cases; employer and
+/// supervising-organisation staff their own cases only. `format` chooses
+/// JSON (default), CSV (with a byte-order mark unless `bom=false`) or an XLSX
+/// workbook (an "About this file" sheet, a sheet per dimension, charts);
+/// `lang` the language of their headers and values.
 #[utoipa::path(
     tag = "reports",
     operation_id = "reports_summary",
@@ -97,7 +131,7 @@ fn attachment(name: &str, format: Format) -> (header::HeaderName, String) {
         )),
         (status = 400, description = "A format the summary does not come in, or a malformed parameter (`invalid_query_parameter`)"),
         (status = 403, description = "Workers, advocates and mediators do not read statistics (`forbidden`)"),
-        (status = 422, description = "An unknown norm code (`validation_failed`)"),
+        (status = 422, description = "An unknown norm code, a period bound that is not the start of a month, or a malformed `lang` (`validation_failed`)"),
     )
 )]
 #[get("/reports/summary")]
@@ -111,18 +145,19 @@ pub async fn summary(
     let filter = reports::authorised_filter(&actor, q.filter(), q.norm.as_deref())?;
     // A format the summary does not come in is refused before the queries run.
     let format = q.format.unwrap_or(Format::Json).for_summary().map_err(not_offered)?;
-    let threshold = state.settings.reports.suppression_threshold;
-    let body = with_conn(&state, move |conn| reports::summary(conn, &filter, threshold, now)).await?;
+    let options = q.file_options()?;
+    let rules = Disclosure::from_settings(&state.settings.reports);
+    let body = with_conn(&state, move |conn| reports::summary(conn, &filter, rules, now)).await?;
     match format {
         SummaryFormat::Json => Ok(HttpResponse::Ok().json(body)),
         SummaryFormat::Csv => Ok(HttpResponse::Ok()
             .content_type(Format::Csv.content_type())
             .insert_header(attachment("summary", Format::Csv))
-            .body(export::summary::csv(&body).map_err(ApiError::internal)?)),
+            .body(export::summary::csv(&body, options).map_err(ApiError::internal)?)),
         SummaryFormat::Xlsx => Ok(HttpResponse::Ok()
             .content_type(Format::Xlsx.content_type())
             .insert_header(attachment("summary", Format::Xlsx))
-            .body(export::summary::xlsx(&body).map_err(ApiError::internal)?)),
+            .body(export::summary::xlsx(&body, options).map_err(ApiError::internal)?)),
     }
 }
 
@@ -130,8 +165,13 @@ pub async fn summary(
 ///
 /// Case-level rows under stable pseudonyms: no names, contacts, document
 /// numbers or narratives; dates to the day. Streamed page by page, so any
-/// number of cases can be exported. `format` chooses CSV (default), JSON
-/// lines or an XLSX workbook. Same access as the statistics.
+/// number of cases can be exported. An employer, organisation, prefecture,
+/// industry or nationality that fewer cases than the threshold carry (among
+/// all the reader may see) reads "other (withheld)". `format` chooses CSV
+/// (default; people's headers in `lang`, coded values beside their codes, a
+/// byte-order mark unless `bom=false`), JSON lines (codes under fixed keys,
+/// for programs) or an XLSX workbook (dates as dates, an "About this file"
+/// sheet). Same access and period rules as the statistics.
 #[utoipa::path(
     tag = "reports",
     operation_id = "reports_cases_export",
@@ -147,23 +187,27 @@ pub async fn summary(
         )),
         (status = 400, description = "A format case rows do not come in, or a malformed parameter (`invalid_query_parameter`)"),
         (status = 403, description = "Workers, advocates and mediators do not export cases (`forbidden`)"),
-        (status = 422, description = "An unknown norm code (`validation_failed`)"),
+        (status = 422, description = "An unknown norm code, a period bound that is not the start of a month, or a malformed `lang` (`validation_failed`)"),
     )
 )]
 #[get("/reports/cases")]
 pub async fn cases(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    caller: Caller,
     query: web::Query<SummaryQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    let filter = reports::authorised_filter(&auth.actor(), q.filter(), q.norm.as_deref())?;
+    let Caller { actor, now } = caller;
+    let filter = reports::authorised_filter(&actor, q.filter(), q.norm.as_deref())?;
     let format = q.format.unwrap_or(Format::Csv).for_cases().map_err(not_offered)?;
+    let options = q.file_options()?;
+    let rules = Disclosure::from_settings(&state.settings.reports);
     let key = state.settings.reports.pseudonym_key.expose_secret().as_bytes().to_vec();
     let pool = state.pool.clone();
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
     tokio::task::spawn_blocking(move || {
-        if let Err(error) = export::cases::stream(&pool, &filter, &key, format, &sender) {
+        let export = export::cases::CaseExport { format, options, key: &key, rules, now };
+        if let Err(error) = export::cases::stream(&pool, &filter, export, &sender) {
             tracing::error!(error = format!("{error:#}"), "case export failed");
             // Cut the stream short so the client sees an incomplete download, not a silently truncated file.
             let _ = sender.blocking_send(Err(std::io::Error::other("export failed")));
