@@ -206,6 +206,12 @@ pub fn count(conn: &mut DbConnection, filter: &ReportFilter) -> QueryResult<i64>
     filtered!(sql, filter).get_result::<CaseCount>(conn).map(|c| c.count)
 }
 
+/// Cases whose three-month outer bound passed without an outcome.
+pub fn cases_past_outer_bound(conn: &mut DbConnection, filter: &ReportFilter) -> QueryResult<i64> {
+    let sql = format!("SELECT COUNT(*) AS count FROM cases c WHERE {WHERE} AND c.outer_bound_passed_at IS NOT NULL");
+    filtered!(sql, filter).get_result::<CaseCount>(conn).map(|c| c.count)
+}
+
 /// Cases with at least one remedy in one of `statuses`.
 pub fn cases_with_remedy(
     conn: &mut DbConnection,

@@ -159,6 +159,7 @@ pub fn tables(summary: &Summary, words: Words) -> Vec<Table> {
                     "share_with_remedy_verified_by_worker",
                     Figure::Share(summary.share_with_remedy_verified_by_worker),
                 ),
+                measure("share_past_outer_bound", Figure::Share(summary.share_past_outer_bound)),
                 measure("satisfaction_average", Figure::Average(summary.satisfaction_average)),
             ],
             drawn: Drawn::Plain,

@@ -93,6 +93,9 @@ pub struct Summary {
     /// Shares of all cases in the report, to whole percent.
     pub share_with_agreed_remedy: Option<f64>,
     pub share_with_remedy_verified_by_worker: Option<f64>,
+    /// Cases whose worker had no outcome within three months of submission
+    /// (the outer bound every case is held to).
+    pub share_past_outer_bound: Option<f64>,
     pub satisfaction: Partition,
     pub satisfaction_average: Option<f64>,
     pub money_delivered: Vec<Money>,
@@ -188,6 +191,7 @@ pub fn summary(
     let verified = quantiles(conn, Milestone::RemedyVerified)?;
     let ratings = db::reports::ratings(conn, filter)?;
     let agreed = db::reports::cases_with_remedy(conn, AGREED_AT_SOME_POINT, filter)?;
+    let past_outer_bound = db::reports::cases_past_outer_bound(conn, filter)?;
     let overdue = db::reports::overdue_by_party(conn, db::timestamp(now), filter)?;
     let money = money(db::reports::money_delivered(conn, filter)?, db::reports::cases_with_money(conn, filter)?, rules);
     let summary = Summary {
@@ -214,6 +218,7 @@ pub fn summary(
         time_to_verified_remedy: rules.timing(&verified),
         share_with_agreed_remedy: disclosure::share(agreed.max(0) as u64, exact_total, k),
         share_with_remedy_verified_by_worker: disclosure::share(verified.cases.max(0) as u64, exact_total, k),
+        share_past_outer_bound: disclosure::share(past_outer_bound.max(0) as u64, exact_total, k),
         satisfaction: rules.satisfaction(&ratings),
         satisfaction_average: satisfaction_average(&ratings, k),
         money_delivered: money,
@@ -258,6 +263,7 @@ impl Summary {
         timing(&mut self.time_to_first_response);
         timing(&mut self.time_to_verified_remedy);
         self.share_with_agreed_remedy = None;
+        self.share_past_outer_bound = None;
         self.share_with_remedy_verified_by_worker = None;
         self.satisfaction_average = None;
         self

@@ -191,7 +191,9 @@ async fn a_backlog_of_thousands_of_due_cases_is_each_reminded_exactly_once() {
 /// by the system and every other case without an outcome is marked and told.
 #[tokio::test]
 async fn the_three_month_outer_bound_reminds_then_escalates_or_marks_once() {
-    let (w, runner) = world_with_runner().await;
+    // Three cases: statistics shown here with no threshold.
+    let w = World::on(TestApp::spawn_with(|s| s.reports.suppression_threshold = 1).await).await;
+    let runner = Runner::new(&w.app);
     let clock = &runner.clock;
     let responded = w.case_in(State::Responded).await;
     let mediating = w.case_in(State::InMediation).await;
@@ -236,6 +238,9 @@ async fn the_three_month_outer_bound_reminds_then_escalates_or_marks_once() {
     assert!(
         told.iter().any(|s| s.contains(&responded.reference)) && told.iter().any(|s| s.contains(&mediating.reference))
     );
+    // Statistics say how often the bound was missed: two cases of three.
+    let summary: serde_json::Value = w.app.read("/api/v1/reports/summary", Some(&w.analyst)).await;
+    assert_eq!(summary["share_past_outer_bound"], 0.67, "{summary}");
 }
 
 /// After closure the worker is asked, at 30, 60 and 90 days, whether all is
