@@ -55,6 +55,5 @@ UPDATE outbox SET notification = CASE json_extract(params, '$.state')
         WHEN 'withdrawn' THEN 'withdrawn'
         ELSE 'reopened' END
     WHERE notification = 'case_state_changed';
-PRAGMA foreign_key_check;
 COMMIT;
 PRAGMA foreign_keys = ON;
