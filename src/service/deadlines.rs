@@ -183,7 +183,7 @@ fn outer_bound(conn: &mut DbConnection, id: CaseId, notice: NoticeKind, now: Dat
         tell(conn, Happening::OuterBoundApproaching, &loaded, now)?;
         return Ok(Outcome::OuterBoundReminder);
     }
-    let escalates = lifecycle::apply(loaded.case.state, Action::Escalate, CaseRole::System, Some("x")).is_ok();
+    let escalates = lifecycle::system_may(loaded.case.state, Action::Escalate);
     let loaded = if escalates {
         let reason = "Three months have passed since the case was lodged without an outcome.".to_owned();
         let instruction = Instruction::new(CaseCommand::Escalate, Some(reason), loaded.case.version);
