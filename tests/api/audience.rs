@@ -1,15 +1,18 @@
 //! Who hears what, checked against the published table: every branch of the
 //! lifecycle is walked, and after each step the mail that went out is
 //! compared, recipient by recipient, with what `/lifecycle/notifications`
-//! says (its roles, less those not on the case yet, less the actor).
+//! says (its roles, less those not on the case yet, less the actor). On the
+//! main path, webhooks of the employer, the mediator and the handlers are
+//! checked the same way against what their standing lets them see.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::helpers::Token;
+use crate::helpers::{TestApp, Token};
 use crate::views::{Lodged, Page, State, View};
+use crate::webhooks::{Inbox, start_receiver};
 use crate::world::World;
 
 const WORKER_EMAIL: &str = "lan.worker@example.org";
@@ -60,12 +63,16 @@ impl OnCase {
     }
 }
 
-/// The mail sent so far, read through the admin outbox, and the table.
+/// The mail sent so far, read through the admin outbox, and the table; and,
+/// when following a case, what each registered webhook received.
 struct Ledger<'w> {
     w: &'w World,
     table: HashMap<String, Row>,
     roles_by_address: HashMap<String, &'static str>,
     seen: HashSet<String>,
+    followed: Option<String>,
+    events_seen: usize,
+    hooks: Vec<(&'static str, Inbox, usize)>,
 }
 
 impl<'w> Ledger<'w> {
@@ -84,7 +91,58 @@ impl<'w> Ledger<'w> {
         }
         // The admin outbox shows a worker's address only by its domain.
         roles_by_address.insert("…@example.org".to_owned(), "worker");
-        Self { w, table, roles_by_address, seen: HashSet::new() }
+        Self { w, table, roles_by_address, seen: HashSet::new(), followed: None, events_seen: 0, hooks: Vec::new() }
+    }
+
+    /// Registers a webhook for each of these staff, and checks from now on
+    /// that each hears exactly the events of case `id` its standing lets it see.
+    async fn follow(&mut self, id: &str, staff: [(&Token, &'static str); 3]) {
+        for (token, role) in staff {
+            let (url, inbox) = start_receiver();
+            let response = self.w.app.post("/api/v1/webhooks", &json!({"url": url}), Some(token)).await;
+            assert_eq!(response.status(), 201);
+            self.hooks.push((role, inbox, 0));
+        }
+        self.followed = Some(id.to_owned());
+        self.events_seen = self.w.case(&self.w.handler, id).await.timeline.len();
+    }
+
+    /// The followed case's events since the last look, as (kind, visibility).
+    async fn new_events(&mut self) -> Vec<(String, String)> {
+        let Some(id) = self.followed.clone() else { return Vec::new() };
+        let seen = self.w.case(&self.w.handler, &id).await;
+        let events = seen.raw["timeline"].as_array().unwrap()[self.events_seen..]
+            .iter()
+            .map(|e| (e["kind"].as_str().unwrap().to_owned(), e["visibility"].as_str().unwrap().to_owned()))
+            .collect();
+        self.events_seen = seen.timeline.len();
+        events
+    }
+
+    /// Each webhook heard exactly the new events its standing may see:
+    /// never an internal one; respondents only what everyone on the case sees.
+    fn check_hooks(&mut self, events: &[(String, String)], on_case: OnCase) {
+        for (role, inbox, heard) in &mut self.hooks {
+            let received = inbox.received.lock().unwrap().clone();
+            let mut got: Vec<String> = received[*heard..]
+                .iter()
+                .map(|(_, body)| serde_json::from_str::<Value>(body).unwrap()["kind"].as_str().unwrap().to_owned())
+                .collect();
+            *heard = received.len();
+            let mut expected: Vec<String> = events
+                .iter()
+                .filter(|_| on_case.has(role))
+                .filter(|(_, visibility)| match visibility.as_str() {
+                    "parties" => true,
+                    "worker_side" => !matches!(*role, "employer" | "supervisor"),
+                    _ => false,
+                })
+                .map(|(kind, _)| kind.clone())
+                .collect();
+            got.sort();
+            expected.sort();
+            assert_eq!(got, expected, "the {role}'s webhook after {events:?}");
+        }
     }
 
     /// Delivers what is due and returns (happening, role) for each new mail.
@@ -131,6 +189,8 @@ impl<'w> Ledger<'w> {
         assert!(!expected.is_empty(), "{happening}: a step nobody hears of is not a test of it");
         let told = self.told().await;
         assert_eq!(told, expected, "{happening} by {actor}");
+        let events = self.new_events().await;
+        self.check_hooks(&events, on_case);
     }
 }
 
@@ -158,13 +218,14 @@ fn remedy(w: &World) -> Value {
 
 #[tokio::test]
 async fn the_main_path_and_its_loops_tell_exactly_whom_the_table_names() {
-    let w = World::new().await;
+    let w = World::on(TestApp::spawn_with(|s| s.webhooks.allow_http = true).await).await;
     let mut ledger = Ledger::new(&w).await;
     let alone = OnCase::default();
     let referred = OnCase { respondents: true, ..alone };
     let mediated = OnCase { mediator: true, ..referred };
 
     let Lodged { id, reference, receipt_code } = w.intake(&grievance(&w)).await;
+    ledger.follow(&id, [(&w.employer_staff, "employer"), (&w.mediator, "mediator"), (&w.handler, "handler")]).await;
     ledger.expect("lodged", alone, "worker").await;
     let worker = w.receipt_session(&reference, &receipt_code).await;
     act(&w, &w.handler, &id, json!({"action": "acknowledge"})).await;
@@ -227,6 +288,11 @@ async fn the_main_path_and_its_loops_tell_exactly_whom_the_table_names() {
     ledger.expect("withdrawn", mediated, "worker").await;
     act(&w, &w.handler, &id, json!({"action": "reopen", "reason": "The worker asked us to continue"})).await;
     ledger.expect("reopened", mediated, "handler").await;
+
+    // The webhooks heard something, and the respondents less than the staff.
+    let heard: HashMap<&str, usize> = ledger.hooks.iter().map(|(role, _, n)| (*role, *n)).collect();
+    assert!(heard["employer"] > 5 && heard["employer"] < heard["handler"], "{heard:?}");
+    assert!(heard["mediator"] > 5, "{heard:?}");
 
     // Mail to the worker says only that there is news, in their language.
     let to_worker = w.app.mail_to(WORKER_EMAIL);

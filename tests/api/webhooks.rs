@@ -12,8 +12,9 @@ use crate::views::{Lodged, State, body};
 use crate::world::World;
 
 #[derive(Clone, Default)]
-struct Inbox {
-    received: Arc<Mutex<Vec<(String, String)>>>,
+pub struct Inbox {
+    /// (signature header, body) of each delivery.
+    pub received: Arc<Mutex<Vec<(String, String)>>>,
     /// The Standard Webhooks headers of each delivery: id, timestamp, signature.
     standard: Arc<Mutex<Vec<[String; 3]>>>,
     fail_next: Arc<AtomicUsize>,
@@ -36,7 +37,7 @@ async fn receive(req: HttpRequest, body: web::Bytes, inbox: web::Data<Inbox>) ->
 }
 
 /// A real HTTP endpoint on loopback that records what it is sent.
-fn start_receiver() -> (String, Inbox) {
+pub fn start_receiver() -> (String, Inbox) {
     let inbox = Inbox::default();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://127.0.0.1:{}/hook", listener.local_addr().unwrap().port());
