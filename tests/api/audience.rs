@@ -399,3 +399,33 @@ async fn the_table_is_published_and_every_link_in_mail_opens_a_page() {
     assert_eq!(made_up.status(), 200);
     assert_eq!(w.app.get("/case/not-a-reference", None).await.status(), 404);
 }
+
+/// Statistics count reprisal reports per employer and supervising
+/// organisation: the summary filtered by the `reprisal` category.
+#[tokio::test]
+async fn reprisal_reports_are_counted_per_employer_and_supervising_organisation() {
+    let app = TestApp::spawn_with(|s| {
+        s.reports.suppression_threshold = 1;
+        s.reports.rounding_base = 1;
+    })
+    .await;
+    let w = World::on(app).await;
+    let case = w.case_in(State::Closed).await;
+    act(&w, &case.worker, &case.id, json!({"action": "report_reprisal", "reason": "I was threatened"})).await;
+    w.case_in(State::Closed).await;
+    let summary: Value = w.app.read("/api/v1/reports/summary?category=reprisal", Some(&w.analyst)).await;
+    assert_eq!(summary["total_cases"], 1, "{summary}");
+    let named = |dimension: &str| -> Vec<(String, Value)> {
+        summary[dimension]["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["value"].as_str().unwrap_or_default().to_owned(), c["count"].clone()))
+            .collect()
+    };
+    assert_eq!(named("by_employer"), [("Sakura Foods".to_owned(), json!(1))], "{summary}");
+    assert_eq!(named("by_supervising_organisation"), [("Kanto Kumiai".to_owned(), json!(1))], "{summary}");
+    let all: Value = w.app.read("/api/v1/reports/summary", Some(&w.analyst)).await;
+    let reprisal = all["by_category"].as_array().unwrap().iter().find(|c| c["value"] == "reprisal").unwrap();
+    assert_eq!(reprisal["count"], 1, "{all}");
+}
