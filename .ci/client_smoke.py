@@ -34,7 +34,7 @@ from madoguchi_client.models import (
     Problem,
     RegisterRequest,
     TokenResponse,
-    UserResponse,
+    RegisteredResponse,
     Visibility,
 )
 from madoguchi_client.types import File
@@ -68,7 +68,7 @@ def main(base_url, admin_email, admin_password):
     password = "a long enough password"
     registered = expect(
         auth_register.sync(client=public, body=RegisterRequest(username=username, password=password, preferred_language="vi")),
-        UserResponse,
+        RegisteredResponse,
         "register",
     )
     worker = log_in(base_url, username=username, password=password)
