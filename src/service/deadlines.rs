@@ -90,76 +90,76 @@ pub fn run(conn: &mut DbConnection, policy: &DeadlinePolicy, now: DateTime<Utc>)
     let remind_before = policy.remind_before;
     let mut report = DeadlineReport::default();
     let until = db::timestamp(now + remind_before);
-    let mut after = None;
-    loop {
-        let page = db::deadlines::cases_due_before(conn, until, after, BATCH)?;
-        for &(_, id) in &page {
-            let outcome = db::write_transaction(conn, |conn| check_case(conn, id, remind_before, now));
-            report.add(tolerate_races(outcome)?);
-        }
-        match page.last() {
-            Some(last) if page.len() as i64 == BATCH => after = Some(*last),
-            _ => break,
-        }
-    }
-    let today = now.date_naive();
-    let until = (now + remind_before).date_naive();
-    let mut after = None;
-    loop {
+    each_due(
+        conn,
+        &mut report,
+        |conn, after| Ok(db::deadlines::cases_due_before(conn, until, after, BATCH)?),
+        |&row| row,
+        |conn, (_, id)| check_case(conn, id, remind_before, now),
+    )?;
+    let (today, until) = (now.date_naive(), (now + remind_before).date_naive());
+    each_due(
+        conn,
+        &mut report,
         // Past its due date the case's own clock has taken over: only remedies still to come.
-        let page = db::deadlines::remedies_due_between(conn, today, until, after, BATCH)?;
-        for &(remedy, case_id, responsible, due) in &page {
-            let outcome =
-                db::write_transaction(conn, |conn| remind_remedy(conn, remedy, case_id, responsible, due, now));
-            report.add(tolerate_races(outcome)?);
-        }
-        match page.last() {
-            Some(&(remedy, _, _, due)) if page.len() as i64 == BATCH => after = Some((due, remedy)),
-            _ => break,
-        }
-    }
+        |conn, after| Ok(db::deadlines::remedies_due_between(conn, today, until, after, BATCH)?),
+        |&(remedy, _, _, due)| (due, remedy),
+        |conn, (remedy, case_id, responsible, due)| remind_remedy(conn, remedy, case_id, responsible, due, now),
+    )?;
     let bound = Duration::days(lifecycle::FEEDBACK_OUTER_BOUND_DAYS);
     for (notice, lodged_before) in
         [(NoticeKind::OuterBoundReminder, now + remind_before - bound), (NoticeKind::OuterBoundPassed, now - bound)]
     {
-        let mut after = None;
-        loop {
-            let page = db::deadlines::cases_without_outcome_lodged_before(
-                conn,
-                db::timestamp(lodged_before),
-                notice,
-                after,
-                BATCH,
-            )?;
-            for &(_, id) in &page {
-                let outcome = db::write_transaction(conn, |conn| outer_bound(conn, id, notice, now));
-                report.add(tolerate_races(outcome)?);
-            }
-            match page.last() {
-                Some(last) if page.len() as i64 == BATCH => after = Some(*last),
-                _ => break,
-            }
-        }
+        let lodged_before = db::timestamp(lodged_before);
+        each_due(
+            conn,
+            &mut report,
+            |conn, after| {
+                Ok(db::deadlines::cases_without_outcome_lodged_before(conn, lodged_before, notice, after, BATCH)?)
+            },
+            |&row| row,
+            |conn, (_, id)| outer_bound(conn, id, notice, now),
+        )?;
     }
     let watch = Duration::days(lifecycle::REPRISAL_WATCH_DAYS);
     for &day in &policy.check_in_days {
         // The check-in of `day` is due when the watch, which ends `watch` after it began, is `day` old.
         let due_end = now + watch - Duration::days(day);
-        let from = db::timestamp(due_end - Duration::days(CHECK_IN_GRACE_DAYS));
-        let mut after = None;
-        loop {
-            let page = db::deadlines::watches_ending_between(conn, from, db::timestamp(due_end), after, BATCH)?;
-            for &(until, id) in &page {
-                let outcome = db::write_transaction(conn, |conn| check_in(conn, id, until, day, now));
-                report.add(tolerate_races(outcome)?);
-            }
-            match page.last() {
-                Some(last) if page.len() as i64 == BATCH => after = Some(*last),
-                _ => break,
-            }
-        }
+        let (from, until) = (db::timestamp(due_end - Duration::days(CHECK_IN_GRACE_DAYS)), db::timestamp(due_end));
+        each_due(
+            conn,
+            &mut report,
+            |conn, after| Ok(db::deadlines::watches_ending_between(conn, from, until, after, BATCH)?),
+            |&row| row,
+            |conn, (until, id)| check_in(conn, id, until, day, now),
+        )?;
     }
     Ok(report)
+}
+
+/// Works through everything `fetch` pages out, `BATCH` rows at a time after
+/// the keyset `key` of the last row, each row in its own write transaction,
+/// so a backlog of any size is worked through and a race with another
+/// worker costs one row, not the pass.
+fn each_due<R: Copy, K: Copy>(
+    conn: &mut DbConnection,
+    report: &mut DeadlineReport,
+    mut fetch: impl FnMut(&mut DbConnection, Option<K>) -> Result<Vec<R>, Error>,
+    key: impl Fn(&R) -> K,
+    mut act: impl FnMut(&mut DbConnection, R) -> Result<Outcome, Error>,
+) -> Result<(), Error> {
+    let mut after = None;
+    loop {
+        let page = fetch(conn, after)?;
+        for &row in &page {
+            let outcome = db::write_transaction(conn, |conn| act(conn, row));
+            report.add(tolerate_races(outcome)?);
+        }
+        match page.last() {
+            Some(last) if page.len() as i64 == BATCH => after = Some(key(last)),
+            _ => return Ok(()),
+        }
+    }
 }
 
 /// Holds a case to the three-month outer bound: reminds the handlers before
