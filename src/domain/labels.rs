@@ -30,7 +30,14 @@ where
 /// The language labels are served in for a requested tag: its primary
 /// language when labels exist in it (`zh-Hant` is served as `zh`), or English.
 pub fn served_language(tag: &super::LanguageTag) -> &'static str {
-    REQUIRED_LANGUAGES.iter().copied().find(|language| *language == tag.primary()).unwrap_or("en")
+    served_language_of(tag.primary())
+}
+
+/// `served_language` for a stored tag's text (an outbox row's language):
+/// its primary subtag decides.
+pub fn served_language_of(tag: &str) -> &'static str {
+    let primary = tag.split('-').next().unwrap_or(tag);
+    REQUIRED_LANGUAGES.iter().copied().find(|language| *language == primary).unwrap_or("en")
 }
 
 #[cfg(test)]

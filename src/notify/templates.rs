@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use minijinja::{Environment, context};
 use serde::Deserialize;
 
-use crate::domain::labels::{self, REQUIRED_LANGUAGES};
+use crate::domain::labels;
 use crate::domain::lifecycle::CaseRole;
 use crate::domain::notification::{Content, Happening, Params, content_for};
 
@@ -96,13 +96,6 @@ pub struct Rendered {
     pub html: String,
 }
 
-/// The language a notice is written in: the reader's, else its primary
-/// language, else English.
-fn served(language: &str) -> &'static str {
-    let primary = language.split('-').next().unwrap_or(language);
-    REQUIRED_LANGUAGES.iter().copied().find(|l| *l == language || *l == primary).unwrap_or("en")
-}
-
 /// A phrase in `language`, or in English.
 fn phrase(language: &str, key: &str) -> String {
     let phrases = &catalogue().phrases;
@@ -116,7 +109,7 @@ fn phrase(language: &str, key: &str) -> String {
 /// What a happening is called in `language`, or in English.
 pub fn what(happening: Happening, language: &str) -> String {
     let phrases = &catalogue().phrases;
-    [served(language), "en"]
+    [labels::served_language_of(language), "en"]
         .iter()
         .find_map(|lang| phrases.get(lang).and_then(|p| p.happening.get(happening.as_str())))
         .cloned()
@@ -141,7 +134,7 @@ pub fn render(
     links: &Links,
     worker_details: bool,
 ) -> Result<Rendered, minijinja::Error> {
-    let lang = served(language);
+    let lang = labels::served_language_of(language);
     let role = params.role.unwrap_or(CaseRole::Worker);
     let catalogue = catalogue();
     let phrases: HashMap<String, String> =
@@ -196,7 +189,7 @@ pub fn landing_page(
     language: &str,
     subject: &str,
 ) -> Result<(&'static str, String), minijinja::Error> {
-    let lang = served(language);
+    let lang = labels::served_language_of(language);
     let key = match landing {
         Landing::Worker => "page_worker",
         Landing::Staff => "page_staff",
@@ -209,6 +202,7 @@ pub fn landing_page(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::labels::REQUIRED_LANGUAGES;
 
     fn links() -> Links {
         Links {

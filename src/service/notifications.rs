@@ -49,19 +49,20 @@ struct Recipient {
 
 /// Queues one e-mail per distinct address among those the table tells.
 pub fn tell(conn: &mut DbConnection, news: &News<'_>, now: DateTime<Utc>) -> Result<usize, Error> {
-    let roles: Vec<CaseRole> = match news.happening.audience() {
-        Audience::Roles(roles) => roles.to_vec(),
-        Audience::WhoMustAct => news.must_act.to_vec(),
-        Audience::ResponsibleOrganisation => Vec::new(),
+    let audience = news.happening.audience();
+    let roles: &[CaseRole] = match audience {
+        Audience::Roles(roles) => roles,
+        Audience::WhoMustAct => news.must_act,
+        Audience::ResponsibleOrganisation => &[],
     };
     let mut recipients = Vec::new();
-    for role in roles {
+    for &role in roles {
         if role == news.actor && !news.happening.tells_the_actor() {
             continue;
         }
         recipients.extend(of_role(conn, news, role)?);
     }
-    if let (Audience::ResponsibleOrganisation, Some((responsible, _))) = (news.happening.audience(), news.remedy) {
+    if let (Audience::ResponsibleOrganisation, Some((responsible, _))) = (audience, news.remedy) {
         for (org, party) in news.parties.iter().filter(|(org, _)| *org == responsible) {
             recipients.extend(organisation(conn, *org, party_staff(*party), party_case_role(*party))?);
         }
