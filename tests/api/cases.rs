@@ -812,7 +812,7 @@ async fn an_identity_edit_changes_only_the_fields_it_sends() {
 async fn a_case_is_found_by_its_reference_within_the_callers_scope() {
     let w = World::new().await;
     let case = w.case_in(State::Acknowledged).await;
-    let by_reference = |reference: &str| format!("/api/v1/cases/by-reference/{reference}");
+    let by_reference = |reference: &str| format!("/api/v1/case-references/{reference}");
     for reference in [case.reference.clone(), case.reference.to_lowercase()] {
         let seen: CaseSeen = w.app.read(&by_reference(&reference), Some(&w.handler)).await;
         assert_eq!(seen.id, case.id);

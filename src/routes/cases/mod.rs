@@ -223,7 +223,7 @@ pub async fn get_case(
         (status = 404, description = "No case with this reference visible to the caller (`not_found`)"),
     )
 )]
-#[get("/cases/by-reference/{reference}")]
+#[get("/case-references/{reference}")]
 pub async fn get_case_by_reference(
     state: web::Data<AppState>,
     caller: Caller,
