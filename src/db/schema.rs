@@ -33,6 +33,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    account_codes (id) {
+        id -> Text,
+        user_id -> Text,
+        purpose -> Text,
+        email -> Text,
+        code_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     refresh_tokens (id) {
         id -> Text,
         family_id -> Text,
@@ -256,6 +269,7 @@ diesel::table! {
 
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(account_codes -> users (user_id));
 diesel::joinable!(case_categories -> cases (case_id));
 diesel::joinable!(case_indicators -> cases (case_id));
 diesel::joinable!(case_parties -> cases (case_id));
@@ -268,6 +282,7 @@ diesel::joinable!(evidence -> cases (case_id));
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     users,
+    account_codes,
     refresh_tokens,
     cases,
     case_categories,

@@ -109,6 +109,8 @@ text_column!(
     crate::domain::WebhookId,
     crate::domain::OutboxId,
     crate::domain::RefreshTokenId,
+    crate::domain::AccountCodeId,
+    crate::domain::account_code::CodePurpose,
     crate::domain::SessionFamilyId,
     crate::domain::Role,
     crate::domain::OrganisationKind,

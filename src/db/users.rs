@@ -150,6 +150,12 @@ pub fn set_active(conn: &mut DbConnection, id: UserId, active: bool, at: NaiveDa
     Ok(updated == 1)
 }
 
+/// Attaches a confirmed e-mail address.
+pub fn set_email(conn: &mut DbConnection, id: UserId, email: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(users::table.find(id)).set((users::email.eq(email), users::updated_at.eq(at))).execute(conn)?;
+    Ok(())
+}
+
 pub fn set_password_hash(conn: &mut DbConnection, id: UserId, hash: &str, at: NaiveDateTime) -> QueryResult<()> {
     diesel::update(users::table.find(id))
         .set((users::password_hash.eq(hash), users::updated_at.eq(at)))

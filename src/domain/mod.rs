@@ -1,5 +1,6 @@
 //! Pure domain types and rules. No I/O lives here.
 
+pub mod account_code;
 pub mod case;
 pub mod catalogue;
 pub mod command;
@@ -20,8 +21,8 @@ pub mod user;
 pub mod validation;
 
 pub use ids::{
-    CaseId, EventId, EvidenceId, MessageId, OrganisationId, OutboxId, RefreshTokenId, RemedyId, SessionFamilyId,
-    UserId, WebhookId,
+    AccountCodeId, CaseId, EventId, EvidenceId, MessageId, OrganisationId, OutboxId, RefreshTokenId, RemedyId,
+    SessionFamilyId, UserId, WebhookId,
 };
 pub use language::LanguageTag;
 pub use organisation::OrganisationKind;

@@ -9,7 +9,7 @@ use crate::db::users::{NewUser, UserFilter, UserRow};
 use crate::db::{self, DbConnection};
 use crate::domain::user::{self as user_rules, User};
 use crate::domain::{FieldError, FieldErrors, LanguageTag, OrganisationId, Role, SessionFamilyId, UserId};
-use crate::service::{Conflict, Error};
+use crate::service::{Conflict, Error, account_codes};
 
 /// A new account, already parsed: names normalised, language tag valid.
 #[derive(Debug, Clone)]
@@ -52,7 +52,7 @@ impl NewUserInput {
 #[tracing::instrument(skip_all, fields(role = %input.role))]
 pub fn create(conn: &mut DbConnection, actor: &Actor, input: NewUserInput, now: DateTime<Utc>) -> Result<User, Error> {
     policy::require(actor, Permission::ManageUsers)?;
-    insert_user(conn, input.checked()?, TakenEmail::Refuse, now)
+    insert_user(conn, input.checked()?, EmailRule::AtOnce, now)
 }
 
 /// A worker registers themselves: always the worker role, no organisation.
@@ -66,22 +66,25 @@ pub fn create(conn: &mut DbConnection, actor: &Actor, input: NewUserInput, now: 
 pub fn register_worker(conn: &mut DbConnection, mut input: NewUserInput, now: DateTime<Utc>) -> Result<User, Error> {
     input.role = Role::Worker;
     input.organisation_id = None;
-    insert_user(conn, input.checked()?, TakenEmail::LeaveOut, now)
+    insert_user(conn, input.checked()?, EmailRule::AfterConfirmation, now)
 }
 
-/// What to do with an e-mail address another account already has.
+/// How an account gets the e-mail address it was created with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TakenEmail {
-    /// Say so (409): admins may know which addresses are registered.
-    Refuse,
-    /// Create the account without it, saying nothing.
-    LeaveOut,
+enum EmailRule {
+    /// At once, or 409 if another account has it: admins may know which
+    /// addresses are registered, and vouch for the staff they create.
+    AtOnce,
+    /// Once its owner confirms it with the code mailed there; if another
+    /// account has it, that account's owner is told instead. Either way the
+    /// registrant sees the same answer.
+    AfterConfirmation,
 }
 
 fn insert_user(
     conn: &mut DbConnection,
     mut input: NewUserInput,
-    taken_email: TakenEmail,
+    email_rule: EmailRule,
     now: DateTime<Utc>,
 ) -> Result<User, Error> {
     // Hash before the transaction: it is slow and needs no database.
@@ -95,18 +98,17 @@ fn insert_user(
         {
             return Err(Error::Conflict(Conflict::UsernameTaken));
         }
-        if let Some(email) = &input.email
-            && db::users::email_taken(conn, email)?
-        {
-            match taken_email {
-                TakenEmail::Refuse => return Err(Error::Conflict(Conflict::EmailTaken)),
-                TakenEmail::LeaveOut => {
-                    // Not the address: the log must not confirm it either.
-                    tracing::info!(user = %id, "registration named an e-mail address already in use; left out");
-                    input.email = None;
+        let to_confirm = match email_rule {
+            EmailRule::AtOnce => {
+                if let Some(email) = &input.email
+                    && db::users::email_taken(conn, email)?
+                {
+                    return Err(Error::Conflict(Conflict::EmailTaken));
                 }
+                None
             }
-        }
+            EmailRule::AfterConfirmation => input.email.take(),
+        };
         db::users::insert(
             conn,
             &NewUser {
@@ -123,6 +125,9 @@ fn insert_user(
                 updated_at: at,
             },
         )?;
+        if let Some(email) = to_confirm {
+            account_codes::request_confirmation(conn, id, &email, &input.preferred_language, now)?;
+        }
         load(conn, id)
     })
 }
@@ -214,13 +219,21 @@ pub fn password_hash_of(conn: &mut DbConnection, user: UserId) -> Result<String,
 /// Password change, step 2 (CPU only, no connection held): check the
 /// current password and hash the new one.
 pub fn rehash_password(stored: &str, current: &str, new: &str) -> Result<String, Error> {
-    if let Err(message) = user_rules::check_password(new) {
-        return Err(Error::validation("new_password", "weak_password", message));
-    }
+    check_new_password(new)?;
     if !password::verify(current, stored) {
         return Err(Error::validation("current_password", "wrong_password", "the current password is not right"));
     }
     Ok(password::hash(new)?)
+}
+
+/// A new password's hash (CPU only, no connection held), if it is strong enough.
+pub fn hash_new_password(new: &str) -> Result<String, Error> {
+    check_new_password(new)?;
+    Ok(password::hash(new)?)
+}
+
+fn check_new_password(new: &str) -> Result<(), Error> {
+    user_rules::check_password(new).map_err(|message| Error::validation("new_password", "weak_password", message))
 }
 
 /// Password change, step 3: store the new hash. Every other session of the

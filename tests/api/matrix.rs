@@ -51,6 +51,9 @@ auth_login                  200      200      200      200      200        200  
 auth_refresh                200      200      200      200      200        200      200     200      200      200
 auth_logout                 204      204      204      204      204        204      204     204      204      204
 auth_password_change        204      204      204      204      204        204      204     204      403      401
+auth_email_confirm          422      422      422      422      422        422      422     422      422      422
+auth_password_reset_request 202      202      202      202      202        202      202     202      202      202
+auth_password_reset_complete 422     422      422      422      422        422      422     422      422      422
 me_get                      200      200      200      200      200        200      200     200      403      401
 admin_organisations_create  403      403      403      403      403        403      403     201      403      401
 admin_organisations_list    403      403      403      403      403        403      403     200      403      401
@@ -609,6 +612,12 @@ impl Matrix {
             }
             // The same password again: the change succeeds and nothing else depends on it.
             "auth_password_change" => json_body(json!({"current_password": PASSWORD, "new_password": PASSWORD})),
+            // Codes nobody was sent: what a caller without the mail can do is be refused.
+            "auth_email_confirm" => json_body(json!({"code": "AAAA-BBBB-CCCC-DDDD"})),
+            "auth_password_reset_complete" => {
+                json_body(json!({"code": "AAAA-BBBB-CCCC-DDDD", "new_password": PASSWORD}))
+            }
+            "auth_password_reset_request" => json_body(json!({"email": "probe@example.org"})),
             "admin_organisations_create" => {
                 json_body(json!({"name": format!("Probe Org {}", self.unique()), "kind": "ngo"}))
             }
