@@ -7,6 +7,7 @@
 use crate::domain::case::{PartyRole, Visibility};
 use crate::domain::catalogue::Category;
 use crate::domain::lifecycle::CaseRole;
+use crate::domain::notification::Content;
 use crate::domain::report::{AppliedFilter, ReportFilter};
 use crate::domain::{CaseId, OrganisationId, Role, UserId};
 
@@ -200,20 +201,15 @@ pub fn report_scope(actor: &Actor) -> Result<ReportScope, Denied> {
 pub fn sees_forced_labour_assessment(scope: ReportScope) -> bool {
     match scope {
         ReportScope::All => true,
-        ReportScope::PartyOrganisation(_) => false,
+        ReportScope::PartyOrganisation(_) => Projection::of(CaseRole::Employer, false).assessment,
     }
 }
 
-/// A reprisal report stays with the worker side and the staff who handle it:
-/// respondents do not see a case's `reprisal` category, on the case or in a list.
-pub fn sees_category(role: CaseRole, category: Category) -> bool {
-    category != Category::Reprisal || sees(role, Visibility::WorkerSide)
-}
-
-/// `sees_category` for the caller of a case list.
+/// `Projection::sees_category` for the caller of a case list: a party
+/// organisation's staff read their cases as respondents.
 pub fn scope_sees_category(scope: CaseScope, category: Category) -> bool {
     match scope {
-        CaseScope::Party(_, _) => category != Category::Reprisal,
+        CaseScope::Party(_, _) => Projection::of(CaseRole::Employer, false).sees_category(category),
         CaseScope::All
         | CaseScope::Worker(_)
         | CaseScope::AdvocateOrganisation(_)
@@ -295,30 +291,90 @@ pub fn authorise_report(
     Ok(AuthorisedFilter { filter, assessment_visible, norm })
 }
 
-/// What a caller sees of one case, by their role on it.
-///
-/// The worker's identity (name, contacts, document numbers): respondents
-/// see it only while the worker's disclosure consent stands.
-pub fn sees_identity(role: CaseRole, disclosure_consented: bool) -> bool {
-    match role {
-        CaseRole::Worker | CaseRole::Advocate | CaseRole::Handler | CaseRole::Mediator | CaseRole::System => true,
-        CaseRole::Employer | CaseRole::Supervisor => disclosure_consented,
+/// What of a case one reader may see: the one projection that every way a
+/// case leaves the service applies (the case view, lists, exports, mail and
+/// webhooks), so a field is withheld from a role in this one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Projection {
+    role: CaseRole,
+    /// The worker's name, contacts and document numbers.
+    pub identity: bool,
+    /// The handlers' forced-labour assessment.
+    pub assessment: bool,
+    /// The worker's narrative and the texts of messages.
+    pub texts: bool,
+    /// Internal notes and events (on top of what the role's standing allows).
+    internal: bool,
+}
+
+impl Projection {
+    /// What a reader standing in `role` on a case sees there. Respondents see
+    /// the identity only while the worker's disclosure consent stands, and
+    /// never the assessment, which accuses them.
+    pub fn of(role: CaseRole, disclosure_consented: bool) -> Self {
+        let respondent = match role {
+            CaseRole::Worker | CaseRole::Advocate | CaseRole::Handler | CaseRole::Mediator | CaseRole::System => false,
+            CaseRole::Employer | CaseRole::Supervisor => true,
+        };
+        Self {
+            role,
+            identity: !respondent || disclosure_consented,
+            assessment: !respondent,
+            texts: true,
+            internal: true,
+        }
+    }
+
+    /// What may go out by mail or webhook, to mailboxes and servers the
+    /// service does not control: what happened, the stage, its due date and
+    /// the priority; never who, what was said or the assessment, and nothing
+    /// internal.
+    pub fn outbound(self) -> Self {
+        Self { identity: false, assessment: false, texts: false, internal: false, ..self }
+    }
+
+    /// Messages, events and evidence of a visibility (the domain's
+    /// `Visibility::visible_to`, narrowed for what goes out).
+    pub fn sees(self, visibility: Visibility) -> bool {
+        visibility.visible_to(self.role) && (self.internal || visibility != Visibility::Internal)
+    }
+
+    /// A reprisal report stays with the worker side and the staff who handle
+    /// it: respondents do not see a case's `reprisal` category.
+    pub fn sees_category(self, category: Category) -> bool {
+        category != Category::Reprisal || self.sees(Visibility::WorkerSide)
     }
 }
 
-/// The handlers' forced-labour assessment: never the respondents' side,
-/// whom it accuses.
-pub fn sees_assessment(role: CaseRole) -> bool {
-    match role {
-        CaseRole::Worker | CaseRole::Advocate | CaseRole::Handler | CaseRole::Mediator | CaseRole::System => true,
-        CaseRole::Employer | CaseRole::Supervisor => false,
-    }
+/// Whether the operator, reading the outbox, sees a recipient's address.
+/// The operator stands on no case, so a worker's address (their identity)
+/// is not theirs to read; staff addresses are work contacts they administer.
+pub fn operator_sees_recipient(recipient_is_staff: bool) -> bool {
+    recipient_is_staff
 }
 
-/// Messages, events and evidence of a visibility (the table is the
-/// domain's `Visibility::visible_to`, which webhooks and mail share).
+/// `Projection::sees` for a reader's standing, where consent does not matter.
 pub fn sees(role: CaseRole, visibility: Visibility) -> bool {
-    visibility.visible_to(role)
+    Projection::of(role, false).sees(visibility)
+}
+
+/// What a notice by mail may say to a reader: the outbound projection,
+/// except that mail to the worker says only that there is news unless
+/// `mail.worker_details` is on (on a shared or inspected phone, a subject
+/// naming a grievance is itself a reprisal risk).
+pub fn mail_content(role: CaseRole, worker_details: bool) -> Content {
+    let outbound = Projection::of(role, false).outbound();
+    debug_assert!(!(outbound.identity || outbound.texts || outbound.assessment));
+    match role {
+        CaseRole::Worker if !worker_details => Content::NewsOnly,
+        CaseRole::Worker
+        | CaseRole::Advocate
+        | CaseRole::Handler
+        | CaseRole::Employer
+        | CaseRole::Supervisor
+        | CaseRole::Mediator
+        | CaseRole::System => Content::Summary,
+    }
 }
 
 /// Nobody writes where they could not read: respondents write to `parties` only.
@@ -369,7 +425,7 @@ pub fn webhook_hears(registrant: Role, standing: CaseRole, visibility: Visibilit
             | (Role::Mediator, CaseRole::Mediator)
             | (Role::Handler, CaseRole::Handler)
     );
-    role_fits && visibility != Visibility::Internal && visibility.visible_to(standing)
+    role_fits && Projection::of(standing, false).outbound().sees(visibility)
 }
 
 /// Who may lodge a grievance, and as what.
@@ -548,13 +604,23 @@ mod tests {
         ];
         assert_eq!(table.len(), R::ALL.len());
         for (role, identity, assessment, visibilities) in table {
-            assert_eq!(sees_identity(role, false), identity, "{role}");
-            assert!(sees_identity(role, true), "{role}: consent discloses");
-            assert_eq!(sees_assessment(role), assessment, "{role}");
+            let seen = Projection::of(role, false);
+            assert_eq!(seen.identity, identity, "{role}");
+            assert!(Projection::of(role, true).identity, "{role}: consent discloses");
+            assert_eq!(seen.assessment, assessment, "{role}");
+            assert!(seen.texts, "{role}");
+            assert_eq!(seen.sees_category(Category::Reprisal), visibilities[1], "{role}");
             for (visibility, expected) in [V::Parties, V::WorkerSide, V::Internal].into_iter().zip(visibilities) {
-                assert_eq!(sees(role, visibility), expected, "{role} {visibility}");
+                assert_eq!(seen.sees(visibility), expected, "{role} {visibility}");
                 assert_eq!(may_post(role, visibility), expected, "{role} {visibility}");
+                // What goes out by mail or webhook: the same, less anything internal.
+                let out = Projection::of(role, true).outbound();
+                assert_eq!(out.sees(visibility), expected && visibility != V::Internal, "{role} {visibility}");
+                assert!(!(out.identity || out.assessment || out.texts), "{role}");
             }
+            let mail = mail_content(role, false);
+            assert_eq!(mail, if role == R::Worker { Content::NewsOnly } else { Content::Summary }, "{role}");
+            assert_eq!(mail_content(role, true), Content::Summary, "{role}");
         }
     }
 

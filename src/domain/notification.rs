@@ -148,9 +148,7 @@ impl Happening {
     }
 }
 
-/// What a notice may say. Mail to the worker says only that there is news
-/// and how to open it: on a shared or inspected phone, a subject naming a
-/// grievance is itself a reprisal risk.
+/// What a notice may say (`auth::policy::mail_content` decides it per reader).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Content {
@@ -159,19 +157,6 @@ pub enum Content {
     /// What happened, the stage, its due date and the priority; never the
     /// narrative, the identity or a message's text.
     Summary,
-}
-
-pub fn content_for(role: CaseRole, worker_details: bool) -> Content {
-    match role {
-        CaseRole::Worker if !worker_details => Content::NewsOnly,
-        CaseRole::Worker
-        | CaseRole::Advocate
-        | CaseRole::Handler
-        | CaseRole::Employer
-        | CaseRole::Supervisor
-        | CaseRole::Mediator
-        | CaseRole::System => Content::Summary,
-    }
 }
 
 string_enum!(
@@ -364,8 +349,5 @@ mod tests {
         }
         let Audience::Roles(roles) = Happening::MediatorAssigned.audience() else { panic!() };
         assert!(roles.contains(&CaseRole::Mediator));
-        assert_eq!(content_for(CaseRole::Worker, false), Content::NewsOnly);
-        assert_eq!(content_for(CaseRole::Worker, true), Content::Summary);
-        assert_eq!(content_for(CaseRole::Employer, false), Content::Summary);
     }
 }

@@ -9,10 +9,11 @@ use std::sync::OnceLock;
 use minijinja::{Environment, context};
 use serde::Deserialize;
 
+use crate::auth::policy::mail_content;
 use crate::domain::account_code::CodePurpose;
 use crate::domain::labels;
 use crate::domain::lifecycle::CaseRole;
-use crate::domain::notification::{AccountMail, AccountParams, Content, Happening, Params, content_for};
+use crate::domain::notification::{AccountMail, AccountParams, Content, Happening, Params};
 
 /// The phrases of one language.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -158,7 +159,7 @@ pub fn render(
             .map(|key| (key.to_owned(), phrase(lang, key)))
             .collect();
     let with_reference = |key: &str| phrase(lang, key).replace("{reference}", &params.reference);
-    let (layout, subject, ctx) = match content_for(role, worker_details) {
+    let (layout, subject, ctx) = match mail_content(role, worker_details) {
         Content::NewsOnly => {
             let body = match happening {
                 Happening::ReprisalCheckIn => with_reference("check_in_body"),

@@ -6,12 +6,13 @@ use actix_web::{HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::auth::policy::mail_content;
 use crate::domain::LanguageTag;
 use crate::domain::case::ResidenceStatus;
 use crate::domain::catalogue::{self, Category, Framework};
 use crate::domain::labels::{self, label};
 use crate::domain::lifecycle::{self, Action, CaseRole, CaseState, ClockStart, OnExpiry};
-use crate::domain::notification::{Audience, Content, Happening, content_for};
+use crate::domain::notification::{Audience, Content, Happening};
 use crate::domain::remedy::RemedyType;
 use crate::error::{ApiError, ProblemCode};
 use crate::notify::templates;
@@ -251,7 +252,7 @@ pub async fn notifications_table(
     let content = CaseRole::ALL
         .iter()
         .filter(|role| **role != CaseRole::System)
-        .map(|&role| ContentDto { role, content: content_for(role, worker_details) })
+        .map(|&role| ContentDto { role, content: mail_content(role, worker_details) })
         .collect();
     let webhooks = "An organisation's webhook hears the case events its standing on the case lets it see \
                     (employer, supervising organisation, advocate, mediator, handler), when registered by \

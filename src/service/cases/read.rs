@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Loaded, load_for};
-use crate::auth::policy::{self, Actor};
+use crate::auth::policy::{self, Actor, Projection};
 use crate::db::{self, DbConnection, cases::ListFilter};
 use crate::domain::case::{Case, CaseEvent, CaseReference, Identity, PartyRole, Priority, Visibility};
 use crate::domain::catalogue::Category;
@@ -51,16 +51,14 @@ pub fn get_by_reference(
 
 pub(crate) fn view(conn: &mut DbConnection, loaded: Loaded, now: DateTime<Utc>) -> Result<CaseView, Error> {
     let Loaded { mut case, role, access } = loaded;
-    case.categories.retain(|category| policy::sees_category(role, *category));
+    let seen = Projection::of(role, case.identity_disclosure_consent);
+    case.categories.retain(|category| seen.sees_category(*category));
     let id = case.id;
-    let identity = if policy::sees_identity(role, case.identity_disclosure_consent) {
-        db::case_details::identity_of(conn, id)?.map(|row| row.into_domain())
-    } else {
-        None
-    };
+    let identity =
+        if seen.identity { db::case_details::identity_of(conn, id)?.map(|row| row.into_domain()) } else { None };
     let forced_labour_indicators =
-        if policy::sees_assessment(role) { Some(db::case_details::indicators_of(conn, id)?) } else { None };
-    let visibilities: Vec<Visibility> = Visibility::ALL.iter().copied().filter(|v| policy::sees(role, *v)).collect();
+        if seen.assessment { Some(db::case_details::indicators_of(conn, id)?) } else { None };
+    let visibilities: Vec<Visibility> = Visibility::ALL.iter().copied().filter(|v| seen.sees(*v)).collect();
     let timeline = db::case_events::for_case(conn, id, &visibilities)?
         .into_iter()
         .map(|row| row.into_domain())
