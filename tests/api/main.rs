@@ -18,6 +18,7 @@ mod contract;
 mod cors;
 mod deadlines;
 mod demo;
+mod edge;
 mod errors;
 mod exports;
 mod matrix;
