@@ -92,9 +92,7 @@ impl Links {
             .replace("{case_id}", &params.case_id)
             .replace("{lang}", lang)
     }
-}
 
-impl Links {
     fn fill_account(&self, purpose: CodePurpose, code: &str, lang: &str) -> String {
         self.account
             .replace("{base_url}", self.base_url.trim_end_matches('/'))

@@ -380,7 +380,7 @@ pub async fn change_password(
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CodeRequest {
-    /// As mailed, for example `K7QX-2M9D-HT4P-WN8C`; letter case, spaces and dashes do not matter.
+    /// As mailed, for example `CK35W-HE7FN-AJH3H-A4Q33`; letter case, spaces and dashes do not matter.
     #[validate(length(min = 1, max = 64))]
     pub code: String,
 }
@@ -444,7 +444,12 @@ pub async fn request_password_reset(
     limit_by_ip(&req, &state, &state.rate_limits.login_by_ip)?;
     let email = body.0.email;
     // Its own bucket: resets asked by an outsider never use up the account's login allowance.
-    limit_key(&req, &state, &state.rate_limits.login_by_account, &format!("reset:{}", email.trim().to_lowercase()))?;
+    limit_key(
+        &req,
+        &state,
+        &state.rate_limits.login_by_account,
+        &format!("reset:{}", crate::domain::user::normalise_email(&email)),
+    )?;
     let now = state.clock.now();
     with_conn(&state, move |conn| account_codes::request_password_reset(conn, &email, now)).await?;
     Ok(HttpResponse::Accepted().finish())
