@@ -89,9 +89,7 @@ async fn registration_with_email_attaches_it_once_the_mailed_code_is_entered() {
 /// A code expires, and a newer one voids the older; the address is then attached by the newest only.
 #[tokio::test]
 async fn confirmation_codes_expire() {
-    let clock = madoguchi::clock::ManualClock::new(chrono::Utc::now());
-    let app =
-        TestApp::spawn_on(crate::helpers::TestDatabase::create(), |_| {}, std::sync::Arc::new(clock.clone())).await;
+    let (app, clock) = TestApp::spawn_with_manual_clock().await;
     register(&app, json!({"username": "bishal", "password": PASSWORD, "email": "bishal@mail.example"})).await;
     app.deliver_outbox().await;
     let code = mailed_code(&app, "bishal@mail.example");
@@ -478,9 +476,7 @@ async fn a_receipt_session_has_no_password_to_change() {
 #[tokio::test]
 async fn a_deleted_accounts_access_token_stops_working() {
     use diesel::RunQueryDsl;
-    let clock = madoguchi::clock::ManualClock::new(chrono::Utc::now());
-    let app =
-        TestApp::spawn_on(crate::helpers::TestDatabase::create(), |_| {}, std::sync::Arc::new(clock.clone())).await;
+    let (app, clock) = TestApp::spawn_with_manual_clock().await;
     let admin = app.admin_token().await;
     let other_admin = app.user_token(&admin, "admin", None).await;
     assert_eq!(app.get("/api/v1/admin/users", Some(&other_admin)).await.status(), 200);
@@ -513,9 +509,7 @@ async fn password_change_guesses_are_rate_limited_like_logins() {
 /// works once, within the hour, and ends every session of the account.
 #[tokio::test]
 async fn a_forgotten_password_is_reset_by_a_mailed_code_that_ends_every_session() {
-    let clock = madoguchi::clock::ManualClock::new(chrono::Utc::now());
-    let app =
-        TestApp::spawn_on(crate::helpers::TestDatabase::create(), |_| {}, std::sync::Arc::new(clock.clone())).await;
+    let (app, clock) = TestApp::spawn_with_manual_clock().await;
     let admin = app.admin_token().await;
     let operator = app.create_organisation(&admin, "Reset Desk", "operator").await;
     let handler = app.user_token(&admin, "handler", Some(operator)).await;
