@@ -381,6 +381,19 @@ pub enum Lodger {
     Advocate { user: UserId, organisation: OrganisationId },
     /// Anyone, without an account (the intake form).
     Anonymous,
+    /// A handler recording a grievance the worker gave by phone, letter, in
+    /// person or by chat, for a worker without an account.
+    Handler { user: UserId, organisation: Option<OrganisationId> },
+}
+
+/// Who may record a grievance received outside the API for a worker: handlers.
+pub fn recorder(actor: &Actor) -> Result<Lodger, Denied> {
+    match actor {
+        Actor::User { id, role: Role::Handler, organisation_id } => {
+            Ok(Lodger::Handler { user: *id, organisation: *organisation_id })
+        }
+        Actor::User { .. } | Actor::CaseSession { .. } | Actor::System => Err(Denied::Forbidden),
+    }
 }
 
 pub fn lodger(actor: Option<&Actor>) -> Result<Lodger, Denied> {
@@ -413,11 +426,22 @@ pub enum CaseAmendment {
     /// Priority, categories and forced-labour indicators.
     Classify,
     UpdateIdentity,
+    /// Add, replace or remove the advocate organisation acting for the worker.
+    Advocate,
+    /// Issue a new receipt code, ending the old one.
+    ReplaceReceiptCode,
 }
 
 impl CaseAmendment {
-    pub const ALL: &'static [CaseAmendment] =
-        &[Self::DisclosureConsent, Self::AssignMediator, Self::LinkEmployer, Self::Classify, Self::UpdateIdentity];
+    pub const ALL: &'static [CaseAmendment] = &[
+        Self::DisclosureConsent,
+        Self::AssignMediator,
+        Self::LinkEmployer,
+        Self::Classify,
+        Self::UpdateIdentity,
+        Self::Advocate,
+        Self::ReplaceReceiptCode,
+    ];
 }
 
 /// Who may make each amendment, by their role on the case.
@@ -428,8 +452,27 @@ pub fn may_amend(role: CaseRole, amendment: CaseAmendment) -> bool {
         CaseAmendment::DisclosureConsent => &[R::Worker, R::Advocate],
         CaseAmendment::AssignMediator | CaseAmendment::LinkEmployer | CaseAmendment::Classify => &[R::Handler],
         CaseAmendment::UpdateIdentity => &[R::Worker, R::Advocate, R::Handler],
+        // Who speaks for the worker is the worker's choice; a handler carries
+        // it out only on the worker's recorded consent (`advocate_change_needs_consent`).
+        CaseAmendment::Advocate => &[R::Worker, R::Handler],
+        // After checking the worker's identity, for a worker who lost the code.
+        CaseAmendment::ReplaceReceiptCode => &[R::Handler],
     };
     allowed.contains(&role)
+}
+
+/// Whether changing the case's advocate needs the worker's recorded consent:
+/// for everyone but the worker.
+pub fn advocate_change_needs_consent(role: CaseRole) -> bool {
+    match role {
+        CaseRole::Worker => false,
+        CaseRole::Advocate
+        | CaseRole::Handler
+        | CaseRole::Employer
+        | CaseRole::Supervisor
+        | CaseRole::Mediator
+        | CaseRole::System => true,
+    }
 }
 
 #[cfg(test)]
@@ -656,6 +699,17 @@ mod tests {
     }
 
     #[test]
+    fn only_handlers_record_grievances_received_outside_the_api() {
+        for role in Role::ALL {
+            let result = recorder(&user(role, Some(OrganisationId::new())));
+            assert_eq!(result.is_ok(), role == Role::Handler, "{role}");
+            assert!(matches!(result, Ok(Lodger::Handler { .. }) | Err(Denied::Forbidden)), "{role}");
+        }
+        assert_eq!(recorder(&Actor::System), Err(Denied::Forbidden));
+        assert_eq!(recorder(&Actor::CaseSession { case_id: CaseId::new() }), Err(Denied::Forbidden));
+    }
+
+    #[test]
     fn organisations_are_visible_to_members_and_hidden_from_others() {
         let own = OrganisationId::new();
         let other = OrganisationId::new();
@@ -681,6 +735,8 @@ mod tests {
                     vec![R::Handler]
                 }
                 CaseAmendment::UpdateIdentity => vec![R::Worker, R::Advocate, R::Handler],
+                CaseAmendment::Advocate => vec![R::Worker, R::Handler],
+                CaseAmendment::ReplaceReceiptCode => vec![R::Handler],
             }
         };
         for &amendment in CaseAmendment::ALL {
@@ -691,6 +747,15 @@ mod tests {
         // Respondents and the system never amend a case.
         for role in [R::Employer, R::Supervisor, R::System, R::Mediator] {
             assert!(CaseAmendment::ALL.iter().all(|a| !may_amend(role, *a)), "{role}");
+        }
+        // An advocate cannot appoint or dismiss an advocate: that is the worker's choice.
+        assert!(!may_amend(R::Advocate, CaseAmendment::Advocate));
+    }
+
+    #[test]
+    fn only_the_worker_changes_their_advocate_without_recorded_consent() {
+        for &role in CaseRole::ALL {
+            assert_eq!(advocate_change_needs_consent(role), role != CaseRole::Worker, "{role}");
         }
     }
 }

@@ -20,6 +20,7 @@ pub struct OrganisationRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub preferred_language: LanguageTag,
+    pub active: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -80,6 +81,7 @@ impl OrganisationRow {
             supervising_organisation_id: self.supervising_organisation_id,
             preferred_language: self.preferred_language,
             created_at: self.created_at.and_utc(),
+            active: self.active,
         })
     }
 }

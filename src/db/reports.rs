@@ -79,6 +79,8 @@ pub enum Dimension {
     Month,
     /// A case may count under several categories.
     Category,
+    /// How the grievance came in (online, phone, letter, …).
+    Channel,
 }
 
 fn grouping_sql(conn: &DbConnection, dimension: Dimension) -> String {
@@ -107,6 +109,7 @@ fn grouping_sql(conn: &DbConnection, dimension: Dimension) -> String {
              LEFT JOIN organisations s ON s.id = sp.organisation_id",
         ),
         Dimension::Month => (month, month, cases),
+        Dimension::Channel => ("c.channel", "c.channel", cases),
         Dimension::Category => ("cc.category", "cc.category", "cases c JOIN case_categories cc ON cc.case_id = c.id"),
     };
     format!(

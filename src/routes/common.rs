@@ -106,6 +106,8 @@ pub struct OrganisationResponse {
     pub supervising_organisation_id: Option<Uuid>,
     pub preferred_language: String,
     pub created_at: DateTime<Utc>,
+    /// `false` once an admin has deactivated the organisation.
+    pub active: bool,
 }
 
 paged!(OrganisationPage, OrganisationResponse);
@@ -120,6 +122,7 @@ impl From<Organisation> for OrganisationResponse {
             supervising_organisation_id: organisation.supervising_organisation_id.map(|o| o.as_uuid()),
             preferred_language: organisation.preferred_language.to_string(),
             created_at: organisation.created_at,
+            active: organisation.active,
         }
     }
 }

@@ -24,5 +24,6 @@ mod matrix;
 mod messages;
 mod notifications;
 mod operations;
+mod people;
 mod reports;
 mod webhooks;

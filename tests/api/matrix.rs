@@ -45,6 +45,8 @@ notifications_get           200      200      200      200      200        200  
 categories_list             200      200      200      200      200        200      200     200      200      200
 remedy_types_list           200      200      200      200      200        200      200     200      200      200
 residence_statuses_list     200      200      200      200      200        200      200     200      200      200
+channels_list               200      200      200      200      200        200      200     200      200      200
+external_bodies_list        200      200      200      200      200        200      200     200      200      200
 errors_list                 200      200      200      200      200        200      200     200      200      200
 auth_register               201      201      201      201      201        201      201     201      201      201
 auth_login                  200      200      200      200      200        200      200     200      200      200
@@ -72,12 +74,17 @@ cases_mediator_assign       403|404  403|404  409      403|404  403|404    403|4
 cases_employer_link         403|404  403|404  409      403|404  403|404    403|404  404     404      403|404  401
 cases_classify              403|404  403|404  409      403|404  403|404    403|404  404     404      403|404  401
 cases_identity_update       409|404  409|404  409      403|404  403|404    403|404  404     404      409|404  401
+cases_advocate_set          409|404  403|404  409      403|404  403|404    403|404  404     404      409|404  401
+cases_advocate_remove       409|404  403|404  409      403|404  403|404    403|404  404     404      409|404  401
+cases_receipt_code_replace  403|404  403|404  409      403|404  403|404    403|404  404     404      403|404  401
 messages_list               200|404  200|404  200      200|404  200|404    200|404  404     404      200|404  401
 messages_create             201|404  201|404  201      422|404  422|404    201|404  404     404      201|404  401
 evidence_upload             403|404  403|404  201      403|404  403|404    403|404  404     404      403|404  401
 evidence_download           200|404  200|404  200      404      404        200|404  404     404      200|404  401
 intake_create               201      201      201      201      201        201      201     201      201      201
 intake_session_create       200      200      200      200      200        200      200     200      200      200
+intake_session_renew        403      403      403      403      403        403      403     403      200      401
+intake_recorded_create      403      403      201      403      403        403      403     403      403      401
 webhooks_create             403      201      201      201      201        201      403     403      403      401
 webhooks_list               403      200      200      200      200        200      403     403      403      401
 webhooks_delete             403      204|404  204|404  204|404  204|404    204|404  403     403      403      401
@@ -588,6 +595,9 @@ impl Matrix {
             | "categories_list"
             | "remedy_types_list"
             | "residence_statuses_list"
+            | "channels_list"
+            | "external_bodies_list"
+            | "intake_session_renew"
             | "errors_list"
             | "me_get"
             | "admin_organisations_list"
@@ -653,6 +663,18 @@ impl Matrix {
             }
             "cases_classify" => json_body(json!({"version": STALE, "priority": "urgent"})),
             "cases_identity_update" => json_body(json!({"version": STALE, "identity": {"phone": "+81 70 0000 0000"}})),
+            // With the worker's consent, which a handler needs (the worker needs none).
+            "cases_advocate_set" => json_body(json!({
+                "version": STALE, "advocate_organisation_id": self.w.ngo_id,
+                "worker_consent": {"method": "asked by phone", "obtained_on": "2026-11-01"}
+            })),
+            "cases_advocate_remove" => json_body(json!({
+                "version": STALE, "worker_consent": {"method": "asked by phone", "obtained_on": "2026-11-01"}
+            })),
+            "cases_receipt_code_replace" => {
+                json_body(json!({"version": STALE, "identity_check": "date of birth and employer, by phone"}))
+            }
+            "intake_recorded_create" => json_body(json!({"channel": "phone", "grievance": self.grievance()})),
             // Respondents may not write where they could not read.
             "messages_create" => json_body(json!({"body": "A probe of the matrix", "visibility": "worker_side"})),
             "evidence_upload" => Some(("application/octet-stream", PNG.to_vec())),

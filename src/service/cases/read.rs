@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use super::{Loaded, load_for};
 use crate::auth::policy::{self, Actor};
 use crate::db::{self, DbConnection, cases::ListFilter};
-use crate::domain::case::{Case, CaseEvent, CaseReference, Identity, PartyRole, Priority, Visibility};
+use crate::domain::case::{Case, CaseEvent, CaseReference, Identity, IntakeChannel, PartyRole, Priority, Visibility};
 use crate::domain::catalogue::Category;
 use crate::domain::decision;
 use crate::domain::lifecycle::{Action, CaseRole, CaseState};
@@ -90,6 +90,7 @@ pub struct CaseSummary {
     pub categories: Vec<Category>,
     pub employer_organisation_id: Option<OrganisationId>,
     pub employer_name: Option<String>,
+    pub channel: IntakeChannel,
     pub created_at: DateTime<Utc>,
     pub stage_due_at: Option<DateTime<Utc>>,
 }
@@ -101,6 +102,7 @@ pub struct CaseFilter {
     pub priority: Option<Priority>,
     pub party_organisation_id: Option<OrganisationId>,
     pub overdue: bool,
+    pub channel: Option<IntakeChannel>,
     pub created_from: Option<DateTime<Utc>>,
     pub created_before: Option<DateTime<Utc>>,
 }
@@ -123,6 +125,7 @@ pub fn list(
         priority: filter.priority,
         party_organisation_id: filter.party_organisation_id,
         overdue_at: filter.overdue.then(|| db::timestamp(now)),
+        channel: filter.channel,
         created_from: filter.created_from.map(db::timestamp),
         created_before: filter.created_before.map(db::timestamp),
     };
@@ -143,6 +146,7 @@ pub fn list(
                 categories: case.categories,
                 employer_organisation_id: case.employer_organisation_id,
                 employer_name: case.employer_name,
+                channel: case.channel,
                 created_at: case.created_at,
                 stage_due_at: case.stage_due_at,
             })
