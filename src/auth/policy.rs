@@ -114,6 +114,16 @@ pub fn require_may_set_active(actor: &Actor, user: UserId) -> Result<(), Denied>
     if actor.user_id() == Some(user) { Err(Denied::Forbidden) } else { Ok(()) }
 }
 
+/// Deactivating or reactivating an organisation is organisation
+/// management, and never of one's own (it would lock its admins out).
+pub fn require_may_set_organisation_active(actor: &Actor, organisation: OrganisationId) -> Result<(), Denied> {
+    require(actor, Permission::ManageOrganisations)?;
+    match actor {
+        Actor::User { organisation_id: Some(own), .. } if *own == organisation => Err(Denied::Forbidden),
+        Actor::User { .. } | Actor::CaseSession { .. } | Actor::System => Ok(()),
+    }
+}
+
 /// Who stands how towards one case: the facts the decision needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseAccess {
@@ -335,6 +345,17 @@ pub fn may_attach_evidence(
     author_user_id: Option<UserId>,
 ) -> bool {
     author_role == role && author_user_id == actor.user_id()
+}
+
+/// Evidence of a remedy's delivery comes from whoever delivers it: staff of
+/// the organisation responsible for the remedy, acting as the party it is
+/// on the case (the same rule as marking it delivered).
+pub fn may_attach_remedy_evidence(actor: &Actor, role: CaseRole, responsible: OrganisationId) -> bool {
+    let party = match role {
+        CaseRole::Employer | CaseRole::Supervisor => true,
+        CaseRole::Worker | CaseRole::Advocate | CaseRole::Handler | CaseRole::Mediator | CaseRole::System => false,
+    };
+    party && matches!(actor, Actor::User { organisation_id: Some(own), .. } if *own == responsible)
 }
 
 /// Who may register webhooks: those who follow cases. Analysts and admins
@@ -564,6 +585,21 @@ mod tests {
     }
 
     #[test]
+    fn organisations_are_deactivated_by_admins_but_never_their_own() {
+        let (own, other) = (OrganisationId::new(), OrganisationId::new());
+        for role in Role::ALL {
+            let actor = user(role, Some(own));
+            let admin = role == Role::Admin;
+            assert_eq!(require_may_set_organisation_active(&actor, other).is_ok(), admin, "{role}");
+            assert_eq!(require_may_set_organisation_active(&actor, own), Err(Denied::Forbidden), "{role}");
+            assert_eq!(require_may_set_organisation_active(&user(role, None), other).is_ok(), admin, "{role}");
+        }
+        assert!(require_may_set_organisation_active(&Actor::System, own).is_ok());
+        let session = Actor::CaseSession { case_id: CaseId::new() };
+        assert_eq!(require_may_set_organisation_active(&session, own), Err(Denied::Forbidden));
+    }
+
+    #[test]
     fn webhooks_belong_to_the_registrants_organisation_and_role() {
         let org = OrganisationId::new();
         for role in Role::ALL {
@@ -614,6 +650,23 @@ mod tests {
         assert!(may_attach_evidence(&session, CaseRole::Worker, CaseRole::Worker, None));
         assert!(!may_attach_evidence(&session, CaseRole::Worker, CaseRole::Worker, Some(author)));
         assert!(!may_attach_evidence(&session, CaseRole::Worker, CaseRole::Advocate, None));
+    }
+
+    #[test]
+    fn remedy_evidence_comes_only_from_the_responsible_organisation_as_a_party() {
+        let responsible = OrganisationId::new();
+        for &role in CaseRole::ALL {
+            for (organisation, is_responsible) in
+                [(Some(responsible), true), (Some(OrganisationId::new()), false), (None, false)]
+            {
+                let actor = user(Role::EmployerStaff, organisation);
+                let expected = is_responsible && matches!(role, CaseRole::Employer | CaseRole::Supervisor);
+                assert_eq!(may_attach_remedy_evidence(&actor, role, responsible), expected, "{role} {organisation:?}");
+            }
+        }
+        let session = Actor::CaseSession { case_id: CaseId::new() };
+        assert!(!may_attach_remedy_evidence(&session, CaseRole::Worker, responsible));
+        assert!(!may_attach_remedy_evidence(&Actor::System, CaseRole::System, responsible));
     }
 
     #[test]

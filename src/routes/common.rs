@@ -127,6 +127,17 @@ impl From<Organisation> for OrganisationResponse {
     }
 }
 
+/// For merge-patch bodies: a field that is present, whether `null` or a
+/// value, is `Some(None)` or `Some(Some(value))` (a missing field stays
+/// `None` through `#[serde(default)]`).
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
 /// A keyset page as clients see it: `{items, next_cursor}`.
 #[derive(Debug, Serialize)]
 pub struct PageDto<T> {

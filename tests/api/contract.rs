@@ -147,6 +147,10 @@ async fn every_operation_is_named_described_secured_and_documents_its_errors() {
         "admin_users_get",
         "admin_users_deactivate",
         "admin_users_reactivate",
+        "admin_users_update",
+        "admin_organisations_update",
+        "admin_organisations_deactivate",
+        "admin_organisations_reactivate",
         "admin_outbox_list",
         "admin_outbox_requeue",
         "organisations_get",
@@ -166,6 +170,7 @@ async fn every_operation_is_named_described_secured_and_documents_its_errors() {
         "messages_list",
         "messages_create",
         "evidence_upload",
+        "remedy_evidence_upload",
         "evidence_download",
         "intake_create",
         "intake_session_create",
@@ -290,7 +295,11 @@ async fn every_answer_of_every_operation_is_one_the_document_lists() {
     let mut undocumented = BTreeMap::new();
     let mut seen = BTreeSet::new();
     for (method, path, operation) in operations(&doc) {
-        let concrete = path.replace("{id}", zero).replace("{message_id}", zero).replace("{evidence_id}", zero);
+        let concrete = path
+            .replace("{id}", zero)
+            .replace("{message_id}", zero)
+            .replace("{evidence_id}", zero)
+            .replace("{remedy_id}", zero);
         let statuses = documented_statuses(&operation);
         let json_body = operation["requestBody"]["content"]["application/json"].is_object();
         let probes: Vec<Probe> = vec![
@@ -306,6 +315,7 @@ async fn every_answer_of_every_operation_is_one_the_document_lists() {
                 "get" => app.client.get(url),
                 "post" => app.client.post(url),
                 "delete" => app.client.delete(url),
+                "patch" => app.client.patch(url),
                 other => panic!("unexpected method {other}"),
             };
             if let Some(token) = token {

@@ -61,6 +61,10 @@ admin_users_list            403      403      403      403      403        403  
 admin_users_get             200|403  200|403  200|403  200|403  200|403    200|403  200|403 200      403      401
 admin_users_deactivate      403      403      403      403      403        403      403     403|200  403      401
 admin_users_reactivate      403      403      403      403      403        403      403     403|200  403      401
+admin_users_update          403      403      403      403      403        403      403     200      403      401
+admin_organisations_update  403      403      403      403      403        403      403     200      403      401
+admin_organisations_deactivate 403   403      403      403      403        403      403     200      403      401
+admin_organisations_reactivate 403   403      403      403      403        403      403     200      403      401
 admin_outbox_list           403      403      403      403      403        403      403     200      403      401
 admin_outbox_requeue        403      403      403      403      403        403      403     204|404  403      401
 organisations_get           404      200|404  200      200|404  200|404    200|404  200|404 200      404      401
@@ -80,6 +84,7 @@ cases_receipt_code_replace  403|404  403|404  409      403|404  403|404    403|4
 messages_list               200|404  200|404  200      200|404  200|404    200|404  404     404      200|404  401
 messages_create             201|404  201|404  201      422|404  422|404    201|404  404     404      201|404  401
 evidence_upload             403|404  403|404  201      403|404  403|404    403|404  404     404      403|404  401
+remedy_evidence_upload      404      403|404  403|404  201|404  403|404    403|404  404     404      404      401
 evidence_download           200|404  200|404  200      404      404        200|404  404     404      200|404  401
 intake_create               201      201      201      201      201        201      201     201      201      201
 intake_session_create       200      200      200      200      200        200      200     200      200      200
@@ -273,6 +278,11 @@ struct Matrix {
     other_organisation: String,
     /// A user the admin deactivates and reactivates.
     victim: String,
+    /// An organisation the admin edits, deactivates and reactivates.
+    victim_organisation: String,
+    /// A case walked to an agreed remedy (responsible: the employer), with
+    /// the advocate's NGO named by the worker: (case id, remedy id).
+    remedied: (String, String),
     dead_outbox_row: String,
     /// A webhook of an organisation none of the callers belongs to.
     foreign_webhook: String,
@@ -526,6 +536,13 @@ impl Matrix {
         let foreign_webhook = body::<Created>(response).await.id;
 
         let dead_outbox_row = kill_one_outbox_row(&w);
+        let victim_organisation = app.create_organisation(&w.admin, "Victim Organisation", "ngo").await.to_string();
+        let remedied = w.case_in(State::RemedyAgreed).await;
+        let response =
+            w.command(&remedied.worker, &remedied.id, "advocate", json!({"advocate_organisation_id": w.ngo_id})).await;
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+        let remedy = w.case(&w.handler, &remedied.id).await.remedies[0].id.clone();
+        let remedied = (remedied.id, remedy);
 
         Self {
             worker,
@@ -536,6 +553,8 @@ impl Matrix {
             ids,
             other_organisation,
             victim,
+            victim_organisation,
+            remedied,
             dead_outbox_row,
             foreign_webhook,
             session_login: Login::email(&session_email),
@@ -630,6 +649,26 @@ impl Matrix {
                 id = Some(if own && caller.has_account() { self_id } else { self.victim.clone() });
                 None
             }
+            // Own: the caller's own account; other: someone else's. Clearing a phone nobody has changes nothing.
+            "admin_users_update" => {
+                id = Some(if own && caller.has_account() { self_id } else { self.victim.clone() });
+                json_body(json!({"phone": null}))
+            }
+            // Own: the caller's organisation (callers without one: the victim); other: the victim.
+            "admin_organisations_update" | "admin_organisations_deactivate" | "admin_organisations_reactivate" => {
+                id = Some(match (own, own_org) {
+                    (true, Some(org)) => org,
+                    _ => self.victim_organisation.clone(),
+                });
+                (operation == "admin_organisations_update").then(|| json!({"contact_email": null})).and_then(json_body)
+            }
+            // Own: the remedied case's remedy; other: a remedy that does not exist on another's case.
+            "remedy_evidence_upload" => {
+                if own {
+                    id = Some(self.remedied.0.clone());
+                }
+                Some(("application/octet-stream", PNG.to_vec()))
+            }
             // Own: a dead message; other: one that does not exist.
             "admin_outbox_requeue" => {
                 id = Some(if own { self.dead_outbox_row.clone() } else { uuid::Uuid::new_v4().to_string() });
@@ -700,7 +739,9 @@ impl Matrix {
         let mut concrete =
             path.replace("{message_id}", &case.parties_message).replace("{evidence_id}", &case.worker_side_evidence);
         concrete = concrete.replace("{id}", id.as_deref().unwrap_or(&case.id)).replace("{reference}", &case.reference);
-        if operation == "evidence_upload" {
+        let remedy = if own { self.remedied.1.clone() } else { uuid::Uuid::new_v4().to_string() };
+        concrete = concrete.replace("{remedy_id}", &remedy);
+        if operation == "evidence_upload" || operation == "remedy_evidence_upload" {
             concrete.push_str("?file_name=probe.png");
         }
         if operation == "admin_outbox_list" {

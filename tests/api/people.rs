@@ -354,3 +354,225 @@ async fn channels_and_outside_bodies_are_served_with_labels_in_the_asked_languag
         }
     }
 }
+
+const PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89";
+
+async fn upload_remedy_evidence(w: &World, token: &Token, id: &str, remedy: &str, bytes: &[u8]) -> reqwest::Response {
+    w.app
+        .client
+        .post(w.app.url(&format!("/api/v1/cases/{id}/remedies/{remedy}/evidence?file_name=signed-receipt.png")))
+        .bearer_auth(token.bearer())
+        .header("content-type", "application/octet-stream")
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn remedy_delivery_evidence_comes_from_the_responsible_organisation_and_is_seen_by_all_who_see_the_remedy() {
+    let w = World::new().await;
+    let case = w.case_in(State::RemedyAgreed).await;
+    let (id, worker) = (&case.id, &case.worker);
+    let remedy = w.case(&w.handler, id).await.remedies[0].id.clone();
+
+    // Only the responsible organisation's staff attach it; the others are refused and nothing is stored.
+    for token in [&w.handler, &w.supervisor_staff, &w.mediator, worker] {
+        assert_problem(upload_remedy_evidence(&w, token, id, &remedy, PNG).await, 403, "forbidden").await;
+    }
+    for token in [&w.other_employer_staff, &w.advocate, &w.analyst, &w.admin] {
+        assert_problem(upload_remedy_evidence(&w, token, id, &remedy, PNG).await, 404, "not_found").await;
+    }
+    let unknown = uuid::Uuid::new_v4().to_string();
+    assert_problem(upload_remedy_evidence(&w, &w.employer_staff, id, &unknown, PNG).await, 404, "not_found").await;
+    let text = b"just some words, not a photo";
+    let response = upload_remedy_evidence(&w, &w.employer_staff, id, &remedy, text).await;
+    assert_problem(response, 415, "unsupported_evidence_type").await;
+    assert!(w.case(&w.handler, id).await.raw["remedies"][0]["evidence"].as_array().unwrap().is_empty());
+
+    let response = upload_remedy_evidence(&w, &w.employer_staff, id, &remedy, PNG).await;
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    let stored: Value = response.json().await.unwrap();
+    assert_eq!(stored["content_type"], "image/png");
+    assert_eq!(stored["file_name"], "signed-receipt.png");
+    let evidence = stored["id"].as_str().unwrap().to_owned();
+
+    // Everyone who sees the remedy sees the file on it, and can download it.
+    for token in [&w.employer_staff, &w.supervisor_staff, &w.mediator, &w.handler, worker] {
+        let seen = w.case(token, id).await;
+        let files = seen.raw["remedies"][0]["evidence"].as_array().unwrap().clone();
+        assert_eq!(files.len(), 1, "{token:?}");
+        assert_eq!(files[0]["id"], evidence.as_str());
+        let response = w.app.get(&format!("/api/v1/cases/{id}/evidence/{evidence}"), Some(token)).await;
+        assert_eq!(response.status(), 200, "{token:?}");
+        assert_eq!(response.headers()["content-type"], "image/png");
+        assert_eq!(response.bytes().await.unwrap().as_ref(), PNG);
+    }
+    for token in [&w.other_employer_staff, &w.analyst] {
+        let response = w.app.get(&format!("/api/v1/cases/{id}/evidence/{evidence}"), Some(token)).await;
+        assert_eq!(response.status(), 404, "{token:?}");
+    }
+    let seen = w.case(&w.employer_staff, id).await;
+    let attached = events(&seen, "evidence_attached");
+    assert_eq!(attached.len(), 1);
+    assert_eq!(attached[0]["details"]["remedy_id"], remedy.as_str());
+    assert_eq!(attached[0]["actor_role"], "employer");
+
+    // Still after marking it delivered; no more once the worker has verified it.
+    w.act(
+        &w.employer_staff,
+        id,
+        json!({"action": "mark_remedy_delivered", "remedy_id": remedy, "reason": "Handed over"}),
+    )
+    .await;
+    assert_eq!(upload_remedy_evidence(&w, &w.employer_staff, id, &remedy, PNG).await.status(), 201);
+    w.act(worker, id, json!({"action": "confirm_remedy", "rating": 4})).await;
+    let response = upload_remedy_evidence(&w, &w.employer_staff, id, &remedy, PNG).await;
+    assert_problem(response, 409, "remedy_not_owed").await;
+    assert_eq!(w.case(worker, id).await.raw["remedies"][0]["evidence"].as_array().unwrap().len(), 2);
+
+    // A remedy only proposed is not yet owed.
+    let proposed = w.case_in(State::RemedyProposed).await;
+    let remedy = w.case(&w.handler, &proposed.id).await.remedies[0].id.clone();
+    let response = upload_remedy_evidence(&w, &w.employer_staff, &proposed.id, &remedy, PNG).await;
+    assert_problem(response, 409, "remedy_not_owed").await;
+}
+
+async fn patch(app: &TestApp, path: &str, body: Value, token: Option<&Token>) -> reqwest::Response {
+    let mut request = app.client.patch(app.url(path)).json(&body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token.bearer());
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn admins_edit_organisations_and_a_deactivated_one_is_named_on_nothing_and_its_members_are_locked_out() {
+    let w = World::new().await;
+    let app = &w.app;
+    let employer = w.employer_id.to_string();
+    let path = format!("/api/v1/admin/organisations/{employer}");
+
+    let response =
+        patch(app, &path, json!({"name": " Sakura Foods K.K. ", "contact_email": "HR@Sakura.example"}), Some(&w.admin))
+            .await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let edited: Value = response.json().await.unwrap();
+    assert_eq!(edited["name"], "Sakura Foods K.K.");
+    assert_eq!(edited["contact_email"], "hr@sakura.example");
+    assert_eq!(edited["supervising_organisation_id"], w.supervisor_id.to_string(), "left out: kept");
+    assert_eq!(edited["kind"], "employer");
+    let response = patch(app, &path, json!({"contact_email": null, "preferred_language": "vi"}), Some(&w.admin)).await;
+    let edited: Value = response.json().await.unwrap();
+    assert_eq!((edited["contact_email"].clone(), edited["name"].clone()), (Value::Null, json!("Sakura Foods K.K.")));
+    assert_eq!(edited["preferred_language"], "vi");
+    let problem =
+        assert_problem(patch(app, &path, json!({"name": ""}), Some(&w.admin)).await, 422, "validation_failed").await;
+    assert_eq!(problem.errors[0].field, "name");
+    let ngo = w.ngo_id.to_string();
+    let response = patch(app, &path, json!({"supervising_organisation_id": ngo}), Some(&w.admin)).await;
+    assert_eq!(assert_problem(response, 422, "validation_failed").await.errors[0].code, "not_a_supervisor");
+    assert_problem(patch(app, &path, json!({"kind": "ngo"}), Some(&w.admin)).await, 400, "invalid_body").await;
+    let nobody = format!("/api/v1/admin/organisations/{}", uuid::Uuid::new_v4());
+    assert_problem(patch(app, &nobody, json!({"name": "X"}), Some(&w.admin)).await, 404, "not_found").await;
+    for token in [&w.handler, &w.employer_staff, &w.advocate, &w.analyst, &w.worker] {
+        assert_problem(patch(app, &path, json!({"name": "Taken over"}), Some(token)).await, 403, "forbidden").await;
+        let response = app.post(&format!("{path}/deactivate"), &json!({}), Some(token)).await;
+        assert_problem(response, 403, "forbidden").await;
+    }
+    assert_problem(patch(app, &path, json!({"name": "X"}), None).await, 401, "missing_token").await;
+
+    // Deactivated: its staff are locked out at once, and it is named on no new case.
+    let staff_login = crate::helpers::Login::email("hr-lockout@example.org");
+    app.create_user_directly(madoguchi::domain::Role::EmployerStaff, "hr-lockout@example.org", Some(w.employer_id));
+    let tokens = app.login(&staff_login).await;
+    let response = app.post(&format!("{path}/deactivate"), &json!({}), Some(&w.admin)).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<Value>().await.unwrap()["active"], false);
+    assert_problem(app.get("/api/v1/me", Some(&w.employer_staff)).await, 401, "session_ended").await;
+    assert_problem(app.try_login(&staff_login).await, 401, "account_disabled").await;
+    let refresh = json!({"refresh_token": tokens.refresh_token});
+    assert_problem(app.post("/api/v1/auth/refresh", &refresh, None).await, 401, "invalid_refresh_token").await;
+    let response = app.post("/api/v1/intake", &w.grievance(), None).await;
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    assert_eq!(
+        (problem.errors[0].field.as_str(), problem.errors[0].code.as_str()),
+        ("employer_organisation_id", "organisation_inactive")
+    );
+    let user = json!({"email": "new-hr@example.org", "password": crate::helpers::PASSWORD, "role": "employer_staff", "organisation_id": employer});
+    let problem =
+        assert_problem(app.post("/api/v1/admin/users", &user, Some(&w.admin)).await, 422, "validation_failed").await;
+    assert_eq!(problem.errors[0].code, "organisation_inactive");
+
+    // Reactivated: named again, and its staff log in again (old sessions stay ended).
+    let response = app.post(&format!("{path}/reactivate"), &json!({}), Some(&w.admin)).await;
+    assert_eq!(response.json::<Value>().await.unwrap()["active"], true);
+    assert_eq!(app.try_login(&staff_login).await.status(), 200);
+    assert_problem(app.post("/api/v1/auth/refresh", &refresh, None).await, 401, "invalid_refresh_token").await;
+    w.intake(&w.grievance()).await;
+
+    // An admin does not deactivate their own organisation.
+    let operator = org_id(&w, &w.handler).await;
+    let operator_admin = app.user_token(&w.admin, "admin", Some(operator.parse().unwrap())).await;
+    let response = app
+        .post(&format!("/api/v1/admin/organisations/{operator}/deactivate"), &json!({}), Some(&operator_admin))
+        .await;
+    assert_problem(response, 403, "forbidden").await;
+    let response =
+        app.post(&format!("/api/v1/admin/organisations/{operator}/deactivate"), &json!({}), Some(&w.admin)).await;
+    assert_eq!(response.status(), 200, "another admin may");
+}
+
+#[tokio::test]
+async fn admins_edit_users_field_by_field_without_changing_their_role() {
+    let w = World::new().await;
+    let app = &w.app;
+    let analyst = app.me(&w.analyst).await;
+    let path = format!("/api/v1/admin/users/{}", analyst.id);
+    let response =
+        patch(app, &path, json!({"display_name": "Aiko Tanaka", "phone": "+81 90 5555 0000"}), Some(&w.admin)).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let edited: Value = response.json().await.unwrap();
+    assert_eq!(
+        (edited["display_name"].as_str(), edited["phone"].as_str()),
+        (Some("Aiko Tanaka"), Some("+81 90 5555 0000"))
+    );
+    assert_eq!(edited["email"], analyst.email.clone().unwrap().as_str(), "left out: kept");
+    assert_eq!(edited["role"], "analyst");
+    let response = patch(
+        app,
+        &path,
+        json!({"phone": null, "email": "Aiko@NGO.example", "preferred_language": "ja"}),
+        Some(&w.admin),
+    )
+    .await;
+    let edited: Value = response.json().await.unwrap();
+    assert_eq!(edited["phone"], Value::Null, "null: cleared");
+    assert_eq!(edited["email"], "aiko@ngo.example");
+    assert_eq!(edited["preferred_language"], "ja");
+    assert_eq!(edited["display_name"], "Aiko Tanaka");
+    let relogin = crate::helpers::Login::email("aiko@ngo.example");
+    assert_eq!(app.try_login(&relogin).await.status(), 200, "the new address logs in");
+
+    let handler_email = app.me(&w.handler).await.email.unwrap();
+    assert_problem(patch(app, &path, json!({"email": handler_email}), Some(&w.admin)).await, 409, "email_taken").await;
+    let problem =
+        assert_problem(patch(app, &path, json!({"email": null}), Some(&w.admin)).await, 422, "validation_failed").await;
+    assert_eq!(problem.errors[0].field, "username", "an account keeps a login name");
+    let problem = assert_problem(
+        patch(app, &path, json!({"email": "not an address"}), Some(&w.admin)).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(problem.errors[0].field, "email");
+    assert_problem(patch(app, &path, json!({"role": "admin"}), Some(&w.admin)).await, 400, "invalid_body").await;
+    let nobody = format!("/api/v1/admin/users/{}", uuid::Uuid::new_v4());
+    assert_problem(patch(app, &nobody, json!({"phone": null}), Some(&w.admin)).await, 404, "not_found").await;
+    for token in [&w.handler, &w.employer_staff, &w.advocate, &w.analyst, &w.worker, &w.mediator] {
+        assert_problem(patch(app, &path, json!({"display_name": "Mallory"}), Some(token)).await, 403, "forbidden")
+            .await;
+    }
+    assert_eq!(app.me(&w.analyst).await.role, "analyst");
+}

@@ -16,8 +16,10 @@ use crate::domain::event::EventKind;
 use crate::domain::lifecycle::{self, Action, CaseRole, CaseState};
 use crate::domain::remedy::{Money, NewRemedy, Remedy, RemedyStatus, RemedyType};
 use crate::domain::{FieldError, FieldErrors, LanguageTag};
+use crate::routes::cases::messages::EvidenceDto;
 use crate::routes::common::{paged, valid_language};
 use crate::service::cases::lodge::{AdvocateConsent, EmployerInput, NewCaseInput};
+use crate::service::cases::messages::EvidenceInfo;
 use crate::service::cases::read::{CaseSummary, CaseView};
 
 fn valid_prefecture(value: &str) -> Result<(), ValidationError> {
@@ -516,11 +518,17 @@ pub struct RemedyDto {
     pub delivered_at: Option<DateTime<Utc>>,
     pub delivery_note: Option<String>,
     pub verified_at: Option<DateTime<Utc>>,
+    /// Files attached to its delivery (download them at `GET /api/v1/cases/{id}/evidence/{evidence_id}`).
+    pub evidence: Vec<EvidenceDto>,
 }
 
-impl From<Remedy> for RemedyDto {
-    fn from(remedy: Remedy) -> Self {
+impl RemedyDto {
+    fn with_evidence(remedy: Remedy, evidence: &[(crate::domain::RemedyId, EvidenceInfo)]) -> Self {
+        let id = remedy.id;
+        let evidence =
+            evidence.iter().filter(|(remedy, _)| *remedy == id).map(|(_, e)| EvidenceDto::from(e.clone())).collect();
         Self {
+            evidence,
             id: remedy.id.as_uuid(),
             remedy_type: remedy.remedy_type,
             description: remedy.description,
@@ -663,7 +671,7 @@ impl CaseResponse {
                 .into_iter()
                 .map(|(org, role)| PartyDto { organisation_id: org.as_uuid(), party_role: role })
                 .collect(),
-            remedies: view.remedies.into_iter().map(Into::into).collect(),
+            remedies: view.remedies.into_iter().map(|r| RemedyDto::with_evidence(r, &view.remedy_evidence)).collect(),
             timeline: view
                 .timeline
                 .into_iter()

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::messages::{EvidenceInfo, to_evidence};
 use super::{Loaded, load_for};
 use crate::auth::policy::{self, Actor};
 use crate::db::{self, DbConnection, cases::ListFilter};
@@ -10,7 +11,7 @@ use crate::domain::catalogue::Category;
 use crate::domain::decision;
 use crate::domain::lifecycle::{Action, CaseRole, CaseState};
 use crate::domain::remedy::Remedy;
-use crate::domain::{CaseId, OrganisationId};
+use crate::domain::{CaseId, OrganisationId, RemedyId};
 use crate::service::Error;
 use crate::service::{Page, fetch_page};
 
@@ -27,6 +28,8 @@ pub struct CaseView {
     pub forced_labour_indicators: Option<Vec<String>>,
     pub parties: Vec<(OrganisationId, PartyRole)>,
     pub remedies: Vec<Remedy>,
+    /// Files attached to the remedies' delivery, each with its remedy.
+    pub remedy_evidence: Vec<(RemedyId, EvidenceInfo)>,
     pub timeline: Vec<CaseEvent>,
 }
 
@@ -65,8 +68,14 @@ pub(crate) fn view(conn: &mut DbConnection, loaded: Loaded, now: DateTime<Utc>) 
         .into_iter()
         .map(|row| row.into_domain())
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let remedies =
+    let remedies: Vec<Remedy> =
         db::remedies::for_case(conn, case.id)?.into_iter().map(db::remedies::RemedyRow::into_domain).collect();
+    let remedy_ids: Vec<RemedyId> = remedies.iter().map(|r| r.id).collect();
+    let remedy_evidence = db::messages::evidence_of_remedies(conn, &remedy_ids)?
+        .into_iter()
+        .filter(|row| policy::sees(role, row.visibility))
+        .filter_map(|row| row.remedy_id.map(|remedy| (remedy, to_evidence(row))))
+        .collect();
     let allowed_actions = decision::allowed_for(&case, role, now);
     Ok(CaseView {
         case,
@@ -76,6 +85,7 @@ pub(crate) fn view(conn: &mut DbConnection, loaded: Loaded, now: DateTime<Utc>) 
         forced_labour_indicators,
         parties: access.parties,
         remedies,
+        remedy_evidence,
         timeline,
     })
 }
