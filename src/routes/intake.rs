@@ -108,6 +108,13 @@ pub async fn record(
     body: ApiJson<RecordedGrievanceRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
+    if body.grievance.worker_consent.is_some() {
+        return Err(ApiError::validation(
+            "grievance.worker_consent",
+            "not_applicable",
+            "the worker told you themselves; advocates lodge through POST /api/v1/cases",
+        ));
+    }
     let key = idempotency_key(&req)?;
     let request_hash = crate::crypto::sha256_hex(&serde_json::to_vec(&body).map_err(ApiError::internal)?);
     let Caller { actor, now } = caller;

@@ -151,6 +151,19 @@ async fn cases_are_listed_by_channel_and_counted_by_channel_in_the_statistics() 
     assert_eq!(count("phone"), Some(json!(5)), "{}", summary["by_channel"]);
     assert_eq!(count("online"), Some(json!(5)));
     assert_eq!(summary["by_channel"]["total"], 10);
+
+    // Case-level exports carry it too, as code and as label.
+    let jsonl = w.app.get("/api/v1/reports/cases?format=jsonl", Some(&w.handler)).await.text().await.unwrap();
+    let mut channels: Vec<String> = jsonl
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap()["channel"].as_str().unwrap().to_owned())
+        .collect();
+    channels.sort();
+    assert_eq!(channels, [vec!["online".to_owned(); 5], vec!["phone".to_owned(); 5]].concat());
+    let csv = w.app.get("/api/v1/reports/cases?format=csv&lang=ja", Some(&w.handler)).await.text().await.unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(header.contains("受付経路"), "{header}");
+    assert!(csv.contains("電話"), "the channel's label in the asked language");
 }
 
 #[tokio::test]

@@ -111,13 +111,8 @@ pub fn record(
             "workers lodge online themselves; record phone, letter, walk_in, chat_app or other",
         ));
     }
-    if input.advocate_consent.is_some() {
-        return Err(Error::validation(
-            "grievance.worker_consent",
-            "not_applicable",
-            "the worker told you themselves; advocates lodge through POST /api/v1/cases",
-        ));
-    }
+    // The worker gave it themselves: no advocate acts here.
+    let input = NewCaseInput { advocate_consent: None, ..input };
     lodge_as(conn, lodger, channel, input, retry_key, receipts, now)
 }
 
