@@ -115,6 +115,16 @@ pub fn require_may_set_active(actor: &Actor, user: UserId) -> Result<(), Denied>
     if actor.user_id() == Some(user) { Err(Denied::Forbidden) } else { Ok(()) }
 }
 
+/// Deactivating or reactivating an organisation is organisation
+/// management, and never of one's own (it would lock its admins out).
+pub fn require_may_set_organisation_active(actor: &Actor, organisation: OrganisationId) -> Result<(), Denied> {
+    require(actor, Permission::ManageOrganisations)?;
+    match actor {
+        Actor::User { organisation_id: Some(own), .. } if *own == organisation => Err(Denied::Forbidden),
+        Actor::User { .. } | Actor::CaseSession { .. } | Actor::System => Ok(()),
+    }
+}
+
 /// Who stands how towards one case: the facts the decision needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseAccess {
@@ -393,6 +403,17 @@ pub fn may_attach_evidence(
     author_role == role && author_user_id == actor.user_id()
 }
 
+/// Evidence of a remedy's delivery comes from whoever delivers it: staff of
+/// the organisation responsible for the remedy, acting as the party it is
+/// on the case (the same rule as marking it delivered).
+pub fn may_attach_remedy_evidence(actor: &Actor, role: CaseRole, responsible: OrganisationId) -> bool {
+    let party = match role {
+        CaseRole::Employer | CaseRole::Supervisor => true,
+        CaseRole::Worker | CaseRole::Advocate | CaseRole::Handler | CaseRole::Mediator | CaseRole::System => false,
+    };
+    party && matches!(actor, Actor::User { organisation_id: Some(own), .. } if *own == responsible)
+}
+
 /// Who may register webhooks: those who follow cases. Analysts and admins
 /// see statistics and accounts, not case events; workers use the API.
 pub fn may_register_webhook(role: Role) -> bool {
@@ -437,6 +458,19 @@ pub enum Lodger {
     Advocate { user: UserId, organisation: OrganisationId },
     /// Anyone, without an account (the intake form).
     Anonymous,
+    /// A handler recording a grievance the worker gave by phone, letter, in
+    /// person or by chat, for a worker without an account.
+    Handler { user: UserId, organisation: Option<OrganisationId> },
+}
+
+/// Who may record a grievance received outside the API for a worker: handlers.
+pub fn recorder(actor: &Actor) -> Result<Lodger, Denied> {
+    match actor {
+        Actor::User { id, role: Role::Handler, organisation_id } => {
+            Ok(Lodger::Handler { user: *id, organisation: *organisation_id })
+        }
+        Actor::User { .. } | Actor::CaseSession { .. } | Actor::System => Err(Denied::Forbidden),
+    }
 }
 
 pub fn lodger(actor: Option<&Actor>) -> Result<Lodger, Denied> {
@@ -469,11 +503,22 @@ pub enum CaseAmendment {
     /// Priority, categories and forced-labour indicators.
     Classify,
     UpdateIdentity,
+    /// Add, replace or remove the advocate organisation acting for the worker.
+    Advocate,
+    /// Issue a new receipt code, ending the old one.
+    ReplaceReceiptCode,
 }
 
 impl CaseAmendment {
-    pub const ALL: &'static [CaseAmendment] =
-        &[Self::DisclosureConsent, Self::AssignMediator, Self::LinkEmployer, Self::Classify, Self::UpdateIdentity];
+    pub const ALL: &'static [CaseAmendment] = &[
+        Self::DisclosureConsent,
+        Self::AssignMediator,
+        Self::LinkEmployer,
+        Self::Classify,
+        Self::UpdateIdentity,
+        Self::Advocate,
+        Self::ReplaceReceiptCode,
+    ];
 }
 
 /// Who may make each amendment, by their role on the case.
@@ -484,8 +529,27 @@ pub fn may_amend(role: CaseRole, amendment: CaseAmendment) -> bool {
         CaseAmendment::DisclosureConsent => &[R::Worker, R::Advocate],
         CaseAmendment::AssignMediator | CaseAmendment::LinkEmployer | CaseAmendment::Classify => &[R::Handler],
         CaseAmendment::UpdateIdentity => &[R::Worker, R::Advocate, R::Handler],
+        // Who speaks for the worker is the worker's choice; a handler carries
+        // it out only on the worker's recorded consent (`advocate_change_needs_consent`).
+        CaseAmendment::Advocate => &[R::Worker, R::Handler],
+        // After checking the worker's identity, for a worker who lost the code.
+        CaseAmendment::ReplaceReceiptCode => &[R::Handler],
     };
     allowed.contains(&role)
+}
+
+/// Whether changing the case's advocate needs the worker's recorded consent:
+/// for everyone but the worker.
+pub fn advocate_change_needs_consent(role: CaseRole) -> bool {
+    match role {
+        CaseRole::Worker => false,
+        CaseRole::Advocate
+        | CaseRole::Handler
+        | CaseRole::Employer
+        | CaseRole::Supervisor
+        | CaseRole::Mediator
+        | CaseRole::System => true,
+    }
 }
 
 #[cfg(test)]
@@ -577,6 +641,21 @@ mod tests {
     }
 
     #[test]
+    fn organisations_are_deactivated_by_admins_but_never_their_own() {
+        let (own, other) = (OrganisationId::new(), OrganisationId::new());
+        for role in Role::ALL {
+            let actor = user(role, Some(own));
+            let admin = role == Role::Admin;
+            assert_eq!(require_may_set_organisation_active(&actor, other).is_ok(), admin, "{role}");
+            assert_eq!(require_may_set_organisation_active(&actor, own), Err(Denied::Forbidden), "{role}");
+            assert_eq!(require_may_set_organisation_active(&user(role, None), other).is_ok(), admin, "{role}");
+        }
+        assert!(require_may_set_organisation_active(&Actor::System, own).is_ok());
+        let session = Actor::CaseSession { case_id: CaseId::new() };
+        assert_eq!(require_may_set_organisation_active(&session, own), Err(Denied::Forbidden));
+    }
+
+    #[test]
     fn webhooks_belong_to_the_registrants_organisation_and_role() {
         let org = OrganisationId::new();
         for role in Role::ALL {
@@ -637,6 +716,23 @@ mod tests {
         assert!(may_attach_evidence(&session, CaseRole::Worker, CaseRole::Worker, None));
         assert!(!may_attach_evidence(&session, CaseRole::Worker, CaseRole::Worker, Some(author)));
         assert!(!may_attach_evidence(&session, CaseRole::Worker, CaseRole::Advocate, None));
+    }
+
+    #[test]
+    fn remedy_evidence_comes_only_from_the_responsible_organisation_as_a_party() {
+        let responsible = OrganisationId::new();
+        for &role in CaseRole::ALL {
+            for (organisation, is_responsible) in
+                [(Some(responsible), true), (Some(OrganisationId::new()), false), (None, false)]
+            {
+                let actor = user(Role::EmployerStaff, organisation);
+                let expected = is_responsible && matches!(role, CaseRole::Employer | CaseRole::Supervisor);
+                assert_eq!(may_attach_remedy_evidence(&actor, role, responsible), expected, "{role} {organisation:?}");
+            }
+        }
+        let session = Actor::CaseSession { case_id: CaseId::new() };
+        assert!(!may_attach_remedy_evidence(&session, CaseRole::Worker, responsible));
+        assert!(!may_attach_remedy_evidence(&Actor::System, CaseRole::System, responsible));
     }
 
     #[test]
@@ -722,6 +818,17 @@ mod tests {
     }
 
     #[test]
+    fn only_handlers_record_grievances_received_outside_the_api() {
+        for role in Role::ALL {
+            let result = recorder(&user(role, Some(OrganisationId::new())));
+            assert_eq!(result.is_ok(), role == Role::Handler, "{role}");
+            assert!(matches!(result, Ok(Lodger::Handler { .. }) | Err(Denied::Forbidden)), "{role}");
+        }
+        assert_eq!(recorder(&Actor::System), Err(Denied::Forbidden));
+        assert_eq!(recorder(&Actor::CaseSession { case_id: CaseId::new() }), Err(Denied::Forbidden));
+    }
+
+    #[test]
     fn organisations_are_visible_to_members_and_hidden_from_others() {
         let own = OrganisationId::new();
         let other = OrganisationId::new();
@@ -747,6 +854,8 @@ mod tests {
                     vec![R::Handler]
                 }
                 CaseAmendment::UpdateIdentity => vec![R::Worker, R::Advocate, R::Handler],
+                CaseAmendment::Advocate => vec![R::Worker, R::Handler],
+                CaseAmendment::ReplaceReceiptCode => vec![R::Handler],
             }
         };
         for &amendment in CaseAmendment::ALL {
@@ -757,6 +866,15 @@ mod tests {
         // Respondents and the system never amend a case.
         for role in [R::Employer, R::Supervisor, R::System, R::Mediator] {
             assert!(CaseAmendment::ALL.iter().all(|a| !may_amend(role, *a)), "{role}");
+        }
+        // An advocate cannot appoint or dismiss an advocate: that is the worker's choice.
+        assert!(!may_amend(R::Advocate, CaseAmendment::Advocate));
+    }
+
+    #[test]
+    fn only_the_worker_changes_their_advocate_without_recorded_consent() {
+        for &role in CaseRole::ALL {
+            assert_eq!(advocate_change_needs_consent(role), role != CaseRole::Worker, "{role}");
         }
     }
 }

@@ -12,6 +12,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         preferred_language -> Text,
+        active -> Bool,
     }
 }
 
@@ -95,6 +96,7 @@ diesel::table! {
         finished_at -> Nullable<Timestamp>,
         reprisal_watch_until -> Nullable<Timestamp>,
         outer_bound_passed_at -> Nullable<Timestamp>,
+        channel -> Text,
     }
 }
 

@@ -144,6 +144,13 @@ fn check_organisation(
             let row = db::organisations::find(conn, id)?.ok_or_else(|| {
                 Error::validation("organisation_id", "unknown_organisation", "no organisation has this id")
             })?;
+            if !row.active {
+                return Err(Error::validation(
+                    "organisation_id",
+                    "organisation_inactive",
+                    "this organisation has been deactivated",
+                ));
+            }
             Some(row.kind)
         }
     };
@@ -186,6 +193,69 @@ pub fn list(
 
 fn load(conn: &mut DbConnection, id: UserId) -> Result<User, Error> {
     Ok(db::users::find(conn, id)?.ok_or(Error::NotFound)?.into_domain()?)
+}
+
+/// An admin's edit of an account, field by field: `None` keeps a field,
+/// `Some(None)` clears it. The role and organisation do not change (they
+/// are in every access token; make a new account instead). An account
+/// keeps at least one login name.
+#[derive(Debug, Clone, Default)]
+pub struct UserPatch {
+    pub email: Option<Option<String>>,
+    pub username: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub display_name: Option<Option<String>>,
+    pub preferred_language: Option<LanguageTag>,
+}
+
+#[tracing::instrument(skip_all, fields(user = %id))]
+pub fn update(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: UserId,
+    mut patch: UserPatch,
+    now: DateTime<Utc>,
+) -> Result<User, Error> {
+    policy::require(actor, Permission::ManageUsers)?;
+    let mut errors = FieldErrors::default();
+    if let Some(Some(email)) = &mut patch.email {
+        *email = user_rules::normalise_email(email);
+    }
+    if let Some(Some(username)) = &mut patch.username {
+        match user_rules::normalise_username(username) {
+            Ok(name) => *username = name,
+            Err(message) => errors.push(FieldError::new("username", "invalid_username", message)),
+        }
+    }
+    errors.into_result()?;
+    db::write_transaction(conn, |conn| {
+        let current = db::users::find(conn, id)?.ok_or(Error::NotFound)?;
+        let email = patch.email.clone().unwrap_or(current.email);
+        let username = patch.username.clone().unwrap_or(current.username);
+        if email.is_none() && username.is_none() {
+            return Err(Error::validation("username", "required", "an account keeps an email address or a username"));
+        }
+        if let Some(Some(email)) = &patch.email
+            && db::users::email_taken_by_other(conn, email, id)?
+        {
+            return Err(Error::Conflict(Conflict::EmailTaken));
+        }
+        if let Some(Some(username)) = &patch.username
+            && db::users::username_taken_by_other(conn, username, id)?
+        {
+            return Err(Error::Conflict(Conflict::UsernameTaken));
+        }
+        let changes = db::users::UserChanges {
+            email: patch.email,
+            username: patch.username,
+            phone: patch.phone,
+            display_name: patch.display_name,
+            preferred_language: patch.preferred_language,
+        };
+        db::users::update(conn, id, &changes, db::timestamp(now))?;
+        tracing::info!(user = %id, "account edited by an admin");
+        load(conn, id)
+    })
 }
 
 /// Deactivates (ending every session at once) or reactivates an account.

@@ -25,5 +25,6 @@ mod matrix;
 mod messages;
 mod notifications;
 mod operations;
+mod people;
 mod reports;
 mod webhooks;

@@ -2,15 +2,16 @@
 
 use chrono::{DateTime, Utc};
 
+use super::messages::{EvidenceInfo, to_evidence};
 use super::{Loaded, load_for};
 use crate::auth::policy::{self, Actor, Projection};
 use crate::db::{self, DbConnection, cases::ListFilter};
-use crate::domain::case::{Case, CaseEvent, CaseReference, Identity, PartyRole, Priority, Visibility};
+use crate::domain::case::{Case, CaseEvent, CaseReference, Identity, IntakeChannel, PartyRole, Priority, Visibility};
 use crate::domain::catalogue::Category;
 use crate::domain::decision;
 use crate::domain::lifecycle::{Action, CaseRole, CaseState};
 use crate::domain::remedy::Remedy;
-use crate::domain::{CaseId, OrganisationId};
+use crate::domain::{CaseId, OrganisationId, RemedyId};
 use crate::service::Error;
 use crate::service::{Page, fetch_page};
 
@@ -27,6 +28,8 @@ pub struct CaseView {
     pub forced_labour_indicators: Option<Vec<String>>,
     pub parties: Vec<(OrganisationId, PartyRole)>,
     pub remedies: Vec<Remedy>,
+    /// Files attached to the remedies' delivery, each with its remedy.
+    pub remedy_evidence: Vec<(RemedyId, EvidenceInfo)>,
     pub timeline: Vec<CaseEvent>,
 }
 
@@ -63,8 +66,14 @@ pub(crate) fn view(conn: &mut DbConnection, loaded: Loaded, now: DateTime<Utc>) 
         .into_iter()
         .map(|row| row.into_domain())
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let remedies =
+    let remedies: Vec<Remedy> =
         db::remedies::for_case(conn, case.id)?.into_iter().map(db::remedies::RemedyRow::into_domain).collect();
+    let remedy_ids: Vec<RemedyId> = remedies.iter().map(|r| r.id).collect();
+    let remedy_evidence = db::messages::evidence_of_remedies(conn, &remedy_ids)?
+        .into_iter()
+        .filter(|row| policy::sees(role, row.visibility))
+        .filter_map(|row| row.remedy_id.map(|remedy| (remedy, to_evidence(row))))
+        .collect();
     let allowed_actions = decision::allowed_for(&case, role, now);
     Ok(CaseView {
         case,
@@ -74,6 +83,7 @@ pub(crate) fn view(conn: &mut DbConnection, loaded: Loaded, now: DateTime<Utc>) 
         forced_labour_indicators,
         parties: access.parties,
         remedies,
+        remedy_evidence,
         timeline,
     })
 }
@@ -88,6 +98,7 @@ pub struct CaseSummary {
     pub categories: Vec<Category>,
     pub employer_organisation_id: Option<OrganisationId>,
     pub employer_name: Option<String>,
+    pub channel: IntakeChannel,
     pub created_at: DateTime<Utc>,
     pub stage_due_at: Option<DateTime<Utc>>,
 }
@@ -99,6 +110,7 @@ pub struct CaseFilter {
     pub priority: Option<Priority>,
     pub party_organisation_id: Option<OrganisationId>,
     pub overdue: bool,
+    pub channel: Option<IntakeChannel>,
     pub created_from: Option<DateTime<Utc>>,
     pub created_before: Option<DateTime<Utc>>,
 }
@@ -121,6 +133,7 @@ pub fn list(
         priority: filter.priority,
         party_organisation_id: filter.party_organisation_id,
         overdue_at: filter.overdue.then(|| db::timestamp(now)),
+        channel: filter.channel,
         created_from: filter.created_from.map(db::timestamp),
         created_before: filter.created_before.map(db::timestamp),
     };
@@ -141,6 +154,7 @@ pub fn list(
                 categories: case.categories,
                 employer_organisation_id: case.employer_organisation_id,
                 employer_name: case.employer_name,
+                channel: case.channel,
                 created_at: case.created_at,
                 stage_due_at: case.stage_due_at,
             })
