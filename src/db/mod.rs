@@ -3,6 +3,7 @@
 //! Callers own transactions.
 
 pub mod case_details;
+pub mod casework;
 pub mod case_events;
 pub mod cases;
 pub mod connection;

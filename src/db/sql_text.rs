@@ -110,6 +110,7 @@ text_column!(
     crate::domain::OutboxId,
     crate::domain::RefreshTokenId,
     crate::domain::SessionFamilyId,
+    crate::domain::ConflictId,
     crate::domain::Role,
     crate::domain::OrganisationKind,
     crate::domain::notification::OutboxStatus,

@@ -61,6 +61,7 @@ typed_id!(RemedyId);
 typed_id!(WebhookId);
 typed_id!(OutboxId);
 typed_id!(RefreshTokenId);
+typed_id!(ConflictId);
 // A login session: the family of refresh tokens one login starts.
 typed_id!(SessionFamilyId);
 

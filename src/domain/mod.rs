@@ -1,6 +1,7 @@
 //! Pure domain types and rules. No I/O lives here.
 
 pub mod case;
+pub mod casework;
 pub mod catalogue;
 pub mod command;
 pub mod decision;
@@ -20,7 +21,7 @@ pub mod user;
 pub mod validation;
 
 pub use ids::{
-    CaseId, EventId, EvidenceId, MessageId, OrganisationId, OutboxId, RefreshTokenId, RemedyId, SessionFamilyId,
+    CaseId, ConflictId, EventId, EvidenceId, MessageId, OrganisationId, OutboxId, RefreshTokenId, RemedyId, SessionFamilyId,
     UserId, WebhookId,
 };
 pub use language::LanguageTag;

@@ -177,6 +177,8 @@ pub enum AudienceRule {
     WhoeverMustAct,
     /// The organisation responsible for the remedy.
     ResponsibleOrganisation,
+    /// The handler who owns the case (told unless they took it themselves).
+    AssignedHandler,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -237,6 +239,7 @@ pub async fn notifications_table(
                 Audience::Roles(roles) => (AudienceRule::Roles, roles.to_vec()),
                 Audience::WhoMustAct => (AudienceRule::WhoeverMustAct, Vec::new()),
                 Audience::ResponsibleOrganisation => (AudienceRule::ResponsibleOrganisation, Vec::new()),
+                Audience::AssignedHandler => (AudienceRule::AssignedHandler, vec![CaseRole::Handler]),
             };
             HappeningDto {
                 name: happening,

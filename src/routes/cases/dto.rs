@@ -346,6 +346,15 @@ pub struct AssignMediatorRequest {
     pub mediator_user_id: Uuid,
 }
 
+/// Who owns the case from now on.
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignHandlerRequest {
+    pub version: i32,
+    /// A handler's user id (your own to take the case); `null` leaves the case without an owner.
+    pub handler_user_id: Option<Uuid>,
+}
+
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkEmployerRequest {
@@ -522,6 +531,8 @@ pub struct CaseResponse {
     pub residence_status: Option<ResidenceStatus>,
     pub advocate_organisation_id: Option<Uuid>,
     pub mediator_user_id: Option<Uuid>,
+    /// The handler who owns the case; shown to handlers and the mediator only.
+    pub assigned_handler_user_id: Option<Uuid>,
     pub identity_disclosure_consent: bool,
     pub satisfaction_rating: Option<i32>,
     pub satisfaction_comment: Option<String>,
@@ -581,6 +592,7 @@ impl CaseResponse {
             residence_status: case.residence_status,
             advocate_organisation_id: case.advocate_organisation_id.map(|o| o.as_uuid()),
             mediator_user_id: case.mediator_user_id.map(|u| u.as_uuid()),
+            assigned_handler_user_id: case.assigned_handler_user_id.map(|u| u.as_uuid()),
             identity_disclosure_consent: case.identity_disclosure_consent,
             satisfaction_rating: case.satisfaction_rating,
             satisfaction_comment: case.satisfaction_comment,
@@ -637,6 +649,8 @@ pub struct CaseSummaryDto {
     pub categories: Vec<Category>,
     pub employer_organisation_id: Option<Uuid>,
     pub employer_name: Option<String>,
+    /// The handler who owns the case; shown to handlers and mediators only.
+    pub assigned_handler_user_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub stage_due_at: Option<DateTime<Utc>>,
     pub overdue: bool,
@@ -652,6 +666,7 @@ impl CaseSummaryDto {
             categories: summary.categories,
             employer_organisation_id: summary.employer_organisation_id.map(|o| o.as_uuid()),
             employer_name: summary.employer_name,
+            assigned_handler_user_id: summary.assigned_handler_user_id.map(|u| u.as_uuid()),
             created_at: summary.created_at,
             stage_due_at: summary.stage_due_at,
             overdue: summary.stage_due_at.is_some_and(|due| due < now),
@@ -665,6 +680,7 @@ paged!(CasePage, CaseSummaryDto);
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct CaseListQuery {
+    /// Case state.
     pub state: Option<CaseState>,
     pub category: Option<Category>,
     pub priority: Option<Priority>,
@@ -672,9 +688,34 @@ pub struct CaseListQuery {
     pub organisation_id: Option<Uuid>,
     /// Only cases whose current stage is past its time frame.
     pub overdue: Option<bool>,
+    /// Lodged at or after this time.
     pub created_from: Option<DateTime<Utc>>,
+    /// Lodged before this time.
     pub created_before: Option<DateTime<Utc>>,
+    /// Handlers only: `me` (my cases), `none` (no owner yet) or a handler's user id.
+    pub assignee: Option<String>,
+    /// Cases against this registered employer.
+    pub employer_organisation_id: Option<Uuid>,
+    /// Cases whose employer this supervising or support organisation looks after.
+    pub supervising_organisation_id: Option<Uuid>,
+    /// A case reference (`MG-2026-000042`), or the start of the employer's
+    /// name (any spelling of it: `株式会社` and `Co., Ltd.` are ignored).
+    pub q: Option<String>,
     pub cursor: Option<Uuid>,
     /// 1 to 200; default 50.
     pub limit: Option<u32>,
+}
+
+/// Mediators for a case, best first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MediatorSuggestions {
+    /// The language the ranking matched: the language of the worker's narrative.
+    pub workers_language: String,
+    pub mediators: Vec<MediatorSuggestionDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MediatorSuggestionDto {
+    pub speaks_workers_language: bool,
+    pub mediator: crate::routes::staff::StaffDto,
 }
