@@ -476,15 +476,14 @@ pub enum CaseAmendment {
 }
 
 impl CaseAmendment {
-    pub const ALL: &'static [CaseAmendment] =
-        &[
-            Self::DisclosureConsent,
-            Self::AssignMediator,
-            Self::AssignHandler,
-            Self::LinkEmployer,
-            Self::Classify,
-            Self::UpdateIdentity,
-        ];
+    pub const ALL: &'static [CaseAmendment] = &[
+        Self::DisclosureConsent,
+        Self::AssignMediator,
+        Self::AssignHandler,
+        Self::LinkEmployer,
+        Self::Classify,
+        Self::UpdateIdentity,
+    ];
 }
 
 /// Who may make each amendment, by their role on the case.

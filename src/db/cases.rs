@@ -271,18 +271,17 @@ pub fn list(
     if let Some(priority) = filter.priority {
         query = query.filter(cases::priority.eq(priority));
     }
+    // `id IN (…)` rather than a correlated EXISTS: SQLite then walks the
+    // subquery's index (category or organisation first) and looks each case
+    // up, in id order, instead of walking every case and probing.
     if let Some(category) = filter.category {
-        query = query.filter(diesel::dsl::exists(
-            case_categories::table
-                .filter(case_categories::case_id.eq(cases::id))
-                .filter(case_categories::category.eq(category)),
+        query = query.filter(cases::id.eq_any(
+            case_categories::table.filter(case_categories::category.eq(category)).select(case_categories::case_id),
         ));
     }
     if let Some(organisation) = filter.party_organisation_id {
-        query = query.filter(diesel::dsl::exists(
-            case_parties::table
-                .filter(case_parties::case_id.eq(cases::id))
-                .filter(case_parties::organisation_id.eq(organisation)),
+        query = query.filter(cases::id.eq_any(
+            case_parties::table.filter(case_parties::organisation_id.eq(organisation)).select(case_parties::case_id),
         ));
     }
     match filter.assignee {

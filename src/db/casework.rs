@@ -125,7 +125,10 @@ pub fn organisation_names(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    organisations::table.filter(organisations::id.eq_any(ids)).select((organisations::id, organisations::name)).load(conn)
+    organisations::table
+        .filter(organisations::id.eq_any(ids))
+        .select((organisations::id, organisations::name))
+        .load(conn)
 }
 
 /// Active staff of a role, optionally speaking a language (declared, or as
@@ -147,14 +150,12 @@ pub fn search_staff(
         .into_boxed();
     if let Some(language) = language {
         // The primary subtag: `vi` finds `vi` and `vi-VN`.
-        let family = format!("{}-%", language.replace('%', "").replace('_', ""));
+        let family = format!("{}-%", language.replace(['%', '_'], ""));
         query = query.filter(
             users::preferred_language.eq(language.to_owned()).or(users::preferred_language.like(family.clone())).or(
-                diesel::dsl::exists(
-                    user_languages::table
-                        .filter(user_languages::user_id.eq(users::id))
-                        .filter(user_languages::language.eq(language.to_owned()).or(user_languages::language.like(family))),
-                ),
+                diesel::dsl::exists(user_languages::table.filter(user_languages::user_id.eq(users::id)).filter(
+                    user_languages::language.eq(language.to_owned()).or(user_languages::language.like(family)),
+                )),
             ),
         );
     }

@@ -3,9 +3,9 @@
 //! Callers own transactions.
 
 pub mod case_details;
-pub mod casework;
 pub mod case_events;
 pub mod cases;
+pub mod casework;
 pub mod connection;
 pub mod deadlines;
 pub mod fault;

@@ -90,12 +90,12 @@ pub fn prefix_range(prefix: &str) -> Option<(String, String)> {
     // The upper bound is the prefix with its last character raised by one;
     // a character with no successor is dropped and the one before raised.
     while let Some(last) = chars.pop() {
-        if let Some(next) = char::from_u32(u32::from(last) + 1).or_else(|| char::from_u32(0xE000)) {
-            if next > last {
-                let mut to: String = chars.iter().collect();
-                to.push(next);
-                return Some((prefix.to_owned(), to));
-            }
+        if let Some(next) = char::from_u32(u32::from(last) + 1).or_else(|| char::from_u32(0xE000))
+            && next > last
+        {
+            let mut to: String = chars.iter().collect();
+            to.push(next);
+            return Some((prefix.to_owned(), to));
         }
     }
     None

@@ -21,8 +21,8 @@ pub mod user;
 pub mod validation;
 
 pub use ids::{
-    CaseId, ConflictId, EventId, EvidenceId, MessageId, OrganisationId, OutboxId, RefreshTokenId, RemedyId, SessionFamilyId,
-    UserId, WebhookId,
+    CaseId, ConflictId, EventId, EvidenceId, MessageId, OrganisationId, OutboxId, RefreshTokenId, RemedyId,
+    SessionFamilyId, UserId, WebhookId,
 };
 pub use language::LanguageTag;
 pub use organisation::OrganisationKind;

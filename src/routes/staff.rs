@@ -293,7 +293,7 @@ pub async fn set_languages(
         match LanguageTag::parse(raw) {
             Ok(tag) => languages.push(tag),
             Err(_) => errors.push(FieldError::new(
-                &format!("languages[{i}]"),
+                format!("languages[{i}]"),
                 "invalid_language_tag",
                 "is not a BCP 47 language tag (for example `vi`, `ne`, `pt-BR`)",
             )),

@@ -43,7 +43,8 @@ pub struct Declaration {
 impl TryFrom<ConflictRow> for Declaration {
     type Error = anyhow::Error;
     fn try_from(row: ConflictRow) -> anyhow::Result<Self> {
-        let subject = subject_of(&row).ok_or_else(|| anyhow::anyhow!("conflict declaration {} has no subject", row.id))?;
+        let subject =
+            subject_of(&row).ok_or_else(|| anyhow::anyhow!("conflict declaration {} has no subject", row.id))?;
         Ok(Self {
             id: row.id,
             mediator_user_id: row.mediator_user_id,
@@ -89,9 +90,8 @@ pub fn organisations(
 ) -> Result<Page<DirectoryOrganisation>, Error> {
     policy::require(actor, Permission::ReadCaseWorkDirectory)?;
     let text = casework::search_text(text.as_deref());
-    let (rows, has_more) = fetch_page(limit, |limit| {
-        db::casework::search_organisations(conn, kind, text.as_deref(), cursor, limit)
-    })?;
+    let (rows, has_more) =
+        fetch_page(limit, |limit| db::casework::search_organisations(conn, kind, text.as_deref(), cursor, limit))?;
     let supervisors: Vec<OrganisationId> = rows.iter().filter_map(|r| r.supervising_organisation_id).collect();
     let names: HashMap<OrganisationId, String> =
         db::casework::organisation_names(conn, &supervisors)?.into_iter().collect();
@@ -219,7 +219,11 @@ pub fn declare_conflict(
             }
             ConflictSubject::Organisation(organisation) => {
                 if db::organisations::find(conn, organisation)?.is_none() {
-                    return Err(Error::validation("organisation_id", "unknown_organisation", "no organisation has this id"));
+                    return Err(Error::validation(
+                        "organisation_id",
+                        "unknown_organisation",
+                        "no organisation has this id",
+                    ));
                 }
                 db::cases::mediated_touching(conn, mediator, organisation)?
             }

@@ -47,7 +47,9 @@ pub enum Conflict {
     IdempotencyKeyReused,
     MediatorNotAssigned,
     EmployerNotLinked,
-    ReopenWindowPassed { days: i64 },
+    ReopenWindowPassed {
+        days: i64,
+    },
     ReprisalWatchOver,
     RemedyNotOwed(RemedyStatus),
     AlreadyReferred,

@@ -1,8 +1,8 @@
 //! Use cases. Each command checks the access policy, then runs as one
 //! transaction. Services know nothing of HTTP.
 
-pub mod casework;
 pub mod cases;
+pub mod casework;
 pub mod deadlines;
 pub mod error;
 pub mod health;

@@ -157,6 +157,8 @@ async fn every_operation_is_named_described_secured_and_documents_its_errors() {
         "cases_act",
         "cases_consent_set",
         "cases_mediator_assign",
+        "cases_assignee_set",
+        "cases_mediator_suggestions",
         "cases_employer_link",
         "cases_classify",
         "cases_identity_update",
@@ -169,6 +171,11 @@ async fn every_operation_is_named_described_secured_and_documents_its_errors() {
         "webhooks_create",
         "webhooks_list",
         "webhooks_delete",
+        "staff_organisations_list",
+        "staff_mediators_list",
+        "staff_handlers_list",
+        "staff_mediator_languages_set",
+        "staff_mediator_conflicts_create",
         "reports_summary",
         "reports_cases_export",
         "lifecycle_get",
@@ -298,6 +305,7 @@ async fn every_answer_of_every_operation_is_one_the_document_lists() {
             let mut request = match method.as_str() {
                 "get" => app.client.get(url),
                 "post" => app.client.post(url),
+                "put" => app.client.put(url),
                 "delete" => app.client.delete(url),
                 other => panic!("unexpected method {other}"),
             };

@@ -165,9 +165,10 @@ fn parse_assignee(raw: &str) -> Result<AssigneeFilter, ApiError> {
     match raw.trim() {
         "me" => Ok(AssigneeFilter::Me),
         "none" => Ok(AssigneeFilter::Nobody),
-        other => other.parse::<Uuid>().map(|id| AssigneeFilter::Handler(id.into())).map_err(|_| {
-            ApiError::validation("assignee", "invalid_assignee", "`me`, `none` or a handler's user id")
-        }),
+        other => other
+            .parse::<Uuid>()
+            .map(|id| AssigneeFilter::Handler(id.into()))
+            .map_err(|_| ApiError::validation("assignee", "invalid_assignee", "`me`, `none` or a handler's user id")),
     }
 }
 

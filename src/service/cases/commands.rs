@@ -131,8 +131,8 @@ pub fn assign_handler(
     amend(conn, actor, id, expected_version, CaseAmendment::AssignHandler, now, |conn, loaded| {
         let field = "handler_user_id";
         if let Some(handler) = handler {
-            let user =
-                db::users::find(conn, handler)?.ok_or_else(|| Error::validation(field, "unknown_user", "no user has this id"))?;
+            let user = db::users::find(conn, handler)?
+                .ok_or_else(|| Error::validation(field, "unknown_user", "no user has this id"))?;
             if user.role != Role::Handler {
                 return Err(Error::validation(field, "not_a_handler", "this user is not a handler"));
             }
@@ -148,7 +148,9 @@ pub fn assign_handler(
                 Visibility::Internal,
                 json!({"from": id_text(previous), "to": id_text(handler)}),
             ),
-            None => NewEvent::note(EventKind::HandlerUnassigned, Visibility::Internal, json!({"from": id_text(previous)})),
+            None => {
+                NewEvent::note(EventKind::HandlerUnassigned, Visibility::Internal, json!({"from": id_text(previous)}))
+            }
         };
         let tells = handler.is_some() && handler != actor.user_id() && handler != previous;
         Ok(Amended {
