@@ -67,6 +67,9 @@ pub struct MailSettings {
     pub worker_link: String,
     /// Where staff links lead (handlers, advocates, employers, mediators).
     pub staff_link: String,
+    /// Where the link in a mailed account code leads; `{base_url}`,
+    /// `{page}` (`confirm-email`, `reset-password`), `{code}` and `{lang}`.
+    pub account_link: String,
     /// Message-IDs and thread ids are under this domain; empty: the domain of `from`.
     pub message_id_domain: String,
     /// Mail to workers names what happened and the stage, instead of only
@@ -351,7 +354,11 @@ impl Settings {
         if !(self.mail.base_url.starts_with("http://") || self.mail.base_url.starts_with("https://")) {
             return invalid("mail.base_url", "must start with http:// or https://");
         }
-        for (key, link) in [("mail.worker_link", &self.mail.worker_link), ("mail.staff_link", &self.mail.staff_link)] {
+        for (key, link) in [
+            ("mail.worker_link", &self.mail.worker_link),
+            ("mail.staff_link", &self.mail.staff_link),
+            ("mail.account_link", &self.mail.account_link),
+        ] {
             let filled = link.replace("{base_url}", &self.mail.base_url);
             if !(filled.starts_with("http://") || filled.starts_with("https://")) {
                 return invalid(key, "must be an http(s) URL template, for example {base_url}/case/{reference}");

@@ -249,6 +249,10 @@ problem_codes! {
     DatabaseNotEmpty = "database_not_empty", CONFLICT,
         "Demo data goes only into an empty database.",
         "Use a fresh database for the demo.";
+    // 414
+    UriTooLong = "uri_too_long", URI_TOO_LONG,
+        "The request line is longer than the server reads (answered by the edge proxy, `deploy/nginx`).",
+        "Send long values in the body, not the URL.";
     // 413
     PayloadTooLarge = "payload_too_large", PAYLOAD_TOO_LARGE,
         "The body is larger than this endpoint accepts (`server.json_body_limit_bytes` for JSON, `storage.evidence_max_bytes` for evidence).",
@@ -260,6 +264,10 @@ problem_codes! {
     UnsupportedEvidenceType = "unsupported_evidence_type", UNSUPPORTED_MEDIA_TYPE,
         "The evidence file is not a photo, PDF, audio or video file (recognised by its content, not its name).",
         "Convert the file to a photo or PDF and upload that.";
+    // 431
+    RequestHeadTooLarge = "request_head_too_large", REQUEST_HEADER_FIELDS_TOO_LARGE,
+        "The request's headers are larger than the server reads (answered by the edge proxy, `deploy/nginx`).",
+        "Send fewer or smaller headers and cookies.";
     // 422
     ValidationFailed = "validation_failed", UNPROCESSABLE_ENTITY,
         "The request is well-formed but breaks a rule; `errors` names each field with its own code and message.",
@@ -282,6 +290,10 @@ problem_codes! {
     StorageUnavailable = "storage_unavailable", SERVICE_UNAVAILABLE,
         "The database answers but cannot write: its disk is full, or its files or file system are read-only. Nothing from the request was saved.",
         "Wait the number of seconds in `Retry-After` (an operator must act), then retry the same request.";
+    // 502
+    ServiceUnreachable = "service_unreachable", BAD_GATEWAY,
+        "The edge proxy (`deploy/nginx`) could not reach the service, or it did not answer in time; the request may not have arrived.",
+        "Retry the same request later (with the same `Idempotency-Key` for lodging, so it is not lodged twice).";
 }
 
 impl Serialize for ProblemCode {
@@ -508,6 +520,29 @@ pub fn catalogue_markdown() -> String {
     out
 }
 
+/// The problems the edge proxy (`deploy/nginx`) answers itself, before a
+/// request reaches the service: malformed or oversized requests, and a
+/// service that cannot be reached. actix-http answers the first kind with an
+/// empty body and has no hook to change that, so deployments put the proxy in
+/// front; its files are these documents, generated from the catalogue.
+pub const EDGE_PROBLEMS: [ProblemCode; 5] = [
+    ProblemCode::BadRequest,
+    ProblemCode::UriTooLong,
+    ProblemCode::PayloadTooLarge,
+    ProblemCode::RequestHeadTooLarge,
+    ProblemCode::ServiceUnreachable,
+];
+
+/// The body of an edge proxy's problem file for `code`.
+pub fn edge_problem_json(code: ProblemCode) -> String {
+    // The meaning without its note for operators, as a sentence for people.
+    let meaning = code.meaning();
+    let detail = meaning.split(" (").next().unwrap_or(meaning).trim_end_matches('.').to_lowercase();
+    let mut json = serde_json::to_string_pretty(&Problem::new(code, detail, Vec::new())).unwrap_or_default();
+    json.push('\n');
+    json
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
@@ -551,5 +586,28 @@ mod tests {
             "docs/errors.md is out of date with ProblemCode; regenerate it with: \
              MADOGUCHI_WRITE_DOCS=1 cargo test --lib error::tests"
         );
+    }
+
+    /// The edge proxy's problem files are the catalogue's documents.
+    #[test]
+    fn the_edge_proxys_problem_files_are_the_catalogue() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/nginx/problems");
+        for code in EDGE_PROBLEMS {
+            let path = dir.join(format!("{}.json", code.as_str()));
+            let expected = edge_problem_json(code);
+            if std::env::var_os("MADOGUCHI_WRITE_DOCS").is_some() {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(&path, &expected).unwrap();
+            }
+            let published = std::fs::read_to_string(&path).unwrap_or_default();
+            assert!(
+                published == expected,
+                "{} is out of date; regenerate it with: MADOGUCHI_WRITE_DOCS=1 cargo test --lib error::tests",
+                path.display()
+            );
+            let parsed: serde_json::Value = serde_json::from_str(&published).unwrap();
+            assert_eq!(parsed["code"], code.as_str());
+            assert_eq!(parsed["status"], code.status().as_u16());
+        }
     }
 }

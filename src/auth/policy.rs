@@ -7,6 +7,7 @@
 use crate::domain::case::{PartyRole, Visibility};
 use crate::domain::catalogue::Category;
 use crate::domain::lifecycle::CaseRole;
+use crate::domain::notification::Content;
 use crate::domain::report::{AppliedFilter, ReportFilter};
 use crate::domain::{CaseId, OrganisationId, Role, UserId};
 
@@ -172,6 +173,16 @@ pub fn scope_sees_assignee(scope: CaseScope) -> bool {
     }
 }
 
+/// Deactivating or reactivating an organisation is organisation
+/// management, and never of one's own (it would lock its admins out).
+pub fn require_may_set_organisation_active(actor: &Actor, organisation: OrganisationId) -> Result<(), Denied> {
+    require(actor, Permission::ManageOrganisations)?;
+    match actor {
+        Actor::User { organisation_id: Some(own), .. } if *own == organisation => Err(Denied::Forbidden),
+        Actor::User { .. } | Actor::CaseSession { .. } | Actor::System => Ok(()),
+    }
+}
+
 /// Who stands how towards one case: the facts the decision needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseAccess {
@@ -258,20 +269,15 @@ pub fn report_scope(actor: &Actor) -> Result<ReportScope, Denied> {
 pub fn sees_forced_labour_assessment(scope: ReportScope) -> bool {
     match scope {
         ReportScope::All => true,
-        ReportScope::PartyOrganisation(_) => false,
+        ReportScope::PartyOrganisation(_) => Projection::of(CaseRole::Employer, false).assessment,
     }
 }
 
-/// A reprisal report stays with the worker side and the staff who handle it:
-/// respondents do not see a case's `reprisal` category, on the case or in a list.
-pub fn sees_category(role: CaseRole, category: Category) -> bool {
-    category != Category::Reprisal || sees(role, Visibility::WorkerSide)
-}
-
-/// `sees_category` for the caller of a case list.
+/// `Projection::sees_category` for the caller of a case list: a party
+/// organisation's staff read their cases as respondents.
 pub fn scope_sees_category(scope: CaseScope, category: Category) -> bool {
     match scope {
-        CaseScope::Party(_, _) => category != Category::Reprisal,
+        CaseScope::Party(_, _) => Projection::of(CaseRole::Employer, false).sees_category(category),
         CaseScope::All
         | CaseScope::Worker(_)
         | CaseScope::AdvocateOrganisation(_)
@@ -353,30 +359,90 @@ pub fn authorise_report(
     Ok(AuthorisedFilter { filter, assessment_visible, norm })
 }
 
-/// What a caller sees of one case, by their role on it.
-///
-/// The worker's identity (name, contacts, document numbers): respondents
-/// see it only while the worker's disclosure consent stands.
-pub fn sees_identity(role: CaseRole, disclosure_consented: bool) -> bool {
-    match role {
-        CaseRole::Worker | CaseRole::Advocate | CaseRole::Handler | CaseRole::Mediator | CaseRole::System => true,
-        CaseRole::Employer | CaseRole::Supervisor => disclosure_consented,
+/// What of a case one reader may see: the one projection that every way a
+/// case leaves the service applies (the case view, lists, exports, mail and
+/// webhooks), so a field is withheld from a role in this one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Projection {
+    role: CaseRole,
+    /// The worker's name, contacts and document numbers.
+    pub identity: bool,
+    /// The handlers' forced-labour assessment.
+    pub assessment: bool,
+    /// The worker's narrative and the texts of messages.
+    pub texts: bool,
+    /// Internal notes and events (on top of what the role's standing allows).
+    internal: bool,
+}
+
+impl Projection {
+    /// What a reader standing in `role` on a case sees there. Respondents see
+    /// the identity only while the worker's disclosure consent stands, and
+    /// never the assessment, which accuses them.
+    pub fn of(role: CaseRole, disclosure_consented: bool) -> Self {
+        let respondent = match role {
+            CaseRole::Worker | CaseRole::Advocate | CaseRole::Handler | CaseRole::Mediator | CaseRole::System => false,
+            CaseRole::Employer | CaseRole::Supervisor => true,
+        };
+        Self {
+            role,
+            identity: !respondent || disclosure_consented,
+            assessment: !respondent,
+            texts: true,
+            internal: true,
+        }
+    }
+
+    /// What may go out by mail or webhook, to mailboxes and servers the
+    /// service does not control: what happened, the stage, its due date and
+    /// the priority; never who, what was said or the assessment, and nothing
+    /// internal.
+    pub fn outbound(self) -> Self {
+        Self { identity: false, assessment: false, texts: false, internal: false, ..self }
+    }
+
+    /// Messages, events and evidence of a visibility (the domain's
+    /// `Visibility::visible_to`, narrowed for what goes out).
+    pub fn sees(self, visibility: Visibility) -> bool {
+        visibility.visible_to(self.role) && (self.internal || visibility != Visibility::Internal)
+    }
+
+    /// A reprisal report stays with the worker side and the staff who handle
+    /// it: respondents do not see a case's `reprisal` category.
+    pub fn sees_category(self, category: Category) -> bool {
+        category != Category::Reprisal || self.sees(Visibility::WorkerSide)
     }
 }
 
-/// The handlers' forced-labour assessment: never the respondents' side,
-/// whom it accuses.
-pub fn sees_assessment(role: CaseRole) -> bool {
-    match role {
-        CaseRole::Worker | CaseRole::Advocate | CaseRole::Handler | CaseRole::Mediator | CaseRole::System => true,
-        CaseRole::Employer | CaseRole::Supervisor => false,
-    }
+/// Whether the operator, reading the outbox, sees a recipient's address.
+/// The operator stands on no case, so a worker's address (their identity)
+/// is not theirs to read; staff addresses are work contacts they administer.
+pub fn operator_sees_recipient(recipient_is_staff: bool) -> bool {
+    recipient_is_staff
 }
 
-/// Messages, events and evidence of a visibility (the table is the
-/// domain's `Visibility::visible_to`, which webhooks and mail share).
+/// `Projection::sees` for a reader's standing, where consent does not matter.
 pub fn sees(role: CaseRole, visibility: Visibility) -> bool {
-    visibility.visible_to(role)
+    Projection::of(role, false).sees(visibility)
+}
+
+/// What a notice by mail may say to a reader: the outbound projection,
+/// except that mail to the worker says only that there is news unless
+/// `mail.worker_details` is on (on a shared or inspected phone, a subject
+/// naming a grievance is itself a reprisal risk).
+pub fn mail_content(role: CaseRole, worker_details: bool) -> Content {
+    let outbound = Projection::of(role, false).outbound();
+    debug_assert!(!(outbound.identity || outbound.texts || outbound.assessment));
+    match role {
+        CaseRole::Worker if !worker_details => Content::NewsOnly,
+        CaseRole::Worker
+        | CaseRole::Advocate
+        | CaseRole::Handler
+        | CaseRole::Employer
+        | CaseRole::Supervisor
+        | CaseRole::Mediator
+        | CaseRole::System => Content::Summary,
+    }
 }
 
 /// Nobody writes where they could not read: respondents write to `parties` only.
@@ -393,6 +459,17 @@ pub fn may_attach_evidence(
     author_user_id: Option<UserId>,
 ) -> bool {
     author_role == role && author_user_id == actor.user_id()
+}
+
+/// Evidence of a remedy's delivery comes from whoever delivers it: staff of
+/// the organisation responsible for the remedy, acting as the party it is
+/// on the case (the same rule as marking it delivered).
+pub fn may_attach_remedy_evidence(actor: &Actor, role: CaseRole, responsible: OrganisationId) -> bool {
+    let party = match role {
+        CaseRole::Employer | CaseRole::Supervisor => true,
+        CaseRole::Worker | CaseRole::Advocate | CaseRole::Handler | CaseRole::Mediator | CaseRole::System => false,
+    };
+    party && matches!(actor, Actor::User { organisation_id: Some(own), .. } if *own == responsible)
 }
 
 /// Who may register webhooks: those who follow cases. Analysts and admins
@@ -427,7 +504,7 @@ pub fn webhook_hears(registrant: Role, standing: CaseRole, visibility: Visibilit
             | (Role::Mediator, CaseRole::Mediator)
             | (Role::Handler, CaseRole::Handler)
     );
-    role_fits && visibility != Visibility::Internal && visibility.visible_to(standing)
+    role_fits && Projection::of(standing, false).outbound().sees(visibility)
 }
 
 /// Who may lodge a grievance, and as what.
@@ -439,6 +516,19 @@ pub enum Lodger {
     Advocate { user: UserId, organisation: OrganisationId },
     /// Anyone, without an account (the intake form).
     Anonymous,
+    /// A handler recording a grievance the worker gave by phone, letter, in
+    /// person or by chat, for a worker without an account.
+    Handler { user: UserId, organisation: Option<OrganisationId> },
+}
+
+/// Who may record a grievance received outside the API for a worker: handlers.
+pub fn recorder(actor: &Actor) -> Result<Lodger, Denied> {
+    match actor {
+        Actor::User { id, role: Role::Handler, organisation_id } => {
+            Ok(Lodger::Handler { user: *id, organisation: *organisation_id })
+        }
+        Actor::User { .. } | Actor::CaseSession { .. } | Actor::System => Err(Denied::Forbidden),
+    }
 }
 
 pub fn lodger(actor: Option<&Actor>) -> Result<Lodger, Denied> {
@@ -473,6 +563,10 @@ pub enum CaseAmendment {
     /// Priority, categories and forced-labour indicators.
     Classify,
     UpdateIdentity,
+    /// Add, replace or remove the advocate organisation acting for the worker.
+    Advocate,
+    /// Issue a new receipt code, ending the old one.
+    ReplaceReceiptCode,
 }
 
 impl CaseAmendment {
@@ -483,6 +577,8 @@ impl CaseAmendment {
         Self::LinkEmployer,
         Self::Classify,
         Self::UpdateIdentity,
+        Self::Advocate,
+        Self::ReplaceReceiptCode,
     ];
 }
 
@@ -497,8 +593,27 @@ pub fn may_amend(role: CaseRole, amendment: CaseAmendment) -> bool {
         | CaseAmendment::LinkEmployer
         | CaseAmendment::Classify => &[R::Handler],
         CaseAmendment::UpdateIdentity => &[R::Worker, R::Advocate, R::Handler],
+        // Who speaks for the worker is the worker's choice; a handler carries
+        // it out only on the worker's recorded consent (`advocate_change_needs_consent`).
+        CaseAmendment::Advocate => &[R::Worker, R::Handler],
+        // After checking the worker's identity, for a worker who lost the code.
+        CaseAmendment::ReplaceReceiptCode => &[R::Handler],
     };
     allowed.contains(&role)
+}
+
+/// Whether changing the case's advocate needs the worker's recorded consent:
+/// for everyone but the worker.
+pub fn advocate_change_needs_consent(role: CaseRole) -> bool {
+    match role {
+        CaseRole::Worker => false,
+        CaseRole::Advocate
+        | CaseRole::Handler
+        | CaseRole::Employer
+        | CaseRole::Supervisor
+        | CaseRole::Mediator
+        | CaseRole::System => true,
+    }
 }
 
 #[cfg(test)]
@@ -590,6 +705,21 @@ mod tests {
     }
 
     #[test]
+    fn organisations_are_deactivated_by_admins_but_never_their_own() {
+        let (own, other) = (OrganisationId::new(), OrganisationId::new());
+        for role in Role::ALL {
+            let actor = user(role, Some(own));
+            let admin = role == Role::Admin;
+            assert_eq!(require_may_set_organisation_active(&actor, other).is_ok(), admin, "{role}");
+            assert_eq!(require_may_set_organisation_active(&actor, own), Err(Denied::Forbidden), "{role}");
+            assert_eq!(require_may_set_organisation_active(&user(role, None), other).is_ok(), admin, "{role}");
+        }
+        assert!(require_may_set_organisation_active(&Actor::System, own).is_ok());
+        let session = Actor::CaseSession { case_id: CaseId::new() };
+        assert_eq!(require_may_set_organisation_active(&session, own), Err(Denied::Forbidden));
+    }
+
+    #[test]
     fn webhooks_belong_to_the_registrants_organisation_and_role() {
         let org = OrganisationId::new();
         for role in Role::ALL {
@@ -617,13 +747,23 @@ mod tests {
         ];
         assert_eq!(table.len(), R::ALL.len());
         for (role, identity, assessment, visibilities) in table {
-            assert_eq!(sees_identity(role, false), identity, "{role}");
-            assert!(sees_identity(role, true), "{role}: consent discloses");
-            assert_eq!(sees_assessment(role), assessment, "{role}");
+            let seen = Projection::of(role, false);
+            assert_eq!(seen.identity, identity, "{role}");
+            assert!(Projection::of(role, true).identity, "{role}: consent discloses");
+            assert_eq!(seen.assessment, assessment, "{role}");
+            assert!(seen.texts, "{role}");
+            assert_eq!(seen.sees_category(Category::Reprisal), visibilities[1], "{role}");
             for (visibility, expected) in [V::Parties, V::WorkerSide, V::Internal].into_iter().zip(visibilities) {
-                assert_eq!(sees(role, visibility), expected, "{role} {visibility}");
+                assert_eq!(seen.sees(visibility), expected, "{role} {visibility}");
                 assert_eq!(may_post(role, visibility), expected, "{role} {visibility}");
+                // What goes out by mail or webhook: the same, less anything internal.
+                let out = Projection::of(role, true).outbound();
+                assert_eq!(out.sees(visibility), expected && visibility != V::Internal, "{role} {visibility}");
+                assert!(!(out.identity || out.assessment || out.texts), "{role}");
             }
+            let mail = mail_content(role, false);
+            assert_eq!(mail, if role == R::Worker { Content::NewsOnly } else { Content::Summary }, "{role}");
+            assert_eq!(mail_content(role, true), Content::Summary, "{role}");
         }
     }
 
@@ -640,6 +780,23 @@ mod tests {
         assert!(may_attach_evidence(&session, CaseRole::Worker, CaseRole::Worker, None));
         assert!(!may_attach_evidence(&session, CaseRole::Worker, CaseRole::Worker, Some(author)));
         assert!(!may_attach_evidence(&session, CaseRole::Worker, CaseRole::Advocate, None));
+    }
+
+    #[test]
+    fn remedy_evidence_comes_only_from_the_responsible_organisation_as_a_party() {
+        let responsible = OrganisationId::new();
+        for &role in CaseRole::ALL {
+            for (organisation, is_responsible) in
+                [(Some(responsible), true), (Some(OrganisationId::new()), false), (None, false)]
+            {
+                let actor = user(Role::EmployerStaff, organisation);
+                let expected = is_responsible && matches!(role, CaseRole::Employer | CaseRole::Supervisor);
+                assert_eq!(may_attach_remedy_evidence(&actor, role, responsible), expected, "{role} {organisation:?}");
+            }
+        }
+        let session = Actor::CaseSession { case_id: CaseId::new() };
+        assert!(!may_attach_remedy_evidence(&session, CaseRole::Worker, responsible));
+        assert!(!may_attach_remedy_evidence(&Actor::System, CaseRole::System, responsible));
     }
 
     #[test]
@@ -763,6 +920,17 @@ mod tests {
     }
 
     #[test]
+    fn only_handlers_record_grievances_received_outside_the_api() {
+        for role in Role::ALL {
+            let result = recorder(&user(role, Some(OrganisationId::new())));
+            assert_eq!(result.is_ok(), role == Role::Handler, "{role}");
+            assert!(matches!(result, Ok(Lodger::Handler { .. }) | Err(Denied::Forbidden)), "{role}");
+        }
+        assert_eq!(recorder(&Actor::System), Err(Denied::Forbidden));
+        assert_eq!(recorder(&Actor::CaseSession { case_id: CaseId::new() }), Err(Denied::Forbidden));
+    }
+
+    #[test]
     fn organisations_are_visible_to_members_and_hidden_from_others() {
         let own = OrganisationId::new();
         let other = OrganisationId::new();
@@ -789,6 +957,8 @@ mod tests {
                 | CaseAmendment::LinkEmployer
                 | CaseAmendment::Classify => vec![R::Handler],
                 CaseAmendment::UpdateIdentity => vec![R::Worker, R::Advocate, R::Handler],
+                CaseAmendment::Advocate => vec![R::Worker, R::Handler],
+                CaseAmendment::ReplaceReceiptCode => vec![R::Handler],
             }
         };
         for &amendment in CaseAmendment::ALL {
@@ -799,6 +969,15 @@ mod tests {
         // Respondents and the system never amend a case.
         for role in [R::Employer, R::Supervisor, R::System, R::Mediator] {
             assert!(CaseAmendment::ALL.iter().all(|a| !may_amend(role, *a)), "{role}");
+        }
+        // An advocate cannot appoint or dismiss an advocate: that is the worker's choice.
+        assert!(!may_amend(R::Advocate, CaseAmendment::Advocate));
+    }
+
+    #[test]
+    fn only_the_worker_changes_their_advocate_without_recorded_consent() {
+        for &role in CaseRole::ALL {
+            assert_eq!(advocate_change_needs_consent(role), role != CaseRole::Worker, "{role}");
         }
     }
 }

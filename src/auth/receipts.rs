@@ -38,6 +38,14 @@ impl ReceiptKeys {
     }
 }
 
+/// What a receipt session carries of the code that opened it: enough to
+/// tell whether that code is still the case's, nothing to find the code by.
+pub fn session_fingerprint(receipt_code_hash: &str) -> String {
+    let mut digest = sha256_hex(format!("madoguchi receipt session\u{0}{receipt_code_hash}").as_bytes());
+    digest.truncate(16);
+    digest
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,6 +61,16 @@ mod tests {
         assert_ne!(a.code_for_retry_key("intake", "k1"), a.code_for_retry_key("intake", "k2"));
         assert_ne!(a.code_for_retry_key("intake", "k1"), keys(&"b".repeat(40)).code_for_retry_key("intake", "k1"));
         assert_ne!(a.random_code().unwrap(), a.random_code().unwrap());
+    }
+
+    #[test]
+    fn a_session_fingerprint_follows_the_code_and_reveals_nothing_of_it() {
+        let k = keys(&"a".repeat(40));
+        let (one, two) = (k.hash(&k.random_code().unwrap()), k.hash(&k.random_code().unwrap()));
+        assert_eq!(session_fingerprint(&one), session_fingerprint(&one));
+        assert_ne!(session_fingerprint(&one), session_fingerprint(&two));
+        assert_eq!(session_fingerprint(&one).len(), 16);
+        assert!(!one.contains(&session_fingerprint(&one)));
     }
 
     #[test]

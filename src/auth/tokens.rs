@@ -14,6 +14,9 @@ use crate::domain::{CaseId, OrganisationId, Role, SessionFamilyId, UserId};
 
 pub const AUDIENCE: &str = "madoguchi-api";
 
+/// How a receipt session's `sid` begins; the receipt code's fingerprint follows.
+const RECEIPT_SESSION: &str = "receipt:";
+
 /// Claims of an access token.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Claims {
@@ -44,6 +47,9 @@ pub enum VerifiedIdentity {
     /// A worker without an account, holding a case's receipt code.
     CaseSession {
         case_id: CaseId,
+        /// Which receipt code opened it (`ReceiptKeys::session_fingerprint`):
+        /// the session ends when the code is replaced.
+        receipt: String,
     },
 }
 
@@ -114,7 +120,8 @@ impl TokenKeys {
         }
         if let Some(case) = claims.case {
             let case_id = case.parse().map_err(|_| AuthFailure::InvalidToken)?;
-            return Ok(VerifiedIdentity::CaseSession { case_id });
+            let receipt = claims.sid.strip_prefix(RECEIPT_SESSION).ok_or(AuthFailure::InvalidToken)?.to_owned();
+            return Ok(VerifiedIdentity::CaseSession { case_id, receipt });
         }
         let user_id = claims.sub.parse().map_err(|_| AuthFailure::InvalidToken)?;
         let organisation_id =
@@ -123,10 +130,12 @@ impl TokenKeys {
         Ok(VerifiedIdentity::User { user_id, role: claims.role, organisation_id, session_id })
     }
 
-    /// A token limited to one case, for a worker who holds its receipt code.
+    /// A token limited to one case, for a worker who holds its receipt code
+    /// (named by its fingerprint, so that replacing the code ends the session).
     pub fn issue_case_session(
         &self,
         case_id: CaseId,
+        receipt: &str,
         ttl: chrono::Duration,
         now: DateTime<Utc>,
     ) -> anyhow::Result<String> {
@@ -134,7 +143,7 @@ impl TokenKeys {
             sub: format!("case:{case_id}"),
             role: Role::Worker,
             org: None,
-            sid: "receipt".to_owned(),
+            sid: format!("{RECEIPT_SESSION}{receipt}"),
             case: Some(case_id.to_string()),
             iss: self.issuer.clone(),
             aud: AUDIENCE.to_owned(),
@@ -184,8 +193,11 @@ mod tests {
         let keys = keys(&"s".repeat(40));
         let now = Utc::now();
         let case_id = CaseId::new();
-        let token = keys.issue_case_session(case_id, chrono::Duration::minutes(30), now).unwrap();
-        assert_eq!(keys.verify(&token, now), Ok(VerifiedIdentity::CaseSession { case_id }));
+        let token = keys.issue_case_session(case_id, "0123abcd", chrono::Duration::minutes(30), now).unwrap();
+        assert_eq!(
+            keys.verify(&token, now),
+            Ok(VerifiedIdentity::CaseSession { case_id, receipt: "0123abcd".to_owned() })
+        );
         assert_eq!(keys.verify(&token, now + chrono::Duration::minutes(31)), Err(AuthFailure::ExpiredToken));
     }
 

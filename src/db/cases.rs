@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::connection::DbConnection;
 use super::schema::{case_categories, case_parties, cases};
 use super::timestamp;
-use crate::domain::case::{Case, CaseReference, CaseScope, LodgedVia, Priority, ResidenceStatus};
+use crate::domain::case::{Case, CaseReference, CaseScope, IntakeChannel, LodgedVia, Priority, ResidenceStatus};
 use crate::domain::catalogue::Category;
 use crate::domain::decision::CaseUpdate;
 use crate::domain::lifecycle::CaseState;
@@ -50,6 +50,7 @@ pub struct CaseRow {
     pub finished_at: Option<NaiveDateTime>,
     pub reprisal_watch_until: Option<NaiveDateTime>,
     pub outer_bound_passed_at: Option<NaiveDateTime>,
+    pub channel: IntakeChannel,
     pub assigned_handler_user_id: Option<UserId>,
     /// Denormalised from the employer's record, for the list filter.
     pub supervising_organisation_id: Option<OrganisationId>,
@@ -103,6 +104,8 @@ pub struct CaseChanges {
     pub finished_at: Option<Option<NaiveDateTime>>,
     pub employer_organisation_id: Option<Option<OrganisationId>>,
     pub mediator_user_id: Option<Option<UserId>>,
+    pub advocate_organisation_id: Option<Option<OrganisationId>>,
+    pub receipt_code_hash: Option<String>,
     pub identity_disclosure_consent: Option<bool>,
     pub satisfaction_rating: Option<Option<i32>>,
     pub satisfaction_comment: Option<Option<String>>,
@@ -204,6 +207,7 @@ pub struct ListFilter {
     pub party_organisation_id: Option<OrganisationId>,
     /// Only cases whose stage was due before this time.
     pub overdue_at: Option<NaiveDateTime>,
+    pub channel: Option<IntakeChannel>,
     pub created_from: Option<NaiveDateTime>,
     pub created_before: Option<NaiveDateTime>,
     pub assignee: Option<Assignee>,
@@ -222,6 +226,7 @@ pub struct CaseListRow {
     pub priority: Priority,
     pub employer_organisation_id: Option<OrganisationId>,
     pub employer_name: Option<String>,
+    pub channel: IntakeChannel,
     pub assigned_handler_user_id: Option<UserId>,
     pub created_at: NaiveDateTime,
     pub stage_due_at: Option<NaiveDateTime>,
@@ -301,6 +306,9 @@ pub fn list(
             query = query.filter(cases::employer_key.ge(from.clone())).filter(cases::employer_key.lt(to.clone()));
         }
         None => {}
+    }
+    if let Some(channel) = filter.channel {
+        query = query.filter(cases::channel.eq(channel));
     }
     if let Some(at) = filter.overdue_at {
         query = query.filter(cases::stage_due_at.lt(at));
@@ -405,6 +413,7 @@ impl CaseRow {
             nationality: self.nationality,
             residence_status: self.residence_status,
             lodged_via: self.lodged_via,
+            channel: self.channel,
             worker_user_id: self.worker_user_id,
             advocate_organisation_id: self.advocate_organisation_id,
             mediator_user_id: self.mediator_user_id,

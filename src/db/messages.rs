@@ -97,3 +97,16 @@ pub fn evidence_of_messages(conn: &mut DbConnection, message_ids: &[MessageId]) 
         .order(evidence::id.asc())
         .load(conn)
 }
+
+/// Evidence of these remedies' delivery, oldest first.
+pub fn evidence_of_remedies(conn: &mut DbConnection, remedy_ids: &[RemedyId]) -> QueryResult<Vec<EvidenceRow>> {
+    if remedy_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let remedy_ids: Vec<Option<RemedyId>> = remedy_ids.iter().copied().map(Some).collect();
+    evidence::table
+        .filter(evidence::remedy_id.eq_any(remedy_ids))
+        .select(EvidenceRow::as_select())
+        .order(evidence::id.asc())
+        .load(conn)
+}

@@ -2,6 +2,7 @@
 //! embedded migrations, and query functions that take `&mut DbConnection`.
 //! Callers own transactions.
 
+pub mod account_codes;
 pub mod case_details;
 pub mod case_events;
 pub mod cases;

@@ -20,6 +20,7 @@ pub struct OrganisationRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub preferred_language: LanguageTag,
+    pub active: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -65,6 +66,36 @@ pub fn list(
     query.load(conn)
 }
 
+/// What an edit changes; `None` leaves a column alone.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = organisations)]
+pub struct OrganisationChanges {
+    pub name: Option<String>,
+    pub contact_email: Option<Option<String>>,
+    pub supervising_organisation_id: Option<Option<OrganisationId>>,
+    pub preferred_language: Option<LanguageTag>,
+}
+
+/// Applies `changes`; returns whether the organisation exists.
+pub fn update(
+    conn: &mut DbConnection,
+    id: OrganisationId,
+    changes: &OrganisationChanges,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let updated =
+        diesel::update(organisations::table.find(id)).set((changes, organisations::updated_at.eq(at))).execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Activates or deactivates an organisation; returns whether it exists.
+pub fn set_active(conn: &mut DbConnection, id: OrganisationId, active: bool, at: NaiveDateTime) -> QueryResult<bool> {
+    let updated = diesel::update(organisations::table.find(id))
+        .set((organisations::active.eq(active), organisations::updated_at.eq(at)))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
+
 /// Ids of the operator organisations (they see every case).
 pub fn operators(conn: &mut DbConnection) -> QueryResult<Vec<OrganisationId>> {
     organisations::table.filter(organisations::kind.eq(OrganisationKind::Operator)).select(organisations::id).load(conn)
@@ -80,6 +111,7 @@ impl OrganisationRow {
             supervising_organisation_id: self.supervising_organisation_id,
             preferred_language: self.preferred_language,
             created_at: self.created_at.and_utc(),
+            active: self.active,
         })
     }
 }

@@ -125,6 +125,12 @@ pub fn mark_sent(conn: &mut DbConnection, id: OutboxId, worker: &str, at: NaiveD
     Ok(updated == 1)
 }
 
+/// Empties a sent message's parameters: what a code mail carried is not kept.
+pub fn forget_params(conn: &mut DbConnection, id: OutboxId) -> QueryResult<()> {
+    diesel::update(outbox::table.find(id)).set(outbox::params.eq("{}")).execute(conn)?;
+    Ok(())
+}
+
 /// Records a failed attempt: retry at `retry_at`, or give up (`dead`) when attempts run out.
 pub fn mark_failed(
     conn: &mut DbConnection,

@@ -79,6 +79,8 @@ pub enum Dimension {
     Month,
     /// A case may count under several categories.
     Category,
+    /// How the grievance came in (online, phone, letter, …).
+    Channel,
 }
 
 fn grouping_sql(conn: &DbConnection, dimension: Dimension) -> String {
@@ -107,6 +109,7 @@ fn grouping_sql(conn: &DbConnection, dimension: Dimension) -> String {
              LEFT JOIN organisations s ON s.id = sp.organisation_id",
         ),
         Dimension::Month => (month, month, cases),
+        Dimension::Channel => ("c.channel", "c.channel", cases),
         Dimension::Category => ("cc.category", "cc.category", "cases c JOIN case_categories cc ON cc.case_id = c.id"),
     };
     format!(
@@ -302,6 +305,8 @@ pub struct ExportRow {
     pub supervising_organisation: Option<String>,
     #[diesel(sql_type = Text)]
     pub lodged_via: String,
+    #[diesel(sql_type = Text)]
+    pub channel: String,
     #[diesel(sql_type = Nullable<Timestamp>)]
     pub acknowledged_at: Option<NaiveDateTime>,
     #[diesel(sql_type = Nullable<Timestamp>)]
@@ -327,7 +332,7 @@ pub fn export_page(
         "SELECT c.id, c.created_at, c.state, c.priority, c.nationality, c.residence_status, c.prefecture, \
          c.industry, c.employer_organisation_id, COALESCE(o.name, c.employer_name) AS employer, \
          s.id AS supervising_organisation_id, s.name AS supervising_organisation, \
-         c.lodged_via, c.acknowledged_at, c.referred_at, c.first_response_at, c.remedy_verified_at, \
+         c.lodged_via, c.channel, c.acknowledged_at, c.referred_at, c.first_response_at, c.remedy_verified_at, \
          c.finished_at, CAST(c.satisfaction_rating AS BIGINT) AS satisfaction_rating \
          FROM cases c LEFT JOIN organisations o ON o.id = c.employer_organisation_id \
          LEFT JOIN case_parties sp ON sp.case_id = c.id AND sp.party_role = 'supervisor' \

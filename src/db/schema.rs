@@ -12,6 +12,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         preferred_language -> Text,
+        active -> Bool,
     }
 }
 
@@ -29,6 +30,19 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         active -> Bool,
+    }
+}
+
+diesel::table! {
+    account_codes (id) {
+        id -> Text,
+        user_id -> Text,
+        purpose -> Text,
+        email -> Text,
+        code_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
     }
 }
 
@@ -82,6 +96,7 @@ diesel::table! {
         finished_at -> Nullable<Timestamp>,
         reprisal_watch_until -> Nullable<Timestamp>,
         outer_bound_passed_at -> Nullable<Timestamp>,
+        channel -> Text,
         assigned_handler_user_id -> Nullable<Text>,
         supervising_organisation_id -> Nullable<Text>,
         employer_key -> Nullable<Text>,
@@ -278,6 +293,7 @@ diesel::table! {
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(user_languages -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(account_codes -> users (user_id));
 diesel::joinable!(case_categories -> cases (case_id));
 diesel::joinable!(case_indicators -> cases (case_id));
 diesel::joinable!(case_parties -> cases (case_id));
@@ -290,6 +306,7 @@ diesel::joinable!(evidence -> cases (case_id));
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     users,
+    account_codes,
     refresh_tokens,
     cases,
     case_categories,

@@ -95,7 +95,7 @@ macro_rules! text_column {
     )*};
 }
 
-use crate::domain::case::{LodgedVia, PartyRole, Priority, ResidenceStatus, Visibility};
+use crate::domain::case::{IntakeChannel, LodgedVia, PartyRole, Priority, ResidenceStatus, Visibility};
 use crate::domain::catalogue::Category;
 use crate::domain::event::EventKind;
 use crate::domain::lifecycle::{Action, CaseRole, CaseState};
@@ -109,6 +109,8 @@ text_column!(
     crate::domain::WebhookId,
     crate::domain::OutboxId,
     crate::domain::RefreshTokenId,
+    crate::domain::AccountCodeId,
+    crate::domain::account_code::CodePurpose,
     crate::domain::SessionFamilyId,
     crate::domain::ConflictId,
     crate::domain::Role,
@@ -116,5 +118,5 @@ text_column!(
     crate::domain::notification::OutboxStatus,
     crate::domain::notification::OutboxTopic,
 );
-text_column!(CaseState, Action, CaseRole, Priority, ResidenceStatus, Visibility, PartyRole, LodgedVia);
+text_column!(CaseState, Action, CaseRole, Priority, ResidenceStatus, Visibility, PartyRole, LodgedVia, IntakeChannel);
 text_column!(EventKind, RemedyStatus, RemedyType, Channel, Happening, NoticeKind, Category, LanguageTag);

@@ -150,9 +150,49 @@ pub fn set_active(conn: &mut DbConnection, id: UserId, active: bool, at: NaiveDa
     Ok(updated == 1)
 }
 
+/// Attaches a confirmed e-mail address.
+pub fn set_email(conn: &mut DbConnection, id: UserId, email: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(users::table.find(id)).set((users::email.eq(email), users::updated_at.eq(at))).execute(conn)?;
+    Ok(())
+}
+
 pub fn set_password_hash(conn: &mut DbConnection, id: UserId, hash: &str, at: NaiveDateTime) -> QueryResult<()> {
     diesel::update(users::table.find(id))
         .set((users::password_hash.eq(hash), users::updated_at.eq(at)))
         .execute(conn)?;
     Ok(())
+}
+
+/// The accounts belonging to an organisation.
+pub fn members_of(conn: &mut DbConnection, organisation: OrganisationId) -> QueryResult<Vec<UserId>> {
+    users::table.filter(users::organisation_id.eq(organisation)).select(users::id).load(conn)
+}
+
+/// What an admin's edit changes on an account; `None` leaves a column alone.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct UserChanges {
+    pub email: Option<Option<String>>,
+    pub username: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub display_name: Option<Option<String>>,
+    pub preferred_language: Option<LanguageTag>,
+}
+
+/// Applies `changes`; returns whether the account exists.
+pub fn update(conn: &mut DbConnection, id: UserId, changes: &UserChanges, at: NaiveDateTime) -> QueryResult<bool> {
+    let updated = diesel::update(users::table.find(id)).set((changes, users::updated_at.eq(at))).execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Whether another account than `id` has this e-mail address.
+pub fn email_taken_by_other(conn: &mut DbConnection, email: &str, id: UserId) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(users::table.filter(users::email.eq(email)).filter(users::id.ne(id))))
+        .get_result(conn)
+}
+
+/// Whether another account than `id` has this username.
+pub fn username_taken_by_other(conn: &mut DbConnection, username: &str, id: UserId) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(users::table.filter(users::username.eq(username)).filter(users::id.ne(id))))
+        .get_result(conn)
 }

@@ -60,6 +60,33 @@ string_enum!(
 );
 
 string_enum!(
+    /// How a grievance reached the mechanism. Workers and advocates lodge
+    /// `online` (through the API: the web form or an app); handlers record
+    /// the others for the worker (JP-MIRAI and OTIT take most consultations
+    /// by phone).
+    IntakeChannel {
+        Online = "online",
+        Phone = "phone",
+        Letter = "letter",
+        WalkIn = "walk_in",
+        /// LINE, WhatsApp, Facebook Messenger, Viber and the like.
+        ChatApp = "chat_app",
+        Other = "other",
+    }
+);
+
+impl IntakeChannel {
+    /// Whether a handler records grievances received this way (online ones
+    /// the worker lodges themselves).
+    pub fn recorded_by_staff(self) -> bool {
+        match self {
+            Self::Online => false,
+            Self::Phone | Self::Letter | Self::WalkIn | Self::ChatApp | Self::Other => true,
+        }
+    }
+}
+
+string_enum!(
     /// Outside bodies a handler can refer an escalated case to.
     ExternalBody {
         /// Organization for Technical Intern Training (外国人技能実習機構).
@@ -222,6 +249,13 @@ mod tests {
     }
 
     #[test]
+    fn handlers_record_every_channel_but_online() {
+        for channel in IntakeChannel::ALL {
+            assert_eq!(channel.recorded_by_staff(), *channel != IntakeChannel::Online, "{channel}");
+        }
+    }
+
+    #[test]
     fn places_and_nationalities() {
         assert!(valid_prefecture("JP-13") && valid_prefecture("JP-01") && valid_prefecture("JP-47"));
         assert!(!valid_prefecture("JP-48") && !valid_prefecture("JP-1") && !valid_prefecture("Tokyo"));
@@ -264,6 +298,7 @@ pub struct Case {
     pub nationality: Option<String>,
     pub residence_status: Option<ResidenceStatus>,
     pub lodged_via: LodgedVia,
+    pub channel: IntakeChannel,
     pub worker_user_id: Option<super::UserId>,
     pub advocate_organisation_id: Option<super::OrganisationId>,
     pub mediator_user_id: Option<super::UserId>,

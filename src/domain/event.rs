@@ -35,6 +35,12 @@ string_enum!(
         OuterBoundPassed = "outer_bound_passed",
         /// The worker was asked, during the reprisal watch, whether all is well.
         ReprisalCheckIn = "reprisal_check_in",
+        /// An advocate organisation now acts for the worker (replacing any other).
+        AdvocateAdded = "advocate_added",
+        /// The advocate organisation no longer acts for the worker.
+        AdvocateRemoved = "advocate_removed",
+        /// A handler issued a new receipt code after checking the worker's identity; the old one ended.
+        ReceiptCodeReplaced = "receipt_code_replaced",
     }
 );
 

@@ -62,6 +62,8 @@ typed_id!(WebhookId);
 typed_id!(OutboxId);
 typed_id!(RefreshTokenId);
 typed_id!(ConflictId);
+// A code mailed for an account (confirm an address, reset a password).
+typed_id!(AccountCodeId);
 // A login session: the family of refresh tokens one login starts.
 typed_id!(SessionFamilyId);
 

@@ -43,7 +43,7 @@ pub fn served_language_of(tag: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::case::ResidenceStatus;
+    use crate::domain::case::{ExternalBody, IntakeChannel, ResidenceStatus};
     use crate::domain::catalogue::Category;
     use crate::domain::lifecycle::{Action, CaseState};
     use crate::domain::remedy::RemedyType;
@@ -59,7 +59,9 @@ mod tests {
 
     #[test]
     fn every_catalogue_entry_has_a_label_in_every_required_language() {
-        let groups: [(&str, Vec<&str>); 5] = [
+        let groups: [(&str, Vec<&str>); 7] = [
+            ("channel", IntakeChannel::ALL.iter().map(|c| c.as_str()).collect()),
+            ("external_body", ExternalBody::ALL.iter().map(|b| b.as_str()).collect()),
             ("action", Action::ALL.iter().map(|a| a.as_str()).collect()),
             ("category", Category::ALL.iter().map(|c| c.as_str()).collect()),
             ("state", CaseState::ALL.iter().map(|s| s.as_str()).collect()),

@@ -1,5 +1,6 @@
 //! Pure domain types and rules. No I/O lives here.
 
+pub mod account_code;
 pub mod case;
 pub mod casework;
 pub mod catalogue;
@@ -21,8 +22,8 @@ pub mod user;
 pub mod validation;
 
 pub use ids::{
-    CaseId, ConflictId, EventId, EvidenceId, MessageId, OrganisationId, OutboxId, RefreshTokenId, RemedyId,
-    SessionFamilyId, UserId, WebhookId,
+    AccountCodeId, CaseId, ConflictId, EventId, EvidenceId, MessageId, OrganisationId, OutboxId, RefreshTokenId,
+    RemedyId, SessionFamilyId, UserId, WebhookId,
 };
 pub use language::LanguageTag;
 pub use organisation::OrganisationKind;

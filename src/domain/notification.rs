@@ -153,9 +153,7 @@ impl Happening {
     }
 }
 
-/// What a notice may say. Mail to the worker says only that there is news
-/// and how to open it: on a shared or inspected phone, a subject naming a
-/// grievance is itself a reprisal risk.
+/// What a notice may say (`auth::policy::mail_content` decides it per reader).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Content {
@@ -164,19 +162,6 @@ pub enum Content {
     /// What happened, the stage, its due date and the priority; never the
     /// narrative, the identity or a message's text.
     Summary,
-}
-
-pub fn content_for(role: CaseRole, worker_details: bool) -> Content {
-    match role {
-        CaseRole::Worker if !worker_details => Content::NewsOnly,
-        CaseRole::Worker
-        | CaseRole::Advocate
-        | CaseRole::Handler
-        | CaseRole::Employer
-        | CaseRole::Supervisor
-        | CaseRole::Mediator
-        | CaseRole::System => Content::Summary,
-    }
 }
 
 string_enum!(
@@ -216,11 +201,52 @@ string_enum!(
     }
 );
 
+string_enum!(
+    /// Mail about an account rather than a case.
+    AccountMail {
+        /// A code that attaches the address to the account that asked for it.
+        ConfirmEmail = "confirm_email",
+        /// Someone asked to attach an address that another account already
+        /// has: its owner is told, the asker learns nothing.
+        AddressInUse = "address_in_use",
+        /// A code that sets a new password.
+        ResetPassword = "reset_password",
+    }
+);
+
+impl AccountMail {
+    /// Its name in the outbox's `notification` column, apart from happenings.
+    fn topic(self) -> &'static str {
+        match self {
+            Self::ConfirmEmail => "account.confirm_email",
+            Self::AddressInUse => "account.address_in_use",
+            Self::ResetPassword => "account.reset_password",
+        }
+    }
+
+    /// Whether the mail carries a code (which is cleared once it is sent).
+    pub fn carries_code(self) -> bool {
+        match self {
+            Self::ConfirmEmail | Self::ResetPassword => true,
+            Self::AddressInUse => false,
+        }
+    }
+}
+
+/// What an account mail is filled with.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub struct AccountParams {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
 /// What an outbox row carries (its `notification` column): a templated
-/// notification, sent by e-mail, or a case event, POSTed to a webhook.
+/// notification or an account mail, sent by e-mail, or a case event,
+/// POSTed to a webhook.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OutboxTopic {
     Notification(Happening),
+    Account(AccountMail),
     CaseEvent,
 }
 
@@ -230,6 +256,7 @@ impl OutboxTopic {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Notification(kind) => kind.as_str(),
+            Self::Account(mail) => mail.topic(),
             Self::CaseEvent => Self::CASE_EVENT,
         }
     }
@@ -238,7 +265,13 @@ impl OutboxTopic {
 impl FromStr for OutboxTopic {
     type Err = UnknownName;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s == Self::CASE_EVENT { Ok(Self::CaseEvent) } else { s.parse().map(Self::Notification) }
+        if s == Self::CASE_EVENT {
+            return Ok(Self::CaseEvent);
+        }
+        if let Some(mail) = AccountMail::ALL.iter().copied().find(|mail| mail.topic() == s) {
+            return Ok(Self::Account(mail));
+        }
+        s.parse().map(Self::Notification)
     }
 }
 
@@ -271,7 +304,12 @@ mod tests {
 
     #[test]
     fn every_outbox_topic_round_trips_through_its_name() {
-        let topics = Happening::ALL.iter().copied().map(OutboxTopic::Notification).chain([OutboxTopic::CaseEvent]);
+        let topics = Happening::ALL
+            .iter()
+            .copied()
+            .map(OutboxTopic::Notification)
+            .chain(AccountMail::ALL.iter().copied().map(OutboxTopic::Account))
+            .chain([OutboxTopic::CaseEvent]);
         for topic in topics {
             assert_eq!(topic.to_string().parse::<OutboxTopic>(), Ok(topic));
         }
@@ -317,8 +355,5 @@ mod tests {
         assert_eq!(Happening::HandlerAssigned.audience(), Audience::AssignedHandler);
         let Audience::Roles(roles) = Happening::MediatorAssigned.audience() else { panic!() };
         assert!(roles.contains(&CaseRole::Mediator));
-        assert_eq!(content_for(CaseRole::Worker, false), Content::NewsOnly);
-        assert_eq!(content_for(CaseRole::Worker, true), Content::Summary);
-        assert_eq!(content_for(CaseRole::Employer, false), Content::Summary);
     }
 }

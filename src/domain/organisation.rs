@@ -97,4 +97,7 @@ pub struct Organisation {
     /// The language its notifications are written in.
     pub preferred_language: super::LanguageTag,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// `false` once an admin has deactivated it: it is named on no new case,
+    /// and its members cannot log in.
+    pub active: bool,
 }

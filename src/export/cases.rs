@@ -44,6 +44,7 @@ pub struct CaseRow {
     pub employer: String,
     pub supervising_organisation: String,
     pub lodged_via: String,
+    pub channel: String,
     pub acknowledged_on: String,
     pub referred_on: String,
     pub first_response_on: String,
@@ -52,7 +53,7 @@ pub struct CaseRow {
     pub satisfaction_rating: String,
 }
 
-pub const COLUMNS: [&str; 19] = [
+pub const COLUMNS: [&str; 20] = [
     "pseudonym",
     "lodged_on",
     "state",
@@ -66,6 +67,7 @@ pub const COLUMNS: [&str; 19] = [
     "employer",
     "supervising_organisation",
     "lodged_via",
+    "channel",
     "acknowledged_on",
     "referred_on",
     "first_response_on",
@@ -99,6 +101,7 @@ fn kind(column: &str) -> Kind {
         "residence_status" => Kind::Coded("residence_status"),
         "prefecture" => Kind::Coded("prefecture"),
         "lodged_via" => Kind::Coded("lodged_via"),
+        "channel" => Kind::Coded("channel"),
         "categories" => Kind::CodedList("category"),
         "nationality" | "industry" | "employer" | "supervising_organisation" => Kind::Name,
         _ => Kind::Text,
@@ -142,7 +145,7 @@ impl Out {
 impl CaseRow {
     /// The values in the order of `columns`, without the assessment where it was withheld.
     pub fn values(&self) -> Vec<&str> {
-        let all: [Option<&str>; 19] = [
+        let all: [Option<&str>; 20] = [
             Some(&self.pseudonym),
             Some(&self.lodged_on),
             Some(&self.state),
@@ -156,6 +159,7 @@ impl CaseRow {
             Some(&self.employer),
             Some(&self.supervising_organisation),
             Some(&self.lodged_via),
+            Some(&self.channel),
             Some(&self.acknowledged_on),
             Some(&self.referred_on),
             Some(&self.first_response_on),
@@ -261,6 +265,7 @@ pub fn for_each_page(
                     r.supervising_organisation.as_deref(),
                 )),
                 lodged_via: r.lodged_via,
+                channel: r.channel,
                 acknowledged_on: day(r.acknowledged_at),
                 referred_on: day(r.referred_at),
                 first_response_on: day(r.first_response_at),

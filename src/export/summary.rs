@@ -90,6 +90,7 @@ fn label_group(code: &str) -> Option<&'static str> {
         "residence_status" => Some("residence_status"),
         "category" => Some("category"),
         "prefecture" => Some("prefecture"),
+        "channel" => Some("channel"),
         _ => None,
     }
 }
@@ -185,6 +186,7 @@ pub fn tables(summary: &Summary, words: Words) -> Vec<Table> {
         partition("state", "state", &summary.by_state, Drawn::Plain),
         partition("nationality", "nationality", &summary.by_nationality, Drawn::Plain),
         partition("residence_status", "residence_status", &summary.by_residence_status, Drawn::Plain),
+        partition("channel", "channel", &summary.by_channel, Drawn::Plain),
         partition("prefecture", "prefecture", &summary.by_prefecture, Drawn::Plain),
         partition("industry", "industry", &summary.by_industry, Drawn::Plain),
         partition("employer", "employer", &summary.by_employer, Drawn::Plain),

@@ -56,7 +56,7 @@ mod tests {
                 assert!(text.is_some_and(|t| !t.trim().is_empty()), "report.{key} lacks {language}");
             }
         }
-        for group in ["priority", "lodged_via"] {
+        for group in ["priority", "lodged_via", "channel"] {
             for (key, entry) in table[group].as_table().unwrap() {
                 for language in labels::REQUIRED_LANGUAGES {
                     assert!(entry.get(language).is_some(), "{group}.{key} lacks {language}");

@@ -9,9 +9,11 @@ use std::sync::OnceLock;
 use minijinja::{Environment, context};
 use serde::Deserialize;
 
+use crate::auth::policy::mail_content;
+use crate::domain::account_code::CodePurpose;
 use crate::domain::labels;
 use crate::domain::lifecycle::CaseRole;
-use crate::domain::notification::{Content, Happening, Params, content_for};
+use crate::domain::notification::{AccountMail, AccountParams, Content, Happening, Params};
 
 /// The phrases of one language.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -39,7 +41,9 @@ const PHRASE_FILES: [(&str, &str); 11] = [
     ("mn", include_str!("mail/mn.toml")),
 ];
 
-const LAYOUTS: [(&str, &str); 5] = [
+const LAYOUTS: [(&str, &str); 7] = [
+    ("account.txt", include_str!("mail/layout/account.txt")),
+    ("account.html", include_str!("mail/layout/account.html")),
     ("landing.html", include_str!("mail/layout/landing.html")),
     ("worker_news.txt", include_str!("mail/layout/worker_news.txt")),
     ("worker_news.html", include_str!("mail/layout/worker_news.html")),
@@ -70,12 +74,14 @@ fn catalogue() -> &'static Catalogue {
 }
 
 /// Where the links in mail lead: URL templates per audience, with
-/// `{base_url}`, `{reference}`, `{case_id}` and `{lang}` filled in.
+/// `{base_url}`, `{reference}`, `{case_id}` and `{lang}` filled in; the
+/// account link has `{page}` and `{code}` instead of the case's names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Links {
     pub base_url: String,
     pub worker: String,
     pub staff: String,
+    pub account: String,
 }
 
 impl Links {
@@ -84,6 +90,14 @@ impl Links {
             .replace("{base_url}", self.base_url.trim_end_matches('/'))
             .replace("{reference}", &params.reference)
             .replace("{case_id}", &params.case_id)
+            .replace("{lang}", lang)
+    }
+
+    fn fill_account(&self, purpose: CodePurpose, code: &str, lang: &str) -> String {
+        self.account
+            .replace("{base_url}", self.base_url.trim_end_matches('/'))
+            .replace("{page}", purpose.page())
+            .replace("{code}", code)
             .replace("{lang}", lang)
     }
 }
@@ -143,7 +157,7 @@ pub fn render(
             .map(|key| (key.to_owned(), phrase(lang, key)))
             .collect();
     let with_reference = |key: &str| phrase(lang, key).replace("{reference}", &params.reference);
-    let (layout, subject, ctx) = match content_for(role, worker_details) {
+    let (layout, subject, ctx) = match mail_content(role, worker_details) {
         Content::NewsOnly => {
             let body = match happening {
                 Happening::ReprisalCheckIn => with_reference("check_in_body"),
@@ -175,6 +189,39 @@ pub fn render(
     Ok(Rendered { language: lang.to_owned(), subject, text, html })
 }
 
+/// Renders an account mail: a code to confirm an address or reset a
+/// password, or word that an address was given again. It names no case.
+pub fn render_account(
+    mail: AccountMail,
+    language: &str,
+    params: &AccountParams,
+    links: &Links,
+) -> Result<Rendered, minijinja::Error> {
+    let lang = labels::served_language_of(language);
+    let (subject, body, purpose) = match mail {
+        AccountMail::ConfirmEmail => {
+            ("account_confirm_subject", "account_confirm_body", Some(CodePurpose::ConfirmEmail))
+        }
+        AccountMail::ResetPassword => ("account_reset_subject", "account_reset_body", Some(CodePurpose::ResetPassword)),
+        AccountMail::AddressInUse => ("account_in_use_subject", "account_in_use_body", None),
+    };
+    let code = purpose.and(params.code.as_deref());
+    let link = match (purpose, code) {
+        (Some(purpose), Some(code)) => links.fill_account(purpose, code, lang),
+        _ => String::new(),
+    };
+    let phrases: HashMap<String, String> = ["account_code_once", "account_ignore", "account_open", "footer"]
+        .into_iter()
+        .map(|key| (key.to_owned(), phrase(lang, key)))
+        .collect();
+    let subject = phrase(lang, subject);
+    let ctx = context! { lang, subject => &subject, body => phrase(lang, body), code, link, t => &phrases };
+    let layouts = &catalogue().layouts;
+    let text = layouts.get_template("account.txt")?.render(&ctx)?;
+    let html = layouts.get_template("account.html")?.render(&ctx)?;
+    Ok(Rendered { language: lang.to_owned(), subject, text, html })
+}
+
 /// Who a landing page is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Landing {
@@ -199,6 +246,20 @@ pub fn landing_page(
     Ok((lang, html))
 }
 
+/// The page a mailed account code's link lands on: where to enter the code.
+/// The code itself travels after `#` in the default link, so it never
+/// reaches this server or its logs.
+pub fn account_page(purpose: CodePurpose, language: &str) -> Result<(&'static str, String), minijinja::Error> {
+    let lang = labels::served_language_of(language);
+    let title = match purpose {
+        CodePurpose::ConfirmEmail => phrase(lang, "account_confirm_subject"),
+        CodePurpose::ResetPassword => phrase(lang, "account_reset_subject"),
+    };
+    let body = phrase(lang, "page_account");
+    let html = catalogue().layouts.get_template("landing.html")?.render(context! { lang, title, body })?;
+    Ok((lang, html))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,6 +270,7 @@ mod tests {
             base_url: "https://madoguchi.example/".into(),
             worker: "{base_url}/case/{reference}?lang={lang}".into(),
             staff: "{base_url}/staff/cases/{case_id}".into(),
+            account: "{base_url}/account/{page}?lang={lang}#code={code}".into(),
         }
     }
 
@@ -289,5 +351,29 @@ mod tests {
         assert!(rendered.html.contains("&lt;script&gt;") && !rendered.html.contains("<script>"));
         let fallback = render(Happening::Lodged, "pt-BR", &params(CaseRole::Handler), &links(), false).unwrap();
         assert_eq!(fallback.language, "en");
+    }
+
+    #[test]
+    fn account_mail_carries_its_code_and_link_in_every_language_and_nothing_else() {
+        let code = AccountParams { code: Some("ABCD-EFGH-JKMN-PQRS".into()) };
+        for lang in REQUIRED_LANGUAGES {
+            for &mail in AccountMail::ALL {
+                let rendered = render_account(mail, lang, &code, &links()).unwrap();
+                assert_eq!(rendered.language, lang);
+                assert!(!rendered.subject.is_empty());
+                assert_eq!(rendered.text.contains("ABCD-EFGH-JKMN-PQRS"), mail.carries_code(), "{lang} {mail}");
+                assert_eq!(rendered.html.contains("ABCD-EFGH-JKMN-PQRS"), mail.carries_code(), "{lang} {mail}");
+                assert_eq!(rendered.text.contains("#code=ABCD-EFGH-JKMN-PQRS"), mail.carries_code(), "{lang} {mail}");
+            }
+            let (served, page) = account_page(CodePurpose::ResetPassword, lang).unwrap();
+            assert_eq!(served, lang);
+            assert!(page.contains(&format!("lang=\"{lang}\"")));
+        }
+        let reset = render_account(AccountMail::ResetPassword, "en", &code, &links()).unwrap();
+        assert!(
+            reset.text.contains("https://madoguchi.example/account/reset-password?lang=en#code="),
+            "{}",
+            reset.text
+        );
     }
 }

@@ -15,12 +15,21 @@ use crate::auth::tokens::VerifiedIdentity;
 use crate::domain::{FieldErrors, OrganisationKind, Role};
 use crate::error::ApiError;
 use crate::service;
+use crate::service::account_codes;
 use crate::service::sessions::{self, LoginName, SessionPolicy, TokenPair};
 use crate::service::users::{self, NewUserInput};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(register).service(login).service(refresh).service(logout).service(me).service(change_password);
+    cfg.service(register)
+        .service(confirm_email)
+        .service(login)
+        .service(refresh)
+        .service(logout)
+        .service(me)
+        .service(change_password)
+        .service(request_password_reset)
+        .service(reset_password);
 }
 
 /// A worker's self-registration. Email and phone are optional: many workers
@@ -62,10 +71,9 @@ pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
-/// A new account, as registration answers. It does not say whether the
-/// e-mail address was attached: an address already in use is left out
-/// silently (log in and read `GET /api/v1/me` to see the account), so the
-/// answer is the same whoever holds the address.
+/// A new account, as registration answers. An e-mail address given is not
+/// attached yet: a code is mailed to it, and `POST /auth/email/confirm`
+/// attaches it. The answer is the same whoever holds the address.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RegisteredResponse {
     pub id: uuid::Uuid,
@@ -117,8 +125,11 @@ impl From<TokenPair> for TokenResponse {
 /// Workers sign themselves up with a username and a password; email and
 /// phone are optional. Other roles are created by admins
 /// (`POST /api/v1/admin/users`). Log in afterwards at `POST /api/v1/auth/login`.
-/// An e-mail address that another account already has is not attached, and
-/// the answer does not say so: registration does not reveal who is registered.
+/// An e-mail address given is attached only once its owner enters the code
+/// mailed to it (`POST /api/v1/auth/email/confirm`); until then `GET /me`
+/// shows it as `email_pending`. If another account already has the address,
+/// that account's owner is told instead, and nothing here or in `GET /me`
+/// differs: registration does not reveal who is registered.
 #[utoipa::path(
     tag = "auth",
     operation_id = "auth_register",
@@ -267,6 +278,8 @@ pub struct MeResponse {
     pub user: UserResponse,
     /// The kind of the caller's organisation, if any.
     pub organisation_kind: Option<OrganisationKind>,
+    /// An address given but not confirmed yet with the code mailed to it.
+    pub email_pending: Option<String>,
 }
 
 /// The caller's own profile
@@ -286,16 +299,27 @@ pub struct MeResponse {
 pub async fn me(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, ApiError> {
     let actor = auth.actor();
     let user_id = auth.user_id()?;
-    let (user, organisation) = with_conn(&state, move |conn| {
+    let now = state.clock.now();
+    let (user, organisation, email_pending) = with_conn(&state, move |conn| {
         let user = users::get(conn, &actor, user_id)?;
         let organisation = match user.organisation_id {
             Some(id) => Some(crate::service::organisations::get(conn, &actor, id)?),
             None => None,
         };
-        Ok((user, organisation))
+        // Only an account without an address can have one pending: most
+        // calls (staff, who always have one) cost no extra query.
+        let pending = match user.email {
+            Some(_) => None,
+            None => account_codes::pending_email(conn, user_id, now)?,
+        };
+        Ok((user, organisation, pending))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(MeResponse { user: user.into(), organisation_kind: organisation.map(|o| o.kind) }))
+    Ok(HttpResponse::Ok().json(MeResponse {
+        user: user.into(),
+        organisation_kind: organisation.map(|o| o.kind),
+        email_pending,
+    }))
 }
 
 fn session_policy(state: &AppState) -> SessionPolicy<'_> {
@@ -348,6 +372,126 @@ pub async fn change_password(
     let stored = with_conn(&state, move |conn| users::password_hash_of(conn, user_id)).await?;
     let hash = block(move || users::rehash_password(&stored, &current_password, &new_password)).await?;
     with_conn(&state, move |conn| users::change_password(conn, user_id, session_id, &hash, now)).await?;
+    state.live_sessions.forget_all();
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A code mailed for an account.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeRequest {
+    /// As mailed, for example `CK35W-HE7FN-AJH3H-A4Q33`; letter case, spaces and dashes do not matter.
+    #[validate(length(min = 1, max = 64))]
+    pub code: String,
+}
+
+/// Confirm an e-mail address
+///
+/// Attaches the address that the code was mailed to, to the account that
+/// gave it. A code works once, for 72 hours; a newer one voids the older.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "auth_email_confirm",
+    request_body = CodeRequest,
+    responses(
+        (status = 204, description = "The address is attached; it can now be used to log in"),
+        (status = 409, description = "Another account took the address meanwhile (`email_taken`)"),
+        (status = 422, description = "The code is wrong, used or expired (`validation_failed`, field `code`)"),
+        (status = 429, description = "Too many attempts from this address (`rate_limited`)"),
+    )
+)]
+#[post("/auth/email/confirm")]
+pub async fn confirm_email(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: ApiJson<CodeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    limit_by_ip(&req, &state, &state.rate_limits.login_by_ip)?;
+    let now = state.clock.now();
+    let code = body.0.code;
+    with_conn(&state, move |conn| account_codes::confirm_email(conn, &code, now)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetRequest {
+    #[validate(email)]
+    pub email: String,
+}
+
+/// Ask for a new password
+///
+/// Mails a code for setting a new password to the account with this
+/// confirmed address, if one exists and is active. The answer is the same
+/// either way, so it does not reveal who is registered.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "auth_password_reset_request",
+    request_body = PasswordResetRequest,
+    responses(
+        (status = 202, description = "If the address belongs to an account, a code is on its way"),
+        (status = 422, description = "Not an e-mail address (`validation_failed`)"),
+        (status = 429, description = "Too many requests from this client or for this address (`rate_limited`)"),
+    )
+)]
+#[post("/auth/password-reset")]
+pub async fn request_password_reset(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: ApiJson<PasswordResetRequest>,
+) -> Result<HttpResponse, ApiError> {
+    limit_by_ip(&req, &state, &state.rate_limits.login_by_ip)?;
+    let email = body.0.email;
+    // Its own bucket: resets asked by an outsider never use up the account's login allowance.
+    limit_key(
+        &req,
+        &state,
+        &state.rate_limits.login_by_account,
+        &format!("reset:{}", crate::domain::user::normalise_email(&email)),
+    )?;
+    let now = state.clock.now();
+    with_conn(&state, move |conn| account_codes::request_password_reset(conn, &email, now)).await?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordReset {
+    /// As mailed; letter case, spaces and dashes do not matter.
+    #[validate(length(min = 1, max = 64))]
+    pub code: String,
+    /// At least 10 characters.
+    #[validate(custom(function = "valid_password"))]
+    pub new_password: String,
+}
+
+/// Set a new password with a mailed code
+///
+/// A code works once, within the hour. Every session of the account ends,
+/// so whoever held it before is out; log in with the new password.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "auth_password_reset_complete",
+    request_body = PasswordReset,
+    responses(
+        (status = 204, description = "The password is set; every session ended"),
+        (status = 422, description = "The code is wrong, used or expired, or the password too weak (`validation_failed`)"),
+        (status = 429, description = "Too many attempts from this address (`rate_limited`)"),
+    )
+)]
+#[post("/auth/password-reset/complete")]
+pub async fn reset_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: ApiJson<PasswordReset>,
+) -> Result<HttpResponse, ApiError> {
+    limit_by_ip(&req, &state, &state.rate_limits.login_by_ip)?;
+    let PasswordReset { code, new_password } = body.0;
+    // The hashing is slow on purpose: no pooled connection is held during it.
+    let hash = block(move || users::hash_new_password(&new_password)).await?;
+    let now = state.clock.now();
+    with_conn(&state, move |conn| account_codes::reset_password(conn, &code, &hash, now)).await?;
     state.live_sessions.forget_all();
     Ok(HttpResponse::NoContent().finish())
 }

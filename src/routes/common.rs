@@ -106,6 +106,8 @@ pub struct OrganisationResponse {
     pub supervising_organisation_id: Option<Uuid>,
     pub preferred_language: String,
     pub created_at: DateTime<Utc>,
+    /// `false` once an admin has deactivated the organisation.
+    pub active: bool,
 }
 
 paged!(OrganisationPage, OrganisationResponse);
@@ -120,8 +122,20 @@ impl From<Organisation> for OrganisationResponse {
             supervising_organisation_id: organisation.supervising_organisation_id.map(|o| o.as_uuid()),
             preferred_language: organisation.preferred_language.to_string(),
             created_at: organisation.created_at,
+            active: organisation.active,
         }
     }
+}
+
+/// For merge-patch bodies: a field that is present, whether `null` or a
+/// value, is `Some(None)` or `Some(Some(value))` (a missing field stays
+/// `None` through `#[serde(default)]`).
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
 }
 
 /// A keyset page as clients see it: `{items, next_cursor}`.

@@ -11,6 +11,7 @@ use crate::auth::AuthFailure;
 use crate::auth::policy::Actor;
 use crate::auth::tokens::VerifiedIdentity;
 use crate::error::ApiError;
+use crate::service::cases::commands;
 use crate::service::{self, sessions};
 use crate::state::AppState;
 
@@ -23,7 +24,7 @@ impl AuthUser {
             VerifiedIdentity::User { user_id, role, organisation_id, .. } => {
                 Actor::User { id: *user_id, role: *role, organisation_id: *organisation_id }
             }
-            VerifiedIdentity::CaseSession { case_id } => Actor::CaseSession { case_id: *case_id },
+            VerifiedIdentity::CaseSession { case_id, .. } => Actor::CaseSession { case_id: *case_id },
         }
     }
 
@@ -85,11 +86,16 @@ fn verify(req: &HttpRequest, state: &AppState) -> Result<AuthUser, ApiError> {
 }
 
 /// A genuine access token whose session has ended (logout, a password
-/// change, a deactivated or deleted account) stops here, at once, rather
-/// than when it expires. Receipt-code sessions have no account to end.
+/// change, a deactivated or deleted account; for a receipt session, a
+/// replaced receipt code) stops here, at once, rather than when it expires.
 async fn require_live_session(state: &web::Data<AppState>, auth: &AuthUser) -> Result<(), ApiError> {
-    let VerifiedIdentity::User { user_id, session_id, .. } = &auth.0 else {
-        return Ok(());
+    let (user_id, session_id) = match &auth.0 {
+        VerifiedIdentity::User { user_id, session_id, .. } => (user_id, session_id),
+        VerifiedIdentity::CaseSession { case_id, receipt } => {
+            let (case_id, receipt) = (*case_id, receipt.clone());
+            with_conn(state, move |conn| commands::require_live_receipt_session(conn, case_id, &receipt)).await?;
+            return Ok(());
+        }
     };
     let (user, family, now) = (*user_id, *session_id, state.clock.now());
     if state.live_sessions.recently_confirmed(family, now) {

@@ -1,5 +1,5 @@
-//! The pages that links in mail land on: `/case/{reference}` for workers and
-//! `/staff/cases/{case_id}` for staff. They read nothing from the database,
+//! The pages that links in mail land on: `/case/{reference}` for workers,
+//! `/staff/cases/{case_id}` for staff and `/account/{page}` for mailed codes. They read nothing from the database,
 //! so they cannot tell a real reference from a made-up one, and say only
 //! what the link already carried. The worker's web window will take over
 //! these addresses (`mail.worker_link` and `mail.staff_link` can point
@@ -9,13 +9,14 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
 use serde::Deserialize;
 
+use crate::domain::account_code::CodePurpose;
 use crate::domain::case::CaseReference;
 use crate::domain::{CaseId, LanguageTag};
 use crate::error::ApiError;
 use crate::notify::templates::{self, Landing};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(worker_case).service(staff_case);
+    cfg.service(worker_case).service(staff_case).service(account_code);
 }
 
 #[derive(Debug, Deserialize)]
@@ -43,12 +44,25 @@ async fn staff_case(path: web::Path<String>, query: web::Query<PageQuery>) -> Re
     page(Landing::Staff, &query.language(), &case_id.to_string())
 }
 
+/// Where a mailed account code's link lands. The code follows `#` and so
+/// never reaches this handler.
+#[get("/account/{page}")]
+async fn account_code(path: web::Path<String>, query: web::Query<PageQuery>) -> Result<HttpResponse, ApiError> {
+    let purpose = CodePurpose::of_page(&path).ok_or(ApiError::UnknownRoute)?;
+    let (served, html) = templates::account_page(purpose, &query.language()).map_err(ApiError::internal)?;
+    Ok(html_page(served, html))
+}
+
 fn page(landing: Landing, language: &str, subject: &str) -> Result<HttpResponse, ApiError> {
     let (served, html) = templates::landing_page(landing, language, subject).map_err(ApiError::internal)?;
-    Ok(HttpResponse::Ok()
+    Ok(html_page(served, html))
+}
+
+fn html_page(served: &str, html: String) -> HttpResponse {
+    HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CONTENT_LANGUAGE, served))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"))
-        .body(html))
+        .body(html)
 }

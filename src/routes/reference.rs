@@ -6,12 +6,13 @@ use actix_web::{HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::auth::policy::mail_content;
 use crate::domain::LanguageTag;
-use crate::domain::case::ResidenceStatus;
+use crate::domain::case::{ExternalBody, IntakeChannel, ResidenceStatus};
 use crate::domain::catalogue::{self, Category, Framework};
 use crate::domain::labels::{self, label};
 use crate::domain::lifecycle::{self, Action, CaseRole, CaseState, ClockStart, OnExpiry};
-use crate::domain::notification::{Audience, Content, Happening, content_for};
+use crate::domain::notification::{Audience, Content, Happening};
 use crate::domain::remedy::RemedyType;
 use crate::error::{ApiError, ProblemCode};
 use crate::notify::templates;
@@ -23,6 +24,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(categories)
         .service(remedy_types)
         .service(residence_statuses)
+        .service(channels)
+        .service(external_bodies)
         .service(errors);
 }
 
@@ -254,7 +257,7 @@ pub async fn notifications_table(
     let content = CaseRole::ALL
         .iter()
         .filter(|role| **role != CaseRole::System)
-        .map(|&role| ContentDto { role, content: content_for(role, worker_details) })
+        .map(|&role| ContentDto { role, content: mail_content(role, worker_details) })
         .collect();
     let webhooks = "An organisation's webhook hears the case events its standing on the case lets it see \
                     (employer, supervising organisation, advocate, mediator, handler), when registered by \
@@ -371,6 +374,62 @@ pub async fn residence_statuses(query: web::Query<LanguageQuery>) -> Result<Http
     let body: Vec<LabelledDto<ResidenceStatus>> = ResidenceStatus::ALL
         .iter()
         .map(|&name| LabelledDto { name, label: label("residence_status", name.as_str(), lang).to_owned() })
+        .collect();
+    Ok(HttpResponse::Ok().insert_header((header::CONTENT_LANGUAGE, lang)).json(body))
+}
+
+/// The intake channels
+///
+/// How a grievance can reach the mechanism: `online` (the worker or an
+/// advocate through the API), or recorded by a handler from a phone call,
+/// a letter, a visit, a chat app or another channel; with labels in the
+/// asked language. Case lists filter by it (`channel`) and statistics count
+/// by it (`by_channel`).
+#[utoipa::path(
+    tag = "reference",
+    operation_id = "channels_list",
+    params(LanguageQuery),
+    responses(
+        (status = 200, description = "The intake channels", body = [LabelledDto<IntakeChannel>], headers(("Content-Language" = String, description = "The language of the labels"))),
+        (status = 422, description = "`lang` is not a language tag (`validation_failed`)"),
+    )
+)]
+#[get("/channels")]
+pub async fn channels(query: web::Query<LanguageQuery>) -> Result<HttpResponse, ApiError> {
+    labelled(&query, IntakeChannel::ALL, "channel", |c| c.as_str())
+}
+
+/// The outside bodies
+///
+/// The bodies a handler may refer an escalated case to (`refer_external`
+/// with `external_body`): OTIT, the Labour Standards Inspection Office, the
+/// Immigration Services Agency, the Legal Affairs Bureau, the police, an
+/// embassy, a court, legal aid; with labels in the asked language.
+#[utoipa::path(
+    tag = "reference",
+    operation_id = "external_bodies_list",
+    params(LanguageQuery),
+    responses(
+        (status = 200, description = "The outside bodies", body = [LabelledDto<ExternalBody>], headers(("Content-Language" = String, description = "The language of the labels"))),
+        (status = 422, description = "`lang` is not a language tag (`validation_failed`)"),
+    )
+)]
+#[get("/external-bodies")]
+pub async fn external_bodies(query: web::Query<LanguageQuery>) -> Result<HttpResponse, ApiError> {
+    labelled(&query, ExternalBody::ALL, "external_body", |b| b.as_str())
+}
+
+/// A catalogue's entries with their labels from `group`, in the asked language.
+fn labelled<T: ToSchema + Serialize + Copy>(
+    query: &LanguageQuery,
+    entries: &[T],
+    group: &str,
+    name: fn(T) -> &'static str,
+) -> Result<HttpResponse, ApiError> {
+    let lang = query.served()?;
+    let body: Vec<LabelledDto<T>> = entries
+        .iter()
+        .map(|&entry| LabelledDto { name: entry, label: label(group, name(entry), lang).to_owned() })
         .collect();
     Ok(HttpResponse::Ok().insert_header((header::CONTENT_LANGUAGE, lang)).json(body))
 }

@@ -1,6 +1,7 @@
 //! Use cases. Each command checks the access policy, then runs as one
 //! transaction. Services know nothing of HTTP.
 
+pub mod account_codes;
 pub mod cases;
 pub mod casework;
 pub mod deadlines;

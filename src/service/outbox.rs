@@ -87,7 +87,11 @@ pub fn list(
         .into_iter()
         .map(OutboxEntry::from)
         .map(|entry| match entry.channel {
-            Channel::Email if !staff.contains(&user_rules::normalise_email(&entry.recipient)) => entry.withheld(),
+            Channel::Email
+                if !policy::operator_sees_recipient(staff.contains(&user_rules::normalise_email(&entry.recipient))) =>
+            {
+                entry.withheld()
+            }
             Channel::Email | Channel::Webhook => entry,
         })
         .collect();

@@ -82,6 +82,9 @@ pub struct Summary {
     pub by_employer: Partition,
     pub by_supervising_organisation: Partition,
     pub by_month: Partition,
+    /// How the grievances came in: `online`, or recorded by a handler from
+    /// `phone`, `letter`, `walk_in`, `chat_app` or `other`.
+    pub by_channel: Partition,
     /// A case may have several categories and norms: no totals here.
     pub by_category: Vec<CountCell>,
     pub by_tokyo_declaration: Vec<CountCell>,
@@ -180,6 +183,7 @@ pub fn summary(
     let by_supervising_organisation =
         rules.partition(pairs(count_by(Dimension::SupervisingOrganisation)?), Values::Open);
     let by_month = rules.partition(pairs(count_by(Dimension::Month)?), Values::Catalogue);
+    let by_channel = rules.partition(pairs(count_by(Dimension::Channel)?), Values::Catalogue);
     let categories = pairs(count_by(Dimension::Category)?);
     let employers = Employers::group(count_by(Dimension::Employer)?).counts();
     let repeat_respondents = rules
@@ -207,6 +211,7 @@ pub fn summary(
         by_industry,
         by_supervising_organisation,
         by_month,
+        by_channel,
         by_employer: rules.partition(employers, Values::Open),
         by_state,
         by_category: rules.each(categories),
@@ -246,6 +251,7 @@ impl Summary {
             &mut self.by_employer,
             &mut self.by_supervising_organisation,
             &mut self.by_month,
+            &mut self.by_channel,
             &mut self.satisfaction,
         ] {
             *p = Partition { total: withheld, cells: Vec::new() };

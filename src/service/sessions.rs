@@ -53,6 +53,8 @@ pub struct SessionPolicy<'a> {
 pub struct Account {
     pub user: User,
     password_hash: String,
+    /// False when an admin has deactivated the account's organisation.
+    organisation_active: bool,
 }
 
 /// Login, step 1 (needs the database): find the account.
@@ -64,11 +66,18 @@ pub fn find_account(conn: &mut DbConnection, name: &LoginName) -> Result<Option<
             Err(_) => None,
         },
     };
-    row.map(|row| {
-        let password_hash = row.password_hash.clone();
-        Ok(Account { user: row.into_domain()?, password_hash })
-    })
-    .transpose()
+    let Some(row) = row else { return Ok(None) };
+    let organisation_active = organisation_active(conn, row.organisation_id)?;
+    let password_hash = row.password_hash.clone();
+    Ok(Some(Account { user: row.into_domain()?, password_hash, organisation_active }))
+}
+
+/// Whether an account's organisation (if it has one) is active.
+fn organisation_active(conn: &mut DbConnection, organisation: Option<OrganisationId>) -> Result<bool, Error> {
+    match organisation {
+        None => Ok(true),
+        Some(id) => Ok(db::organisations::find(conn, id)?.is_none_or(|row| row.active)),
+    }
 }
 
 /// The key login attempts are counted under: the account itself when it
@@ -87,10 +96,12 @@ pub fn check_password(account: Option<Account>, attempt: &str) -> Result<User, E
     let refused = Error::Unauthenticated(AuthFailure::InvalidCredentials);
     match account {
         // Only someone who knows the password learns that the account is deactivated.
-        Some(account) if password::verify(attempt, &account.password_hash) => match account.user.active {
-            true => Ok(account.user),
-            false => Err(Error::Unauthenticated(AuthFailure::AccountDisabled)),
-        },
+        Some(account) if password::verify(attempt, &account.password_hash) => {
+            match account.user.active && account.organisation_active {
+                true => Ok(account.user),
+                false => Err(Error::Unauthenticated(AuthFailure::AccountDisabled)),
+            }
+        }
         Some(_) => Err(refused),
         None => {
             password::verify_against_dummy(attempt);
@@ -142,6 +153,9 @@ pub fn refresh(
         let Some(user) = db::users::find(conn, token.user_id)?.filter(|user| user.active) else {
             return Ok(Err(AuthFailure::InvalidRefreshToken));
         };
+        if !organisation_active(conn, user.organisation_id)? {
+            return Ok(Err(AuthFailure::InvalidRefreshToken));
+        }
         issue_pair(conn, policy, user.id, user.role, user.organisation_id, token.family_id, now).map(Ok)
     })?;
     outcome.map_err(Error::Unauthenticated)

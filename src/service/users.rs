@@ -9,7 +9,7 @@ use crate::db::users::{NewUser, UserFilter, UserRow};
 use crate::db::{self, DbConnection};
 use crate::domain::user::{self as user_rules, User};
 use crate::domain::{FieldError, FieldErrors, LanguageTag, OrganisationId, Role, SessionFamilyId, UserId};
-use crate::service::{Conflict, Error};
+use crate::service::{Conflict, Error, account_codes};
 
 /// A new account, already parsed: names normalised, language tag valid.
 #[derive(Debug, Clone)]
@@ -52,7 +52,7 @@ impl NewUserInput {
 #[tracing::instrument(skip_all, fields(role = %input.role))]
 pub fn create(conn: &mut DbConnection, actor: &Actor, input: NewUserInput, now: DateTime<Utc>) -> Result<User, Error> {
     policy::require(actor, Permission::ManageUsers)?;
-    insert_user(conn, input.checked()?, TakenEmail::Refuse, now)
+    insert_user(conn, input.checked()?, EmailRule::AtOnce, now)
 }
 
 /// A worker registers themselves: always the worker role, no organisation.
@@ -66,22 +66,25 @@ pub fn create(conn: &mut DbConnection, actor: &Actor, input: NewUserInput, now: 
 pub fn register_worker(conn: &mut DbConnection, mut input: NewUserInput, now: DateTime<Utc>) -> Result<User, Error> {
     input.role = Role::Worker;
     input.organisation_id = None;
-    insert_user(conn, input.checked()?, TakenEmail::LeaveOut, now)
+    insert_user(conn, input.checked()?, EmailRule::AfterConfirmation, now)
 }
 
-/// What to do with an e-mail address another account already has.
+/// How an account gets the e-mail address it was created with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TakenEmail {
-    /// Say so (409): admins may know which addresses are registered.
-    Refuse,
-    /// Create the account without it, saying nothing.
-    LeaveOut,
+enum EmailRule {
+    /// At once, or 409 if another account has it: admins may know which
+    /// addresses are registered, and vouch for the staff they create.
+    AtOnce,
+    /// Once its owner confirms it with the code mailed there; if another
+    /// account has it, that account's owner is told instead. Either way the
+    /// registrant sees the same answer.
+    AfterConfirmation,
 }
 
 fn insert_user(
     conn: &mut DbConnection,
     mut input: NewUserInput,
-    taken_email: TakenEmail,
+    email_rule: EmailRule,
     now: DateTime<Utc>,
 ) -> Result<User, Error> {
     // Hash before the transaction: it is slow and needs no database.
@@ -95,18 +98,17 @@ fn insert_user(
         {
             return Err(Error::Conflict(Conflict::UsernameTaken));
         }
-        if let Some(email) = &input.email
-            && db::users::email_taken(conn, email)?
-        {
-            match taken_email {
-                TakenEmail::Refuse => return Err(Error::Conflict(Conflict::EmailTaken)),
-                TakenEmail::LeaveOut => {
-                    // Not the address: the log must not confirm it either.
-                    tracing::info!(user = %id, "registration named an e-mail address already in use; left out");
-                    input.email = None;
+        let to_confirm = match email_rule {
+            EmailRule::AtOnce => {
+                if let Some(email) = &input.email
+                    && db::users::email_taken(conn, email)?
+                {
+                    return Err(Error::Conflict(Conflict::EmailTaken));
                 }
+                None
             }
-        }
+            EmailRule::AfterConfirmation => input.email.take(),
+        };
         db::users::insert(
             conn,
             &NewUser {
@@ -123,6 +125,9 @@ fn insert_user(
                 updated_at: at,
             },
         )?;
+        if let Some(email) = to_confirm {
+            account_codes::request_confirmation(conn, id, &email, &input.preferred_language, now)?;
+        }
         load(conn, id)
     })
 }
@@ -139,6 +144,13 @@ fn check_organisation(
             let row = db::organisations::find(conn, id)?.ok_or_else(|| {
                 Error::validation("organisation_id", "unknown_organisation", "no organisation has this id")
             })?;
+            if !row.active {
+                return Err(Error::validation(
+                    "organisation_id",
+                    "organisation_inactive",
+                    "this organisation has been deactivated",
+                ));
+            }
             Some(row.kind)
         }
     };
@@ -183,6 +195,69 @@ fn load(conn: &mut DbConnection, id: UserId) -> Result<User, Error> {
     Ok(db::users::find(conn, id)?.ok_or(Error::NotFound)?.into_domain()?)
 }
 
+/// An admin's edit of an account, field by field: `None` keeps a field,
+/// `Some(None)` clears it. The role and organisation do not change (they
+/// are in every access token; make a new account instead). An account
+/// keeps at least one login name.
+#[derive(Debug, Clone, Default)]
+pub struct UserPatch {
+    pub email: Option<Option<String>>,
+    pub username: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub display_name: Option<Option<String>>,
+    pub preferred_language: Option<LanguageTag>,
+}
+
+#[tracing::instrument(skip_all, fields(user = %id))]
+pub fn update(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: UserId,
+    mut patch: UserPatch,
+    now: DateTime<Utc>,
+) -> Result<User, Error> {
+    policy::require(actor, Permission::ManageUsers)?;
+    let mut errors = FieldErrors::default();
+    if let Some(Some(email)) = &mut patch.email {
+        *email = user_rules::normalise_email(email);
+    }
+    if let Some(Some(username)) = &mut patch.username {
+        match user_rules::normalise_username(username) {
+            Ok(name) => *username = name,
+            Err(message) => errors.push(FieldError::new("username", "invalid_username", message)),
+        }
+    }
+    errors.into_result()?;
+    db::write_transaction(conn, |conn| {
+        let current = db::users::find(conn, id)?.ok_or(Error::NotFound)?;
+        let email = patch.email.clone().unwrap_or(current.email);
+        let username = patch.username.clone().unwrap_or(current.username);
+        if email.is_none() && username.is_none() {
+            return Err(Error::validation("username", "required", "an account keeps an email address or a username"));
+        }
+        if let Some(Some(email)) = &patch.email
+            && db::users::email_taken_by_other(conn, email, id)?
+        {
+            return Err(Error::Conflict(Conflict::EmailTaken));
+        }
+        if let Some(Some(username)) = &patch.username
+            && db::users::username_taken_by_other(conn, username, id)?
+        {
+            return Err(Error::Conflict(Conflict::UsernameTaken));
+        }
+        let changes = db::users::UserChanges {
+            email: patch.email,
+            username: patch.username,
+            phone: patch.phone,
+            display_name: patch.display_name,
+            preferred_language: patch.preferred_language,
+        };
+        db::users::update(conn, id, &changes, db::timestamp(now))?;
+        tracing::info!(user = %id, "account edited by an admin");
+        load(conn, id)
+    })
+}
+
 /// Deactivates (ending every session at once) or reactivates an account.
 /// Admins only, and not their own: the last admin must not lock everyone out.
 pub fn set_active(
@@ -214,13 +289,21 @@ pub fn password_hash_of(conn: &mut DbConnection, user: UserId) -> Result<String,
 /// Password change, step 2 (CPU only, no connection held): check the
 /// current password and hash the new one.
 pub fn rehash_password(stored: &str, current: &str, new: &str) -> Result<String, Error> {
-    if let Err(message) = user_rules::check_password(new) {
-        return Err(Error::validation("new_password", "weak_password", message));
-    }
+    check_new_password(new)?;
     if !password::verify(current, stored) {
         return Err(Error::validation("current_password", "wrong_password", "the current password is not right"));
     }
     Ok(password::hash(new)?)
+}
+
+/// A new password's hash (CPU only, no connection held), if it is strong enough.
+pub fn hash_new_password(new: &str) -> Result<String, Error> {
+    check_new_password(new)?;
+    Ok(password::hash(new)?)
+}
+
+fn check_new_password(new: &str) -> Result<(), Error> {
+    user_rules::check_password(new).map_err(|message| Error::validation("new_password", "weak_password", message))
 }
 
 /// Password change, step 3: store the new hash. Every other session of the

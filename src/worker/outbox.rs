@@ -14,7 +14,7 @@ use crate::clock::Clock;
 use crate::config::{OutboxSettings, Settings};
 use crate::db::{self, DbConnection, DbPool, outbox::OutboxRow};
 use crate::domain::WebhookId;
-use crate::domain::notification::{Channel, OutboxTopic, Params};
+use crate::domain::notification::{AccountParams, Channel, OutboxTopic, Params};
 use crate::notify::message_id_under;
 use crate::notify::templates::{self, Links};
 use crate::notify::transport::{Mailer, OutgoingMail};
@@ -52,6 +52,7 @@ impl OutboxWorker {
                 base_url: settings.mail.base_url.clone(),
                 worker: settings.mail.worker_link.clone(),
                 staff: settings.mail.staff_link.clone(),
+                account: settings.mail.account_link.clone(),
             },
             message_id_domain: settings.mail.message_id_domain()?,
             worker_details: settings.mail.worker_details,
@@ -80,6 +81,10 @@ impl OutboxWorker {
                 Ok(()) => {
                     let (id, worker, at) = (row.id, self.id.clone(), db::timestamp(self.clock.now()));
                     self.blocking(move |conn| db::outbox::mark_sent(conn, id, &worker, at)).await?;
+                    if matches!(row.notification, OutboxTopic::Account(mail) if mail.carries_code()) {
+                        // A sent code lives on only in the recipient's mailbox.
+                        self.blocking(move |conn| db::outbox::forget_params(conn, id)).await?;
+                    }
                     metrics::counter!("outbox_sent_total").increment(1);
                     report.sent += 1;
                 }
@@ -129,12 +134,19 @@ impl OutboxWorker {
     }
 
     async fn send_email(&self, row: &OutboxRow) -> anyhow::Result<()> {
-        let OutboxTopic::Notification(kind) = row.notification else {
-            anyhow::bail!("{} is not sent by e-mail", row.notification);
+        let rendered = match row.notification {
+            OutboxTopic::Notification(kind) => {
+                let params: Params = serde_json::from_str(&row.params).context("outbox params")?;
+                templates::render(kind, &row.language, &params, &self.links, self.worker_details)
+                    .with_context(|| format!("rendering the {kind} notice"))?
+            }
+            OutboxTopic::Account(mail) => {
+                let params: AccountParams = serde_json::from_str(&row.params).context("outbox params")?;
+                templates::render_account(mail, &row.language, &params, &self.links)
+                    .with_context(|| format!("rendering the {mail} mail"))?
+            }
+            OutboxTopic::CaseEvent => anyhow::bail!("{} is not sent by e-mail", row.notification),
         };
-        let params: Params = serde_json::from_str(&row.params).context("outbox params")?;
-        let rendered = templates::render(kind, &row.language, &params, &self.links, self.worker_details)
-            .with_context(|| format!("rendering the {kind} notice"))?;
         let thread = match row.case_id {
             Some(case_id) => {
                 let recipient = row.recipient.clone();

@@ -40,25 +40,71 @@ async fn a_worker_registers_with_only_a_username_and_logs_in() {
     assert!(me.organisation_kind.is_none());
 }
 
+/// The code in an account mail: the line it stands on alone, indented.
+fn mailed_code(app: &TestApp, address: &str) -> String {
+    let mail = app.mail_to(address).pop().unwrap_or_else(|| panic!("no mail to {address}"));
+    let line = mail.text.lines().find(|line| line.starts_with("    ")).unwrap_or_else(|| panic!("{}", mail.text));
+    line.trim().to_owned()
+}
+
+/// A given address is attached once its owner enters the code mailed
+/// there; before that it cannot be used to log in.
 #[tokio::test]
-async fn registration_with_email_and_phone_then_email_login() {
+async fn registration_with_email_attaches_it_once_the_mailed_code_is_entered() {
     let app = TestApp::spawn().await;
     let response = register(
         &app,
-        json!({"username": "siti", "password": PASSWORD, "email": "Siti@Example.ORG", "phone": "+81 90 1234 5678"}),
+        json!({"username": "siti", "password": PASSWORD, "email": "Siti@Example.ORG", "phone": "+81 90 1234 5678", "preferred_language": "id"}),
     )
     .await;
     assert_eq!(response.status(), 201);
     let user: Value = body(response).await;
-    assert_eq!(user["preferred_language"], "en");
-    let siti = app.token(&Login::email("SITI@example.org")).await;
-    assert_eq!(app.me(&siti).await.email.as_deref(), Some("siti@example.org"));
+    assert_eq!(user["preferred_language"], "id");
+    let siti = app.token(&Login::username("siti")).await;
+    let me = app.me(&siti).await;
+    assert_eq!((me.email, me.email_pending.as_deref()), (None, Some("siti@example.org")));
+    assert_eq!(app.try_login(&Login::email("siti@example.org")).await.status(), 401);
+
+    app.deliver_outbox().await;
+    let mail = app.mail_to("siti@example.org").pop().unwrap();
+    assert_eq!(mail.language, "id");
+    assert_eq!(mail.subject, "Konfirmasi alamat e-mail Anda");
+    let code = mailed_code(&app, "siti@example.org");
+    assert!(mail.text.contains(&format!("/account/confirm-email?lang=id#code={code}")), "{}", mail.text);
+    assert!(mail.html.contains(&code));
+
+    // Typed loosely on a phone: lower case, no dashes.
+    let typed = code.replace('-', " ").to_lowercase();
+    assert_eq!(app.post("/api/v1/auth/email/confirm", &json!({"code": typed}), None).await.status(), 204);
+    let by_email = app.token(&Login::email("SITI@example.org")).await;
+    let me = app.me(&by_email).await;
+    assert_eq!((me.email.as_deref(), me.email_pending), (Some("siti@example.org"), None));
+
+    // Once only.
+    let again = app.post("/api/v1/auth/email/confirm", &json!({"code": code}), None).await;
+    let problem = assert_problem(again, 422, "validation_failed").await;
+    assert_eq!(problem.errors[0].field, "code");
+}
+
+/// A code expires, and a newer one voids the older; the address is then attached by the newest only.
+#[tokio::test]
+async fn confirmation_codes_expire() {
+    let (app, clock) = TestApp::spawn_with_manual_clock().await;
+    register(&app, json!({"username": "bishal", "password": PASSWORD, "email": "bishal@mail.example"})).await;
+    app.deliver_outbox().await;
+    let code = mailed_code(&app, "bishal@mail.example");
+    clock.advance(chrono::Duration::hours(73));
+    let late = app.post("/api/v1/auth/email/confirm", &json!({"code": code}), None).await;
+    assert_problem(late, 422, "validation_failed").await;
+    let bishal = app.token(&Login::username("bishal")).await;
+    assert_eq!(app.me(&bishal).await.email_pending, None, "an expired request is no longer pending");
 }
 
 /// Registering with someone else's address answers exactly as with a new
-/// one (same status, same fields, the password hashed either way), so an
-/// outsider cannot learn who is registered. The account is made without
-/// the address, and the address's owner keeps it.
+/// one (same status, same fields, the password hashed either way), and the
+/// new account reads the same in `GET /me`, so an outsider cannot learn who
+/// is registered. The address's owner is told and keeps it; the outsider
+/// never gets a code for it.
 #[tokio::test]
 async fn registration_does_not_reveal_whether_an_email_is_registered() {
     let app = TestApp::spawn().await;
@@ -84,13 +130,21 @@ async fn registration_does_not_reveal_whether_an_email_is_registered() {
     assert_eq!(taken, new);
     assert_eq!(taken.0, 201);
 
-    // The outsider's account works, without the address; the owner still logs in with it.
-    let outsider = app.token(&Login::username("outsider")).await;
-    assert_eq!(app.me(&outsider).await.email, None);
+    // Both accounts read alike: no address yet, the one given pending.
+    let outsider = app.me(&app.token(&Login::username("outsider")).await).await;
+    let newcomer = app.me(&app.token(&Login::username("newcomer")).await).await;
+    assert_eq!((outsider.email, outsider.email_pending.as_deref()), (None, Some("owner@ngo.example")));
+    assert_eq!((newcomer.email, newcomer.email_pending.as_deref()), (None, Some("newcomer@mail.example")));
+
+    // The owner is told, with no code to spend; the newcomer gets a code.
+    app.deliver_outbox().await;
+    let told = app.mail_to("owner@ngo.example");
+    assert_eq!(told.len(), 1);
+    assert!(!told[0].text.lines().any(|line| line.starts_with("    ")), "{}", told[0].text);
+    assert!(told[0].text.contains("already belongs to your account"), "{}", told[0].text);
+    assert!(!mailed_code(&app, "newcomer@mail.example").is_empty());
     let owner = app.token(&Login::email("owner@ngo.example")).await;
     assert_eq!(app.me(&owner).await.email.as_deref(), Some("owner@ngo.example"));
-    let newcomer = app.token(&Login::username("newcomer")).await;
-    assert_eq!(app.me(&newcomer).await.email.as_deref(), Some("newcomer@mail.example"));
 
     // A username in use is still refused: the worker must choose another.
     assert_problem(register(&app, json!({"username": "Outsider", "password": PASSWORD})).await, 409, "username_taken")
@@ -301,6 +355,9 @@ async fn login_limits_count_the_account_and_cannot_be_spent_to_lock_its_owner_ou
     .await;
     let body = json!({"username": "owner", "email": "owner@example.org", "password": PASSWORD});
     assert_eq!(register(&app, body).await.status(), 201);
+    app.deliver_outbox().await;
+    let confirm = json!({"code": mailed_code(&app, "owner@example.org")});
+    assert_eq!(app.post("/api/v1/auth/email/confirm", &confirm, None).await.status(), 204);
     let attempt = |login: Value, from: &'static str| {
         let request = app.client.post(app.url(LOGIN)).header("X-Forwarded-For", from).json(&login);
         async move { request.send().await.unwrap() }
@@ -419,9 +476,7 @@ async fn a_receipt_session_has_no_password_to_change() {
 #[tokio::test]
 async fn a_deleted_accounts_access_token_stops_working() {
     use diesel::RunQueryDsl;
-    let clock = madoguchi::clock::ManualClock::new(chrono::Utc::now());
-    let app =
-        TestApp::spawn_on(crate::helpers::TestDatabase::create(), |_| {}, std::sync::Arc::new(clock.clone())).await;
+    let (app, clock) = TestApp::spawn_with_manual_clock().await;
     let admin = app.admin_token().await;
     let other_admin = app.user_token(&admin, "admin", None).await;
     assert_eq!(app.get("/api/v1/admin/users", Some(&other_admin)).await.status(), 200);
@@ -447,4 +502,98 @@ async fn password_change_guesses_are_rate_limited_like_logins() {
     let response = app.post("/api/v1/auth/password", &guess, Some(&token)).await;
     assert!(response.headers().contains_key("retry-after"));
     assert_problem(response, 429, "rate_limited").await;
+}
+
+/// A forgotten password is replaced with a code mailed to the account's
+/// confirmed address. The request answers alike for any address; the code
+/// works once, within the hour, and ends every session of the account.
+#[tokio::test]
+async fn a_forgotten_password_is_reset_by_a_mailed_code_that_ends_every_session() {
+    let (app, clock) = TestApp::spawn_with_manual_clock().await;
+    let admin = app.admin_token().await;
+    let operator = app.create_organisation(&admin, "Reset Desk", "operator").await;
+    let handler = app.user_token(&admin, "handler", Some(operator)).await;
+    let address = app.me(&handler).await.email.unwrap();
+    let ask = |email: String| {
+        let app = &app;
+        async move { app.post("/api/v1/auth/password-reset", &json!({"email": email}), None).await }
+    };
+
+    let known = ask(address.to_uppercase()).await;
+    let unknown = ask("nobody@nowhere.example".into()).await;
+    assert_eq!((known.status(), unknown.status()), (reqwest::StatusCode::ACCEPTED, reqwest::StatusCode::ACCEPTED));
+    assert_eq!(known.text().await.unwrap(), unknown.text().await.unwrap());
+    app.deliver_outbox().await;
+    assert!(app.mail_to("nobody@nowhere.example").is_empty());
+    let code = mailed_code(&app, &address);
+    assert_eq!(app.mail_to(&address).pop().unwrap().subject, "Set a new password");
+
+    // A weak password is refused and the code is not spent.
+    let complete = |code: &str, password: &str| {
+        let body = json!({"code": code, "new_password": password});
+        let app = &app;
+        async move { app.post("/api/v1/auth/password-reset/complete", &body, None).await }
+    };
+    let weak = assert_problem(complete(&code, "short").await, 422, "validation_failed").await;
+    assert_eq!(weak.errors[0].field, "new_password");
+    assert_eq!(complete(&code, "a new passphrase 2026").await.status(), 204);
+
+    assert_problem(app.get("/api/v1/me", Some(&handler)).await, 401, "session_ended").await;
+    assert_eq!(app.try_login(&Login::email(&address)).await.status(), 401, "the old password no longer works");
+    assert_eq!(app.try_login(&Login::email(&address).with_password("a new passphrase 2026")).await.status(), 200);
+    let reused = assert_problem(complete(&code, "another passphrase 1").await, 422, "validation_failed").await;
+    assert_eq!(reused.errors[0].field, "code");
+
+    // Within the hour only; a newer code voids the one before.
+    ask(address.clone()).await;
+    app.deliver_outbox().await;
+    let first = mailed_code(&app, &address);
+    ask(address.clone()).await;
+    app.deliver_outbox().await;
+    let second = mailed_code(&app, &address);
+    assert_problem(complete(&first, "a third passphrase 3").await, 422, "validation_failed").await;
+    clock.advance(chrono::Duration::minutes(61));
+    assert_problem(complete(&second, "a third passphrase 3").await, 422, "validation_failed").await;
+
+    // A sent code lives on only in the mailbox, not in the outbox.
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Params {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        params: String,
+    }
+    let mut conn = app.pool.get().unwrap();
+    let kept: Vec<Params> =
+        diesel::sql_query("SELECT params FROM outbox WHERE notification LIKE 'account.%'").load(&mut conn).unwrap();
+    assert_eq!(kept.len(), 3);
+    assert!(kept.iter().all(|row| row.params == "{}"), "{:?}", kept.iter().map(|r| &r.params).collect::<Vec<_>>());
+}
+
+/// A deactivated account gets no reset code: deactivation is not undone by mail.
+#[tokio::test]
+async fn a_deactivated_account_gets_no_reset_code() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let ngo = app.create_organisation(&admin, "Quiet NGO", "ngo").await;
+    let advocate = app.user_token(&admin, "advocate", Some(ngo)).await;
+    let me = app.me(&advocate).await;
+    let deactivate = app.post(&format!("/api/v1/admin/users/{}/deactivate", me.id), &json!({}), Some(&admin)).await;
+    assert_eq!(deactivate.status(), 200);
+    let address = me.email.unwrap();
+    let asked = app.post("/api/v1/auth/password-reset", &json!({"email": address}), None).await;
+    assert_eq!(asked.status(), 202);
+    app.deliver_outbox().await;
+    assert!(app.mail_to(&address).is_empty());
+}
+
+/// The page a mailed code's link opens says where to enter it, in the reader's language.
+#[tokio::test]
+async fn the_account_code_page_speaks_the_readers_language() {
+    let app = TestApp::spawn().await;
+    let page = app.get("/account/reset-password?lang=vi", None).await;
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["content-language"], "vi");
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<html lang=\"vi\">") && html.contains("Đặt mật khẩu mới"), "{html}");
+    assert_eq!(app.get("/account/somewhere", None).await.status(), 404);
 }

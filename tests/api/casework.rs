@@ -96,7 +96,28 @@ async fn a_handler_finds_the_employer_by_name_and_links_the_case_to_it() {
     assert_eq!(by_employer.ids(), std::slice::from_ref(&lodged.id));
     // And the case is found by the registered name now, in another spelling.
     let by_name: Page<CaseListed> = app.read("/api/v1/cases?q=sakura%20foods%20co.,%20ltd.", Some(&w.handler)).await;
-    assert_eq!(by_name.ids(), [lodged.id]);
+    assert_eq!(by_name.ids(), std::slice::from_ref(&lodged.id));
+
+    // When an admin renames the employer or changes its supervisor, its cases follow.
+    let new_supervisor = app.create_organisation(&w.admin, "Tokai Support Centre", "support_org").await;
+    let response = app
+        .client
+        .patch(app.url(&format!("/api/v1/admin/organisations/{employer_id}")))
+        .bearer_auth(w.admin.bearer())
+        .json(&json!({"name": "Hikari Foods", "supervising_organisation_id": new_supervisor}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let supervised: Page<CaseListed> =
+        app.read(&format!("/api/v1/cases?supervising_organisation_id={new_supervisor}"), Some(&w.handler)).await;
+    assert_eq!(supervised.ids(), std::slice::from_ref(&lodged.id));
+    let old: Page<CaseListed> =
+        app.read(&format!("/api/v1/cases?supervising_organisation_id={}", w.supervisor_id), Some(&w.handler)).await;
+    assert!(old.items.is_empty());
+    let renamed: Page<CaseListed> = app.read("/api/v1/cases?q=hikari", Some(&w.handler)).await;
+    assert_eq!(renamed.ids(), [lodged.id]);
+    assert!(app.read::<Page<CaseListed>>("/api/v1/cases?q=sakura", Some(&w.handler)).await.items.is_empty());
 
     // The directory is not for the other roles, nor for receipt holders.
     for token in [&w.employer_staff, &w.supervisor_staff, &w.mediator, &w.advocate, &w.worker, &w.analyst] {

@@ -139,6 +139,9 @@ async fn every_operation_is_named_described_secured_and_documents_its_errors() {
         "auth_refresh",
         "auth_logout",
         "auth_password_change",
+        "auth_email_confirm",
+        "auth_password_reset_request",
+        "auth_password_reset_complete",
         "me_get",
         "admin_organisations_create",
         "admin_organisations_list",
@@ -147,6 +150,10 @@ async fn every_operation_is_named_described_secured_and_documents_its_errors() {
         "admin_users_get",
         "admin_users_deactivate",
         "admin_users_reactivate",
+        "admin_users_update",
+        "admin_organisations_update",
+        "admin_organisations_deactivate",
+        "admin_organisations_reactivate",
         "admin_outbox_list",
         "admin_outbox_requeue",
         "organisations_get",
@@ -162,12 +169,18 @@ async fn every_operation_is_named_described_secured_and_documents_its_errors() {
         "cases_employer_link",
         "cases_classify",
         "cases_identity_update",
+        "cases_advocate_set",
+        "cases_advocate_remove",
+        "cases_receipt_code_replace",
         "messages_list",
         "messages_create",
         "evidence_upload",
+        "remedy_evidence_upload",
         "evidence_download",
         "intake_create",
         "intake_session_create",
+        "intake_session_renew",
+        "intake_recorded_create",
         "webhooks_create",
         "webhooks_list",
         "webhooks_delete",
@@ -182,6 +195,8 @@ async fn every_operation_is_named_described_secured_and_documents_its_errors() {
         "notifications_get",
         "remedy_types_list",
         "residence_statuses_list",
+        "channels_list",
+        "external_bodies_list",
         "categories_list",
         "errors_list",
     ]
@@ -290,7 +305,11 @@ async fn every_answer_of_every_operation_is_one_the_document_lists() {
     let mut undocumented = BTreeMap::new();
     let mut seen = BTreeSet::new();
     for (method, path, operation) in operations(&doc) {
-        let concrete = path.replace("{id}", zero).replace("{message_id}", zero).replace("{evidence_id}", zero);
+        let concrete = path
+            .replace("{id}", zero)
+            .replace("{message_id}", zero)
+            .replace("{evidence_id}", zero)
+            .replace("{remedy_id}", zero);
         let statuses = documented_statuses(&operation);
         let json_body = operation["requestBody"]["content"]["application/json"].is_object();
         let probes: Vec<Probe> = vec![
@@ -307,6 +326,7 @@ async fn every_answer_of_every_operation_is_one_the_document_lists() {
                 "post" => app.client.post(url),
                 "put" => app.client.put(url),
                 "delete" => app.client.delete(url),
+                "patch" => app.client.patch(url),
                 other => panic!("unexpected method {other}"),
             };
             if let Some(token) = token {

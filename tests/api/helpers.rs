@@ -151,6 +151,12 @@ impl TestApp {
         Self::spawn_on(TestDatabase::create(), customise, Arc::new(SystemClock)).await
     }
 
+    /// An application whose clock the test moves by hand.
+    pub async fn spawn_with_manual_clock() -> (Self, madoguchi::clock::ManualClock) {
+        let clock = madoguchi::clock::ManualClock::new(chrono::Utc::now());
+        (Self::spawn_on(TestDatabase::create(), |_| {}, Arc::new(clock.clone())).await, clock)
+    }
+
     pub async fn spawn_on(db: TestDatabase, customise: impl FnOnce(&mut Settings), clock: Arc<dyn Clock>) -> Self {
         let data_dir = tempfile::tempdir().expect("data dir");
         let mut settings = test_settings(&db, data_dir.path().to_path_buf());
@@ -161,7 +167,14 @@ impl TestApp {
         tokio::spawn(app.run_until_stopped());
         Self {
             address,
-            client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            // Idle connections are dropped before the server's keep-alive
+            // (5 s) closes them: on a loaded machine, reusing one the server
+            // is closing fails the request with "incomplete message".
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .pool_idle_timeout(std::time::Duration::from_secs(2))
+                .build()
+                .unwrap(),
             settings,
             mailer,
             worker,

@@ -45,12 +45,17 @@ notifications_get           200      200      200      200      200        200  
 categories_list             200      200      200      200      200        200      200     200      200      200
 remedy_types_list           200      200      200      200      200        200      200     200      200      200
 residence_statuses_list     200      200      200      200      200        200      200     200      200      200
+channels_list               200      200      200      200      200        200      200     200      200      200
+external_bodies_list        200      200      200      200      200        200      200     200      200      200
 errors_list                 200      200      200      200      200        200      200     200      200      200
 auth_register               201      201      201      201      201        201      201     201      201      201
 auth_login                  200      200      200      200      200        200      200     200      200      200
 auth_refresh                200      200      200      200      200        200      200     200      200      200
 auth_logout                 204      204      204      204      204        204      204     204      204      204
 auth_password_change        204      204      204      204      204        204      204     204      403      401
+auth_email_confirm          422      422      422      422      422        422      422     422      422      422
+auth_password_reset_request 202      202      202      202      202        202      202     202      202      202
+auth_password_reset_complete 422     422      422      422      422        422      422     422      422      422
 me_get                      200      200      200      200      200        200      200     200      403      401
 admin_organisations_create  403      403      403      403      403        403      403     201      403      401
 admin_organisations_list    403      403      403      403      403        403      403     200      403      401
@@ -59,6 +64,10 @@ admin_users_list            403      403      403      403      403        403  
 admin_users_get             200|403  200|403  200|403  200|403  200|403    200|403  200|403 200      403      401
 admin_users_deactivate      403      403      403      403      403        403      403     403|200  403      401
 admin_users_reactivate      403      403      403      403      403        403      403     403|200  403      401
+admin_users_update          403      403      403      403      403        403      403     200      403      401
+admin_organisations_update  403      403      403      403      403        403      403     200      403      401
+admin_organisations_deactivate 403   403      403      403      403        403      403     200      403      401
+admin_organisations_reactivate 403   403      403      403      403        403      403     200      403      401
 admin_outbox_list           403      403      403      403      403        403      403     200      403      401
 admin_outbox_requeue        403      403      403      403      403        403      403     204|404  403      401
 organisations_get           404      200|404  200      200|404  200|404    200|404  200|404 200      404      401
@@ -74,12 +83,18 @@ cases_assignee_set          403|404  403|404  409      403|404  403|404    403|4
 cases_mediator_suggestions  403|404  403|404  200      403|404  403|404    403|404  404     404      403|404  401
 cases_classify              403|404  403|404  409      403|404  403|404    403|404  404     404      403|404  401
 cases_identity_update       409|404  409|404  409      403|404  403|404    403|404  404     404      409|404  401
+cases_advocate_set          409|404  403|404  409      403|404  403|404    403|404  404     404      409|404  401
+cases_advocate_remove       409|404  403|404  409      403|404  403|404    403|404  404     404      409|404  401
+cases_receipt_code_replace  403|404  403|404  409      403|404  403|404    403|404  404     404      403|404  401
 messages_list               200|404  200|404  200      200|404  200|404    200|404  404     404      200|404  401
 messages_create             201|404  201|404  201      422|404  422|404    201|404  404     404      201|404  401
 evidence_upload             403|404  403|404  201      403|404  403|404    403|404  404     404      403|404  401
+remedy_evidence_upload      404      403|404  403|404  201|404  403|404    403|404  404     404      404      401
 evidence_download           200|404  200|404  200      404      404        200|404  404     404      200|404  401
 intake_create               201      201      201      201      201        201      201     201      201      201
 intake_session_create       200      200      200      200      200        200      200     200      200      200
+intake_session_renew        403      403      403      403      403        403      403     403      200      401
+intake_recorded_create      403      403      201      403      403        403      403     403      403      401
 webhooks_create             403      201      201      201      201        201      403     403      403      401
 webhooks_list               403      200      200      200      200        200      403     403      403      401
 webhooks_delete             403      204|404  204|404  204|404  204|404    204|404  403     403      403      401
@@ -273,6 +288,11 @@ struct Matrix {
     other_organisation: String,
     /// A user the admin deactivates and reactivates.
     victim: String,
+    /// An organisation the admin edits, deactivates and reactivates.
+    victim_organisation: String,
+    /// A case walked to an agreed remedy (responsible: the employer), with
+    /// the advocate's NGO named by the worker: (case id, remedy id).
+    remedied: (String, String),
     dead_outbox_row: String,
     /// A webhook of an organisation none of the callers belongs to.
     foreign_webhook: String,
@@ -526,6 +546,13 @@ impl Matrix {
         let foreign_webhook = body::<Created>(response).await.id;
 
         let dead_outbox_row = kill_one_outbox_row(&w);
+        let victim_organisation = app.create_organisation(&w.admin, "Victim Organisation", "ngo").await.to_string();
+        let remedied = w.case_in(State::RemedyAgreed).await;
+        let response =
+            w.command(&remedied.worker, &remedied.id, "advocate", json!({"advocate_organisation_id": w.ngo_id})).await;
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+        let remedy = w.case(&w.handler, &remedied.id).await.remedies[0].id.clone();
+        let remedied = (remedied.id, remedy);
 
         Self {
             worker,
@@ -536,6 +563,8 @@ impl Matrix {
             ids,
             other_organisation,
             victim,
+            victim_organisation,
+            remedied,
             dead_outbox_row,
             foreign_webhook,
             session_login: Login::email(&session_email),
@@ -595,6 +624,9 @@ impl Matrix {
             | "categories_list"
             | "remedy_types_list"
             | "residence_statuses_list"
+            | "channels_list"
+            | "external_bodies_list"
+            | "intake_session_renew"
             | "errors_list"
             | "me_get"
             | "admin_organisations_list"
@@ -620,6 +652,12 @@ impl Matrix {
             }
             // The same password again: the change succeeds and nothing else depends on it.
             "auth_password_change" => json_body(json!({"current_password": PASSWORD, "new_password": PASSWORD})),
+            // Codes nobody was sent: what a caller without the mail can do is be refused.
+            "auth_email_confirm" => json_body(json!({"code": "AAAA-BBBB-CCCC-DDDD"})),
+            "auth_password_reset_complete" => {
+                json_body(json!({"code": "AAAA-BBBB-CCCC-DDDD", "new_password": PASSWORD}))
+            }
+            "auth_password_reset_request" => json_body(json!({"email": "probe@example.org"})),
             "admin_organisations_create" => {
                 json_body(json!({"name": format!("Probe Org {}", self.unique()), "kind": "ngo"}))
             }
@@ -630,6 +668,26 @@ impl Matrix {
             "admin_users_get" | "admin_users_deactivate" | "admin_users_reactivate" => {
                 id = Some(if own && caller.has_account() { self_id } else { self.victim.clone() });
                 None
+            }
+            // Own: the caller's own account; other: someone else's. Clearing a phone nobody has changes nothing.
+            "admin_users_update" => {
+                id = Some(if own && caller.has_account() { self_id } else { self.victim.clone() });
+                json_body(json!({"phone": null}))
+            }
+            // Own: the caller's organisation (callers without one: the victim); other: the victim.
+            "admin_organisations_update" | "admin_organisations_deactivate" | "admin_organisations_reactivate" => {
+                id = Some(match (own, own_org) {
+                    (true, Some(org)) => org,
+                    _ => self.victim_organisation.clone(),
+                });
+                (operation == "admin_organisations_update").then(|| json!({"contact_email": null})).and_then(json_body)
+            }
+            // Own: the remedied case's remedy; other: a remedy that does not exist on another's case.
+            "remedy_evidence_upload" => {
+                if own {
+                    id = Some(self.remedied.0.clone());
+                }
+                Some(("application/octet-stream", PNG.to_vec()))
             }
             // Own: a dead message; other: one that does not exist.
             "admin_outbox_requeue" => {
@@ -675,6 +733,18 @@ impl Matrix {
             }),
             "cases_classify" => json_body(json!({"version": STALE, "priority": "urgent"})),
             "cases_identity_update" => json_body(json!({"version": STALE, "identity": {"phone": "+81 70 0000 0000"}})),
+            // With the worker's consent, which a handler needs (the worker needs none).
+            "cases_advocate_set" => json_body(json!({
+                "version": STALE, "advocate_organisation_id": self.w.ngo_id,
+                "worker_consent": {"method": "asked by phone", "obtained_on": "2026-11-01"}
+            })),
+            "cases_advocate_remove" => json_body(json!({
+                "version": STALE, "worker_consent": {"method": "asked by phone", "obtained_on": "2026-11-01"}
+            })),
+            "cases_receipt_code_replace" => {
+                json_body(json!({"version": STALE, "identity_check": "date of birth and employer, by phone"}))
+            }
+            "intake_recorded_create" => json_body(json!({"channel": "phone", "grievance": self.grievance()})),
             // Respondents may not write where they could not read.
             "messages_create" => json_body(json!({"body": "A probe of the matrix", "visibility": "worker_side"})),
             "evidence_upload" => Some(("application/octet-stream", PNG.to_vec())),
@@ -700,7 +770,9 @@ impl Matrix {
         let mut concrete =
             path.replace("{message_id}", &case.parties_message).replace("{evidence_id}", &case.worker_side_evidence);
         concrete = concrete.replace("{id}", id.as_deref().unwrap_or(&case.id)).replace("{reference}", &case.reference);
-        if operation == "evidence_upload" {
+        let remedy = if own { self.remedied.1.clone() } else { uuid::Uuid::new_v4().to_string() };
+        concrete = concrete.replace("{remedy_id}", &remedy);
+        if operation == "evidence_upload" || operation == "remedy_evidence_upload" {
             concrete.push_str("?file_name=probe.png");
         }
         if operation == "admin_outbox_list" {

@@ -107,8 +107,7 @@ async fn the_admin_outbox_withholds_workers_addresses() {
 
 #[tokio::test]
 async fn a_dead_workers_lease_runs_out_and_another_worker_sends_its_messages() {
-    let clock = ManualClock::new(chrono::Utc::now());
-    let app = TestApp::spawn_on(TestDatabase::create(), |_| {}, Arc::new(clock.clone())).await;
+    let (app, clock) = TestApp::spawn_with_manual_clock().await;
     let w = World::on(app).await;
     w.intake(&w.grievance()).await;
 

@@ -214,6 +214,7 @@ pub struct Me {
     pub email: Option<String>,
     pub organisation_id: Option<String>,
     pub organisation_kind: Option<String>,
+    pub email_pending: Option<String>,
 }
 
 impl View for Me {}

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::*;
-use crate::domain::case::{CaseReference, ExternalBody, LodgedVia};
+use crate::domain::case::{CaseReference, ExternalBody, IntakeChannel, LodgedVia};
 use crate::domain::command::Rating;
 use crate::domain::remedy::RemedyType;
 use crate::domain::{CaseId, LanguageTag, UserId};
@@ -33,6 +33,7 @@ fn case_in(state: CaseState) -> Case {
         nationality: None,
         residence_status: None,
         lodged_via: LodgedVia::Worker,
+        channel: IntakeChannel::Online,
         worker_user_id: None,
         advocate_organisation_id: None,
         mediator_user_id: Some(UserId::new()),

@@ -7,7 +7,8 @@ use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
 use crate::domain::case::{
-    self as case_rules, ExternalBody, Identity, IdentityPatch, PartyRole, Priority, ResidenceStatus, Visibility,
+    self as case_rules, ExternalBody, Identity, IdentityPatch, IntakeChannel, PartyRole, Priority, ResidenceStatus,
+    Visibility,
 };
 use crate::domain::catalogue::Category;
 use crate::domain::command::{CaseCommand, Instruction, Rating};
@@ -15,8 +16,10 @@ use crate::domain::event::EventKind;
 use crate::domain::lifecycle::{self, Action, CaseRole, CaseState};
 use crate::domain::remedy::{Money, NewRemedy, Remedy, RemedyStatus, RemedyType};
 use crate::domain::{FieldError, FieldErrors, LanguageTag};
+use crate::routes::cases::messages::EvidenceDto;
 use crate::routes::common::{paged, valid_language};
 use crate::service::cases::lodge::{AdvocateConsent, EmployerInput, NewCaseInput};
+use crate::service::cases::messages::EvidenceInfo;
 use crate::service::cases::read::{CaseSummary, CaseView};
 
 fn valid_prefecture(value: &str) -> Result<(), ValidationError> {
@@ -355,6 +358,57 @@ pub struct AssignHandlerRequest {
     pub handler_user_id: Option<Uuid>,
 }
 
+/// Name the advocate organisation acting for the worker.
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdvocateRequest {
+    pub version: i32,
+    /// An NGO, union or legal-aid office; replaces any advocate the case has.
+    pub advocate_organisation_id: Uuid,
+    /// Required when a handler acts for the worker: how and when the worker asked for it.
+    #[validate(nested)]
+    pub worker_consent: Option<WorkerConsentDto>,
+}
+
+/// Remove the advocate organisation acting for the worker.
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdvocateRemovalRequest {
+    pub version: i32,
+    /// Required when a handler acts for the worker: how and when the worker asked for it.
+    #[validate(nested)]
+    pub worker_consent: Option<WorkerConsentDto>,
+}
+
+impl WorkerConsentDto {
+    pub fn into_recorded(self) -> crate::service::cases::commands::RecordedConsent {
+        crate::service::cases::commands::RecordedConsent { method: self.method, obtained_on: self.obtained_on }
+    }
+}
+
+/// Issue a new receipt code for a worker who lost theirs.
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptCodeRequest {
+    pub version: i32,
+    /// How you checked that the caller is the worker, for the audit trail,
+    /// for example "phone call; confirmed date of birth, employer and passport number".
+    #[validate(length(min = 3, max = 500))]
+    pub identity_check: String,
+}
+
+/// A new receipt code: pass it on to the worker; it is shown only now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReceiptCodeResponse {
+    pub case_id: Uuid,
+    #[schema(example = "MG-2026-000123")]
+    pub reference: String,
+    #[schema(example = "ACDEF-GHJKM-NPQRT-UVWXY")]
+    pub receipt_code: String,
+    /// The case's version after the change.
+    pub version: i32,
+}
+
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkEmployerRequest {
@@ -473,11 +527,17 @@ pub struct RemedyDto {
     pub delivered_at: Option<DateTime<Utc>>,
     pub delivery_note: Option<String>,
     pub verified_at: Option<DateTime<Utc>>,
+    /// Files attached to its delivery (download them at `GET /api/v1/cases/{id}/evidence/{evidence_id}`).
+    pub evidence: Vec<EvidenceDto>,
 }
 
-impl From<Remedy> for RemedyDto {
-    fn from(remedy: Remedy) -> Self {
+impl RemedyDto {
+    fn with_evidence(remedy: Remedy, evidence: &[(crate::domain::RemedyId, EvidenceInfo)]) -> Self {
+        let id = remedy.id;
+        let evidence =
+            evidence.iter().filter(|(remedy, _)| *remedy == id).map(|(_, e)| EvidenceDto::from(e.clone())).collect();
         Self {
+            evidence,
             id: remedy.id.as_uuid(),
             remedy_type: remedy.remedy_type,
             description: remedy.description,
@@ -529,6 +589,9 @@ pub struct CaseResponse {
     pub employer_name: Option<String>,
     pub nationality: Option<String>,
     pub residence_status: Option<ResidenceStatus>,
+    /// How the grievance came in: `online`, or recorded by a handler from a
+    /// phone call, a letter, a visit or a chat app.
+    pub channel: IntakeChannel,
     pub advocate_organisation_id: Option<Uuid>,
     pub mediator_user_id: Option<Uuid>,
     /// The handler who owns the case; shown to handlers and the mediator only.
@@ -590,6 +653,7 @@ impl CaseResponse {
             employer_name: case.employer_name,
             nationality: case.nationality,
             residence_status: case.residence_status,
+            channel: case.channel,
             advocate_organisation_id: case.advocate_organisation_id.map(|o| o.as_uuid()),
             mediator_user_id: case.mediator_user_id.map(|u| u.as_uuid()),
             assigned_handler_user_id: case.assigned_handler_user_id.map(|u| u.as_uuid()),
@@ -619,7 +683,7 @@ impl CaseResponse {
                 .into_iter()
                 .map(|(org, role)| PartyDto { organisation_id: org.as_uuid(), party_role: role })
                 .collect(),
-            remedies: view.remedies.into_iter().map(Into::into).collect(),
+            remedies: view.remedies.into_iter().map(|r| RemedyDto::with_evidence(r, &view.remedy_evidence)).collect(),
             timeline: view
                 .timeline
                 .into_iter()
@@ -649,6 +713,7 @@ pub struct CaseSummaryDto {
     pub categories: Vec<Category>,
     pub employer_organisation_id: Option<Uuid>,
     pub employer_name: Option<String>,
+    pub channel: IntakeChannel,
     /// The handler who owns the case; shown to handlers and mediators only.
     pub assigned_handler_user_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
@@ -666,6 +731,7 @@ impl CaseSummaryDto {
             categories: summary.categories,
             employer_organisation_id: summary.employer_organisation_id.map(|o| o.as_uuid()),
             employer_name: summary.employer_name,
+            channel: summary.channel,
             assigned_handler_user_id: summary.assigned_handler_user_id.map(|u| u.as_uuid()),
             created_at: summary.created_at,
             stage_due_at: summary.stage_due_at,
@@ -688,6 +754,8 @@ pub struct CaseListQuery {
     pub organisation_id: Option<Uuid>,
     /// Only cases whose current stage is past its time frame.
     pub overdue: Option<bool>,
+    /// Only cases that came in this way (`online`, `phone`, …).
+    pub channel: Option<IntakeChannel>,
     /// Lodged at or after this time.
     pub created_from: Option<DateTime<Utc>>,
     /// Lodged before this time.

@@ -17,11 +17,15 @@ use crate::routes::common::{paged, valid_language};
 use crate::routes::extract::ApiJson;
 use crate::routes::support::with_conn;
 use crate::routes::{AuthUser, Caller};
-use crate::service::cases::messages::{self, EvidenceInfo, Message, NewMessage, Upload};
+use crate::service::cases::messages::{self, EvidenceInfo, Message, NewMessage, RemedyUpload, Upload};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(list_messages).service(post_message).service(upload_evidence).service(download_evidence);
+    cfg.service(list_messages)
+        .service(post_message)
+        .service(upload_evidence)
+        .service(upload_remedy_evidence)
+        .service(download_evidence);
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -210,6 +214,25 @@ pub async fn upload_evidence(
     query: web::Query<UploadQuery>,
     mut payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let bytes = read_upload(&req, &state, &mut payload).await?;
+    let file_name = sanitise_file_name(&query.file_name)?;
+    let (id, message_id) = path.into_inner();
+    let Caller { actor, now } = caller;
+    let data_dir = state.settings.storage.data_dir.clone();
+    let info = with_conn(&state, move |conn| {
+        let upload = Upload { message: message_id.into(), file_name: &file_name, bytes: &bytes, data_dir: &data_dir };
+        messages::attach(conn, &actor, id.into(), upload, now)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(EvidenceDto::from(info)))
+}
+
+/// The body of an upload, refused as soon as it passes `storage.evidence_max_bytes`.
+async fn read_upload(
+    req: &HttpRequest,
+    state: &AppState,
+    payload: &mut web::Payload,
+) -> Result<web::BytesMut, ApiError> {
     let limit = state.settings.storage.evidence_max_bytes;
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
@@ -224,13 +247,58 @@ pub async fn upload_evidence(
         }
         bytes.extend_from_slice(&chunk);
     }
+    Ok(bytes)
+}
+
+/// Upload evidence of a remedy's delivery
+///
+/// Staff of the organisation responsible for a remedy attach a file showing
+/// its delivery (a signed receipt, a photo of the returned passport, a bank
+/// transfer slip) while the remedy is owed or delivered, before or after
+/// marking it delivered. Everyone who sees the remedy sees the file, in the
+/// remedy's `evidence`. Send the file's bytes as the body: as for message
+/// evidence, its type is recognised from its content, and only photos, PDF,
+/// audio and video are kept, at most `storage.evidence_max_bytes`.
+#[utoipa::path(
+    tag = "cases",
+    operation_id = "remedy_evidence_upload",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Case id"),
+        ("remedy_id" = Uuid, Path, description = "A remedy of the case that the caller's organisation is responsible for"),
+        UploadQuery,
+    ),
+    request_body(
+        description = "The file's bytes, as they are",
+        content((crate::routes::common::FileBytes = "application/octet-stream")),
+    ),
+    responses(
+        (status = 201, description = "Stored; its recognised type and SHA-256 are in the answer", body = EvidenceDto),
+        (status = 403, description = "Not a remedy your organisation is responsible for (`forbidden`)"),
+        (status = 404, description = "No such case or remedy, or not visible to the caller (`not_found`)"),
+        (status = 409, description = "The remedy is not owed or delivered, for example still proposed or already verified (`remedy_not_owed`)"),
+        (status = 413, description = "Larger than `storage.evidence_max_bytes` (`payload_too_large`)"),
+        (status = 415, description = "Not a photo, PDF, audio or video file (`unsupported_evidence_type`)"),
+        (status = 422, description = "No file name (`validation_failed`)"),
+    )
+)]
+#[post("/cases/{id}/remedies/{remedy_id}/evidence")]
+pub async fn upload_remedy_evidence(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    query: web::Query<UploadQuery>,
+    mut payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let bytes = read_upload(&req, &state, &mut payload).await?;
     let file_name = sanitise_file_name(&query.file_name)?;
-    let (id, message_id) = path.into_inner();
+    let (id, remedy) = path.into_inner();
     let Caller { actor, now } = caller;
     let data_dir = state.settings.storage.data_dir.clone();
     let info = with_conn(&state, move |conn| {
-        let upload = Upload { message: message_id.into(), file_name: &file_name, bytes: &bytes, data_dir: &data_dir };
-        messages::attach(conn, &actor, id.into(), upload, now)
+        let upload = RemedyUpload { remedy: remedy.into(), file_name: &file_name, bytes: &bytes, data_dir: &data_dir };
+        messages::attach_to_remedy(conn, &actor, id.into(), upload, now)
     })
     .await?;
     Ok(HttpResponse::Created().json(EvidenceDto::from(info)))

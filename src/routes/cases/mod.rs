@@ -34,6 +34,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(link_employer)
         .service(classify)
         .service(update_identity)
+        .service(set_advocate)
+        .service(remove_advocate)
+        .service(replace_receipt_code)
         .configure(messages::configure);
 }
 
@@ -70,16 +73,21 @@ pub async fn lodge_for(
         lodge::lodge(conn, caller.as_ref(), input, retry_key, &state_for_block.receipts, now)
     })
     .await?;
+    Ok(lodged_response(lodged))
+}
+
+/// `201 Created` with the case's URL, the reference and the receipt code.
+pub fn lodged_response(lodged: lodge::Lodged) -> HttpResponse {
     let mut response = HttpResponse::Created();
     response.insert_header((header::LOCATION, format!("/api/v1/cases/{}", lodged.case_id)));
     if lodged.replayed {
         response.insert_header(("Idempotent-Replayed", "true"));
     }
-    Ok(response.json(LodgedResponse {
+    response.json(LodgedResponse {
         case_id: lodged.case_id.as_uuid(),
         reference: lodged.reference.to_string(),
         receipt_code: lodged.receipt_code,
-    }))
+    })
 }
 
 /// Lodge a grievance
@@ -146,6 +154,7 @@ pub async fn list_cases(
         priority: query.priority,
         party_organisation_id: query.organisation_id.map(Into::into),
         overdue: query.overdue.unwrap_or(false),
+        channel: query.channel,
         created_from: query.created_from,
         created_before: query.created_before,
         assignee,
@@ -546,4 +555,121 @@ pub async fn update_identity(
         commands::update_identity(conn, actor, id, body.version, body.identity.into(), now)
     })
     .await
+}
+
+/// Name the worker's advocate
+///
+/// The worker names the advocate organisation (an NGO, union or legal-aid
+/// office) acting for them on this case, replacing any other; a handler may
+/// do it for the worker with the worker's recorded consent
+/// (`worker_consent`). The advocate's staff see the case at once; a replaced
+/// advocate no longer does.
+#[utoipa::path(
+    tag = "cases",
+    operation_id = "cases_advocate_set",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id")),
+    request_body = AdvocateRequest,
+    responses(
+        (status = 200, description = "The case after the change", body = CaseResponse, headers(("ETag" = String, description = "The case's version, quoted; send it back as `If-Match` with the next action"))),
+        (status = 403, description = "Only the worker, or a handler for them, names the advocate (`forbidden`)"),
+        (status = 404, description = "No such case, or not visible to the caller (`not_found`)"),
+        (status = 409, description = "A stale version (`stale_version`)"),
+        (status = 422, description = "Not an active advocate organisation, or a handler without the worker's consent (`validation_failed`)"),
+    )
+)]
+#[post("/cases/{id}/advocate")]
+pub async fn set_advocate(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: ApiJson<AdvocateRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.0;
+    let consent = body.worker_consent.map(WorkerConsentDto::into_recorded);
+    let advocate = Some(body.advocate_organisation_id.into());
+    run_command(&state, caller, id.into_inner(), move |conn, actor, id, now| {
+        commands::set_advocate(conn, actor, id, body.version, advocate, consent, now)
+    })
+    .await
+}
+
+/// Remove the worker's advocate
+///
+/// The worker (or a handler for them, with the worker's recorded consent)
+/// ends the advocate organisation's part in the case: its staff no longer
+/// see it, from the next request on.
+#[utoipa::path(
+    tag = "cases",
+    operation_id = "cases_advocate_remove",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id")),
+    request_body = AdvocateRemovalRequest,
+    responses(
+        (status = 200, description = "The case after the change", body = CaseResponse, headers(("ETag" = String, description = "The case's version, quoted; send it back as `If-Match` with the next action"))),
+        (status = 403, description = "Only the worker, or a handler for them, removes the advocate (`forbidden`)"),
+        (status = 404, description = "No such case, or not visible to the caller (`not_found`)"),
+        (status = 409, description = "A stale version (`stale_version`)"),
+        (status = 422, description = "The case has no advocate, or a handler without the worker's consent (`validation_failed`)"),
+    )
+)]
+#[post("/cases/{id}/advocate/removal")]
+pub async fn remove_advocate(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: ApiJson<AdvocateRemovalRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.0;
+    let consent = body.worker_consent.map(WorkerConsentDto::into_recorded);
+    run_command(&state, caller, id.into_inner(), move |conn, actor, id, now| {
+        commands::set_advocate(conn, actor, id, body.version, None, consent, now)
+    })
+    .await
+}
+
+/// Replace a lost receipt code
+///
+/// A handler who has checked that the caller is the case's worker (say how
+/// in `identity_check`, for the audit trail) issues a new receipt code. The
+/// old code stops working, and every session it opened ends at once. The
+/// new code is in this answer only: pass it on to the worker.
+#[utoipa::path(
+    tag = "cases",
+    operation_id = "cases_receipt_code_replace",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id")),
+    request_body = ReceiptCodeRequest,
+    responses(
+        (status = 200, description = "The new receipt code, shown only now", body = ReceiptCodeResponse),
+        (status = 403, description = "Only handlers replace receipt codes (`forbidden`)"),
+        (status = 404, description = "No such case, or not visible to the caller (`not_found`)"),
+        (status = 409, description = "A stale version (`stale_version`)"),
+        (status = 422, description = "No account of the identity check (`validation_failed`)"),
+    )
+)]
+#[post("/cases/{id}/receipt-code")]
+pub async fn replace_receipt_code(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: ApiJson<ReceiptCodeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.0;
+    let Caller { actor, now } = caller;
+    let id: CaseId = id.into_inner().into();
+    let state_for_block = state.clone();
+    let (view, receipt_code) = with_conn(&state, move |conn| {
+        let check = body.identity_check.trim().to_owned();
+        commands::replace_receipt_code(conn, &actor, &state_for_block.receipts, id, body.version, check, now)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().insert_header((header::ETAG, format!("\"{}\"", view.case.version))).json(
+        ReceiptCodeResponse {
+            case_id: view.case.id.as_uuid(),
+            reference: view.case.reference.to_string(),
+            receipt_code,
+            version: view.case.version,
+        },
+    ))
 }

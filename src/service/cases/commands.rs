@@ -9,7 +9,7 @@ use super::read::{CaseView, view};
 use super::{Loaded, check_employer, load_for, load_row, record_event, save};
 use crate::auth::AuthFailure;
 use crate::auth::policy::{self, Actor, CaseAmendment};
-use crate::auth::receipts::ReceiptKeys;
+use crate::auth::receipts::{self, ReceiptKeys};
 use crate::db::{self, DbConnection, case_details::IdentityRow, cases::CaseChanges};
 use crate::domain::case::{CaseReference, IdentityPatch, Priority, Visibility};
 use crate::domain::catalogue::{self, Category};
@@ -46,6 +46,10 @@ where
         let loaded = load_for(conn, actor, id)?;
         if !policy::may_amend(loaded.role, amendment) {
             return Err(Error::Forbidden);
+        }
+        // A stale version is answered before the amendment's own checks (and `save` checks again, atomically).
+        if loaded.case.version != expected_version {
+            return Err(super::stale_version());
         }
         let Amended { changes, event, news } = f(conn, &loaded)?;
         save(conn, &loaded, expected_version, &changes, now)?;
@@ -264,13 +268,14 @@ pub fn update_identity(
 }
 
 /// Checks a reference and receipt code; a wrong code and an unknown
-/// reference get the same answer.
+/// reference get the same answer. Answers the case and the code's session
+/// fingerprint.
 pub fn open_receipt_session(
     conn: &mut DbConnection,
     receipts: &ReceiptKeys,
     reference: &str,
     receipt_code: &str,
-) -> Result<CaseId, Error> {
+) -> Result<(CaseId, String), Error> {
     let refused = Error::Unauthenticated(AuthFailure::InvalidReceipt);
     let Some(reference) = CaseReference::parse(reference) else {
         return Err(refused);
@@ -283,9 +288,117 @@ pub fn open_receipt_session(
         return Err(refused);
     }
     let case_id = row.id;
+    let fingerprint = receipts::session_fingerprint(&row.receipt_code_hash);
     // The session must be able to read its own case.
     load_row(conn, &Actor::CaseSession { case_id }, row)?;
-    Ok(case_id)
+    Ok((case_id, fingerprint))
+}
+
+/// A receipt session lives while the code that opened it is the case's:
+/// a replaced code ends every session it opened, at once.
+pub fn require_live_receipt_session(conn: &mut DbConnection, case_id: CaseId, receipt: &str) -> Result<(), Error> {
+    let live = db::cases::find(conn, case_id)?.is_some_and(|row| {
+        constant_time_eq(receipts::session_fingerprint(&row.receipt_code_hash).as_bytes(), receipt.as_bytes())
+    });
+    if live { Ok(()) } else { Err(Error::Unauthenticated(AuthFailure::SessionEnded)) }
+}
+
+/// A handler issues a new receipt code for a worker who lost theirs, after
+/// checking the worker's identity (`identity_check` says how). The old code
+/// stops working, and so does every session it opened. Answers the new
+/// code, to be passed on to the worker; it is stored only as a hash.
+#[tracing::instrument(skip_all, fields(case_id = %id))]
+pub fn replace_receipt_code(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    receipts: &ReceiptKeys,
+    id: CaseId,
+    expected_version: i32,
+    identity_check: String,
+    now: DateTime<Utc>,
+) -> Result<(CaseView, String), Error> {
+    let code = receipts.random_code()?;
+    let hash = receipts.hash(&code);
+    let view = amend(conn, actor, id, expected_version, CaseAmendment::ReplaceReceiptCode, now, |_, _| {
+        // How the identity was checked is recorded; never the code.
+        let details = json!({"identity_check": identity_check});
+        Ok(Amended {
+            changes: CaseChanges { receipt_code_hash: Some(hash), ..CaseChanges::default() },
+            event: NewEvent::note(EventKind::ReceiptCodeReplaced, Visibility::WorkerSide, details),
+            news: None,
+        })
+    })?;
+    Ok((view, code))
+}
+
+/// The worker's consent, as recorded by whoever acts on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedConsent {
+    pub method: String,
+    pub obtained_on: chrono::NaiveDate,
+}
+
+/// The worker (or a handler, on the worker's recorded consent) names the
+/// advocate organisation acting for them, replacing any other, or with
+/// `None` removes it. The advocate's staff gain or lose the case at once.
+#[tracing::instrument(skip_all, fields(case_id = %id))]
+pub fn set_advocate(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: CaseId,
+    expected_version: i32,
+    advocate: Option<OrganisationId>,
+    consent: Option<RecordedConsent>,
+    now: DateTime<Utc>,
+) -> Result<CaseView, Error> {
+    amend(conn, actor, id, expected_version, CaseAmendment::Advocate, now, |conn, loaded| {
+        if policy::advocate_change_needs_consent(loaded.role) && consent.is_none() {
+            return Err(Error::validation(
+                "worker_consent",
+                "required",
+                "record how and when the worker asked for this change of advocate",
+            ));
+        }
+        let previous = loaded.case.advocate_organisation_id;
+        let kind = match advocate {
+            Some(organisation) => {
+                check_advocate(conn, organisation)?;
+                EventKind::AdvocateAdded
+            }
+            None if previous.is_none() => {
+                return Err(Error::validation(
+                    "advocate_organisation_id",
+                    "no_advocate",
+                    "the case has no advocate to remove",
+                ));
+            }
+            None => EventKind::AdvocateRemoved,
+        };
+        let details = json!({
+            "advocate_organisation_id": advocate.map(|o| o.to_string()),
+            "previous_advocate_organisation_id": previous.map(|o| o.to_string()),
+            "worker_consent": consent.as_ref().map(|c| json!({"method": c.method, "obtained_on": c.obtained_on})),
+        });
+        Ok(Amended {
+            changes: CaseChanges { advocate_organisation_id: Some(advocate), ..CaseChanges::default() },
+            event: NewEvent::note(kind, Visibility::WorkerSide, details),
+            news: None,
+        })
+    })
+}
+
+/// An advocate is an active organisation whose staff may hold the advocate role.
+fn check_advocate(conn: &mut DbConnection, id: OrganisationId) -> Result<(), Error> {
+    let field = "advocate_organisation_id";
+    let row = db::organisations::find(conn, id)?
+        .ok_or_else(|| Error::validation(field, "unknown_organisation", "no organisation has this id"))?;
+    if !Role::Advocate.organisation_rule().allows(Some(row.kind)) {
+        return Err(Error::validation(field, "not_an_advocate", "advocates are NGOs, unions and legal-aid offices"));
+    }
+    if !row.active {
+        return Err(Error::validation(field, "organisation_inactive", "this organisation has been deactivated"));
+    }
+    Ok(())
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

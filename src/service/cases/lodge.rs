@@ -9,7 +9,7 @@ use super::{check_employer, load_for, record_event};
 use crate::auth::policy::{self, Actor, Lodger};
 use crate::auth::receipts::ReceiptKeys;
 use crate::db::{self, DbConnection, case_details::IdentityRow, cases::CaseRow, intake::IdempotencyRow};
-use crate::domain::case::{CaseReference, Identity, LodgedVia, Priority, ResidenceStatus, Visibility};
+use crate::domain::case::{CaseReference, Identity, IntakeChannel, LodgedVia, Priority, ResidenceStatus, Visibility};
 use crate::domain::catalogue::Category;
 use crate::domain::event::{EventKind, NewEvent};
 use crate::domain::lifecycle::{self, CaseRole, CaseState};
@@ -81,14 +81,53 @@ pub struct Lodged {
 pub fn lodge(
     conn: &mut DbConnection,
     caller: Option<&Actor>,
-    mut input: NewCaseInput,
+    input: NewCaseInput,
     retry_key: Option<RetryKey>,
     receipts: &ReceiptKeys,
     now: DateTime<Utc>,
 ) -> Result<Lodged, Error> {
     let lodger = policy::lodger(caller)?;
+    lodge_as(conn, lodger, IntakeChannel::Online, input, retry_key, receipts, now)
+}
+
+/// A handler records a grievance received by phone, letter, a visit, a chat
+/// app or another channel, for a worker without an account: the receipt
+/// code in the answer is for the handler to pass on to the worker.
+#[tracing::instrument(skip_all, fields(channel = %channel))]
+pub fn record(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    channel: IntakeChannel,
+    input: NewCaseInput,
+    retry_key: Option<RetryKey>,
+    receipts: &ReceiptKeys,
+    now: DateTime<Utc>,
+) -> Result<Lodged, Error> {
+    let lodger = policy::recorder(actor)?;
+    if !channel.recorded_by_staff() {
+        return Err(Error::validation(
+            "channel",
+            "not_recorded_by_staff",
+            "workers lodge online themselves; record phone, letter, walk_in, chat_app or other",
+        ));
+    }
+    // The worker gave it themselves: no advocate acts here.
+    let input = NewCaseInput { advocate_consent: None, ..input };
+    lodge_as(conn, lodger, channel, input, retry_key, receipts, now)
+}
+
+fn lodge_as(
+    conn: &mut DbConnection,
+    lodger: Lodger,
+    channel: IntakeChannel,
+    mut input: NewCaseInput,
+    retry_key: Option<RetryKey>,
+    receipts: &ReceiptKeys,
+    now: DateTime<Utc>,
+) -> Result<Lodged, Error> {
     let scope = match lodger {
         Lodger::Worker(user) | Lodger::Advocate { user, .. } => format!("cases:{user}"),
+        Lodger::Handler { user, .. } => format!("recorded:{user}"),
         Lodger::Anonymous => "intake".to_owned(),
     };
     let idempotency = retry_key.map(|RetryKey { key, request_hash }| IdempotencyInput { scope, key, request_hash });
@@ -111,7 +150,7 @@ pub fn lodge(
         {
             return Ok(earlier);
         }
-        insert_case(conn, lodger, &input, idempotency.as_ref(), receipts.hash(&receipt_code), now).map(
+        insert_case(conn, (lodger, channel), &input, idempotency.as_ref(), receipts.hash(&receipt_code), now).map(
             |(case_id, reference)| Lodged { case_id, reference, receipt_code: receipt_code.clone(), replayed: false },
         )
     });
@@ -145,7 +184,7 @@ fn replay(conn: &mut DbConnection, key: &IdempotencyInput, receipt_code: &str) -
 
 fn insert_case(
     conn: &mut DbConnection,
-    lodger: Lodger,
+    (lodger, channel): (Lodger, IntakeChannel),
     input: &NewCaseInput,
     idempotency: Option<&IdempotencyInput>,
     receipt_hash: String,
@@ -158,7 +197,7 @@ fn insert_case(
     let id = CaseId::new();
     let at = db::timestamp(now);
     let reference = CaseReference::new(now.year(), db::intake::next_reference_number(conn, now.year())?);
-    let lodging = Lodging::of(lodger, id);
+    let lodging = Lodging::of(lodger, id, channel);
     let row = case_row(id, &reference, input, &lodging, employer, receipt_hash, now);
     let priority = row.priority;
     db::cases::insert(conn, &row)?;
@@ -174,6 +213,7 @@ fn insert_case(
         "categories": input.categories.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
         "priority": priority.as_str(),
         "lodged_via": lodging.via.as_str(),
+        "channel": channel.as_str(),
         "identity_disclosed": input.disclose_identity,
     });
     let lodged = NewEvent { to: Some(row.state), ..NewEvent::note(EventKind::Lodged, Visibility::Parties, details) };
@@ -193,6 +233,7 @@ fn insert_case(
 /// Who lodged, as the case records it and as the audit trail names them.
 struct Lodging {
     via: LodgedVia,
+    channel: IntakeChannel,
     lodged_by: Option<UserId>,
     worker: Option<UserId>,
     advocate_organisation: Option<OrganisationId>,
@@ -201,10 +242,11 @@ struct Lodging {
 }
 
 impl Lodging {
-    fn of(lodger: Lodger, case_id: CaseId) -> Self {
+    fn of(lodger: Lodger, case_id: CaseId, channel: IntakeChannel) -> Self {
         match lodger {
             Lodger::Worker(user) => Self {
                 via: LodgedVia::Worker,
+                channel,
                 lodged_by: Some(user),
                 worker: Some(user),
                 advocate_organisation: None,
@@ -213,14 +255,26 @@ impl Lodging {
             },
             Lodger::Advocate { user, organisation } => Self {
                 via: LodgedVia::Advocate,
+                channel,
                 lodged_by: Some(user),
                 worker: None,
                 advocate_organisation: Some(organisation),
                 role: CaseRole::Advocate,
                 actor: Actor::User { id: user, role: Role::Advocate, organisation_id: Some(organisation) },
             },
+            // Recorded for a worker without an account, who follows it with the receipt code.
+            Lodger::Handler { user, organisation } => Self {
+                via: LodgedVia::Intake,
+                channel,
+                lodged_by: Some(user),
+                worker: None,
+                advocate_organisation: None,
+                role: CaseRole::Handler,
+                actor: Actor::User { id: user, role: Role::Handler, organisation_id: organisation },
+            },
             Lodger::Anonymous => Self {
                 via: LodgedVia::Intake,
+                channel,
                 lodged_by: None,
                 worker: None,
                 advocate_organisation: None,
@@ -261,6 +315,7 @@ fn case_row(
         nationality: input.nationality.clone(),
         residence_status: input.residence_status,
         lodged_via: lodging.via,
+        channel: lodging.channel,
         lodged_by_user_id: lodging.lodged_by,
         worker_user_id: lodging.worker,
         advocate_organisation_id: lodging.advocate_organisation,

@@ -13,9 +13,10 @@ use crate::domain::case::Visibility;
 use crate::domain::event::{EventKind, NewEvent};
 use crate::domain::lifecycle::CaseRole;
 use crate::domain::notification::Happening;
-use crate::domain::{CaseId, EvidenceId, LanguageTag, MessageId};
-use crate::service::Error;
+use crate::domain::remedy::RemedyStatus;
+use crate::domain::{CaseId, EvidenceId, LanguageTag, MessageId, RemedyId};
 use crate::service::notifications::{self, News};
+use crate::service::{Conflict, Error};
 use crate::service::{Page, fetch_page};
 
 #[derive(Debug, Clone)]
@@ -132,7 +133,7 @@ fn to_message(row: MessageRow, actor: &Actor, evidence: Vec<EvidenceRow>) -> Mes
     }
 }
 
-fn to_evidence(row: EvidenceRow) -> EvidenceInfo {
+pub(crate) fn to_evidence(row: EvidenceRow) -> EvidenceInfo {
     EvidenceInfo {
         id: row.id,
         file_name: row.file_name,
@@ -231,6 +232,71 @@ pub fn attach(
                 visibility,
                 json!({"message_id": row.id, "evidence_id": evidence.id, "sha256": sha256, "content_type": content_type}),
             ),
+            now,
+        )?;
+        Ok(to_evidence(evidence))
+    })
+}
+
+/// A file to attach to a remedy's delivery.
+pub struct RemedyUpload<'a> {
+    pub remedy: RemedyId,
+    pub file_name: &'a str,
+    pub bytes: &'a [u8],
+    pub data_dir: &'a Path,
+}
+
+/// Attaches a file (a signed receipt, a photo of the returned passport, a
+/// bank transfer slip) to the delivery of a remedy owed or delivered by the
+/// caller's organisation. Everyone who sees the remedy sees the file: it is
+/// stored as message evidence is, with the same content checks.
+#[tracing::instrument(skip_all, fields(case_id = %id))]
+pub fn attach_to_remedy(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: CaseId,
+    upload: RemedyUpload<'_>,
+    now: DateTime<Utc>,
+) -> Result<EvidenceInfo, Error> {
+    let RemedyUpload { remedy, file_name, bytes, data_dir } = upload;
+    let content_type = sniff_content_type(bytes).ok_or(Error::UnsupportedEvidenceType)?;
+    let sha256 = crate::crypto::sha256_hex(bytes);
+    db::write_transaction(conn, |conn| {
+        let loaded = load_for(conn, actor, id)?;
+        let row = db::remedies::for_case(conn, id)?.into_iter().find(|r| r.id == remedy).ok_or(Error::NotFound)?;
+        if !policy::may_attach_remedy_evidence(actor, loaded.role, row.responsible_organisation_id) {
+            return Err(Error::Forbidden);
+        }
+        if !(row.status.is_owed() || row.status == RemedyStatus::Delivered) {
+            return Err(Error::Conflict(Conflict::RemedyNotOwed(row.status)));
+        }
+        // Whoever may see the remedy sees how it was delivered.
+        let visibility = Visibility::Parties;
+        store_file(data_dir, &sha256, bytes).map_err(Error::internal)?;
+        let evidence = EvidenceRow {
+            id: EvidenceId::new(),
+            case_id: id,
+            message_id: None,
+            remedy_id: Some(remedy),
+            uploaded_by_user_id: actor.user_id(),
+            uploader_role: loaded.role,
+            visibility,
+            file_name: file_name.to_owned(),
+            content_type: content_type.to_owned(),
+            size_bytes: i64::try_from(bytes.len()).map_err(Error::internal)?,
+            sha256: sha256.clone(),
+            created_at: db::timestamp(now),
+        };
+        db::messages::insert_evidence(conn, &evidence)?;
+        let details = json!({
+            "remedy_id": remedy, "evidence_id": evidence.id, "sha256": sha256, "content_type": content_type
+        });
+        record_event(
+            conn,
+            id,
+            actor,
+            loaded.role,
+            &NewEvent::note(EventKind::EvidenceAttached, visibility, details),
             now,
         )?;
         Ok(to_evidence(evidence))

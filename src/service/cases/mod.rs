@@ -72,11 +72,13 @@ pub(crate) fn check_employer(conn: &mut DbConnection, id: OrganisationId) -> Res
     let field = "employer_organisation_id";
     let row = db::organisations::find(conn, id)?
         .ok_or_else(|| Error::validation(field, "unknown_organisation", "no organisation has this id"))?;
-    if row.kind == OrganisationKind::Employer {
-        Ok(row)
-    } else {
-        Err(Error::validation(field, "not_an_employer", "this organisation is not an employer"))
+    if row.kind != OrganisationKind::Employer {
+        return Err(Error::validation(field, "not_an_employer", "this organisation is not an employer"));
     }
+    if !row.active {
+        return Err(Error::validation(field, "organisation_inactive", "this organisation has been deactivated"));
+    }
+    Ok(row)
 }
 
 pub(crate) fn stale_version() -> Error {

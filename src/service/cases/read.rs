@@ -2,16 +2,17 @@
 
 use chrono::{DateTime, Utc};
 
+use super::messages::{EvidenceInfo, to_evidence};
 use super::{Loaded, load_for};
-use crate::auth::policy::{self, Actor};
+use crate::auth::policy::{self, Actor, Projection};
 use crate::db::{self, DbConnection, cases::Assignee, cases::ListFilter, cases::TextQuery};
-use crate::domain::case::{Case, CaseEvent, CaseReference, Identity, PartyRole, Priority, Visibility};
+use crate::domain::case::{Case, CaseEvent, CaseReference, Identity, IntakeChannel, PartyRole, Priority, Visibility};
 use crate::domain::casework;
 use crate::domain::catalogue::Category;
 use crate::domain::decision;
 use crate::domain::lifecycle::{Action, CaseRole, CaseState};
 use crate::domain::remedy::Remedy;
-use crate::domain::{CaseId, OrganisationId, UserId};
+use crate::domain::{CaseId, OrganisationId, RemedyId, UserId};
 use crate::service::Error;
 use crate::service::{Page, fetch_page};
 
@@ -28,6 +29,8 @@ pub struct CaseView {
     pub forced_labour_indicators: Option<Vec<String>>,
     pub parties: Vec<(OrganisationId, PartyRole)>,
     pub remedies: Vec<Remedy>,
+    /// Files attached to the remedies' delivery, each with its remedy.
+    pub remedy_evidence: Vec<(RemedyId, EvidenceInfo)>,
     pub timeline: Vec<CaseEvent>,
 }
 
@@ -52,25 +55,29 @@ pub fn get_by_reference(
 
 pub(crate) fn view(conn: &mut DbConnection, loaded: Loaded, now: DateTime<Utc>) -> Result<CaseView, Error> {
     let Loaded { mut case, role, access } = loaded;
-    case.categories.retain(|category| policy::sees_category(role, *category));
+    let seen = Projection::of(role, case.identity_disclosure_consent);
+    case.categories.retain(|category| seen.sees_category(*category));
     if !policy::sees_assignee(role) {
         case.assigned_handler_user_id = None;
     }
     let id = case.id;
-    let identity = if policy::sees_identity(role, case.identity_disclosure_consent) {
-        db::case_details::identity_of(conn, id)?.map(|row| row.into_domain())
-    } else {
-        None
-    };
+    let identity =
+        if seen.identity { db::case_details::identity_of(conn, id)?.map(|row| row.into_domain()) } else { None };
     let forced_labour_indicators =
-        if policy::sees_assessment(role) { Some(db::case_details::indicators_of(conn, id)?) } else { None };
-    let visibilities: Vec<Visibility> = Visibility::ALL.iter().copied().filter(|v| policy::sees(role, *v)).collect();
+        if seen.assessment { Some(db::case_details::indicators_of(conn, id)?) } else { None };
+    let visibilities: Vec<Visibility> = Visibility::ALL.iter().copied().filter(|v| seen.sees(*v)).collect();
     let timeline = db::case_events::for_case(conn, id, &visibilities)?
         .into_iter()
         .map(|row| row.into_domain())
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let remedies =
+    let remedies: Vec<Remedy> =
         db::remedies::for_case(conn, case.id)?.into_iter().map(db::remedies::RemedyRow::into_domain).collect();
+    let remedy_ids: Vec<RemedyId> = remedies.iter().map(|r| r.id).collect();
+    let remedy_evidence = db::messages::evidence_of_remedies(conn, &remedy_ids)?
+        .into_iter()
+        .filter(|row| policy::sees(role, row.visibility))
+        .filter_map(|row| row.remedy_id.map(|remedy| (remedy, to_evidence(row))))
+        .collect();
     let allowed_actions = decision::allowed_for(&case, role, now);
     Ok(CaseView {
         case,
@@ -80,6 +87,7 @@ pub(crate) fn view(conn: &mut DbConnection, loaded: Loaded, now: DateTime<Utc>) 
         forced_labour_indicators,
         parties: access.parties,
         remedies,
+        remedy_evidence,
         timeline,
     })
 }
@@ -96,6 +104,7 @@ pub struct CaseSummary {
     pub employer_name: Option<String>,
     /// `None` when hidden from the caller (everyone but staff).
     pub assigned_handler_user_id: Option<UserId>,
+    pub channel: IntakeChannel,
     pub created_at: DateTime<Utc>,
     pub stage_due_at: Option<DateTime<Utc>>,
 }
@@ -117,6 +126,7 @@ pub struct CaseFilter {
     pub priority: Option<Priority>,
     pub party_organisation_id: Option<OrganisationId>,
     pub overdue: bool,
+    pub channel: Option<IntakeChannel>,
     pub created_from: Option<DateTime<Utc>>,
     pub created_before: Option<DateTime<Utc>>,
     pub assignee: Option<AssigneeFilter>,
@@ -169,6 +179,7 @@ pub fn list(
         priority: filter.priority,
         party_organisation_id: filter.party_organisation_id,
         overdue_at: filter.overdue.then(|| db::timestamp(now)),
+        channel: filter.channel,
         created_from: filter.created_from.map(db::timestamp),
         created_before: filter.created_before.map(db::timestamp),
         assignee,
@@ -193,6 +204,7 @@ pub fn list(
                 categories: own,
                 employer_organisation_id: row.employer_organisation_id,
                 employer_name: row.employer_name,
+                channel: row.channel,
                 assigned_handler_user_id: row.assigned_handler_user_id.filter(|_| sees_assignee),
                 created_at: row.created_at.and_utc(),
                 stage_due_at: row.stage_due_at.map(|t| t.and_utc()),
