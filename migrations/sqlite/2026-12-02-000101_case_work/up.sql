@@ -29,7 +29,8 @@ CREATE TABLE user_languages (
 );
 CREATE INDEX user_languages_language ON user_languages (language, user_id);
 
--- Append-only, like the audit trail: a declaration stays on record.
+-- No operation edits or deletes a declaration: it stays on record (there is
+-- no trigger enforcing that, unlike case_events).
 CREATE TABLE conflict_declarations (
     id               TEXT PRIMARY KEY,
     mediator_user_id TEXT NOT NULL REFERENCES users (id),
