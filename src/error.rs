@@ -237,6 +237,9 @@ problem_codes! {
     AlreadyReferred = "already_referred", CONFLICT,
         "The case has been referred to its employer, whose identity can no longer change.",
         "Nothing for the client to fix: the employer of a referred case stays as it is.";
+    ConflictOfInterest = "conflict_of_interest", CONFLICT,
+        "The mediator declared a conflict of interest with this case, or with an organisation standing on it (UNGP 31: a legitimate mechanism).",
+        "Assign another mediator; `GET /api/v1/cases/{id}/mediator-suggestions` lists only those without a conflict.";
     EmailTaken = "email_taken", CONFLICT,
         "An account with this email address already exists (only admins creating users are told; self-registration never says).",
         "Log in instead, or use another address.";
@@ -440,6 +443,7 @@ fn conflict_code(conflict: &Conflict) -> ProblemCode {
         Conflict::RemedyNotOwed(_) => ProblemCode::RemedyNotOwed,
         Conflict::ReprisalWatchOver => ProblemCode::ReprisalWatchOver,
         Conflict::AlreadyReferred => ProblemCode::AlreadyReferred,
+        Conflict::ConflictOfInterest => ProblemCode::ConflictOfInterest,
         Conflict::EmailTaken => ProblemCode::EmailTaken,
         Conflict::UsernameTaken => ProblemCode::UsernameTaken,
         Conflict::DatabaseNotEmpty => ProblemCode::DatabaseNotEmpty,

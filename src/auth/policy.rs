@@ -49,11 +49,20 @@ pub enum Permission {
     ReadAnyOrganisation,
     /// See undelivered notifications and requeue dead ones.
     OperateOutbox,
+    /// The directory for case work: organisations by kind and name,
+    /// mediators with their languages, workload and conflicts, handlers'
+    /// workload.
+    ReadCaseWorkDirectory,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 4] =
-        [Self::ManageOrganisations, Self::ManageUsers, Self::ReadAnyOrganisation, Self::OperateOutbox];
+    pub const ALL: [Permission; 5] = [
+        Self::ManageOrganisations,
+        Self::ManageUsers,
+        Self::ReadAnyOrganisation,
+        Self::OperateOutbox,
+        Self::ReadCaseWorkDirectory,
+    ];
 }
 
 /// Whether a role holds a permission. Exhaustive on purpose: a new role or
@@ -70,7 +79,7 @@ pub fn role_allows(role: Role, permission: Permission) -> bool {
             | Role::Mediator
             | Role::Analyst => false,
         },
-        Permission::ReadAnyOrganisation => match role {
+        Permission::ReadAnyOrganisation | Permission::ReadCaseWorkDirectory => match role {
             Role::Admin | Role::Handler => true,
             Role::Worker
             | Role::Advocate
@@ -113,6 +122,55 @@ pub fn require_user_visible(actor: &Actor, user: UserId) -> Result<(), Denied> {
 pub fn require_may_set_active(actor: &Actor, user: UserId) -> Result<(), Denied> {
     require(actor, Permission::ManageUsers)?;
     if actor.user_id() == Some(user) { Err(Denied::Forbidden) } else { Ok(()) }
+}
+
+/// Whether a reader of the case-work directory sees staff accounts' e-mail
+/// addresses. Handlers work with each other and with mediators through the
+/// cases (the notices reach the right person), so they see names, languages
+/// and workload only; admins, who manage the accounts, see the addresses.
+pub fn directory_shows_staff_email(actor: &Actor) -> bool {
+    require(actor, Permission::ManageUsers).is_ok()
+}
+
+/// Mediators declare their own languages and conflicts of interest; nobody
+/// declares for them.
+pub fn require_mediator(actor: &Actor) -> Result<UserId, Denied> {
+    match actor {
+        Actor::User { id, role: Role::Mediator, .. } => Ok(*id),
+        Actor::User { .. } | Actor::CaseSession { .. } | Actor::System => Err(Denied::Forbidden),
+    }
+}
+
+/// Who sees which handler owns a case: the staff on it. The worker's side
+/// and the respondents deal with the service, not with one employee of it.
+pub fn sees_assignee(role: CaseRole) -> bool {
+    match role {
+        CaseRole::Handler | CaseRole::Mediator | CaseRole::System => true,
+        CaseRole::Worker | CaseRole::Advocate | CaseRole::Employer | CaseRole::Supervisor => false,
+    }
+}
+
+/// Filtering a case list by its owner is for those who may see owners on
+/// every case in their scope: handlers (and the system).
+pub fn may_filter_by_assignee(scope: CaseScope) -> bool {
+    match scope {
+        CaseScope::All => true,
+        CaseScope::Worker(_)
+        | CaseScope::AdvocateOrganisation(_)
+        | CaseScope::Mediator(_)
+        | CaseScope::Party(_, _)
+        | CaseScope::OneCase(_) => false,
+    }
+}
+
+/// `sees_assignee` for the caller of a case list.
+pub fn scope_sees_assignee(scope: CaseScope) -> bool {
+    match scope {
+        CaseScope::All | CaseScope::Mediator(_) => true,
+        CaseScope::Worker(_) | CaseScope::AdvocateOrganisation(_) | CaseScope::Party(_, _) | CaseScope::OneCase(_) => {
+            false
+        }
+    }
 }
 
 /// Deactivating or reactivating an organisation is organisation
@@ -498,6 +556,8 @@ pub enum CaseAmendment {
     /// Let the employer side see the worker's identity, or withdraw that.
     DisclosureConsent,
     AssignMediator,
+    /// Take the case, give it to another handler, or leave it unowned.
+    AssignHandler,
     /// Link a named employer to its registered organisation.
     LinkEmployer,
     /// Priority, categories and forced-labour indicators.
@@ -513,6 +573,7 @@ impl CaseAmendment {
     pub const ALL: &'static [CaseAmendment] = &[
         Self::DisclosureConsent,
         Self::AssignMediator,
+        Self::AssignHandler,
         Self::LinkEmployer,
         Self::Classify,
         Self::UpdateIdentity,
@@ -527,7 +588,10 @@ pub fn may_amend(role: CaseRole, amendment: CaseAmendment) -> bool {
     let allowed: &[CaseRole] = match amendment {
         // The worker's consent is theirs (or their advocate's) to give.
         CaseAmendment::DisclosureConsent => &[R::Worker, R::Advocate],
-        CaseAmendment::AssignMediator | CaseAmendment::LinkEmployer | CaseAmendment::Classify => &[R::Handler],
+        CaseAmendment::AssignMediator
+        | CaseAmendment::AssignHandler
+        | CaseAmendment::LinkEmployer
+        | CaseAmendment::Classify => &[R::Handler],
         CaseAmendment::UpdateIdentity => &[R::Worker, R::Advocate, R::Handler],
         // Who speaks for the worker is the worker's choice; a handler carries
         // it out only on the worker's recorded consent (`advocate_change_needs_consent`).
@@ -763,6 +827,44 @@ mod tests {
     }
 
     #[test]
+    fn the_case_work_directory_is_for_handlers_and_admins_and_only_admins_see_staff_addresses() {
+        for role in Role::ALL {
+            let actor = user(role, Some(OrganisationId::new()));
+            let reads = matches!(role, Role::Handler | Role::Admin);
+            assert_eq!(require(&actor, Permission::ReadCaseWorkDirectory).is_ok(), reads, "{role}");
+            assert_eq!(directory_shows_staff_email(&actor), role == Role::Admin, "{role}");
+            assert_eq!(require_mediator(&actor).is_ok(), role == Role::Mediator, "{role}");
+        }
+        let session = Actor::CaseSession { case_id: CaseId::new() };
+        assert_eq!(require(&session, Permission::ReadCaseWorkDirectory), Err(Denied::Forbidden));
+        assert!(!directory_shows_staff_email(&session));
+        assert_eq!(require_mediator(&session), Err(Denied::Forbidden));
+        assert_eq!(require_mediator(&Actor::System), Err(Denied::Forbidden), "nobody declares for a mediator");
+    }
+
+    #[test]
+    fn the_owner_of_a_case_is_seen_and_filtered_on_by_staff_only() {
+        use CaseRole as R;
+        for &role in R::ALL {
+            assert_eq!(sees_assignee(role), matches!(role, R::Handler | R::Mediator | R::System), "{role}");
+        }
+        let org = OrganisationId::new();
+        let table = [
+            (CaseScope::All, true),
+            (CaseScope::Worker(UserId::new()), false),
+            (CaseScope::AdvocateOrganisation(org), false),
+            (CaseScope::Mediator(UserId::new()), false),
+            (CaseScope::Party(org, PartyRole::Employer), false),
+            (CaseScope::OneCase(CaseId::new()), false),
+        ];
+        for (scope, allowed) in table {
+            assert_eq!(may_filter_by_assignee(scope), allowed, "{scope:?}");
+            let sees = matches!(scope, CaseScope::All | CaseScope::Mediator(_));
+            assert_eq!(scope_sees_assignee(scope), sees, "{scope:?}");
+        }
+    }
+
+    #[test]
     fn the_system_may_do_everything() {
         for permission in Permission::ALL {
             assert!(require(&Actor::System, permission).is_ok());
@@ -850,9 +952,10 @@ mod tests {
         let expected = |amendment: CaseAmendment| -> Vec<CaseRole> {
             match amendment {
                 CaseAmendment::DisclosureConsent => vec![R::Worker, R::Advocate],
-                CaseAmendment::AssignMediator | CaseAmendment::LinkEmployer | CaseAmendment::Classify => {
-                    vec![R::Handler]
-                }
+                CaseAmendment::AssignMediator
+                | CaseAmendment::AssignHandler
+                | CaseAmendment::LinkEmployer
+                | CaseAmendment::Classify => vec![R::Handler],
                 CaseAmendment::UpdateIdentity => vec![R::Worker, R::Advocate, R::Handler],
                 CaseAmendment::Advocate => vec![R::Worker, R::Handler],
                 CaseAmendment::ReplaceReceiptCode => vec![R::Handler],

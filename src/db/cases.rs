@@ -10,7 +10,7 @@ use crate::domain::case::{Case, CaseReference, CaseScope, IntakeChannel, LodgedV
 use crate::domain::catalogue::Category;
 use crate::domain::decision::CaseUpdate;
 use crate::domain::lifecycle::CaseState;
-use crate::domain::{CaseId, LanguageTag, OrganisationId, UserId};
+use crate::domain::{CaseId, LanguageTag, OrganisationId, UserId, employer_name};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = cases)]
@@ -51,6 +51,42 @@ pub struct CaseRow {
     pub reprisal_watch_until: Option<NaiveDateTime>,
     pub outer_bound_passed_at: Option<NaiveDateTime>,
     pub channel: IntakeChannel,
+    pub assigned_handler_user_id: Option<UserId>,
+    /// Denormalised from the employer's record, for the list filter.
+    pub supervising_organisation_id: Option<OrganisationId>,
+    /// `employer_name::key` of the employer's name, for the text search.
+    pub employer_key: Option<String>,
+}
+
+/// The employer columns of a case, with what is denormalised from them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmployerColumns {
+    pub organisation_id: Option<OrganisationId>,
+    pub name: Option<String>,
+    pub supervising_organisation_id: Option<OrganisationId>,
+    pub key: String,
+}
+
+impl EmployerColumns {
+    /// A registered employer: its supervisor and its name's key come along.
+    pub fn linked(organisation: &super::organisations::OrganisationRow) -> Self {
+        Self {
+            organisation_id: Some(organisation.id),
+            name: None,
+            supervising_organisation_id: organisation.supervising_organisation_id,
+            key: employer_name::key(&organisation.name),
+        }
+    }
+
+    /// An employer known only by the name the worker gave.
+    pub fn named(name: &str) -> Self {
+        Self {
+            organisation_id: None,
+            name: Some(name.to_owned()),
+            supervising_organisation_id: None,
+            key: employer_name::key(name),
+        }
+    }
 }
 
 /// What a command changes on a case; `None` leaves a column alone.
@@ -75,6 +111,22 @@ pub struct CaseChanges {
     pub satisfaction_comment: Option<Option<String>>,
     pub reprisal_watch_until: Option<Option<NaiveDateTime>>,
     pub outer_bound_passed_at: Option<NaiveDateTime>,
+    pub assigned_handler_user_id: Option<Option<UserId>>,
+    pub supervising_organisation_id: Option<Option<OrganisationId>>,
+    pub employer_key: Option<Option<String>>,
+}
+
+impl CaseChanges {
+    /// Links the registered employer, with its denormalised columns.
+    pub fn employer(organisation: &super::organisations::OrganisationRow) -> Self {
+        let columns = EmployerColumns::linked(organisation);
+        Self {
+            employer_organisation_id: Some(columns.organisation_id),
+            supervising_organisation_id: Some(columns.supervising_organisation_id),
+            employer_key: Some(Some(columns.key)),
+            ..Self::default()
+        }
+    }
 }
 
 impl From<&CaseUpdate> for CaseChanges {
@@ -130,6 +182,23 @@ pub fn update_versioned(
     Ok(updated == 1)
 }
 
+/// Whose cases a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assignee {
+    Handler(UserId),
+    /// Cases no handler owns yet.
+    Nobody,
+}
+
+/// A text search over cases: a reference finds its case; anything else
+/// finds cases whose employer's name key starts with the search's key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextQuery {
+    Reference(String),
+    /// The half-open key range `[from, to)`.
+    EmployerKey(String, String),
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct ListFilter {
     pub state: Option<CaseState>,
@@ -141,22 +210,50 @@ pub struct ListFilter {
     pub channel: Option<IntakeChannel>,
     pub created_from: Option<NaiveDateTime>,
     pub created_before: Option<NaiveDateTime>,
+    pub assignee: Option<Assignee>,
+    pub employer_organisation_id: Option<OrganisationId>,
+    pub supervising_organisation_id: Option<OrganisationId>,
+    pub text: Option<TextQuery>,
+}
+
+/// The columns of a case list: no narrative, no satisfaction comment.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = cases)]
+pub struct CaseListRow {
+    pub id: CaseId,
+    pub reference: String,
+    pub state: CaseState,
+    pub priority: Priority,
+    pub employer_organisation_id: Option<OrganisationId>,
+    pub employer_name: Option<String>,
+    pub channel: IntakeChannel,
+    pub assigned_handler_user_id: Option<UserId>,
+    pub created_at: NaiveDateTime,
+    pub stage_due_at: Option<NaiveDateTime>,
 }
 
 /// Newest first, keyset on id (UUIDv7): a case added while a client pages
 /// through sorts before the first page, so pages never shift.
+///
+/// Each filter has an index on both databases: `(column, id)` for state,
+/// priority, assignee, employer, supervising organisation and employer key,
+/// `case_categories (category, case_id)`, `case_parties (organisation_id,
+/// case_id)`, the unique reference, and `(stage_due_at, id)` and
+/// `(created_at, id)` for the time filters.
 pub fn list(
     conn: &mut DbConnection,
     scope: CaseScope,
     filter: &ListFilter,
     before_id: Option<CaseId>,
     limit: i64,
-) -> QueryResult<Vec<CaseRow>> {
-    let mut query = cases::table.select(CaseRow::as_select()).limit(limit).into_boxed();
-    // SQLite would walk the whole id index looking for the few overdue cases;
-    // `+id` stops the ORDER BY from using it, so the due-date index drives the
-    // query and the (small) result is sorted. PostgreSQL's planner needs no hint.
-    query = match (&*conn, filter.overdue_at.is_some()) {
+) -> QueryResult<Vec<CaseListRow>> {
+    let mut query = cases::table.select(CaseListRow::as_select()).limit(limit).into_boxed();
+    // SQLite would walk the whole id index looking for the few cases a
+    // range filter (overdue, an employer-name prefix) matches; `+id` stops
+    // the ORDER BY from using it, so the range's index drives the query and
+    // the (small) result is sorted. PostgreSQL's planner needs no hint.
+    let range_filter = filter.overdue_at.is_some() || matches!(filter.text, Some(TextQuery::EmployerKey(..)));
+    query = match (&*conn, range_filter) {
         (DbConnection::Sqlite(_), true) => query.order(diesel::dsl::sql::<diesel::sql_types::Text>("+cases.id DESC")),
         _ => query.order(cases::id.desc()),
     };
@@ -179,19 +276,36 @@ pub fn list(
     if let Some(priority) = filter.priority {
         query = query.filter(cases::priority.eq(priority));
     }
+    // `id IN (…)` rather than a correlated EXISTS: SQLite then walks the
+    // subquery's index (category or organisation first) and looks each case
+    // up, in id order, instead of walking every case and probing.
     if let Some(category) = filter.category {
-        query = query.filter(diesel::dsl::exists(
-            case_categories::table
-                .filter(case_categories::case_id.eq(cases::id))
-                .filter(case_categories::category.eq(category)),
+        query = query.filter(cases::id.eq_any(
+            case_categories::table.filter(case_categories::category.eq(category)).select(case_categories::case_id),
         ));
     }
     if let Some(organisation) = filter.party_organisation_id {
-        query = query.filter(diesel::dsl::exists(
-            case_parties::table
-                .filter(case_parties::case_id.eq(cases::id))
-                .filter(case_parties::organisation_id.eq(organisation)),
+        query = query.filter(cases::id.eq_any(
+            case_parties::table.filter(case_parties::organisation_id.eq(organisation)).select(case_parties::case_id),
         ));
+    }
+    match filter.assignee {
+        Some(Assignee::Handler(user)) => query = query.filter(cases::assigned_handler_user_id.eq(user)),
+        Some(Assignee::Nobody) => query = query.filter(cases::assigned_handler_user_id.is_null()),
+        None => {}
+    }
+    if let Some(employer) = filter.employer_organisation_id {
+        query = query.filter(cases::employer_organisation_id.eq(employer));
+    }
+    if let Some(supervisor) = filter.supervising_organisation_id {
+        query = query.filter(cases::supervising_organisation_id.eq(supervisor));
+    }
+    match &filter.text {
+        Some(TextQuery::Reference(reference)) => query = query.filter(cases::reference.eq(reference.clone())),
+        Some(TextQuery::EmployerKey(from, to)) => {
+            query = query.filter(cases::employer_key.ge(from.clone())).filter(cases::employer_key.lt(to.clone()));
+        }
+        None => {}
     }
     if let Some(channel) = filter.channel {
         query = query.filter(cases::channel.eq(channel));
@@ -209,6 +323,72 @@ pub fn list(
         query = query.filter(cases::id.lt(before));
     }
     query.load(conn)
+}
+
+/// After an employer's record changed (its name or its supervisor), its
+/// cases' denormalised columns follow. Returns how many cases changed.
+pub fn refresh_employer_columns(
+    conn: &mut DbConnection,
+    organisation: &super::organisations::OrganisationRow,
+) -> QueryResult<usize> {
+    let columns = EmployerColumns::linked(organisation);
+    diesel::update(cases::table.filter(cases::employer_organisation_id.eq(organisation.id)))
+        .set((
+            cases::supervising_organisation_id.eq(columns.supervising_organisation_id),
+            cases::employer_key.eq(Some(columns.key)),
+        ))
+        .execute(conn)
+}
+
+/// Open (unfinished) cases per handler, for those given.
+pub fn open_cases_per_handler(conn: &mut DbConnection, handlers: &[UserId]) -> QueryResult<Vec<(UserId, i64)>> {
+    if handlers.is_empty() {
+        return Ok(Vec::new());
+    }
+    cases::table
+        .filter(cases::finished_at.is_null())
+        .filter(cases::assigned_handler_user_id.eq_any(handlers.iter().copied().map(Some)))
+        .group_by(cases::assigned_handler_user_id)
+        .select((cases::assigned_handler_user_id.assume_not_null(), diesel::dsl::count_star()))
+        .load(conn)
+}
+
+/// Open (unfinished) cases per mediator, for those given.
+pub fn open_cases_per_mediator(conn: &mut DbConnection, mediators: &[UserId]) -> QueryResult<Vec<(UserId, i64)>> {
+    if mediators.is_empty() {
+        return Ok(Vec::new());
+    }
+    cases::table
+        .filter(cases::finished_at.is_null())
+        .filter(cases::mediator_user_id.eq_any(mediators.iter().copied().map(Some)))
+        .group_by(cases::mediator_user_id)
+        .select((cases::mediator_user_id.assume_not_null(), diesel::dsl::count_star()))
+        .load(conn)
+}
+
+/// The ids of cases a mediator is assigned to that touch an organisation
+/// (as employer, supervising organisation, advocate or party), unfinished or not.
+pub fn mediated_touching(
+    conn: &mut DbConnection,
+    mediator: UserId,
+    organisation: OrganisationId,
+) -> QueryResult<Vec<CaseId>> {
+    cases::table
+        .filter(cases::mediator_user_id.eq(mediator))
+        .filter(
+            cases::employer_organisation_id
+                .eq(organisation)
+                .or(cases::supervising_organisation_id.eq(organisation))
+                .or(cases::advocate_organisation_id.eq(organisation))
+                .or(diesel::dsl::exists(
+                    case_parties::table
+                        .filter(case_parties::case_id.eq(cases::id))
+                        .filter(case_parties::organisation_id.eq(organisation)),
+                )),
+        )
+        .select(cases::id)
+        .order(cases::id.asc())
+        .load(conn)
 }
 
 impl CaseRow {
@@ -229,6 +409,7 @@ impl CaseRow {
             industry: self.industry,
             employer_organisation_id: self.employer_organisation_id,
             employer_name: self.employer_name,
+            supervising_organisation_id: self.supervising_organisation_id,
             nationality: self.nationality,
             residence_status: self.residence_status,
             lodged_via: self.lodged_via,
@@ -236,6 +417,7 @@ impl CaseRow {
             worker_user_id: self.worker_user_id,
             advocate_organisation_id: self.advocate_organisation_id,
             mediator_user_id: self.mediator_user_id,
+            assigned_handler_user_id: self.assigned_handler_user_id,
             identity_disclosure_consent: self.identity_disclosure_consent,
             satisfaction_rating: self.satisfaction_rating,
             satisfaction_comment: self.satisfaction_comment,

@@ -6,6 +6,7 @@ pub mod account_codes;
 pub mod case_details;
 pub mod case_events;
 pub mod cases;
+pub mod casework;
 pub mod connection;
 pub mod deadlines;
 pub mod fault;

@@ -97,6 +97,9 @@ diesel::table! {
         reprisal_watch_until -> Nullable<Timestamp>,
         outer_bound_passed_at -> Nullable<Timestamp>,
         channel -> Text,
+        assigned_handler_user_id -> Nullable<Text>,
+        supervising_organisation_id -> Nullable<Text>,
+        employer_key -> Nullable<Text>,
     }
 }
 
@@ -269,7 +272,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    user_languages (user_id, language) {
+        user_id -> Text,
+        language -> Text,
+    }
+}
+
+diesel::table! {
+    conflict_declarations (id) {
+        id -> Text,
+        mediator_user_id -> Text,
+        organisation_id -> Nullable<Text>,
+        case_id -> Nullable<Text>,
+        reason -> Text,
+        declared_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
+diesel::joinable!(user_languages -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(account_codes -> users (user_id));
 diesel::joinable!(case_categories -> cases (case_id));
@@ -300,4 +322,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     deadline_notices,
     webhooks,
+    user_languages,
+    conflict_declarations,
 );

@@ -112,6 +112,7 @@ text_column!(
     crate::domain::AccountCodeId,
     crate::domain::account_code::CodePurpose,
     crate::domain::SessionFamilyId,
+    crate::domain::ConflictId,
     crate::domain::Role,
     crate::domain::OrganisationKind,
     crate::domain::notification::OutboxStatus,

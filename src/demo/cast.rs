@@ -247,6 +247,11 @@ fn create_account(
         preferred_language: LanguageTag::parse(language)?,
     };
     let user = users::create(conn, &Actor::System, input, at)?;
+    if role == Role::Mediator {
+        // The demo's mediator also mediates in the workers' languages most cases are in.
+        let languages = [LanguageTag::parse("vi")?, LanguageTag::parse("en")?];
+        crate::db::casework::replace_languages(conn, user.id, &languages)?;
+    }
     report.logins.push(DemoLogin {
         user_id: user.id,
         role,

@@ -293,6 +293,8 @@ pub struct Case {
     pub industry: Option<String>,
     pub employer_organisation_id: Option<super::OrganisationId>,
     pub employer_name: Option<String>,
+    /// The employer's supervising or support organisation (from its record).
+    pub supervising_organisation_id: Option<super::OrganisationId>,
     pub nationality: Option<String>,
     pub residence_status: Option<ResidenceStatus>,
     pub lodged_via: LodgedVia,
@@ -300,6 +302,8 @@ pub struct Case {
     pub worker_user_id: Option<super::UserId>,
     pub advocate_organisation_id: Option<super::OrganisationId>,
     pub mediator_user_id: Option<super::UserId>,
+    /// The handler who owns the case, if one does.
+    pub assigned_handler_user_id: Option<super::UserId>,
     pub identity_disclosure_consent: bool,
     pub satisfaction_rating: Option<i32>,
     pub satisfaction_comment: Option<String>,

@@ -15,6 +15,12 @@ string_enum!(
         MessagePosted = "message_posted",
         EvidenceAttached = "evidence_attached",
         MediatorAssigned = "mediator_assigned",
+        /// A handler took the case, or was given it (details: `from`, `to`).
+        HandlerAssigned = "handler_assigned",
+        /// The case's handler gave it up, or was taken off it (details: `from`).
+        HandlerUnassigned = "handler_unassigned",
+        /// The case's mediator declared a conflict of interest touching it.
+        ConflictDeclared = "conflict_declared",
         EmployerLinked = "employer_linked",
         Classified = "classified",
         IdentityUpdated = "identity_updated",

@@ -61,6 +61,7 @@ typed_id!(RemedyId);
 typed_id!(WebhookId);
 typed_id!(OutboxId);
 typed_id!(RefreshTokenId);
+typed_id!(ConflictId);
 // A code mailed for an account (confirm an address, reset a password).
 typed_id!(AccountCodeId);
 // A login session: the family of refresh tokens one login starts.

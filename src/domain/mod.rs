@@ -2,6 +2,7 @@
 
 pub mod account_code;
 pub mod case;
+pub mod casework;
 pub mod catalogue;
 pub mod command;
 pub mod decision;
@@ -21,8 +22,8 @@ pub mod user;
 pub mod validation;
 
 pub use ids::{
-    AccountCodeId, CaseId, EventId, EvidenceId, MessageId, OrganisationId, OutboxId, RefreshTokenId, RemedyId,
-    SessionFamilyId, UserId, WebhookId,
+    AccountCodeId, CaseId, ConflictId, EventId, EvidenceId, MessageId, OrganisationId, OutboxId, RefreshTokenId,
+    RemedyId, SessionFamilyId, UserId, WebhookId,
 };
 pub use language::LanguageTag;
 pub use organisation::OrganisationKind;

@@ -24,6 +24,8 @@ string_enum!(
         Referred = "referred",
         Responded = "responded",
         MediatorAssigned = "mediator_assigned",
+        /// A handler was made the case's owner (by themselves or another handler).
+        HandlerAssigned = "handler_assigned",
         MediationStarted = "mediation_started",
         RemedyProposed = "remedy_proposed",
         RemedyAccepted = "remedy_accepted",
@@ -69,6 +71,8 @@ pub enum Audience {
     WhoMustAct,
     /// The organisation responsible for the remedy.
     ResponsibleOrganisation,
+    /// The one handler who owns the case (not every handler).
+    AssignedHandler,
 }
 
 use CaseRole as R;
@@ -117,6 +121,7 @@ impl Happening {
             Self::Acknowledged | Self::NotAdmissible => roles(&[R::Worker, R::Advocate]),
             Self::Referred => roles(&[R::Worker, R::Advocate, R::Employer, R::Supervisor, R::Mediator]),
             Self::MediatorAssigned => roles(&[R::Mediator, R::Worker, R::Advocate, R::Employer, R::Supervisor]),
+            Self::HandlerAssigned => Audience::AssignedHandler,
             Self::Responded
             | Self::MediationStarted
             | Self::RemedyProposed
@@ -347,6 +352,7 @@ mod tests {
             let Audience::Roles(roles) = happening.audience() else { panic!("{happening}") };
             assert!(roles.contains(&CaseRole::Handler), "{happening}");
         }
+        assert_eq!(Happening::HandlerAssigned.audience(), Audience::AssignedHandler);
         let Audience::Roles(roles) = Happening::MediatorAssigned.audience() else { panic!() };
         assert!(roles.contains(&CaseRole::Mediator));
     }

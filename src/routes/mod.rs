@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod pages;
 pub mod reference;
 pub mod reports;
+pub mod staff;
 pub mod support;
 pub mod webhooks;
 
@@ -41,6 +42,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(intake::configure)
                 .configure(reference::configure)
                 .configure(reports::configure)
+                .configure(staff::configure)
                 .configure(webhooks::configure),
         );
 }

@@ -180,6 +180,8 @@ pub enum AudienceRule {
     WhoeverMustAct,
     /// The organisation responsible for the remedy.
     ResponsibleOrganisation,
+    /// The handler who owns the case (told unless they took it themselves).
+    AssignedHandler,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -240,6 +242,7 @@ pub async fn notifications_table(
                 Audience::Roles(roles) => (AudienceRule::Roles, roles.to_vec()),
                 Audience::WhoMustAct => (AudienceRule::WhoeverMustAct, Vec::new()),
                 Audience::ResponsibleOrganisation => (AudienceRule::ResponsibleOrganisation, Vec::new()),
+                Audience::AssignedHandler => (AudienceRule::AssignedHandler, vec![CaseRole::Handler]),
             };
             HappeningDto {
                 name: happening,

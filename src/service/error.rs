@@ -47,10 +47,14 @@ pub enum Conflict {
     IdempotencyKeyReused,
     MediatorNotAssigned,
     EmployerNotLinked,
-    ReopenWindowPassed { days: i64 },
+    ReopenWindowPassed {
+        days: i64,
+    },
     ReprisalWatchOver,
     RemedyNotOwed(RemedyStatus),
     AlreadyReferred,
+    /// The mediator declared a conflict of interest touching the case.
+    ConflictOfInterest,
     EmailTaken,
     UsernameTaken,
     DatabaseNotEmpty,
@@ -74,6 +78,9 @@ impl Conflict {
             }
             Self::RemedyNotOwed(status) => format!("this remedy is {status}, not agreed"),
             Self::AlreadyReferred => "the case has been referred; its employer can no longer change".to_owned(),
+            Self::ConflictOfInterest => {
+                "this mediator declared a conflict of interest with this case or an organisation on it; choose another (see the case's mediator suggestions)".to_owned()
+            }
             Self::EmailTaken => "an account with this email address already exists".to_owned(),
             Self::UsernameTaken => "this username is taken; choose another".to_owned(),
             Self::DatabaseNotEmpty => {

@@ -3,6 +3,7 @@
 
 pub mod account_codes;
 pub mod cases;
+pub mod casework;
 pub mod deadlines;
 pub mod error;
 pub mod health;

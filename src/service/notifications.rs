@@ -53,7 +53,7 @@ pub fn tell(conn: &mut DbConnection, news: &News<'_>, now: DateTime<Utc>) -> Res
     let roles: &[CaseRole] = match audience {
         Audience::Roles(roles) => roles,
         Audience::WhoMustAct => news.must_act,
-        Audience::ResponsibleOrganisation => &[],
+        Audience::ResponsibleOrganisation | Audience::AssignedHandler => &[],
     };
     let mut recipients = Vec::new();
     for &role in roles {
@@ -66,6 +66,10 @@ pub fn tell(conn: &mut DbConnection, news: &News<'_>, now: DateTime<Utc>) -> Res
         for (org, party) in news.parties.iter().filter(|(org, _)| *org == responsible) {
             recipients.extend(organisation(conn, *org, party_staff(*party), party_case_role(*party))?);
         }
+    }
+    // The command tells of an assignment only when the actor gave the case to someone else.
+    if audience == Audience::AssignedHandler {
+        recipients.extend(handler(conn, news.case.assigned_handler_user_id)?);
     }
     // The first role an address is reached in wins: the worker comes first, so
     // a shared address never gets more than the worker may be sent.
@@ -171,12 +175,19 @@ fn organisation(
 }
 
 fn mediator(conn: &mut DbConnection, user: Option<UserId>) -> Result<Vec<Recipient>, Error> {
+    one_user(conn, user, CaseRole::Mediator)
+}
+
+fn handler(conn: &mut DbConnection, user: Option<UserId>) -> Result<Vec<Recipient>, Error> {
+    one_user(conn, user, CaseRole::Handler)
+}
+
+/// One active account's address, told in the given role.
+fn one_user(conn: &mut DbConnection, user: Option<UserId>, role: CaseRole) -> Result<Vec<Recipient>, Error> {
     let Some(user) = user else { return Ok(Vec::new()) };
     Ok(db::users::find(conn, user)?
         .filter(|row| row.active)
-        .and_then(|row| {
-            row.email.map(|address| Recipient { address, language: row.preferred_language, role: CaseRole::Mediator })
-        })
+        .and_then(|row| row.email.map(|address| Recipient { address, language: row.preferred_language, role }))
         .into_iter()
         .collect())
 }

@@ -104,7 +104,15 @@ pub fn update(
             supervising_organisation_id: patch.supervising_organisation_id,
             preferred_language: patch.preferred_language,
         };
+        let cases_follow = changes.name.is_some() || changes.supervising_organisation_id.is_some();
         db::organisations::update(conn, id, &changes, db::timestamp(now))?;
+        // An employer's cases carry its name's key and its supervisor for the case list's filters.
+        if cases_follow
+            && current.kind == OrganisationKind::Employer
+            && let Some(row) = db::organisations::find(conn, id)?
+        {
+            db::cases::refresh_employer_columns(conn, &row)?;
+        }
         tracing::info!("organisation edited by an admin");
         load(conn, id)
     })

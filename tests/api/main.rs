@@ -13,6 +13,7 @@ mod admin;
 mod audience;
 mod auth;
 mod cases;
+mod casework;
 mod cli;
 mod contract;
 mod cors;

@@ -79,6 +79,8 @@ cases_act                   403|404  403|404  422      403|404  403|404    403|4
 cases_consent_set           409|404  409|404  403      403|404  403|404    403|404  404     404      409|404  401
 cases_mediator_assign       403|404  403|404  409      403|404  403|404    403|404  404     404      403|404  401
 cases_employer_link         403|404  403|404  409      403|404  403|404    403|404  404     404      403|404  401
+cases_assignee_set          403|404  403|404  409      403|404  403|404    403|404  404     404      403|404  401
+cases_mediator_suggestions  403|404  403|404  200      403|404  403|404    403|404  404     404      403|404  401
 cases_classify              403|404  403|404  409      403|404  403|404    403|404  404     404      403|404  401
 cases_identity_update       409|404  409|404  409      403|404  403|404    403|404  404     404      409|404  401
 cases_advocate_set          409|404  403|404  409      403|404  403|404    403|404  404     404      409|404  401
@@ -96,6 +98,11 @@ intake_recorded_create      403      403      201      403      403        403  
 webhooks_create             403      201      201      201      201        201      403     403      403      401
 webhooks_list               403      200      200      200      200        200      403     403      403      401
 webhooks_delete             403      204|404  204|404  204|404  204|404    204|404  403     403      403      401
+staff_organisations_list    403      403      200      403      403        403      403     200      403      401
+staff_mediators_list        403      403      200      403      403        403      403     200      403      401
+staff_handlers_list         403      403      200      403      403        403      403     200      403      401
+staff_mediator_languages_set 403     403      403      403      403        200      403     403      403      401
+staff_mediator_conflicts_create 403  403      403      403      403        201|404  403     403      403      401
 reports_summary             403      403      200      200      200        403      200     200      403      401
 reports_cases_export        403      403      200      200      200        403      200     200      403      401
 ";
@@ -632,7 +639,11 @@ impl Matrix {
             | "cases_get"
             | "cases_get_by_reference"
             | "evidence_download"
-            | "admin_outbox_list" => None,
+            | "admin_outbox_list"
+            | "cases_mediator_suggestions"
+            | "staff_organisations_list"
+            | "staff_mediators_list"
+            | "staff_handlers_list" => None,
             "auth_register" => json_body(json!({"username": format!("probe{}", self.unique()), "password": PASSWORD})),
             "auth_login" => json_body(self.session_login.body()),
             "auth_refresh" | "auth_logout" => {
@@ -709,6 +720,17 @@ impl Matrix {
             "cases_employer_link" => {
                 json_body(json!({"version": STALE, "employer_organisation_id": self.w.employer_id}))
             }
+            "cases_assignee_set" => {
+                json_body(json!({"version": STALE, "handler_user_id": self.ids[&Caller::Handler].0}))
+            }
+            "staff_mediator_languages_set" => json_body(json!({"languages": ["vi", "ne"]})),
+            // Own: a conflict with another employer, which none of the caller's cases touches (so no
+            // later cell changes); other: one on another mediator's case, which is not the caller's.
+            "staff_mediator_conflicts_create" => json_body(if own {
+                json!({"organisation_id": self.other_organisation, "reason": "I advised Fuji Metals until 2025"})
+            } else {
+                json!({"case_id": self.other.id, "reason": "A probe of the matrix"})
+            }),
             "cases_classify" => json_body(json!({"version": STALE, "priority": "urgent"})),
             "cases_identity_update" => json_body(json!({"version": STALE, "identity": {"phone": "+81 70 0000 0000"}})),
             // With the worker's consent, which a handler needs (the worker needs none).

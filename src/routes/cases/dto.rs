@@ -349,6 +349,15 @@ pub struct AssignMediatorRequest {
     pub mediator_user_id: Uuid,
 }
 
+/// Who owns the case from now on.
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignHandlerRequest {
+    pub version: i32,
+    /// A handler's user id (your own to take the case); `null` leaves the case without an owner.
+    pub handler_user_id: Option<Uuid>,
+}
+
 /// Name the advocate organisation acting for the worker.
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -585,6 +594,8 @@ pub struct CaseResponse {
     pub channel: IntakeChannel,
     pub advocate_organisation_id: Option<Uuid>,
     pub mediator_user_id: Option<Uuid>,
+    /// The handler who owns the case; shown to handlers and the mediator only.
+    pub assigned_handler_user_id: Option<Uuid>,
     pub identity_disclosure_consent: bool,
     pub satisfaction_rating: Option<i32>,
     pub satisfaction_comment: Option<String>,
@@ -645,6 +656,7 @@ impl CaseResponse {
             channel: case.channel,
             advocate_organisation_id: case.advocate_organisation_id.map(|o| o.as_uuid()),
             mediator_user_id: case.mediator_user_id.map(|u| u.as_uuid()),
+            assigned_handler_user_id: case.assigned_handler_user_id.map(|u| u.as_uuid()),
             identity_disclosure_consent: case.identity_disclosure_consent,
             satisfaction_rating: case.satisfaction_rating,
             satisfaction_comment: case.satisfaction_comment,
@@ -702,6 +714,8 @@ pub struct CaseSummaryDto {
     pub employer_organisation_id: Option<Uuid>,
     pub employer_name: Option<String>,
     pub channel: IntakeChannel,
+    /// The handler who owns the case; shown to handlers and mediators only.
+    pub assigned_handler_user_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub stage_due_at: Option<DateTime<Utc>>,
     pub overdue: bool,
@@ -718,6 +732,7 @@ impl CaseSummaryDto {
             employer_organisation_id: summary.employer_organisation_id.map(|o| o.as_uuid()),
             employer_name: summary.employer_name,
             channel: summary.channel,
+            assigned_handler_user_id: summary.assigned_handler_user_id.map(|u| u.as_uuid()),
             created_at: summary.created_at,
             stage_due_at: summary.stage_due_at,
             overdue: summary.stage_due_at.is_some_and(|due| due < now),
@@ -731,6 +746,7 @@ paged!(CasePage, CaseSummaryDto);
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct CaseListQuery {
+    /// Case state.
     pub state: Option<CaseState>,
     pub category: Option<Category>,
     pub priority: Option<Priority>,
@@ -740,9 +756,34 @@ pub struct CaseListQuery {
     pub overdue: Option<bool>,
     /// Only cases that came in this way (`online`, `phone`, …).
     pub channel: Option<IntakeChannel>,
+    /// Lodged at or after this time.
     pub created_from: Option<DateTime<Utc>>,
+    /// Lodged before this time.
     pub created_before: Option<DateTime<Utc>>,
+    /// Handlers only: `me` (my cases), `none` (no owner yet) or a handler's user id.
+    pub assignee: Option<String>,
+    /// Cases against this registered employer.
+    pub employer_organisation_id: Option<Uuid>,
+    /// Cases whose employer this supervising or support organisation looks after.
+    pub supervising_organisation_id: Option<Uuid>,
+    /// A case reference (`MG-2026-000042`), or the start of the employer's
+    /// name (any spelling of it: `株式会社` and `Co., Ltd.` are ignored).
+    pub q: Option<String>,
     pub cursor: Option<Uuid>,
     /// 1 to 200; default 50.
     pub limit: Option<u32>,
+}
+
+/// Mediators for a case, best first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MediatorSuggestions {
+    /// The language the ranking matched: the language of the worker's narrative.
+    pub workers_language: String,
+    pub mediators: Vec<MediatorSuggestionDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MediatorSuggestionDto {
+    pub speaks_workers_language: bool,
+    pub mediator: crate::routes::staff::StaffDto,
 }

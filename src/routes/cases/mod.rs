@@ -18,7 +18,7 @@ use crate::error::ApiError;
 use crate::service::cases::act;
 use crate::service::cases::commands;
 use crate::service::cases::lodge::{self, RetryKey};
-use crate::service::cases::read::{self, CaseFilter};
+use crate::service::cases::read::{self, AssigneeFilter, CaseFilter};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -29,6 +29,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(take_action)
         .service(set_consent)
         .service(assign_mediator)
+        .service(assign_handler)
+        .service(mediator_suggestions)
         .service(link_employer)
         .service(classify)
         .service(update_identity)
@@ -145,6 +147,7 @@ pub async fn list_cases(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let Caller { actor, now } = caller;
+    let assignee = query.assignee.as_deref().map(parse_assignee).transpose()?;
     let filter = CaseFilter {
         state: query.state,
         category: query.category,
@@ -154,12 +157,28 @@ pub async fn list_cases(
         channel: query.channel,
         created_from: query.created_from,
         created_before: query.created_before,
+        assignee,
+        employer_organisation_id: query.employer_organisation_id.map(Into::into),
+        supervising_organisation_id: query.supervising_organisation_id.map(Into::into),
+        text: query.q,
     };
     let page = with_conn(&state, move |conn| {
         read::list(conn, &actor, &filter, query.cursor.map(Into::into), query.limit, now)
     })
     .await?;
     Ok(HttpResponse::Ok().json(CasePage::from_page(page, |s| CaseSummaryDto::from_summary(s, now))))
+}
+
+/// `assignee=me`, `none`, or a user id.
+fn parse_assignee(raw: &str) -> Result<AssigneeFilter, ApiError> {
+    match raw.trim() {
+        "me" => Ok(AssigneeFilter::Me),
+        "none" => Ok(AssigneeFilter::Nobody),
+        other => other
+            .parse::<Uuid>()
+            .map(|id| AssigneeFilter::Handler(id.into()))
+            .map_err(|_| ApiError::validation("assignee", "invalid_assignee", "`me`, `none` or a handler's user id")),
+    }
 }
 
 /// Runs a case command for the caller and answers with the case as they now see it.
@@ -361,6 +380,80 @@ pub async fn assign_mediator(
         commands::assign_mediator(conn, actor, id, body.version, body.mediator_user_id.into(), now)
     })
     .await
+}
+
+/// Assign the case's handler
+///
+/// Handlers take a case (send your own user id), give it to another
+/// handler, or leave it without an owner (`null`). Each change is in the
+/// case's internal timeline; the new owner is told by e-mail unless they
+/// took the case themselves. `GET /cases?assignee=me` lists your cases.
+#[utoipa::path(
+    tag = "cases",
+    operation_id = "cases_assignee_set",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id")),
+    request_body = AssignHandlerRequest,
+    responses(
+        (status = 200, description = "The case after the change", body = CaseResponse, headers(("ETag" = String, description = "The case's version, quoted; send it back as `If-Match` with the next action"))),
+        (status = 403, description = "Only handlers assign handlers (`forbidden`)"),
+        (status = 404, description = "No such case, or not visible to the caller (`not_found`)"),
+        (status = 409, description = "A stale version (`stale_version`)"),
+        (status = 422, description = "The user is not an active handler (`validation_failed`)"),
+    )
+)]
+#[post("/cases/{id}/assignee")]
+pub async fn assign_handler(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: ApiJson<AssignHandlerRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.0;
+    run_command(&state, caller, id.into_inner(), move |conn, actor, id, now| {
+        commands::assign_handler(conn, actor, id, body.version, body.handler_user_id.map(Into::into), now)
+    })
+    .await
+}
+
+/// Mediators suggested for a case
+///
+/// For handlers choosing a mediator: active mediators who speak the
+/// worker's language (the language of the narrative) first, then the least
+/// loaded (open cases). Mediators who declared a conflict of interest with
+/// the case or an organisation on it are left out, since assigning them is
+/// refused (`conflict_of_interest`).
+#[utoipa::path(
+    tag = "cases",
+    operation_id = "cases_mediator_suggestions",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Case id")),
+    responses(
+        (status = 200, description = "Mediators, best first", body = MediatorSuggestions),
+        (status = 403, description = "Only handlers assign mediators (`forbidden`)"),
+        (status = 404, description = "No such case, or not visible to the caller (`not_found`)"),
+    )
+)]
+#[get("/cases/{id}/mediator-suggestions")]
+pub async fn mediator_suggestions(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let Caller { actor, .. } = caller;
+    let id = id.into_inner().into();
+    let (language, suggestions) =
+        with_conn(&state, move |conn| crate::service::casework::suggest_mediators(conn, &actor, id)).await?;
+    Ok(HttpResponse::Ok().json(MediatorSuggestions {
+        workers_language: language.to_string(),
+        mediators: suggestions
+            .into_iter()
+            .map(|s| MediatorSuggestionDto {
+                speaks_workers_language: s.speaks_workers_language,
+                mediator: crate::routes::staff::StaffDto::from(s.entry),
+            })
+            .collect(),
+    }))
 }
 
 /// Link a registered employer

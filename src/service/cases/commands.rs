@@ -94,17 +94,73 @@ pub fn assign_mediator(
     mediator: UserId,
     now: DateTime<Utc>,
 ) -> Result<CaseView, Error> {
-    amend(conn, actor, id, expected_version, CaseAmendment::AssignMediator, now, |conn, _| {
+    amend(conn, actor, id, expected_version, CaseAmendment::AssignMediator, now, |conn, loaded| {
         let user = db::users::find(conn, mediator)?
             .ok_or_else(|| Error::validation("mediator_user_id", "unknown_user", "no user has this id"))?;
         if user.role != Role::Mediator {
             return Err(Error::validation("mediator_user_id", "not_a_mediator", "this user is not a mediator"));
+        }
+        if !user.active {
+            return Err(Error::validation("mediator_user_id", "inactive_user", "this account is deactivated"));
+        }
+        let touches = super::touches(loaded);
+        let declared = db::casework::conflicts_touching(conn, Some(mediator), id, &touches.organisations)?;
+        let touching = |row: &db::casework::ConflictRow| {
+            crate::service::casework::subject_of(row).is_some_and(|subject| subject.touches(&touches))
+        };
+        if declared.iter().any(touching) {
+            return Err(Error::Conflict(Conflict::ConflictOfInterest));
         }
         let details = json!({"mediator_user_id": mediator.to_string()});
         Ok(Amended {
             changes: CaseChanges { mediator_user_id: Some(Some(mediator)), ..CaseChanges::default() },
             event: NewEvent::note(EventKind::MediatorAssigned, Visibility::Parties, details),
             news: Some(Happening::MediatorAssigned),
+        })
+    })
+}
+
+/// A handler takes a case (`handler` is themselves), gives it to another
+/// handler, or leaves it unowned (`None`). The new owner is told, unless
+/// they took it themselves.
+#[tracing::instrument(skip_all, fields(case_id = %id))]
+pub fn assign_handler(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: CaseId,
+    expected_version: i32,
+    handler: Option<UserId>,
+    now: DateTime<Utc>,
+) -> Result<CaseView, Error> {
+    amend(conn, actor, id, expected_version, CaseAmendment::AssignHandler, now, |conn, loaded| {
+        let field = "handler_user_id";
+        if let Some(handler) = handler {
+            let user = db::users::find(conn, handler)?
+                .ok_or_else(|| Error::validation(field, "unknown_user", "no user has this id"))?;
+            if user.role != Role::Handler {
+                return Err(Error::validation(field, "not_a_handler", "this user is not a handler"));
+            }
+            if !user.active {
+                return Err(Error::validation(field, "inactive_user", "this account is deactivated"));
+            }
+        }
+        let previous = loaded.case.assigned_handler_user_id;
+        let id_text = |user: Option<UserId>| user.map(|u| u.to_string());
+        let event = match handler {
+            Some(_) => NewEvent::note(
+                EventKind::HandlerAssigned,
+                Visibility::Internal,
+                json!({"from": id_text(previous), "to": id_text(handler)}),
+            ),
+            None => {
+                NewEvent::note(EventKind::HandlerUnassigned, Visibility::Internal, json!({"from": id_text(previous)}))
+            }
+        };
+        let tells = handler.is_some() && handler != actor.user_id() && handler != previous;
+        Ok(Amended {
+            changes: CaseChanges { assigned_handler_user_id: Some(handler), ..CaseChanges::default() },
+            event,
+            news: tells.then_some(Happening::HandlerAssigned),
         })
     })
 }
@@ -123,10 +179,10 @@ pub fn link_employer(
         if !loaded.access.parties.is_empty() {
             return Err(Error::Conflict(Conflict::AlreadyReferred));
         }
-        check_employer(conn, employer)?;
+        let organisation = check_employer(conn, employer)?;
         let details = json!({"employer_organisation_id": employer.to_string()});
         Ok(Amended {
-            changes: CaseChanges { employer_organisation_id: Some(Some(employer)), ..CaseChanges::default() },
+            changes: CaseChanges::employer(&organisation),
             event: NewEvent::note(EventKind::EmployerLinked, Visibility::Internal, details),
             news: None,
         })

@@ -191,11 +191,8 @@ fn insert_case(
     now: DateTime<Utc>,
 ) -> Result<(CaseId, CaseReference), Error> {
     let employer = match &input.employer {
-        EmployerInput::Registered(id) => {
-            check_employer(conn, *id)?;
-            (Some(*id), None)
-        }
-        EmployerInput::Named(name) => (None, Some(name.clone())),
+        EmployerInput::Registered(id) => db::cases::EmployerColumns::linked(&check_employer(conn, *id)?),
+        EmployerInput::Named(name) => db::cases::EmployerColumns::named(name),
     };
     let id = CaseId::new();
     let at = db::timestamp(now);
@@ -294,7 +291,7 @@ fn case_row(
     reference: &CaseReference,
     input: &NewCaseInput,
     lodging: &Lodging,
-    (employer_organisation_id, employer_name): (Option<OrganisationId>, Option<String>),
+    employer: db::cases::EmployerColumns,
     receipt_code_hash: String,
     now: DateTime<Utc>,
 ) -> CaseRow {
@@ -313,8 +310,8 @@ fn case_row(
         incident_to: input.incident_to,
         prefecture: input.prefecture.clone(),
         industry: input.industry.clone(),
-        employer_organisation_id,
-        employer_name,
+        employer_organisation_id: employer.organisation_id,
+        employer_name: employer.name,
         nationality: input.nationality.clone(),
         residence_status: input.residence_status,
         lodged_via: lodging.via,
@@ -338,5 +335,8 @@ fn case_row(
         finished_at: None,
         reprisal_watch_until: None,
         outer_bound_passed_at: None,
+        assigned_handler_user_id: None,
+        supervising_organisation_id: employer.supervising_organisation_id,
+        employer_key: Some(employer.key),
     }
 }

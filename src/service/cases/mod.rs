@@ -13,6 +13,7 @@ pub mod read;
 use chrono::{DateTime, Utc};
 
 use crate::auth::policy::{self, Actor, CaseAccess};
+use crate::db::organisations::OrganisationRow;
 use crate::db::{self, DbConnection, case_events::EventRow, cases::CaseChanges, cases::CaseRow};
 use crate::domain::case::Case;
 use crate::domain::event::NewEvent;
@@ -50,8 +51,24 @@ pub(crate) fn load_row(conn: &mut DbConnection, actor: &Actor, row: CaseRow) -> 
     Ok(Loaded { case, role, access })
 }
 
-/// The organisation a case names as its employer exists and is an employer.
-pub(crate) fn check_employer(conn: &mut DbConnection, id: OrganisationId) -> Result<(), Error> {
+/// What a declared conflict of interest is checked against: the case and
+/// every organisation standing on it.
+pub(crate) fn touches(loaded: &Loaded) -> crate::domain::casework::CaseTouches {
+    let case = &loaded.case;
+    let mut organisations: Vec<OrganisationId> =
+        [case.employer_organisation_id, case.supervising_organisation_id, case.advocate_organisation_id]
+            .into_iter()
+            .flatten()
+            .chain(loaded.access.parties.iter().map(|(org, _)| *org))
+            .collect();
+    organisations.sort_by_key(|org| org.to_string());
+    organisations.dedup();
+    crate::domain::casework::CaseTouches { case_id: case.id, organisations }
+}
+
+/// The organisation a case names as its employer exists and is an employer;
+/// answers its record.
+pub(crate) fn check_employer(conn: &mut DbConnection, id: OrganisationId) -> Result<OrganisationRow, Error> {
     let field = "employer_organisation_id";
     let row = db::organisations::find(conn, id)?
         .ok_or_else(|| Error::validation(field, "unknown_organisation", "no organisation has this id"))?;
@@ -61,7 +78,7 @@ pub(crate) fn check_employer(conn: &mut DbConnection, id: OrganisationId) -> Res
     if !row.active {
         return Err(Error::validation(field, "organisation_inactive", "this organisation has been deactivated"));
     }
-    Ok(())
+    Ok(row)
 }
 
 pub(crate) fn stale_version() -> Error {

@@ -5,13 +5,14 @@ use chrono::{DateTime, Utc};
 use super::messages::{EvidenceInfo, to_evidence};
 use super::{Loaded, load_for};
 use crate::auth::policy::{self, Actor, Projection};
-use crate::db::{self, DbConnection, cases::ListFilter};
+use crate::db::{self, DbConnection, cases::Assignee, cases::ListFilter, cases::TextQuery};
 use crate::domain::case::{Case, CaseEvent, CaseReference, Identity, IntakeChannel, PartyRole, Priority, Visibility};
+use crate::domain::casework;
 use crate::domain::catalogue::Category;
 use crate::domain::decision;
 use crate::domain::lifecycle::{Action, CaseRole, CaseState};
 use crate::domain::remedy::Remedy;
-use crate::domain::{CaseId, OrganisationId, RemedyId};
+use crate::domain::{CaseId, OrganisationId, RemedyId, UserId};
 use crate::service::Error;
 use crate::service::{Page, fetch_page};
 
@@ -56,6 +57,9 @@ pub(crate) fn view(conn: &mut DbConnection, loaded: Loaded, now: DateTime<Utc>) 
     let Loaded { mut case, role, access } = loaded;
     let seen = Projection::of(role, case.identity_disclosure_consent);
     case.categories.retain(|category| seen.sees_category(*category));
+    if !policy::sees_assignee(role) {
+        case.assigned_handler_user_id = None;
+    }
     let id = case.id;
     let identity =
         if seen.identity { db::case_details::identity_of(conn, id)?.map(|row| row.into_domain()) } else { None };
@@ -98,9 +102,21 @@ pub struct CaseSummary {
     pub categories: Vec<Category>,
     pub employer_organisation_id: Option<OrganisationId>,
     pub employer_name: Option<String>,
+    /// `None` when hidden from the caller (everyone but staff).
+    pub assigned_handler_user_id: Option<UserId>,
     pub channel: IntakeChannel,
     pub created_at: DateTime<Utc>,
     pub stage_due_at: Option<DateTime<Utc>>,
+}
+
+/// Whose cases a list shows, as asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    /// The caller's own cases ("my cases").
+    Me,
+    Handler(UserId),
+    /// Cases no handler owns yet.
+    Nobody,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -113,6 +129,21 @@ pub struct CaseFilter {
     pub channel: Option<IntakeChannel>,
     pub created_from: Option<DateTime<Utc>>,
     pub created_before: Option<DateTime<Utc>>,
+    pub assignee: Option<AssigneeFilter>,
+    pub employer_organisation_id: Option<OrganisationId>,
+    pub supervising_organisation_id: Option<OrganisationId>,
+    /// A reference, or the start of an employer's name.
+    pub text: Option<String>,
+}
+
+/// A text search read as a reference when it is one, else as the start of
+/// an employer's name (by the key that counts spellings of one name together).
+fn text_query(text: &str) -> Option<TextQuery> {
+    if let Some(reference) = CaseReference::parse(text) {
+        return Some(TextQuery::Reference(reference.to_string()));
+    }
+    let key = crate::domain::employer_name::key(text);
+    casework::prefix_range(&key).map(|(from, to)| TextQuery::EmployerKey(from, to))
 }
 
 pub fn list(
@@ -124,9 +155,24 @@ pub fn list(
     now: DateTime<Utc>,
 ) -> Result<Page<CaseSummary>, Error> {
     let scope = policy::case_scope(actor)?;
+    let empty = || Ok(Page::new(Vec::new(), false, |c: &CaseSummary| c.id.to_string()));
     if filter.category.is_some_and(|category| !policy::scope_sees_category(scope, category)) {
-        return Ok(Page::new(Vec::new(), false, |c: &CaseSummary| c.id.to_string()));
+        return empty();
     }
+    let assignee = match filter.assignee {
+        None => None,
+        Some(_) if !policy::may_filter_by_assignee(scope) => return Err(Error::Forbidden),
+        Some(AssigneeFilter::Me) => Some(Assignee::Handler(actor.user_id().ok_or(Error::Forbidden)?)),
+        Some(AssigneeFilter::Handler(user)) => Some(Assignee::Handler(user)),
+        Some(AssigneeFilter::Nobody) => Some(Assignee::Nobody),
+    };
+    let text = match casework::search_text(filter.text.as_deref()) {
+        None => None,
+        Some(text) => match text_query(&text) {
+            Some(query) => Some(query),
+            None => return empty(),
+        },
+    };
     let db_filter = ListFilter {
         state: filter.state,
         category: filter.category,
@@ -136,29 +182,34 @@ pub fn list(
         channel: filter.channel,
         created_from: filter.created_from.map(db::timestamp),
         created_before: filter.created_before.map(db::timestamp),
+        assignee,
+        employer_organisation_id: filter.employer_organisation_id,
+        supervising_organisation_id: filter.supervising_organisation_id,
+        text,
     };
     let (rows, has_more) = fetch_page(limit, |limit| db::cases::list(conn, scope, &db_filter, cursor, limit))?;
     let ids: Vec<CaseId> = rows.iter().map(|r| r.id).collect();
     let mut categories = db::case_details::by_case(db::case_details::categories_of(conn, &ids)?);
+    let sees_assignee = policy::scope_sees_assignee(scope);
     let items = rows
         .into_iter()
         .map(|row| {
             let mut own = categories.remove(&row.id).unwrap_or_default();
             own.retain(|category| policy::scope_sees_category(scope, *category));
-            let case = row.into_domain(own)?;
-            Ok(CaseSummary {
-                id: case.id,
-                reference: case.reference.to_string(),
-                state: case.state,
-                priority: case.priority,
-                categories: case.categories,
-                employer_organisation_id: case.employer_organisation_id,
-                employer_name: case.employer_name,
-                channel: case.channel,
-                created_at: case.created_at,
-                stage_due_at: case.stage_due_at,
-            })
+            CaseSummary {
+                id: row.id,
+                reference: row.reference,
+                state: row.state,
+                priority: row.priority,
+                categories: own,
+                employer_organisation_id: row.employer_organisation_id,
+                employer_name: row.employer_name,
+                channel: row.channel,
+                assigned_handler_user_id: row.assigned_handler_user_id.filter(|_| sees_assignee),
+                created_at: row.created_at.and_utc(),
+                stage_due_at: row.stage_due_at.map(|t| t.and_utc()),
+            }
         })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+        .collect();
     Ok(Page::new(items, has_more, |c| c.id.to_string()))
 }

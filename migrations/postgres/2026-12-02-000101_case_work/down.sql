@@ -1,0 +1,11 @@
+DROP INDEX organisations_kind_name;
+DROP TABLE conflict_declarations;
+DROP TABLE user_languages;
+DROP INDEX cases_open_mediator;
+DROP INDEX cases_open_assignee;
+DROP INDEX cases_employer_key_id;
+DROP INDEX cases_supervisor_id;
+DROP INDEX cases_assignee_id;
+ALTER TABLE cases DROP COLUMN employer_key;
+ALTER TABLE cases DROP COLUMN supervising_organisation_id;
+ALTER TABLE cases DROP COLUMN assigned_handler_user_id;
