@@ -55,7 +55,7 @@ pub fn record_pool_state(pool: &DbPool) {
     let in_use = state.connections.saturating_sub(state.idle_connections);
     metrics::gauge!("db_pool_connections", "state" => "in_use").set(f64::from(in_use));
     metrics::gauge!("db_pool_connections", "state" => "idle").set(f64::from(state.idle_connections));
-    metrics::gauge!("db_pool_max_size").set(f64::from(pool.max_size()));
+    metrics::gauge!("db_pool_max_size").set(f64::from(state.max_size));
 }
 
 /// Outbox gauges: messages by status and the age of the oldest pending one.

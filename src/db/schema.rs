@@ -189,13 +189,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    case_reference_counters (year) {
-        year -> Integer,
-        last_value -> BigInt,
-    }
-}
-
-diesel::table! {
     idempotency_keys (scope, key) {
         scope -> Text,
         key -> Text,
@@ -278,7 +271,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_messages,
     remedies,
     evidence,
-    case_reference_counters,
     idempotency_keys,
     outbox,
     deadline_notices,

@@ -8,7 +8,8 @@ use serde_json::json;
 use super::{check_employer, load_for, record_event};
 use crate::auth::policy::{self, Actor, Lodger};
 use crate::auth::receipts::ReceiptKeys;
-use crate::db::{self, DbConnection, case_details::IdentityRow, cases::CaseRow, intake::IdempotencyRow};
+use crate::db::intake::{IdempotencyRow, ReferenceSource};
+use crate::db::{self, DbConnection, case_details::IdentityRow, cases::CaseRow};
 use crate::domain::case::{CaseReference, Identity, LodgedVia, Priority, ResidenceStatus, Visibility};
 use crate::domain::catalogue::Category;
 use crate::domain::event::{EventKind, NewEvent};
@@ -77,15 +78,25 @@ pub struct Lodged {
     pub replayed: bool,
 }
 
+/// What lodging needs besides the database: the receipt-code keys and the
+/// source of reference numbers.
+#[derive(Clone, Copy)]
+pub struct Intake<'a> {
+    pub receipts: &'a ReceiptKeys,
+    pub references: &'a ReferenceSource,
+}
+
+/// Lodges a case: the one way in, for every intake path. One transaction.
 #[tracing::instrument(skip_all)]
 pub fn lodge(
     conn: &mut DbConnection,
     caller: Option<&Actor>,
     mut input: NewCaseInput,
     retry_key: Option<RetryKey>,
-    receipts: &ReceiptKeys,
+    keys: Intake<'_>,
     now: DateTime<Utc>,
 ) -> Result<Lodged, Error> {
+    let Intake { receipts, references } = keys;
     let lodger = policy::lodger(caller)?;
     let scope = match lodger {
         Lodger::Worker(user) | Lodger::Advocate { user, .. } => format!("cases:{user}"),
@@ -111,15 +122,24 @@ pub fn lodge(
         {
             return Ok(earlier);
         }
-        insert_case(conn, lodger, &input, idempotency.as_ref(), receipts.hash(&receipt_code), now).map(
+        insert_case(conn, references, lodger, &input, idempotency.as_ref(), receipts.hash(&receipt_code), now).map(
             |(case_id, reference)| Lodged { case_id, reference, receipt_code: receipt_code.clone(), replayed: false },
         )
     });
     match (attempt, &idempotency) {
         // Two retries raced on PostgreSQL: the loser's insert hit the key's
         // primary key. The winner has committed; answer as it did.
-        (Err(Error::Conflict(Conflict::Duplicate)), Some(key)) => {
-            replay(conn, key, &receipt_code)?.ok_or(Error::internal(anyhow::anyhow!("idempotency race lost")))
+        (Err(Error::Conflict(Conflict::Duplicate)), Some(key)) => match replay(conn, key, &receipt_code)? {
+            Some(earlier) => Ok(earlier),
+            None => {
+                // Not a retry: the reference was taken by another writer.
+                references.resync();
+                Err(Error::Conflict(Conflict::Duplicate))
+            }
+        },
+        (Err(Error::Conflict(Conflict::Duplicate)), None) => {
+            references.resync();
+            Err(Error::Conflict(Conflict::Duplicate))
         }
         (result, _) => result,
     }
@@ -145,6 +165,7 @@ fn replay(conn: &mut DbConnection, key: &IdempotencyInput, receipt_code: &str) -
 
 fn insert_case(
     conn: &mut DbConnection,
+    references: &ReferenceSource,
     lodger: Lodger,
     input: &NewCaseInput,
     idempotency: Option<&IdempotencyInput>,
@@ -160,7 +181,7 @@ fn insert_case(
     };
     let id = CaseId::new();
     let at = db::timestamp(now);
-    let reference = CaseReference::new(now.year(), db::intake::next_reference_number(conn, now.year())?);
+    let reference = CaseReference::new(now.year(), references.next(conn, now.year())?);
     let lodging = Lodging::of(lodger, id);
     let row = case_row(id, &reference, input, &lodging, employer, receipt_hash, now);
     let priority = row.priority;
