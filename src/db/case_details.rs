@@ -20,6 +20,26 @@ pub fn insert_category(conn: &mut DbConnection, case_id: CaseId, category: Categ
     Ok(())
 }
 
+/// Adds several categories in one statement.
+pub fn insert_categories(conn: &mut DbConnection, case_id: CaseId, categories: &[Category]) -> QueryResult<()> {
+    if categories.is_empty() {
+        return Ok(());
+    }
+    // Diesel's batch insert is not offered over MultiConnection: one
+    // statement with a row of values per category instead.
+    let values: Vec<String> = (0..categories.len()).map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2)).collect();
+    let mut query =
+        diesel::sql_query(format!("INSERT INTO case_categories (case_id, category) VALUES {}", values.join(", ")))
+            .into_boxed::<super::connection::MultiBackend>();
+    for category in categories {
+        query = query
+            .bind::<diesel::sql_types::Text, _>(case_id.to_string())
+            .bind::<diesel::sql_types::Text, _>(category.as_str());
+    }
+    query.execute(conn)?;
+    Ok(())
+}
+
 pub fn delete_categories(conn: &mut DbConnection, case_id: CaseId) -> QueryResult<usize> {
     diesel::delete(case_categories::table.filter(case_categories::case_id.eq(case_id))).execute(conn)
 }

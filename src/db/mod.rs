@@ -7,6 +7,7 @@ pub mod case_events;
 pub mod cases;
 pub mod connection;
 pub mod deadlines;
+pub mod dispatches;
 pub mod fault;
 pub mod intake;
 pub mod messages;

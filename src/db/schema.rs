@@ -189,6 +189,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    dispatches (id) {
+        id -> BigInt,
+        case_id -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     idempotency_keys (scope, key) {
         scope -> Text,
         key -> Text,
@@ -271,6 +280,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_messages,
     remedies,
     evidence,
+    dispatches,
     idempotency_keys,
     outbox,
     deadline_notices,

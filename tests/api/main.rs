@@ -25,4 +25,5 @@ mod messages;
 mod notifications;
 mod operations;
 mod reports;
+mod statements;
 mod webhooks;

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::read::{CaseView, view};
-use super::{Loaded, load_for, record_event, save};
+use super::{Loaded, load_for, record_event_telling, save};
 use crate::auth::policy::Actor;
 use crate::db::{self, DbConnection};
 use crate::domain::command::{CaseCommand, Instruction};
@@ -14,7 +14,7 @@ use crate::domain::notification::Happening;
 use crate::domain::remedy::Remedy;
 use crate::domain::{CaseId, OrganisationId};
 use crate::service::Error;
-use crate::service::notifications::{self, News};
+use crate::service::notifications::News;
 
 #[tracing::instrument(skip_all, fields(case_id = %id, action = %instruction.command.action()))]
 pub fn act(
@@ -51,10 +51,11 @@ pub(crate) fn act_on(
     persist(conn, actor, loaded, instruction.expected_version, &decision, now)?;
     let after = load_for(conn, actor, loaded.case.id)?;
     let news = News::new(Happening::of_action(decision.action), &after.case, &after.access.parties, loaded.role);
-    notifications::tell(conn, &news, now)?;
+    record_event_telling(conn, loaded.case.id, actor, loaded.role, &decision.event, Some(&news), now)?;
     Ok(after)
 }
 
+/// Writes the decision's changes; its event is recorded by the caller, with the news.
 fn persist(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -81,8 +82,7 @@ fn persist(
     for category in &decision.update.added_categories {
         db::case_details::insert_category(conn, case_id, *category)?;
     }
-    save(conn, loaded, expected_version, &(&decision.update).into(), now)?;
-    record_event(conn, case_id, actor, loaded.role, &decision.event, now)
+    save(conn, loaded, expected_version, &(&decision.update).into(), now)
 }
 
 fn remedies_of(conn: &mut DbConnection, case_id: CaseId) -> Result<Vec<Remedy>, Error> {

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde_json::json;
 
-use super::{check_employer, load_for, record_event};
-use crate::auth::policy::{self, Actor, Lodger};
+use super::{check_employer, record_event, record_event_telling};
+use crate::auth::policy::{self, Actor, CaseAccess, Lodger};
 use crate::auth::receipts::ReceiptKeys;
 use crate::db::intake::{IdempotencyRow, ReferenceSource};
 use crate::db::{self, DbConnection, case_details::IdentityRow, cases::CaseRow};
@@ -16,7 +16,7 @@ use crate::domain::event::{EventKind, NewEvent};
 use crate::domain::lifecycle::{self, CaseRole, CaseState};
 use crate::domain::notification::Happening;
 use crate::domain::{CaseId, LanguageTag, OrganisationId, Role, UserId};
-use crate::service::notifications::{self, News};
+use crate::service::notifications::News;
 use crate::service::{Conflict, Error};
 
 /// The employer named in a grievance: registered, or only a name for now.
@@ -186,13 +186,24 @@ fn insert_case(
     let row = case_row(id, &reference, input, &lodging, employer, receipt_hash, now);
     let priority = row.priority;
     db::cases::insert(conn, &row)?;
-    for category in &input.categories {
-        db::case_details::insert_category(conn, id, *category)?;
-    }
+    db::case_details::insert_categories(conn, id, &input.categories)?;
     db::case_details::insert_identity(conn, &IdentityRow::from_domain(id, input.identity.clone(), at))?;
     if let Some(key) = idempotency {
         let IdempotencyInput { scope, key, request_hash } = key.clone();
         db::intake::insert_key(conn, &IdempotencyRow { scope, key, request_hash, case_id: id, created_at: at })?;
+    }
+    // The case as stored, without reading it back: it has no parties yet.
+    let case = row.into_domain(input.categories.clone())?;
+    let access = CaseAccess {
+        case_id: id,
+        worker_user_id: case.worker_user_id,
+        advocate_organisation_id: case.advocate_organisation_id,
+        mediator_user_id: case.mediator_user_id,
+        parties: Vec::new(),
+    };
+    // The lodger must be able to read what they lodged.
+    if policy::case_role(&lodging.actor, &access).is_none() {
+        return Err(Error::internal(anyhow::anyhow!("the lodger cannot see the case they lodged")));
     }
     let details = json!({
         "categories": input.categories.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
@@ -200,17 +211,14 @@ fn insert_case(
         "lodged_via": lodging.via.as_str(),
         "identity_disclosed": input.disclose_identity,
     });
-    let lodged = NewEvent { to: Some(row.state), ..NewEvent::note(EventKind::Lodged, Visibility::Parties, details) };
-    record_event(conn, id, &lodging.actor, lodging.role, &lodged, now)?;
+    let lodged = NewEvent { to: Some(case.state), ..NewEvent::note(EventKind::Lodged, Visibility::Parties, details) };
+    let news = News::new(Happening::Lodged, &case, &[], lodging.role);
+    record_event_telling(conn, id, &lodging.actor, lodging.role, &lodged, Some(&news), now)?;
     if let Some(consent) = &input.advocate_consent {
         let details = json!({"method": consent.method, "obtained_on": consent.obtained_on});
         let recorded = NewEvent::note(EventKind::AdvocateConsentRecorded, Visibility::WorkerSide, details);
         record_event(conn, id, &lodging.actor, lodging.role, &recorded, now)?;
     }
-    // The lodger must be able to read what they lodged.
-    let loaded = load_for(conn, &lodging.actor, id)?;
-    let news = News::new(Happening::Lodged, &loaded.case, &loaded.access.parties, loaded.role);
-    notifications::tell(conn, &news, now)?;
     Ok((id, reference))
 }
 

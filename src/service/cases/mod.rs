@@ -85,12 +85,28 @@ pub(crate) fn save(
     }
 }
 
+/// Appends a case event, with its one dispatch row for the webhooks that may
+/// hear of it.
 pub(crate) fn record_event(
     conn: &mut DbConnection,
     case_id: CaseId,
     actor: &Actor,
     role: CaseRole,
     event: &NewEvent,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    record_event_telling(conn, case_id, actor, role, event, None, now)
+}
+
+/// Appends a case event and tells whoever hears of `news`, in ONE dispatch
+/// row for both the webhooks and the mail.
+pub(crate) fn record_event_telling(
+    conn: &mut DbConnection,
+    case_id: CaseId,
+    actor: &Actor,
+    role: CaseRole,
+    event: &NewEvent,
+    news: Option<&crate::service::notifications::News<'_>>,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
     let row = EventRow {
@@ -108,7 +124,7 @@ pub(crate) fn record_event(
         visibility: event.visibility,
     };
     db::case_events::insert(conn, &row)?;
-    // Organisations with webhooks hear of the events they may see, in the same transaction.
-    crate::service::webhooks::enqueue_for_event(conn, &row, now)?;
-    Ok(())
+    // Organisations with webhooks hear of the events they may see: queued in
+    // the same transaction, fanned out by the outbox worker.
+    crate::service::notifications::record(conn, &row, news, now)
 }

@@ -1,0 +1,75 @@
+//! Round trips per operation: every statement an operation sends to the
+//! database is counted (transaction control and the pool's checkout ping
+//! left out), so that the figure cannot creep back. The lodge's budget is
+//! issue 16's: at most 6 statements.
+
+use serde_json::json;
+
+use crate::views::Lodged;
+use crate::world::World;
+
+/// Statements the application sends while `f` runs.
+async fn counted<R>(w: &World, f: impl std::future::Future<Output = R>) -> (u64, R) {
+    let before = w.app.pool.statements();
+    let result = f.await;
+    (w.app.pool.statements() - before, result)
+}
+
+fn named_employer_grievance() -> serde_json::Value {
+    json!({
+        "categories": ["unpaid_wages"],
+        "narrative": "Công ty không trả lương tháng 10.",
+        "narrative_language": "vi",
+        "employer_name": "Tanaka Foods",
+        "identity": {"full_name": "Nguyen Van A", "email": "a.nguyen@example.org"}
+    })
+}
+
+#[tokio::test]
+async fn a_lodge_takes_at_most_six_statements_and_a_transition_its_own_budget() {
+    let w = World::new().await;
+    // The first lodge of a process on SQLite reads the year's highest
+    // reference once; the figure held to the budget is the steady one.
+    w.intake(&named_employer_grievance()).await;
+
+    let (lodge, lodged) = counted(&w, w.intake(&named_employer_grievance())).await;
+    eprintln!("lodge (anonymous, named employer, one category): {lodge} statements");
+    assert!(lodge <= 6, "a lodge took {lodge} statements");
+
+    let mut two = named_employer_grievance();
+    two["categories"] = json!(["unpaid_wages", "passport_id_retention", "harassment_violence"]);
+    let (three_categories, _) = counted(&w, w.intake(&two)).await;
+    assert_eq!(three_categories, lodge, "categories are written in one statement, however many");
+
+    let keyed = async {
+        let response = w
+            .app
+            .client
+            .post(w.app.url("/api/v1/cases"))
+            .bearer_auth(w.worker.bearer())
+            .header("Idempotency-Key", "statements-1")
+            .json(&named_employer_grievance())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+    };
+    // The worker's session is confirmed first, so the request pays no session check.
+    w.app.me(&w.worker).await;
+    let (with_key, ()) = counted(&w, keyed).await;
+    eprintln!("lodge by a worker with an Idempotency-Key: {with_key} statements");
+    assert!(with_key <= lodge + 2, "the key costs its lookup and its row: {with_key}");
+
+    let Lodged { id: case_id, .. } = lodged;
+    let version = w.version(&case_id).await;
+    let (path, body) =
+        (format!("/api/v1/cases/{case_id}/actions"), json!({"action": "acknowledge", "version": version}));
+    let act = w.app.post(&path, &body, Some(&w.handler));
+    let (transition, response) = counted(&w, act).await;
+    assert_eq!(response.status(), 200);
+    eprintln!("transition (acknowledge, by the handler, with the case view): {transition} statements");
+    // Issue 16 asks for 7; this is 14: the case is still read again after the change and
+    // its view reads identity, assessment, timeline and remedies (see the
+    // README's benchmark notes). Held here so that it does not grow.
+    assert!(transition <= 14, "a transition took {transition} statements");
+}
