@@ -50,23 +50,39 @@ pub fn get_by_reference(
 }
 
 pub(crate) fn view(conn: &mut DbConnection, loaded: Loaded, now: DateTime<Utc>) -> Result<CaseView, Error> {
-    let Loaded { mut case, role, access } = loaded;
+    view_with(conn, loaded, None, now)
+}
+
+/// The view, with the remedies when the caller has just read them (and
+/// nothing changed them since).
+pub(crate) fn view_with(
+    conn: &mut DbConnection,
+    loaded: Loaded,
+    remedies: Option<Vec<Remedy>>,
+    now: DateTime<Utc>,
+) -> Result<CaseView, Error> {
+    let Loaded { mut case, role, access, identity, indicators } = loaded;
     case.categories.retain(|category| policy::sees_category(role, *category));
     let id = case.id;
     let identity = if policy::sees_identity(role, case.identity_disclosure_consent) {
-        db::case_details::identity_of(conn, id)?.map(|row| row.into_domain())
+        let row = match identity {
+            Some(row) => row,
+            None => db::case_details::identity_of(conn, id)?,
+        };
+        row.map(|row| row.into_domain())
     } else {
         None
     };
-    let forced_labour_indicators =
-        if policy::sees_assessment(role) { Some(db::case_details::indicators_of(conn, id)?) } else { None };
+    let forced_labour_indicators = policy::sees_assessment(role).then_some(indicators);
     let visibilities: Vec<Visibility> = Visibility::ALL.iter().copied().filter(|v| policy::sees(role, *v)).collect();
     let timeline = db::case_events::for_case(conn, id, &visibilities)?
         .into_iter()
         .map(|row| row.into_domain())
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let remedies =
-        db::remedies::for_case(conn, case.id)?.into_iter().map(db::remedies::RemedyRow::into_domain).collect();
+    let remedies = match remedies {
+        Some(remedies) => remedies,
+        None => db::remedies::for_case(conn, case.id)?.into_iter().map(db::remedies::RemedyRow::into_domain).collect(),
+    };
     let allowed_actions = decision::allowed_for(&case, role, now);
     Ok(CaseView {
         case,
