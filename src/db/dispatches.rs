@@ -48,8 +48,3 @@ pub fn delete(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<()> {
     diesel::delete(dispatches::table.filter(dispatches::id.eq_any(ids))).execute(conn)?;
     Ok(())
 }
-
-/// How many happenings wait to be fanned out.
-pub fn waiting(conn: &mut DbConnection) -> QueryResult<i64> {
-    dispatches::table.count().get_result(conn)
-}

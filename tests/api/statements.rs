@@ -70,3 +70,20 @@ async fn a_lodge_takes_at_most_six_statements_and_a_transition_seven() {
     eprintln!("transition (acknowledge, by the handler, with the case view): {transition} statements");
     assert!(transition <= 7, "a transition took {transition} statements");
 }
+
+/// Many lodgings at once: on SQLite they queue for the one writer (none is
+/// refused as busy), and every one gets its own reference.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_lodgings_queue_for_the_writer_and_each_gets_its_own_reference() {
+    let w = World::new().await;
+    let body = named_employer_grievance();
+    let lodgings = (0..24).map(|_| w.app.post("/api/v1/intake", &body, None));
+    let responses = futures_util::future::join_all(lodgings).await;
+    let mut references = std::collections::BTreeSet::new();
+    for response in responses {
+        assert_eq!(response.status(), 201);
+        let lodged: Lodged = crate::views::body(response).await;
+        references.insert(lodged.reference);
+    }
+    assert_eq!(references.len(), 24, "distinct references: {references:?}");
+}
