@@ -39,6 +39,8 @@ def seed_sql(backend, n):
         subs = {
             "{seq}": f"SELECT generate_series(1, {n}) AS n",
             "{seq200}": "SELECT generate_series(1, 200) AS n",
+            "{seq20}": "SELECT generate_series(1, 20) AS n",
+            "{supervisor}": "lpad((1 + n % 20)::text, 12, '0')",
             "{pad3}": "lpad(n::text, 3, '0')", "{pad12}": "lpad(n::text, 12, '0')",
             "{prefecture}": "lpad((1 + n % 47)::text, 2, '0')", "{employer}": "lpad((1 + n % 200)::text, 12, '0')",
             "{false}": "FALSE",
@@ -49,6 +51,8 @@ def seed_sql(backend, n):
         subs = {
             "{seq}": f"WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {n}) SELECT n FROM seq",
             "{seq200}": "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < 200) SELECT n FROM seq",
+            "{seq20}": "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < 20) SELECT n FROM seq",
+            "{supervisor}": "printf('%012d', 1 + n % 20)",
             "{pad3}": "printf('%03d', n)", "{pad12}": "printf('%012d', n)",
             "{prefecture}": "printf('%02d', 1 + n % 47)", "{employer}": "printf('%012d', 1 + n % 200)",
             "{false}": "0",

@@ -40,3 +40,36 @@ FROM ({seq}) AS s;
 
 INSERT INTO case_categories (case_id, category)
 SELECT '03000000-0000-7000-8000-' || {pad12}, (ARRAY_CATEGORIES) FROM ({seq}) AS s;
+
+-- What hangs off real cases, so that joins cost what they would: 20
+-- supervising organisations; from referral on (states 2 to 11), the
+-- employer and a supervising organisation as parties; an identity and the
+-- lodging event for every case; a remedy for cases from remedy_proposed to
+-- remedy_verified (states 5 to 8).
+INSERT INTO organisations (id, name, kind, contact_email, supervising_organisation_id, created_at, updated_at, preferred_language)
+SELECT '04000000-0000-7000-8000-' || {pad12}, 'Bench Supervisor ' || n, 'supervising_org', NULL, NULL, '2026-01-01 00:00:00', '2026-01-01 00:00:00', 'ja'
+FROM ({seq20}) AS s;
+
+INSERT INTO case_parties (case_id, organisation_id, party_role, added_at)
+SELECT '03000000-0000-7000-8000-' || {pad12}, '02000000-0000-7000-8000-' || {employer}, 'employer', {created}
+FROM ({seq}) AS s WHERE n % 14 BETWEEN 2 AND 11;
+
+INSERT INTO case_parties (case_id, organisation_id, party_role, added_at)
+SELECT '03000000-0000-7000-8000-' || {pad12}, '04000000-0000-7000-8000-' || {supervisor}, 'supervisor', {created}
+FROM ({seq}) AS s WHERE n % 14 BETWEEN 2 AND 11;
+
+INSERT INTO case_identities (case_id, full_name, email, phone, updated_at)
+SELECT '03000000-0000-7000-8000-' || {pad12}, 'Bench Worker ' || n, 'worker' || n || '@example.org', '+81 90 0000 0000', {created}
+FROM ({seq}) AS s;
+
+INSERT INTO case_events (id, case_id, occurred_at, actor_user_id, actor_role, kind, action, from_state, to_state, reason, details, visibility)
+SELECT '05000000-0000-7000-8000-' || {pad12}, '03000000-0000-7000-8000-' || {pad12}, {created}, NULL, 'worker', 'lodged', NULL, NULL, 'submitted', NULL, '{}', 'parties'
+FROM ({seq}) AS s;
+
+INSERT INTO remedies (id, case_id, remedy_type, description, responsible_organisation_id, amount, currency, due_date, status,
+    proposed_by_user_id, proposed_at, agreed_at, delivered_at, delivery_note, verified_at)
+SELECT '06000000-0000-7000-8000-' || {pad12}, '03000000-0000-7000-8000-' || {pad12}, 'financial_compensation', 'Unpaid wages',
+    '02000000-0000-7000-8000-' || {employer}, '150000', 'JPY', NULL,
+    CASE n % 14 WHEN 5 THEN 'proposed' WHEN 6 THEN 'agreed' WHEN 7 THEN 'delivered' ELSE 'verified' END,
+    NULL, {created}, NULL, NULL, NULL, NULL
+FROM ({seq}) AS s WHERE n % 14 BETWEEN 5 AND 8;

@@ -12,6 +12,9 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use crate::db::DbPool;
 
+/// How often histogram samples are folded into their buckets.
+const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
 const LATENCY_BUCKETS: &[f64] = &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
 
 /// The `metrics` facade has one global recorder per process; install it once
@@ -28,6 +31,19 @@ pub fn handle() -> anyhow::Result<PrometheusHandle> {
     let handle = recorder.handle();
     metrics::set_global_recorder(recorder)
         .map_err(|error| anyhow::anyhow!("another metrics recorder is installed: {error}"))?;
+    // The recorder keeps every histogram sample until the next scrape or
+    // upkeep: unscraped, each request's latency stayed in memory for good
+    // (tens of MB per million requests). Upkeep folds them into the buckets.
+    let upkeep = handle.clone();
+    std::thread::Builder::new()
+        .name("metrics-upkeep".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(UPKEEP_EVERY);
+                upkeep.run_upkeep();
+            }
+        })
+        .map_err(|error| anyhow::anyhow!("cannot start the metrics upkeep: {error}"))?;
     *slot = Some(handle.clone());
     Ok(handle)
 }
@@ -55,7 +71,7 @@ pub fn record_pool_state(pool: &DbPool) {
     let in_use = state.connections.saturating_sub(state.idle_connections);
     metrics::gauge!("db_pool_connections", "state" => "in_use").set(f64::from(in_use));
     metrics::gauge!("db_pool_connections", "state" => "idle").set(f64::from(state.idle_connections));
-    metrics::gauge!("db_pool_max_size").set(f64::from(pool.max_size()));
+    metrics::gauge!("db_pool_max_size").set(f64::from(state.max_size));
 }
 
 /// Outbox gauges: messages by status and the age of the oldest pending one.

@@ -44,6 +44,7 @@ impl Application {
         let state = web::Data::new(AppState {
             tokens: TokenKeys::from_settings(&settings.auth),
             receipts: crate::auth::receipts::ReceiptKeys::from_settings(&settings.auth),
+            references: db::intake::ReferenceSource::default(),
             rate_limits: RateLimits::from_settings(&settings.rate_limit),
             live_sessions: crate::auth::live_sessions::LiveSessions::new(settings.auth.session_check_seconds),
             metrics: crate::metrics::handle()?,
@@ -140,6 +141,7 @@ pub fn open_database(settings: &Settings) -> anyhow::Result<DbPool> {
         db::ConnectionOptions {
             sqlite_busy_timeout_ms: settings.database.sqlite_busy_timeout_ms,
             sqlite_synchronous: settings.database.sqlite_synchronous,
+            read_only: false,
         },
     );
     if settings.database.run_migrations_on_start {

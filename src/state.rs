@@ -18,6 +18,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub tokens: TokenKeys,
     pub receipts: ReceiptKeys,
+    pub references: crate::db::intake::ReferenceSource,
     pub rate_limits: RateLimits,
     pub live_sessions: LiveSessions,
     pub metrics: PrometheusHandle,

@@ -20,6 +20,26 @@ pub fn insert_category(conn: &mut DbConnection, case_id: CaseId, category: Categ
     Ok(())
 }
 
+/// Adds several categories in one statement.
+pub fn insert_categories(conn: &mut DbConnection, case_id: CaseId, categories: &[Category]) -> QueryResult<()> {
+    if categories.is_empty() {
+        return Ok(());
+    }
+    // Diesel's batch insert is not offered over MultiConnection: one
+    // statement with a row of values per category instead.
+    let values: Vec<String> = (0..categories.len()).map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2)).collect();
+    let mut query =
+        diesel::sql_query(format!("INSERT INTO case_categories (case_id, category) VALUES {}", values.join(", ")))
+            .into_boxed::<super::connection::MultiBackend>();
+    for category in categories {
+        query = query
+            .bind::<diesel::sql_types::Text, _>(case_id.to_string())
+            .bind::<diesel::sql_types::Text, _>(category.as_str());
+    }
+    query.execute(conn)?;
+    Ok(())
+}
+
 pub fn delete_categories(conn: &mut DbConnection, case_id: CaseId) -> QueryResult<usize> {
     diesel::delete(case_categories::table.filter(case_categories::case_id.eq(case_id))).execute(conn)
 }
@@ -165,4 +185,60 @@ pub fn indicators_of_many(conn: &mut DbConnection, case_ids: &[CaseId]) -> Query
         .select((case_indicators::case_id, case_indicators::code))
         .order((case_indicators::case_id, case_indicators::code))
         .load(conn)
+}
+
+/// What hangs off one case, read in one statement: its categories (by
+/// name), its parties (in the order they were added) and its
+/// forced-labour indicators (by code).
+#[derive(Debug, Clone, Default)]
+pub struct CaseSides {
+    pub categories: Vec<Category>,
+    pub parties: Vec<(OrganisationId, PartyRole)>,
+    pub indicators: Vec<String>,
+}
+
+#[derive(QueryableByName)]
+struct SideRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    kind: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    value: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    extra: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
+    added_at: Option<NaiveDateTime>,
+}
+
+pub fn sides_of(conn: &mut DbConnection, case_id: CaseId) -> QueryResult<CaseSides> {
+    use diesel::sql_types::Text;
+    let rows: Vec<SideRow> = diesel::sql_query(
+        "SELECT 'c' AS kind, category AS value, CAST(NULL AS TEXT) AS extra, CAST(NULL AS TIMESTAMP) AS added_at \
+         FROM case_categories WHERE case_id = $1 \
+         UNION ALL SELECT 'p', organisation_id, party_role, added_at FROM case_parties WHERE case_id = $2 \
+         UNION ALL SELECT 'i', code, NULL, NULL FROM case_indicators WHERE case_id = $3",
+    )
+    .bind::<Text, _>(case_id.to_string())
+    .bind::<Text, _>(case_id.to_string())
+    .bind::<Text, _>(case_id.to_string())
+    .load(conn)?;
+    let bad = |what: &str| diesel::result::Error::DeserializationError(format!("unreadable {what}").into());
+    let mut sides = CaseSides::default();
+    let mut parties = Vec::new();
+    for row in rows {
+        match row.kind.as_str() {
+            "c" => sides.categories.push(row.value.parse().map_err(|_| bad("category"))?),
+            "p" => {
+                let organisation: uuid::Uuid = row.value.parse().map_err(|_| bad("party"))?;
+                let role: PartyRole =
+                    row.extra.as_deref().unwrap_or_default().parse().map_err(|_| bad("party role"))?;
+                parties.push((row.added_at, role, OrganisationId::from(organisation)));
+            }
+            _ => sides.indicators.push(row.value),
+        }
+    }
+    sides.categories.sort_by_key(|category| category.as_str());
+    sides.indicators.sort();
+    parties.sort_by_key(|(added_at, role, _)| (*added_at, role.as_str()));
+    sides.parties = parties.into_iter().map(|(_, role, organisation)| (organisation, role)).collect();
+    Ok(sides)
 }

@@ -162,6 +162,20 @@ pub fn find(conn: &mut DbConnection, id: CaseId) -> QueryResult<Option<CaseRow>>
     cases::table.find(id).select(CaseRow::as_select()).first(conn).optional()
 }
 
+/// A case with the worker's identity, in one statement.
+pub fn find_with_identity(
+    conn: &mut DbConnection,
+    id: CaseId,
+) -> QueryResult<Option<(CaseRow, Option<super::case_details::IdentityRow>)>> {
+    use super::schema::case_identities;
+    cases::table
+        .left_join(case_identities::table)
+        .filter(cases::id.eq(id))
+        .select((CaseRow::as_select(), Option::<super::case_details::IdentityRow>::as_select()))
+        .first(conn)
+        .optional()
+}
+
 pub fn find_by_reference(conn: &mut DbConnection, reference: &str) -> QueryResult<Option<CaseRow>> {
     cases::table.filter(cases::reference.eq(reference)).select(CaseRow::as_select()).first(conn).optional()
 }

@@ -2,6 +2,8 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
@@ -52,12 +54,21 @@ impl DatabaseTarget {
 
     /// Opens one connection with the per-connection settings applied.
     pub fn connect(&self, options: ConnectionOptions) -> Result<DbConnection, ConnectionError> {
+        self.connect_counted(options, Arc::new(AtomicU64::new(0)))
+    }
+
+    /// Opens one connection whose statements are counted into `statements`.
+    pub fn connect_counted(
+        &self,
+        options: ConnectionOptions,
+        statements: Arc<AtomicU64>,
+    ) -> Result<DbConnection, ConnectionError> {
         match self {
             Self::Postgres(url) => {
                 let mut conn = PgConnection::establish(url)?;
                 // Timestamps are stored as UTC `timestamp` columns; make NOW() agree.
                 conn.batch_execute("SET TIME ZONE 'UTC'").map_err(ConnectionError::CouldntSetupConfiguration)?;
-                conn.set_instrumentation(FaultWatch::default());
+                conn.set_instrumentation(FaultWatch::default().counting(statements));
                 Ok(DbConnection::Postgresql(conn))
             }
             Self::Sqlite(path) => {
@@ -69,7 +80,10 @@ impl DatabaseTarget {
                     )));
                 }
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
-                let watch = match sqlite_write_refused(&mut conn) {
+                // A reader never writes, so whether it could does not matter;
+                // testing it would take the write lock from the writer.
+                let refused = if options.read_only { None } else { sqlite_write_refused(&mut conn) };
+                let watch = match refused {
                     // Reads still work; the first write answers 503 and the
                     // connection is then replaced.
                     Some(fault) => FaultWatch::already(fault),
@@ -78,12 +92,14 @@ impl DatabaseTarget {
                 conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = {};
                      PRAGMA foreign_keys = ON;
-                     PRAGMA synchronous = {};",
+                     PRAGMA synchronous = {};
+                     PRAGMA query_only = {};",
                     options.sqlite_busy_timeout_ms,
                     options.sqlite_synchronous.pragma_value(),
+                    if options.read_only { "ON" } else { "OFF" },
                 ))
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
-                conn.set_instrumentation(watch);
+                conn.set_instrumentation(watch.counting(statements));
                 Ok(DbConnection::Sqlite(conn))
             }
         }
@@ -127,11 +143,13 @@ fn sqlite_write_refused(conn: &mut SqliteConnection) -> Option<StorageFault> {
 pub struct ConnectionOptions {
     pub sqlite_busy_timeout_ms: u32,
     pub sqlite_synchronous: SqliteSynchronous,
+    /// A SQLite reader: `query_only`, so it never takes the write lock.
+    pub read_only: bool,
 }
 
 impl Default for ConnectionOptions {
     fn default() -> Self {
-        Self { sqlite_busy_timeout_ms: 5000, sqlite_synchronous: SqliteSynchronous::Full }
+        Self { sqlite_busy_timeout_ms: 5000, sqlite_synchronous: SqliteSynchronous::Full, read_only: false }
     }
 }
 

@@ -6,6 +6,8 @@
 //! after the fault is repaired.
 
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use diesel::connection::{Instrumentation, InstrumentationEvent};
 use diesel::result::Error as DieselError;
@@ -61,15 +63,32 @@ impl fmt::Display for StorageFault {
 }
 
 /// Installed on every pooled connection: notes the first storage fault its
-/// queries meet. The pool reads it back to discard the connection.
+/// queries meet (the pool reads it back to discard the connection), and
+/// counts the statements sent into the pool's counter, leaving out
+/// transaction control and the pool's checkout ping.
 #[derive(Debug, Default)]
 pub struct FaultWatch {
     seen: Option<StorageFault>,
+    statements: Option<Arc<AtomicU64>>,
+    pinging: bool,
 }
 
 impl FaultWatch {
     pub fn already(fault: StorageFault) -> Self {
-        Self { seen: Some(fault) }
+        Self { seen: Some(fault), ..Self::default() }
+    }
+
+    /// Counts this connection's statements into `counter`.
+    pub fn counting(mut self, counter: Arc<AtomicU64>) -> Self {
+        self.statements = Some(counter);
+        self
+    }
+
+    /// While set, statements are not counted (the pool's own ping).
+    pub fn set_pinging(conn: &mut impl diesel::Connection, pinging: bool) {
+        if let Some(watch) = conn.instrumentation().downcast_mut::<Self>() {
+            watch.pinging = pinging;
+        }
     }
 
     /// The fault a connection has met, if any.
@@ -78,12 +97,31 @@ impl FaultWatch {
     }
 }
 
+impl FaultWatch {
+    fn count(&self, delta: i64) {
+        if let Some(counter) = &self.statements {
+            if delta >= 0 {
+                counter.fetch_add(delta.unsigned_abs(), Ordering::Relaxed);
+            } else {
+                counter.fetch_sub(delta.unsigned_abs(), Ordering::Relaxed);
+            }
+        }
+    }
+}
+
 impl Instrumentation for FaultWatch {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-        if let InstrumentationEvent::FinishQuery { error: Some(error), .. } = event
-            && self.seen.is_none()
-        {
-            self.seen = StorageFault::of(error);
+        match event {
+            InstrumentationEvent::FinishQuery { error: Some(error), .. } if self.seen.is_none() => {
+                self.seen = StorageFault::of(error);
+            }
+            InstrumentationEvent::StartQuery { .. } if !self.pinging => self.count(1),
+            // Diesel announces each BEGIN, COMMIT and ROLLBACK (and savepoint)
+            // before it sends it as a query: those are not counted.
+            InstrumentationEvent::BeginTransaction { .. }
+            | InstrumentationEvent::CommitTransaction { .. }
+            | InstrumentationEvent::RollbackTransaction { .. } => self.count(-1),
+            _ => {}
         }
     }
 }

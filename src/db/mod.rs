@@ -9,6 +9,7 @@ pub mod cases;
 pub mod casework;
 pub mod connection;
 pub mod deadlines;
+pub mod dispatches;
 pub mod fault;
 pub mod intake;
 pub mod messages;

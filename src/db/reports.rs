@@ -328,6 +328,14 @@ pub fn export_page(
     after_id: &str,
     limit: i64,
 ) -> QueryResult<Vec<ExportRow>> {
+    // PostgreSQL merges the page with the supervisor parties from the first
+    // party on, for every page (quadratic over an export) unless told that
+    // the parties start at the page too. SQLite joins each case by index and
+    // numbers `$n` parameters by first appearance, so it goes without.
+    let parties_from = match conn {
+        DbConnection::Postgresql(_) => "AND sp.case_id > $14",
+        DbConnection::Sqlite(_) => "",
+    };
     let sql = format!(
         "SELECT c.id, c.created_at, c.state, c.priority, c.nationality, c.residence_status, c.prefecture, \
          c.industry, c.employer_organisation_id, COALESCE(o.name, c.employer_name) AS employer, \
@@ -335,7 +343,7 @@ pub fn export_page(
          c.lodged_via, c.channel, c.acknowledged_at, c.referred_at, c.first_response_at, c.remedy_verified_at, \
          c.finished_at, CAST(c.satisfaction_rating AS BIGINT) AS satisfaction_rating \
          FROM cases c LEFT JOIN organisations o ON o.id = c.employer_organisation_id \
-         LEFT JOIN case_parties sp ON sp.case_id = c.id AND sp.party_role = 'supervisor' \
+         LEFT JOIN case_parties sp ON sp.case_id = c.id AND sp.party_role = 'supervisor' {parties_from} \
          LEFT JOIN organisations s ON s.id = sp.organisation_id \
          WHERE {WHERE} AND c.id > $14 ORDER BY c.id LIMIT $15"
     );

@@ -207,9 +207,11 @@ diesel::table! {
 }
 
 diesel::table! {
-    case_reference_counters (year) {
-        year -> Integer,
-        last_value -> BigInt,
+    dispatches (id) {
+        id -> BigInt,
+        case_id -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -317,7 +319,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_messages,
     remedies,
     evidence,
-    case_reference_counters,
+    dispatches,
     idempotency_keys,
     outbox,
     deadline_notices,

@@ -6,7 +6,6 @@ use super::DemoCase;
 use super::cast::{Cast, Employer};
 use super::stories::{Against, By, Party, RemedyPlan, Step, Story, Who};
 use crate::auth::policy::Actor;
-use crate::auth::receipts::ReceiptKeys;
 use crate::db::DbConnection;
 use crate::domain::case::{ExternalBody, Identity, LodgedVia};
 use crate::domain::command::{CaseCommand, Instruction, Rating};
@@ -24,7 +23,7 @@ pub(super) fn tell(
     conn: &mut DbConnection,
     cast: &Cast,
     story: &Story,
-    receipts: &ReceiptKeys,
+    keys: lodge::Intake<'_>,
     now: DateTime<Utc>,
 ) -> Result<DemoCase, Error> {
     let lodged_at = now - Duration::hours(story.lodged_hours_ago);
@@ -41,7 +40,7 @@ pub(super) fn tell(
         Against::Named(name) => (None, EmployerInput::Named(name.to_owned()), name),
     };
     let input = case_input(story, employer_input, lodged_at.date_naive())?;
-    let lodged = lodge::lodge(conn, worker_side.as_ref(), input, None, receipts, lodged_at)?;
+    let lodged = lodge::lodge(conn, worker_side.as_ref(), input, None, keys, lodged_at)?;
     let players = Players {
         cast,
         employer: registered,

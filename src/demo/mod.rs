@@ -68,8 +68,10 @@ pub fn seed(conn: &mut DbConnection, receipts: &ReceiptKeys, now: DateTime<Utc>)
     let setup_at = now - Duration::days(90);
     let mut report = DemoReport { organisations: Vec::new(), logins: Vec::new(), cases: Vec::new() };
     let cast = cast::create_cast(conn, &mut report, setup_at)?;
+    let references = crate::db::intake::ReferenceSource::default();
+    let keys = crate::service::cases::lodge::Intake { receipts, references: &references };
     for story in stories::STORIES {
-        report.cases.push(drive::tell(conn, &cast, story, receipts, now)?);
+        report.cases.push(drive::tell(conn, &cast, story, keys, now)?);
     }
     Ok(report)
 }

@@ -43,6 +43,56 @@ pub struct CaseUpdate {
     pub added_categories: Vec<Category>,
 }
 
+impl CaseUpdate {
+    /// The case as this update leaves it (times at the microsecond the
+    /// database keeps), so that a command need not read it back.
+    pub fn apply_to(&self, case: &mut Case) {
+        use chrono::SubsecRound;
+        let at = |t: DateTime<Utc>| t.trunc_subsecs(6);
+        if let Some(state) = self.state {
+            case.state = state;
+        }
+        if let Some(entered) = self.stage_entered_at {
+            case.stage_entered_at = at(entered);
+        }
+        if let Some(due) = self.stage_due_at {
+            case.stage_due_at = due.map(at);
+        }
+        if let Some(t) = self.acknowledged_at {
+            case.acknowledged_at = Some(at(t));
+        }
+        if let Some(t) = self.referred_at {
+            case.referred_at = Some(at(t));
+        }
+        if let Some(t) = self.first_response_at {
+            case.first_response_at = Some(at(t));
+        }
+        if let Some(t) = self.remedy_verified_at {
+            case.remedy_verified_at = Some(at(t));
+        }
+        if let Some(finished) = self.finished_at {
+            case.finished_at = finished.map(at);
+        }
+        if let Some((rating, comment)) = &self.satisfaction {
+            case.satisfaction_rating = *rating;
+            case.satisfaction_comment = comment.clone();
+        }
+        if let Some(priority) = self.priority {
+            case.priority = priority;
+        }
+        if let Some(until) = self.reprisal_watch_until {
+            case.reprisal_watch_until = until.map(at);
+        }
+        for category in &self.added_categories {
+            if !case.categories.contains(category) {
+                case.categories.push(*category);
+            }
+        }
+        // As the database returns them: by name.
+        case.categories.sort_by_key(|category| category.as_str());
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RemedyChange {
     Propose { id: RemedyId, remedy: NewRemedy },

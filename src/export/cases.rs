@@ -393,7 +393,7 @@ pub fn stream(
     let words = Words::new(export.options.language);
     let threshold = export.rules.threshold;
     let key = export.key;
-    let mut conn = pool.get()?;
+    let mut conn = pool.read()?;
     let send = |bytes: Vec<u8>| sender.blocking_send(Ok(bytes)).map_err(|_| anyhow::anyhow!("the client went away"));
     match export.format {
         CaseFormat::Csv => {

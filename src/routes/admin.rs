@@ -11,7 +11,7 @@ use super::common::{
     valid_password, valid_username,
 };
 use super::extract::ApiJson;
-use super::support::with_conn;
+use super::support::{with_conn, with_reader};
 use super::{AuthUser, Caller};
 use crate::domain::{FieldErrors, LanguageTag, OrganisationKind, Role};
 use crate::error::ApiError;
@@ -156,7 +156,7 @@ pub async fn list_organisations(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let actor = auth.actor();
-    let page = with_conn(&state, move |conn| {
+    let page = with_reader(&state, move |conn| {
         organisations::list(conn, &actor, query.kind, query.cursor.map(Into::into), query.limit)
     })
     .await?;
@@ -228,7 +228,7 @@ pub async fn list_users(
     let actor = auth.actor();
     let filter = UserListFilter { role: query.role, organisation_id: query.organisation_id.map(Into::into) };
     let page =
-        with_conn(&state, move |conn| users::list(conn, &actor, filter, query.cursor.map(Into::into), query.limit))
+        with_reader(&state, move |conn| users::list(conn, &actor, filter, query.cursor.map(Into::into), query.limit))
             .await?;
     Ok(HttpResponse::Ok().json(UserPage::from(page)))
 }
@@ -255,7 +255,7 @@ pub async fn get_user(
 ) -> Result<HttpResponse, ApiError> {
     let actor = auth.actor();
     let id = id.into_inner().into();
-    let user = with_conn(&state, move |conn| users::get(conn, &actor, id)).await?;
+    let user = with_reader(&state, move |conn| users::get(conn, &actor, id)).await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(user)))
 }
 

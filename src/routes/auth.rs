@@ -9,7 +9,7 @@ use validator::Validate;
 use super::AuthUser;
 use super::common::{UserResponse, language_or_default, valid_language, valid_password, valid_username};
 use super::extract::ApiJson;
-use super::support::{block, limit_by_ip, limit_key, with_conn};
+use super::support::{block, limit_by_ip, limit_key, with_conn, with_reader};
 use crate::auth::AuthFailure;
 use crate::auth::tokens::VerifiedIdentity;
 use crate::domain::{FieldErrors, OrganisationKind, Role};
@@ -203,7 +203,7 @@ pub async fn login(
     };
     limit_by_ip(&req, &state, &state.rate_limits.login_by_ip)?;
     let name_key = name.key();
-    let account = with_conn(&state, move |conn| sessions::find_account(conn, &name)).await?;
+    let account = with_reader(&state, move |conn| sessions::find_account(conn, &name)).await?;
     let account_key = sessions::rate_limit_key(account.as_ref(), name_key);
     limit_key(&req, &state, &state.rate_limits.login_by_account, &account_key)?;
 
@@ -300,7 +300,7 @@ pub async fn me(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpRespon
     let actor = auth.actor();
     let user_id = auth.user_id()?;
     let now = state.clock.now();
-    let (user, organisation, email_pending) = with_conn(&state, move |conn| {
+    let (user, organisation, email_pending) = with_reader(&state, move |conn| {
         let user = users::get(conn, &actor, user_id)?;
         let organisation = match user.organisation_id {
             Some(id) => Some(crate::service::organisations::get(conn, &actor, id)?),

@@ -6,7 +6,7 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use chrono::{DateTime, Utc};
 use futures_util::future::LocalBoxFuture;
 
-use super::support::with_conn;
+use super::support::with_reader;
 use crate::auth::AuthFailure;
 use crate::auth::policy::Actor;
 use crate::auth::tokens::VerifiedIdentity;
@@ -93,7 +93,7 @@ async fn require_live_session(state: &web::Data<AppState>, auth: &AuthUser) -> R
         VerifiedIdentity::User { user_id, session_id, .. } => (user_id, session_id),
         VerifiedIdentity::CaseSession { case_id, receipt } => {
             let (case_id, receipt) = (*case_id, receipt.clone());
-            with_conn(state, move |conn| commands::require_live_receipt_session(conn, case_id, &receipt)).await?;
+            with_reader(state, move |conn| commands::require_live_receipt_session(conn, case_id, &receipt)).await?;
             return Ok(());
         }
     };
@@ -101,7 +101,7 @@ async fn require_live_session(state: &web::Data<AppState>, auth: &AuthUser) -> R
     if state.live_sessions.recently_confirmed(family, now) {
         return Ok(());
     }
-    with_conn(state, move |conn| sessions::require_live_session(conn, family, user)).await?;
+    with_reader(state, move |conn| sessions::require_live_session(conn, family, user)).await?;
     state.live_sessions.confirm(family, now);
     Ok(())
 }

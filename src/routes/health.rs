@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use actix_web::ResponseError;
 
-use super::support::{block, with_conn};
+use super::support::{block, with_reader};
 use crate::error::{ApiError, PROBLEM_JSON};
 use crate::service::health;
 use crate::state::AppState;
@@ -141,7 +141,7 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         crate::metrics::record_storage_free(&target);
     }
     let now = state.clock.now();
-    match with_conn(&state, health::outbox_counts).await {
+    match with_reader(&state, health::outbox_counts).await {
         Ok(counts) => crate::metrics::record_outbox(&counts, now),
         // Metrics stay available while the database is not.
         Err(error) => tracing::warn!(error = %error, "outbox metrics unavailable"),

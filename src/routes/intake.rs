@@ -125,7 +125,8 @@ pub async fn record(
     let (channel, retry_key) = (body.channel, key.map(|key| RetryKey { key, request_hash }));
     let state_for_block = state.clone();
     let lodged = with_conn(&state, move |conn| {
-        lodge::record(conn, &actor, channel, input, retry_key, &state_for_block.receipts, now)
+        let keys = lodge::Intake { receipts: &state_for_block.receipts, references: &state_for_block.references };
+        lodge::record(conn, &actor, channel, input, retry_key, keys, now)
     })
     .await?;
     Ok(lodged_response(lodged))

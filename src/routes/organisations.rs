@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::AuthUser;
 use super::common::OrganisationResponse;
-use super::support::with_conn;
+use super::support::with_reader;
 use crate::error::ApiError;
 use crate::service::organisations;
 use crate::state::AppState;
@@ -35,6 +35,6 @@ pub async fn get_organisation(
 ) -> Result<HttpResponse, ApiError> {
     let actor = auth.actor();
     let id = id.into_inner().into();
-    let organisation = with_conn(&state, move |conn| organisations::get(conn, &actor, id)).await?;
+    let organisation = with_reader(&state, move |conn| organisations::get(conn, &actor, id)).await?;
     Ok(HttpResponse::Ok().json(OrganisationResponse::from(organisation)))
 }

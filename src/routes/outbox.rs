@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::common::paged;
-use super::support::with_conn;
+use super::support::{with_conn, with_reader};
 use super::{AuthUser, Caller};
 use crate::domain::OutboxId;
 use crate::domain::notification::{Channel, OutboxStatus};
@@ -92,7 +92,7 @@ pub async fn list_outbox(
     let query = query.into_inner();
     let status = query.status.unwrap_or(OutboxStatus::Dead);
     let actor = auth.actor();
-    let page = with_conn(&state, move |conn| {
+    let page = with_reader(&state, move |conn| {
         outbox::list(conn, &actor, status, query.cursor.map(OutboxId::from), query.limit)
     })
     .await?;

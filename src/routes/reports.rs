@@ -9,7 +9,7 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::Caller;
-use super::support::with_conn;
+use super::support::with_reader;
 use crate::domain::case::ResidenceStatus;
 use crate::domain::catalogue::Category;
 use crate::domain::lifecycle::CaseState;
@@ -147,7 +147,7 @@ pub async fn summary(
     let format = q.format.unwrap_or(Format::Json).for_summary().map_err(not_offered)?;
     let options = q.file_options()?;
     let rules = Disclosure::from_settings(&state.settings.reports);
-    let body = with_conn(&state, move |conn| reports::summary(conn, &filter, rules, now)).await?;
+    let body = with_reader(&state, move |conn| reports::summary(conn, &filter, rules, now)).await?;
     match format {
         SummaryFormat::Json => Ok(HttpResponse::Ok().json(body)),
         SummaryFormat::Csv => Ok(HttpResponse::Ok()

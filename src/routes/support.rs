@@ -29,8 +29,9 @@ where
     Ok(result?)
 }
 
-/// Runs `f` on a pooled connection on the blocking thread pool, so no
-/// connection is ever held across an `.await`.
+/// Runs `f` on a connection that may write (on SQLite: the one writer,
+/// waited for in turn) on the blocking thread pool, so no connection is ever
+/// held across an `.await`.
 pub async fn with_conn<T, F>(state: &web::Data<AppState>, f: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, service::Error> + Send + 'static,
@@ -39,6 +40,21 @@ where
     let pool = state.pool.clone();
     block(move || {
         let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await
+}
+
+/// Like [`with_conn`], for reads only: on SQLite a reader, which neither
+/// waits for the writer nor holds it up.
+pub async fn with_reader<T, F>(state: &web::Data<AppState>, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, service::Error> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = state.pool.clone();
+    block(move || {
+        let mut conn = pool.read()?;
         f(&mut conn)
     })
     .await

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::extract::ApiJson;
-use super::support::with_conn;
+use super::support::{with_conn, with_reader};
 use super::{AuthUser, Caller};
 use crate::domain::WebhookId;
 use crate::error::ApiError;
@@ -93,7 +93,7 @@ pub async fn register(
 #[get("/webhooks")]
 pub async fn list(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpResponse, ApiError> {
     let actor = auth.actor();
-    let hooks = with_conn(&state, move |conn| webhooks::list(conn, &actor)).await?;
+    let hooks = with_reader(&state, move |conn| webhooks::list(conn, &actor)).await?;
     let body: Vec<_> = hooks.into_iter().map(|hook| response(hook, None)).collect();
     Ok(HttpResponse::Ok().json(body))
 }

@@ -16,7 +16,7 @@ use super::cases::{load_for, record_event};
 use super::notifications::{self, News};
 use crate::auth::policy::Actor;
 use crate::db::cases::CaseChanges;
-use crate::db::{self, DbConnection};
+use crate::db::{self, DbConnection, DbPool};
 use crate::domain::case::Visibility;
 use crate::domain::command::{CaseCommand, Instruction};
 use crate::domain::event::{EventKind, NewEvent};
@@ -86,12 +86,12 @@ impl DeadlineReport {
 /// within `remind_before`, in keyset pages, so a backlog of any size is
 /// worked through (what is already done costs a notice lookup, nothing more).
 #[tracing::instrument(skip_all)]
-pub fn run(conn: &mut DbConnection, policy: &DeadlinePolicy, now: DateTime<Utc>) -> Result<DeadlineReport, Error> {
+pub fn run(pool: &DbPool, policy: &DeadlinePolicy, now: DateTime<Utc>) -> Result<DeadlineReport, Error> {
     let remind_before = policy.remind_before;
     let mut report = DeadlineReport::default();
     let until = db::timestamp(now + remind_before);
     each_due(
-        conn,
+        pool,
         &mut report,
         |conn, after| Ok(db::deadlines::cases_due_before(conn, until, after, BATCH)?),
         |&row| row,
@@ -99,7 +99,7 @@ pub fn run(conn: &mut DbConnection, policy: &DeadlinePolicy, now: DateTime<Utc>)
     )?;
     let (today, until) = (now.date_naive(), (now + remind_before).date_naive());
     each_due(
-        conn,
+        pool,
         &mut report,
         // Past its due date the case's own clock has taken over: only remedies still to come.
         |conn, after| Ok(db::deadlines::remedies_due_between(conn, today, until, after, BATCH)?),
@@ -112,7 +112,7 @@ pub fn run(conn: &mut DbConnection, policy: &DeadlinePolicy, now: DateTime<Utc>)
     {
         let lodged_before = db::timestamp(lodged_before);
         each_due(
-            conn,
+            pool,
             &mut report,
             |conn, after| {
                 Ok(db::deadlines::cases_without_outcome_lodged_before(conn, lodged_before, notice, after, BATCH)?)
@@ -127,7 +127,7 @@ pub fn run(conn: &mut DbConnection, policy: &DeadlinePolicy, now: DateTime<Utc>)
         let due_end = now + watch - Duration::days(day);
         let (from, until) = (db::timestamp(due_end - Duration::days(CHECK_IN_GRACE_DAYS)), db::timestamp(due_end));
         each_due(
-            conn,
+            pool,
             &mut report,
             |conn, after| Ok(db::deadlines::watches_ending_between(conn, from, until, after, BATCH)?),
             |&row| row,
@@ -140,9 +140,11 @@ pub fn run(conn: &mut DbConnection, policy: &DeadlinePolicy, now: DateTime<Utc>)
 /// Works through everything `fetch` pages out, `BATCH` rows at a time after
 /// the keyset `key` of the last row, each row in its own write transaction,
 /// so a backlog of any size is worked through and a race with another
-/// worker costs one row, not the pass.
+/// worker costs one row, not the pass. Each page and each row takes the
+/// (writer) connection afresh, so on SQLite requests' writes queue between
+/// rows, not behind the whole pass.
 fn each_due<R: Copy, K: Copy>(
-    conn: &mut DbConnection,
+    pool: &DbPool,
     report: &mut DeadlineReport,
     mut fetch: impl FnMut(&mut DbConnection, Option<K>) -> Result<Vec<R>, Error>,
     key: impl Fn(&R) -> K,
@@ -150,9 +152,10 @@ fn each_due<R: Copy, K: Copy>(
 ) -> Result<(), Error> {
     let mut after = None;
     loop {
-        let page = fetch(conn, after)?;
+        let page = fetch(&mut *pool.get()?, after)?;
         for &row in &page {
-            let outcome = db::write_transaction(conn, |conn| act(conn, row));
+            let mut conn = pool.get()?;
+            let outcome = db::write_transaction(&mut conn, |conn| act(conn, row));
             report.add(tolerate_races(outcome)?);
         }
         match page.last() {
@@ -221,7 +224,7 @@ fn check_in(
     Ok(Outcome::ReprisalCheckIn)
 }
 
-fn tell(conn: &mut DbConnection, happening: Happening, loaded: &Loaded, now: DateTime<Utc>) -> Result<usize, Error> {
+fn tell(conn: &mut DbConnection, happening: Happening, loaded: &Loaded, now: DateTime<Utc>) -> Result<(), Error> {
     notifications::tell(conn, &News::new(happening, &loaded.case, &loaded.access.parties, CaseRole::System), now)
 }
 

@@ -1,18 +1,27 @@
 //! The dispatcher: turns a happening on a case into mail rows, from the
-//! who-hears-what table in the domain (`Happening::audience`). Called inside
-//! the transaction of the change that causes it, so the outbox rows commit
-//! (or not) with it. Recipients are drawn from the case's roles, so nobody
-//! hears of a case they may not see; notices carry only the reference, the
-//! stage and its dates, never the worker's identity or narrative.
+//! who-hears-what table in the domain (`Happening::audience`), and a case
+//! event into webhook deliveries.
+//!
+//! Inside the transaction of the change, a command writes ONE row to
+//! `dispatches` per happening: what the table needs, copied from the case as
+//! it stands after the change (its roles, parties, stage and dates). The
+//! outbox worker later fans that row out ([`fan_out`]), resolving the
+//! addresses of those the table tells, in its own transaction; so a command
+//! pays one insert for its notices however many people hear of it, and the
+//! row commits (or not) with the change. Recipients are drawn from the case's
+//! roles, so nobody hears of a case they may not see; notices carry only the
+//! reference, the stage and its dates, never the worker's identity or narrative.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
 
-use crate::db::{self, DbConnection, outbox::OutboxRow};
-use crate::domain::case::{Case, PartyRole};
-use crate::domain::lifecycle::CaseRole;
+use crate::db::{self, DbConnection, case_events::EventRow, outbox::OutboxRow};
+use crate::domain::case::{Case, PartyRole, Priority, Visibility};
+use crate::domain::lifecycle::{CaseRole, CaseState};
 use crate::domain::notification::{Audience, Channel, Happening, OutboxTopic, Params};
-use crate::domain::{LanguageTag, OrganisationId, Role, UserId};
+use crate::domain::{CaseId, LanguageTag, OrganisationId, Role, UserId};
 use crate::service::Error;
+use crate::service::webhooks::CaseEventPayload;
 
 /// One happening, with what the table needs to resolve its audience.
 #[derive(Debug, Clone, Copy)]
@@ -39,6 +48,163 @@ impl<'a> News<'a> {
     }
 }
 
+/// What the dispatcher knows of a case: copied from it at the change.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct CaseFacts {
+    id: CaseId,
+    reference: String,
+    state: CaseState,
+    priority: Priority,
+    stage_due_at: Option<DateTime<Utc>>,
+    narrative_language: LanguageTag,
+    worker_user_id: Option<UserId>,
+    advocate_organisation_id: Option<OrganisationId>,
+    mediator_user_id: Option<UserId>,
+    /// The handler who owns the case (told of an assignment).
+    #[serde(default)]
+    assigned_handler_user_id: Option<UserId>,
+    parties: Vec<(OrganisationId, PartyRole)>,
+}
+
+impl CaseFacts {
+    fn of(case: &Case, parties: &[(OrganisationId, PartyRole)]) -> Self {
+        Self {
+            id: case.id,
+            reference: case.reference.to_string(),
+            state: case.state,
+            priority: case.priority,
+            stage_due_at: case.stage_due_at,
+            narrative_language: case.narrative_language.clone(),
+            worker_user_id: case.worker_user_id,
+            advocate_organisation_id: case.advocate_organisation_id,
+            mediator_user_id: case.mediator_user_id,
+            assigned_handler_user_id: case.assigned_handler_user_id,
+            parties: parties.to_vec(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct NewsFacts {
+    happening: Happening,
+    actor: CaseRole,
+    must_act: Vec<CaseRole>,
+    remedy: Option<(OrganisationId, NaiveDate)>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct EventFacts {
+    payload: CaseEventPayload,
+    visibility: Visibility,
+}
+
+/// A `dispatches` row: a happening to tell, an event for webhooks, or both.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Dispatch {
+    case_id: CaseId,
+    /// The case as the change left it; absent for an event recorded without
+    /// news (its webhooks' audience is then read when it is fanned out).
+    case: Option<CaseFacts>,
+    news: Option<NewsFacts>,
+    event: Option<EventFacts>,
+}
+
+/// Queues the news for whoever the table tells (one row, fanned out later).
+pub fn tell(conn: &mut DbConnection, news: &News<'_>, now: DateTime<Utc>) -> Result<(), Error> {
+    write(conn, news.case.id, Some(news), None, now)
+}
+
+/// Queues a recorded case event for the webhooks that may hear of it, and
+/// the news it is, if any, in the same one row.
+pub fn record(
+    conn: &mut DbConnection,
+    event: &EventRow,
+    news: Option<&News<'_>>,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    write(conn, event.case_id, news, Some(event), now)
+}
+
+fn write(
+    conn: &mut DbConnection,
+    case_id: CaseId,
+    news: Option<&News<'_>>,
+    event: Option<&EventRow>,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    let dispatch = Dispatch {
+        case_id,
+        case: news.map(|news| CaseFacts::of(news.case, news.parties)),
+        news: news.map(|news| NewsFacts {
+            happening: news.happening,
+            actor: news.actor,
+            must_act: news.must_act.to_vec(),
+            remedy: news.remedy,
+        }),
+        event: event.map(|event| EventFacts {
+            // The reference is filled in when the row is fanned out.
+            payload: CaseEventPayload::of(event, news.map(|n| n.case.reference.to_string()).unwrap_or_default()),
+            visibility: event.visibility,
+        }),
+    };
+    db::dispatches::insert(conn, case_id, &serde_json::to_string(&dispatch)?, db::timestamp(now))?;
+    Ok(())
+}
+
+/// Fans out up to `limit` queued happenings, oldest first, in one
+/// transaction: their mail and webhook rows are written and the happenings
+/// deleted together. Returns how many were fanned out.
+pub fn fan_out(conn: &mut DbConnection, limit: i64, now: DateTime<Utc>) -> Result<usize, Error> {
+    db::write_transaction(conn, |conn| {
+        let rows = db::dispatches::take(conn, limit)?;
+        for row in &rows {
+            let dispatch: Dispatch = serde_json::from_str(&row.payload)?;
+            deliver(conn, dispatch, now)?;
+        }
+        let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+        db::dispatches::delete(conn, &ids)?;
+        Ok(rows.len())
+    })
+}
+
+fn deliver(conn: &mut DbConnection, dispatch: Dispatch, now: DateTime<Utc>) -> Result<(), Error> {
+    let case = match dispatch.case {
+        Some(case) => case,
+        None => {
+            // An event recorded without news: the case as it is now.
+            let Some(row) = db::cases::find(conn, dispatch.case_id)? else { return Ok(()) };
+            let parties = db::case_details::parties_of(conn, row.id)?
+                .into_iter()
+                .map(|p| (p.organisation_id, p.party_role))
+                .collect::<Vec<_>>();
+            let case = row.into_domain(Vec::new())?;
+            CaseFacts::of(&case, &parties)
+        }
+    };
+    if let Some(news) = &dispatch.news {
+        mail(conn, &case, news, now)?;
+    }
+    if let Some(event) = dispatch.event {
+        let mut payload = event.payload;
+        payload.reference = case.reference.clone();
+        crate::service::webhooks::enqueue_for_event(conn, &payload, event.visibility, Webhooked::of(&case), now)?;
+    }
+    Ok(())
+}
+
+/// The organisations that may hear of a case's events by webhook, with their standing.
+pub(crate) struct Webhooked<'a> {
+    pub parties: &'a [(OrganisationId, PartyRole)],
+    pub advocate: Option<OrganisationId>,
+    pub mediator: Option<UserId>,
+}
+
+impl<'a> Webhooked<'a> {
+    fn of(case: &'a CaseFacts) -> Self {
+        Self { parties: &case.parties, advocate: case.advocate_organisation_id, mediator: case.mediator_user_id }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Recipient {
     address: String,
@@ -48,11 +214,11 @@ struct Recipient {
 }
 
 /// Queues one e-mail per distinct address among those the table tells.
-pub fn tell(conn: &mut DbConnection, news: &News<'_>, now: DateTime<Utc>) -> Result<usize, Error> {
+fn mail(conn: &mut DbConnection, case: &CaseFacts, news: &NewsFacts, now: DateTime<Utc>) -> Result<usize, Error> {
     let audience = news.happening.audience();
     let roles: &[CaseRole] = match audience {
         Audience::Roles(roles) => roles,
-        Audience::WhoMustAct => news.must_act,
+        Audience::WhoMustAct => &news.must_act,
         Audience::ResponsibleOrganisation | Audience::AssignedHandler => &[],
     };
     let mut recipients = Vec::new();
@@ -60,30 +226,30 @@ pub fn tell(conn: &mut DbConnection, news: &News<'_>, now: DateTime<Utc>) -> Res
         if role == news.actor && !news.happening.tells_the_actor() {
             continue;
         }
-        recipients.extend(of_role(conn, news, role)?);
+        recipients.extend(of_role(conn, case, role)?);
     }
     if let (Audience::ResponsibleOrganisation, Some((responsible, _))) = (audience, news.remedy) {
-        for (org, party) in news.parties.iter().filter(|(org, _)| *org == responsible) {
+        for (org, party) in case.parties.iter().filter(|(org, _)| *org == responsible) {
             recipients.extend(organisation(conn, *org, party_staff(*party), party_case_role(*party))?);
         }
     }
     // The command tells of an assignment only when the actor gave the case to someone else.
     if audience == Audience::AssignedHandler {
-        recipients.extend(handler(conn, news.case.assigned_handler_user_id)?);
+        recipients.extend(handler(conn, case.assigned_handler_user_id)?);
     }
     // The first role an address is reached in wins: the worker comes first, so
     // a shared address never gets more than the worker may be sent.
     let mut seen = std::collections::HashSet::new();
     recipients.retain(|r| seen.insert(r.address.to_lowercase()));
     let base = Params {
-        reference: news.case.reference.to_string(),
-        case_id: news.case.id.to_string(),
-        state: Some(news.case.state.as_str().to_owned()),
+        reference: case.reference.clone(),
+        case_id: case.id.to_string(),
+        state: Some(case.state.as_str().to_owned()),
         due: news
             .remedy
             .map(|(_, due)| due.format("%Y-%m-%d").to_string())
-            .or_else(|| news.case.stage_due_at.map(|due| due.format("%Y-%m-%d").to_string())),
-        priority: Some(news.case.priority.as_str().to_owned()),
+            .or_else(|| case.stage_due_at.map(|due| due.format("%Y-%m-%d").to_string())),
+        priority: Some(case.priority.as_str().to_owned()),
         role: None,
     };
     let at = db::timestamp(now);
@@ -92,7 +258,7 @@ pub fn tell(conn: &mut DbConnection, news: &News<'_>, now: DateTime<Utc>) -> Res
         let row = OutboxRow::pending(
             Channel::Email,
             OutboxTopic::Notification(news.happening),
-            Some(news.case.id),
+            Some(case.id),
             recipient.address.clone(),
             recipient.language.to_string(),
             serde_json::to_string(&params)?,
@@ -103,8 +269,7 @@ pub fn tell(conn: &mut DbConnection, news: &News<'_>, now: DateTime<Utc>) -> Res
     Ok(recipients.len())
 }
 
-fn of_role(conn: &mut DbConnection, news: &News<'_>, role: CaseRole) -> Result<Vec<Recipient>, Error> {
-    let case = news.case;
+fn of_role(conn: &mut DbConnection, case: &CaseFacts, role: CaseRole) -> Result<Vec<Recipient>, Error> {
     match role {
         CaseRole::Worker => worker(conn, case),
         CaseRole::Advocate => match case.advocate_organisation_id {
@@ -114,7 +279,7 @@ fn of_role(conn: &mut DbConnection, news: &News<'_>, role: CaseRole) -> Result<V
         CaseRole::Handler => Ok(tagged(db::users::addresses(conn, Role::Handler, None)?, CaseRole::Handler)),
         CaseRole::Employer | CaseRole::Supervisor => {
             let mut recipients = Vec::new();
-            for (org, party) in news.parties.iter().filter(|(_, party)| party_case_role(*party) == role) {
+            for (org, party) in case.parties.iter().filter(|(_, party)| party_case_role(*party) == role) {
                 recipients.extend(organisation(conn, *org, party_staff(*party), role)?);
             }
             Ok(recipients)
@@ -143,7 +308,7 @@ fn tagged(rows: Vec<(String, LanguageTag)>, role: CaseRole) -> Vec<Recipient> {
 }
 
 /// The worker's address: their account's, or the one they gave on intake.
-fn worker(conn: &mut DbConnection, case: &Case) -> Result<Vec<Recipient>, Error> {
+fn worker(conn: &mut DbConnection, case: &CaseFacts) -> Result<Vec<Recipient>, Error> {
     let role = CaseRole::Worker;
     if let Some(user) = case.worker_user_id
         && let Some(row) = db::users::find(conn, user)?

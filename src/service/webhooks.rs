@@ -20,7 +20,7 @@ use crate::service::Error;
 /// states only, never a narrative, an identity or free text (read the case
 /// through the API for those). The same event may arrive more than once
 /// (deliveries are retried): de-duplicate by `event_id`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 pub struct CaseEventPayload {
     #[serde(rename = "type")]
     pub payload_type: CaseEventType,
@@ -37,7 +37,7 @@ pub struct CaseEventPayload {
 }
 
 /// The kind of webhook payload; only case events so far.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 pub enum CaseEventType {
     #[serde(rename = "case.event")]
     CaseEvent,
@@ -105,28 +105,30 @@ pub fn remove(conn: &mut DbConnection, actor: &Actor, id: WebhookId) -> Result<(
 }
 
 /// Queues the event for every webhook whose registrant's role may see it
-/// (`policy::webhook_hears`).
-/// Runs inside the transaction that records the event.
-pub fn enqueue_for_event(conn: &mut DbConnection, event: &EventRow, now: DateTime<Utc>) -> Result<(), Error> {
+/// (`policy::webhook_hears`). Runs when the event's dispatch row is fanned out.
+pub(crate) fn enqueue_for_event(
+    conn: &mut DbConnection,
+    payload: &CaseEventPayload,
+    visibility: crate::domain::case::Visibility,
+    case: crate::service::notifications::Webhooked<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
     if !db::webhooks::any_active(conn)? {
         return Ok(());
     }
-    let Some(case) = db::cases::find(conn, event.case_id)? else { return Ok(()) };
-    let visibility = event.visibility;
-    let case_id = case.id;
     // Each organisation with its standing on the case.
     let mut audience: Vec<(OrganisationId, CaseRole)> = Vec::new();
-    for party in db::case_details::parties_of(conn, case.id)? {
-        let role = match party.party_role {
+    for (organisation, party) in case.parties {
+        let role = match party {
             PartyRole::Employer => CaseRole::Employer,
             PartyRole::Supervisor => CaseRole::Supervisor,
         };
-        audience.push((party.organisation_id, role));
+        audience.push((*organisation, role));
     }
-    if let Some(advocate) = case.advocate_organisation_id {
+    if let Some(advocate) = case.advocate {
         audience.push((advocate, CaseRole::Advocate));
     }
-    if let Some(mediator) = case.mediator_user_id
+    if let Some(mediator) = case.mediator
         && let Some(organisation) = db::users::find(conn, mediator)?.and_then(|u| u.organisation_id)
     {
         audience.push((organisation, CaseRole::Mediator));
@@ -134,12 +136,17 @@ pub fn enqueue_for_event(conn: &mut DbConnection, event: &EventRow, now: DateTim
     for operator in db::organisations::operators(conn)? {
         audience.push((operator, CaseRole::Handler));
     }
-    let payload = serde_json::to_string(&CaseEventPayload::of(event, case.reference.to_string()))?;
+    let case_id = crate::domain::CaseId::from(payload.case_id);
+    let event = payload;
+    let payload = serde_json::to_string(event)?;
     let at = db::timestamp(now);
     let mut queued: Vec<WebhookId> = Vec::new();
     for (organisation, standing) in audience {
         for hook in db::webhooks::for_organisation(conn, organisation)? {
-            if !policy::webhook_hears(hook.role, standing, visibility) || queued.contains(&hook.id) {
+            // An endpoint registered after the event was recorded did not exist when it happened.
+            let registered_later = hook.created_at.and_utc() > event.occurred_at;
+            if registered_later || !policy::webhook_hears(hook.role, standing, visibility) || queued.contains(&hook.id)
+            {
                 continue;
             }
             // The recipient column holds the webhook's id; the worker looks it up.

@@ -62,9 +62,30 @@ impl OutboxWorker {
         })
     }
 
-    /// Claims one batch and delivers it.
+    /// Turns every queued happening into its mail and webhook rows (see
+    /// `service::notifications::fan_out`), batch by batch; returns how many.
+    pub async fn fan_out(&self) -> anyhow::Result<usize> {
+        let mut total = 0;
+        loop {
+            let (pool, now, batch) = (self.pool.clone(), self.clock.now(), self.settings.batch_size);
+            let done = tokio::task::spawn_blocking(move || {
+                let mut conn = pool.get().context("no database connection")?;
+                crate::service::notifications::fan_out(&mut conn, batch, now)
+                    .map_err(|error| anyhow::Error::new(error).context("fanning out notices failed"))
+            })
+            .await
+            .context("fan-out task panicked")??;
+            total += done;
+            if done == 0 {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Fans out what is queued, then claims one batch and delivers it.
     #[tracing::instrument(skip_all, fields(worker = %self.id))]
     pub async fn run_once(&self) -> anyhow::Result<BatchReport> {
+        self.fan_out().await?;
         let now = self.clock.now();
         let lease_until = now + chrono::Duration::seconds(self.settings.lease_seconds);
         let (worker, batch) = (self.id.clone(), self.settings.batch_size);

@@ -20,8 +20,7 @@ impl OutboxWorker {
         };
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get().context("no database connection")?;
-            deadlines::run(&mut conn, &policy, now)
+            deadlines::run(&pool, &policy, now)
                 .map_err(|error| anyhow::Error::new(error).context("deadline run failed"))
         })
         .await

@@ -28,4 +28,5 @@ mod notifications;
 mod operations;
 mod people;
 mod reports;
+mod statements;
 mod webhooks;

@@ -545,6 +545,7 @@ impl Matrix {
         assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
         let foreign_webhook = body::<Created>(response).await.id;
 
+        w.app.worker.fan_out().await.unwrap();
         let dead_outbox_row = kill_one_outbox_row(&w);
         let victim_organisation = app.create_organisation(&w.admin, "Victim Organisation", "ngo").await.to_string();
         let remedied = w.case_in(State::RemedyAgreed).await;

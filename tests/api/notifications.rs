@@ -95,6 +95,8 @@ async fn the_admin_outbox_withholds_workers_addresses() {
     let handler = email_of(&w.app, &w.handler).await;
     let employer = email_of(&w.app, &w.employer_staff).await;
     w.case_from_in(&grievance_with_contact(&w), State::Referred).await;
+    // The happenings become messages when the worker fans them out.
+    w.app.worker.fan_out().await.unwrap();
     let response = w.app.get("/api/v1/admin/outbox?status=pending", Some(&w.admin)).await;
     let raw = response.text().await.unwrap();
     assert!(!raw.contains("lan.worker"), "{raw}");
@@ -112,17 +114,21 @@ async fn a_dead_workers_lease_runs_out_and_another_worker_sends_its_messages() {
     w.intake(&w.grievance()).await;
 
     // A worker claims the message and dies before sending it.
+    w.app.worker.fan_out().await.unwrap();
     let settings = &w.app.settings;
     let mut conn = w.app.pool.get().unwrap();
     let now = madoguchi::db::timestamp(clock.now_utc());
     let lease = madoguchi::db::timestamp(clock.now_utc() + chrono::Duration::seconds(settings.outbox.lease_seconds));
     let claimed = madoguchi::db::outbox::claim(&mut conn, "doomed-worker", now, lease, 10).unwrap();
     assert_eq!(claimed.len(), 1);
+    // On SQLite this is the one writer connection: give it back meanwhile.
+    drop(conn);
 
     assert_eq!(w.app.deliver_outbox().await, 0, "leased to someone else");
     clock.advance(chrono::Duration::seconds(settings.outbox.lease_seconds + 1));
     assert_eq!(w.app.deliver_outbox().await, 1, "the lease ran out");
     // The dead worker cannot mark it sent any more.
+    let mut conn = w.app.pool.get().unwrap();
     assert!(!madoguchi::db::outbox::mark_sent(&mut conn, claimed[0].id, "doomed-worker", now).unwrap());
     assert_eq!(w.app.mailer.sent().len(), 1);
 }

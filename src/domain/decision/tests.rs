@@ -441,3 +441,31 @@ fn retaliation_reported_in_the_watch_reopens_the_case_as_urgent_for_the_worker_s
     assert!(allowed_for(&closed, CaseRole::Worker, t0()).contains(&Action::ReportReprisal));
     assert_eq!(report(&closed, CaseRole::Employer).unwrap_err(), Refusal::RoleNotAllowed);
 }
+
+/// A decision's update, applied in memory, leaves the case as the database
+/// would hold it: what it sets is set (at microseconds), the rest kept, and
+/// added categories sorted by name without duplicates.
+#[test]
+fn an_update_applied_in_memory_sets_what_it_says_and_keeps_the_rest() {
+    let mut case = case_in(CaseState::Submitted);
+    case.categories = vec![Category::UnpaidWages];
+    let at = t0() + Duration::nanoseconds(1_234_567);
+    let update = CaseUpdate {
+        state: Some(CaseState::Acknowledged),
+        stage_entered_at: Some(at),
+        stage_due_at: Some(None),
+        acknowledged_at: Some(at),
+        priority: Some(Priority::Urgent),
+        added_categories: vec![Category::Reprisal, Category::UnpaidWages],
+        ..CaseUpdate::default()
+    };
+    let before = case.clone();
+    update.apply_to(&mut case);
+    assert_eq!(case.state, CaseState::Acknowledged);
+    assert_eq!(case.stage_entered_at, t0() + Duration::microseconds(1_234));
+    assert_eq!(case.acknowledged_at, Some(t0() + Duration::microseconds(1_234)));
+    assert_eq!(case.stage_due_at, None);
+    assert_eq!(case.priority, Priority::Urgent);
+    assert_eq!(case.categories, vec![Category::Reprisal, Category::UnpaidWages], "by name, once each");
+    assert_eq!((case.referred_at, case.finished_at, case.version), (before.referred_at, before.finished_at, 3));
+}

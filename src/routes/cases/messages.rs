@@ -15,7 +15,7 @@ use crate::domain::lifecycle::CaseRole;
 use crate::error::ApiError;
 use crate::routes::common::{paged, valid_language};
 use crate::routes::extract::ApiJson;
-use crate::routes::support::with_conn;
+use crate::routes::support::{with_conn, with_reader};
 use crate::routes::{AuthUser, Caller};
 use crate::service::cases::messages::{self, EvidenceInfo, Message, NewMessage, RemedyUpload, Upload};
 use crate::state::AppState;
@@ -128,7 +128,7 @@ pub async fn list_messages(
     let id = id.into_inner().into();
     let query = query.into_inner();
     let page =
-        with_conn(&state, move |conn| messages::list(conn, &actor, id, query.cursor.map(Into::into), query.limit))
+        with_reader(&state, move |conn| messages::list(conn, &actor, id, query.cursor.map(Into::into), query.limit))
             .await?;
     Ok(HttpResponse::Ok().json(MessagePage::from(page)))
 }
@@ -344,7 +344,7 @@ pub async fn download_evidence(
     let actor = auth.actor();
     let data_dir = state.settings.storage.data_dir.clone();
     let (info, bytes) =
-        with_conn(&state, move |conn| messages::open(conn, &actor, id.into(), evidence_id.into(), &data_dir)).await?;
+        with_reader(&state, move |conn| messages::open(conn, &actor, id.into(), evidence_id.into(), &data_dir)).await?;
     Ok(HttpResponse::Ok()
         .content_type(info.content_type.as_str())
         .insert_header((

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use self::dto::*;
 use super::extract::ApiJson;
-use super::support::with_conn;
+use super::support::{with_conn, with_reader};
 use super::{AuthUser, Caller};
 use crate::auth::Actor;
 use crate::domain::CaseId;
@@ -70,7 +70,8 @@ pub async fn lodge_for(
     let retry_key = key.map(|key| RetryKey { key, request_hash });
     let state_for_block = state.clone();
     let lodged = with_conn(state, move |conn| {
-        lodge::lodge(conn, caller.as_ref(), input, retry_key, &state_for_block.receipts, now)
+        let keys = lodge::Intake { receipts: &state_for_block.receipts, references: &state_for_block.references };
+        lodge::lodge(conn, caller.as_ref(), input, retry_key, keys, now)
     })
     .await?;
     Ok(lodged_response(lodged))
@@ -162,7 +163,7 @@ pub async fn list_cases(
         supervising_organisation_id: query.supervising_organisation_id.map(Into::into),
         text: query.q,
     };
-    let page = with_conn(&state, move |conn| {
+    let page = with_reader(&state, move |conn| {
         read::list(conn, &actor, &filter, query.cursor.map(Into::into), query.limit, now)
     })
     .await?;
@@ -231,7 +232,7 @@ pub async fn get_case(
 ) -> Result<HttpResponse, ApiError> {
     let Caller { actor, now } = caller;
     let id = id.into_inner().into();
-    let view = with_conn(&state, move |conn| read::get(conn, &actor, id, now)).await?;
+    let view = with_reader(&state, move |conn| read::get(conn, &actor, id, now)).await?;
     Ok(case_response(view, now))
 }
 
@@ -259,7 +260,7 @@ pub async fn get_case_by_reference(
 ) -> Result<HttpResponse, ApiError> {
     let Caller { actor, now } = caller;
     let reference = reference.into_inner();
-    let view = with_conn(&state, move |conn| read::get_by_reference(conn, &actor, &reference, now)).await?;
+    let view = with_reader(&state, move |conn| read::get_by_reference(conn, &actor, &reference, now)).await?;
     Ok(case_response(view, now))
 }
 

@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::read::{CaseView, view};
-use super::{Loaded, load_for, record_event, save};
+use super::read::{CaseView, view_with};
+use super::{Loaded, load_for, record_event_telling, save};
 use crate::auth::policy::Actor;
 use crate::db::{self, DbConnection};
 use crate::domain::command::{CaseCommand, Instruction};
@@ -14,7 +14,7 @@ use crate::domain::notification::Happening;
 use crate::domain::remedy::Remedy;
 use crate::domain::{CaseId, OrganisationId};
 use crate::service::Error;
-use crate::service::notifications::{self, News};
+use crate::service::notifications::News;
 
 #[tracing::instrument(skip_all, fields(case_id = %id, action = %instruction.command.action()))]
 pub fn act(
@@ -26,8 +26,8 @@ pub fn act(
 ) -> Result<CaseView, Error> {
     db::write_transaction(conn, |conn| {
         let loaded = load_for(conn, actor, id)?;
-        let after = act_on(conn, actor, &loaded, &instruction, now)?;
-        view(conn, after, now)
+        let (after, remedies) = act_on_keeping(conn, actor, loaded, &instruction, now)?;
+        view_with(conn, after, remedies, now)
     })
 }
 
@@ -40,6 +40,25 @@ pub(crate) fn act_on(
     instruction: &Instruction,
     now: DateTime<Utc>,
 ) -> Result<Loaded, Error> {
+    let copy = Loaded {
+        case: loaded.case.clone(),
+        role: loaded.role,
+        access: loaded.access.clone(),
+        identity: loaded.identity.clone(),
+        indicators: loaded.indicators.clone(),
+    };
+    Ok(act_on_keeping(conn, actor, copy, instruction, now)?.0)
+}
+
+/// [`act_on`], which also hands back the case's remedies when the command
+/// left them as they were read, so the view need not read them again.
+fn act_on_keeping(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    loaded: Loaded,
+    instruction: &Instruction,
+    now: DateTime<Utc>,
+) -> Result<(Loaded, Option<Vec<Remedy>>), Error> {
     let remedies = remedies_of(conn, loaded.case.id)?;
     let employer_supervisor = match instruction.command {
         CaseCommand::Refer | CaseCommand::ReferBack => supervisor_of(conn, loaded.case.employer_organisation_id)?,
@@ -48,13 +67,24 @@ pub(crate) fn act_on(
     let situation =
         Situation { case: &loaded.case, parties: &loaded.access.parties, remedies: &remedies, employer_supervisor };
     let decision = decision::decide(&situation, loaded.role, instruction, now)?;
-    persist(conn, actor, loaded, instruction.expected_version, &decision, now)?;
-    let after = load_for(conn, actor, loaded.case.id)?;
-    let news = News::new(Happening::of_action(decision.action), &after.case, &after.access.parties, loaded.role);
-    notifications::tell(conn, &news, now)?;
-    Ok(after)
+    persist(conn, actor, &loaded, instruction.expected_version, &decision, now)?;
+    // The case as the change left it, without reading it back.
+    let mut after = loaded;
+    decision.update.apply_to(&mut after.case);
+    after.case.version += 1;
+    after.case.updated_at = db::timestamp(now).and_utc();
+    // Parties added now come last, by role name, as the database orders them.
+    let mut added: Vec<_> =
+        decision.new_parties.iter().copied().filter(|party| !after.access.parties.contains(party)).collect();
+    added.sort_by_key(|(_, role)| role.as_str());
+    after.access.parties.extend(added);
+    let news = News::new(Happening::of_action(decision.action), &after.case, &after.access.parties, after.role);
+    record_event_telling(conn, after.case.id, actor, after.role, &decision.event, Some(&news), now)?;
+    let unchanged = decision.remedies.is_empty().then_some(remedies);
+    Ok((after, unchanged))
 }
 
+/// Writes the decision's changes; its event is recorded by the caller, with the news.
 fn persist(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -81,8 +111,7 @@ fn persist(
     for category in &decision.update.added_categories {
         db::case_details::insert_category(conn, case_id, *category)?;
     }
-    save(conn, loaded, expected_version, &(&decision.update).into(), now)?;
-    record_event(conn, case_id, actor, loaded.role, &decision.event, now)
+    save(conn, loaded, expected_version, &(&decision.update).into(), now)
 }
 
 fn remedies_of(conn: &mut DbConnection, case_id: CaseId) -> Result<Vec<Remedy>, Error> {

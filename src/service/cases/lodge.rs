@@ -5,17 +5,18 @@
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde_json::json;
 
-use super::{check_employer, load_for, record_event};
-use crate::auth::policy::{self, Actor, Lodger};
+use super::{check_employer, record_event, record_event_telling};
+use crate::auth::policy::{self, Actor, CaseAccess, Lodger};
 use crate::auth::receipts::ReceiptKeys;
-use crate::db::{self, DbConnection, case_details::IdentityRow, cases::CaseRow, intake::IdempotencyRow};
+use crate::db::intake::{IdempotencyRow, ReferenceSource};
+use crate::db::{self, DbConnection, case_details::IdentityRow, cases::CaseRow};
 use crate::domain::case::{CaseReference, Identity, IntakeChannel, LodgedVia, Priority, ResidenceStatus, Visibility};
 use crate::domain::catalogue::Category;
 use crate::domain::event::{EventKind, NewEvent};
 use crate::domain::lifecycle::{self, CaseRole, CaseState};
 use crate::domain::notification::Happening;
 use crate::domain::{CaseId, LanguageTag, OrganisationId, Role, UserId};
-use crate::service::notifications::{self, News};
+use crate::service::notifications::News;
 use crate::service::{Conflict, Error};
 
 /// The employer named in a grievance: registered, or only a name for now.
@@ -77,17 +78,26 @@ pub struct Lodged {
     pub replayed: bool,
 }
 
+/// What lodging needs besides the database: the receipt-code keys and the
+/// source of reference numbers.
+#[derive(Clone, Copy)]
+pub struct Intake<'a> {
+    pub receipts: &'a ReceiptKeys,
+    pub references: &'a ReferenceSource,
+}
+
+/// Lodges a case: the one way in, for every intake path. One transaction.
 #[tracing::instrument(skip_all)]
 pub fn lodge(
     conn: &mut DbConnection,
     caller: Option<&Actor>,
     input: NewCaseInput,
     retry_key: Option<RetryKey>,
-    receipts: &ReceiptKeys,
+    keys: Intake<'_>,
     now: DateTime<Utc>,
 ) -> Result<Lodged, Error> {
     let lodger = policy::lodger(caller)?;
-    lodge_as(conn, lodger, IntakeChannel::Online, input, retry_key, receipts, now)
+    lodge_as(conn, lodger, IntakeChannel::Online, input, retry_key, keys, now)
 }
 
 /// A handler records a grievance received by phone, letter, a visit, a chat
@@ -100,7 +110,7 @@ pub fn record(
     channel: IntakeChannel,
     input: NewCaseInput,
     retry_key: Option<RetryKey>,
-    receipts: &ReceiptKeys,
+    keys: Intake<'_>,
     now: DateTime<Utc>,
 ) -> Result<Lodged, Error> {
     let lodger = policy::recorder(actor)?;
@@ -113,7 +123,7 @@ pub fn record(
     }
     // The worker gave it themselves: no advocate acts here.
     let input = NewCaseInput { advocate_consent: None, ..input };
-    lodge_as(conn, lodger, channel, input, retry_key, receipts, now)
+    lodge_as(conn, lodger, channel, input, retry_key, keys, now)
 }
 
 fn lodge_as(
@@ -122,9 +132,10 @@ fn lodge_as(
     channel: IntakeChannel,
     mut input: NewCaseInput,
     retry_key: Option<RetryKey>,
-    receipts: &ReceiptKeys,
+    keys: Intake<'_>,
     now: DateTime<Utc>,
 ) -> Result<Lodged, Error> {
+    let Intake { receipts, references } = keys;
     let scope = match lodger {
         Lodger::Worker(user) | Lodger::Advocate { user, .. } => format!("cases:{user}"),
         Lodger::Handler { user, .. } => format!("recorded:{user}"),
@@ -150,15 +161,36 @@ fn lodge_as(
         {
             return Ok(earlier);
         }
-        insert_case(conn, (lodger, channel), &input, idempotency.as_ref(), receipts.hash(&receipt_code), now).map(
-            |(case_id, reference)| Lodged { case_id, reference, receipt_code: receipt_code.clone(), replayed: false },
+        insert_case(
+            conn,
+            references,
+            (lodger, channel),
+            &input,
+            idempotency.as_ref(),
+            receipts.hash(&receipt_code),
+            now,
         )
+        .map(|(case_id, reference)| Lodged {
+            case_id,
+            reference,
+            receipt_code: receipt_code.clone(),
+            replayed: false,
+        })
     });
     match (attempt, &idempotency) {
         // Two retries raced on PostgreSQL: the loser's insert hit the key's
         // primary key. The winner has committed; answer as it did.
-        (Err(Error::Conflict(Conflict::Duplicate)), Some(key)) => {
-            replay(conn, key, &receipt_code)?.ok_or(Error::internal(anyhow::anyhow!("idempotency race lost")))
+        (Err(Error::Conflict(Conflict::Duplicate)), Some(key)) => match replay(conn, key, &receipt_code)? {
+            Some(earlier) => Ok(earlier),
+            None => {
+                // Not a retry: the reference was taken by another writer.
+                references.resync();
+                Err(Error::Conflict(Conflict::Duplicate))
+            }
+        },
+        (Err(Error::Conflict(Conflict::Duplicate)), None) => {
+            references.resync();
+            Err(Error::Conflict(Conflict::Duplicate))
         }
         (result, _) => result,
     }
@@ -184,6 +216,7 @@ fn replay(conn: &mut DbConnection, key: &IdempotencyInput, receipt_code: &str) -
 
 fn insert_case(
     conn: &mut DbConnection,
+    references: &ReferenceSource,
     (lodger, channel): (Lodger, IntakeChannel),
     input: &NewCaseInput,
     idempotency: Option<&IdempotencyInput>,
@@ -196,18 +229,29 @@ fn insert_case(
     };
     let id = CaseId::new();
     let at = db::timestamp(now);
-    let reference = CaseReference::new(now.year(), db::intake::next_reference_number(conn, now.year())?);
+    let reference = CaseReference::new(now.year(), references.next(conn, now.year())?);
     let lodging = Lodging::of(lodger, id, channel);
     let row = case_row(id, &reference, input, &lodging, employer, receipt_hash, now);
     let priority = row.priority;
     db::cases::insert(conn, &row)?;
-    for category in &input.categories {
-        db::case_details::insert_category(conn, id, *category)?;
-    }
+    db::case_details::insert_categories(conn, id, &input.categories)?;
     db::case_details::insert_identity(conn, &IdentityRow::from_domain(id, input.identity.clone(), at))?;
     if let Some(key) = idempotency {
         let IdempotencyInput { scope, key, request_hash } = key.clone();
         db::intake::insert_key(conn, &IdempotencyRow { scope, key, request_hash, case_id: id, created_at: at })?;
+    }
+    // The case as stored, without reading it back: it has no parties yet.
+    let case = row.into_domain(input.categories.clone())?;
+    let access = CaseAccess {
+        case_id: id,
+        worker_user_id: case.worker_user_id,
+        advocate_organisation_id: case.advocate_organisation_id,
+        mediator_user_id: case.mediator_user_id,
+        parties: Vec::new(),
+    };
+    // The lodger must be able to read what they lodged.
+    if policy::case_role(&lodging.actor, &access).is_none() {
+        return Err(Error::internal(anyhow::anyhow!("the lodger cannot see the case they lodged")));
     }
     let details = json!({
         "categories": input.categories.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
@@ -216,17 +260,14 @@ fn insert_case(
         "channel": channel.as_str(),
         "identity_disclosed": input.disclose_identity,
     });
-    let lodged = NewEvent { to: Some(row.state), ..NewEvent::note(EventKind::Lodged, Visibility::Parties, details) };
-    record_event(conn, id, &lodging.actor, lodging.role, &lodged, now)?;
+    let lodged = NewEvent { to: Some(case.state), ..NewEvent::note(EventKind::Lodged, Visibility::Parties, details) };
+    let news = News::new(Happening::Lodged, &case, &[], lodging.role);
+    record_event_telling(conn, id, &lodging.actor, lodging.role, &lodged, Some(&news), now)?;
     if let Some(consent) = &input.advocate_consent {
         let details = json!({"method": consent.method, "obtained_on": consent.obtained_on});
         let recorded = NewEvent::note(EventKind::AdvocateConsentRecorded, Visibility::WorkerSide, details);
         record_event(conn, id, &lodging.actor, lodging.role, &recorded, now)?;
     }
-    // The lodger must be able to read what they lodged.
-    let loaded = load_for(conn, &lodging.actor, id)?;
-    let news = News::new(Happening::Lodged, &loaded.case, &loaded.access.parties, loaded.role);
-    notifications::tell(conn, &news, now)?;
     Ok((id, reference))
 }
 

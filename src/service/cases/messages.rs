@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::{load_for, record_event};
+use super::{load_for, record_event, record_event_telling};
 use crate::auth::policy::{self, Actor};
 use crate::db::{self, DbConnection, messages::EvidenceRow, messages::MessageRow};
 use crate::domain::case::Visibility;
@@ -15,7 +15,7 @@ use crate::domain::lifecycle::CaseRole;
 use crate::domain::notification::Happening;
 use crate::domain::remedy::RemedyStatus;
 use crate::domain::{CaseId, EvidenceId, LanguageTag, MessageId, RemedyId};
-use crate::service::notifications::{self, News};
+use crate::service::notifications::News;
 use crate::service::{Conflict, Error};
 use crate::service::{Page, fetch_page};
 
@@ -77,16 +77,17 @@ pub fn post(
             created_at: db::timestamp(now),
         };
         db::messages::insert(conn, &row)?;
-        record_event(
+        let happening = Happening::of_message(message.visibility);
+        let news = News::new(happening, &loaded.case, &loaded.access.parties, loaded.role);
+        record_event_telling(
             conn,
             id,
             actor,
             loaded.role,
             &NewEvent::note(EventKind::MessagePosted, message.visibility, json!({"message_id": row.id})),
+            Some(&news),
             now,
         )?;
-        let happening = Happening::of_message(message.visibility);
-        notifications::tell(conn, &News::new(happening, &loaded.case, &loaded.access.parties, loaded.role), now)?;
         Ok(to_message(row, actor, Vec::new()))
     })
 }

@@ -14,7 +14,9 @@ use chrono::{DateTime, Utc};
 
 use crate::auth::policy::{self, Actor, CaseAccess};
 use crate::db::organisations::OrganisationRow;
-use crate::db::{self, DbConnection, case_events::EventRow, cases::CaseChanges, cases::CaseRow};
+use crate::db::{
+    self, DbConnection, case_details::IdentityRow, case_events::EventRow, cases::CaseChanges, cases::CaseRow,
+};
 use crate::domain::case::Case;
 use crate::domain::event::NewEvent;
 use crate::domain::lifecycle::CaseRole;
@@ -26,29 +28,33 @@ pub(crate) struct Loaded {
     pub case: Case,
     pub role: CaseRole,
     pub access: CaseAccess,
+    /// The worker's identity row, when it was read with the case (`Some(None)`: there is none).
+    pub identity: Option<Option<IdentityRow>>,
+    /// The handlers' forced-labour indicators.
+    pub indicators: Vec<String>,
 }
 
 /// Loads a case for `actor`; a case that is none of their business is "not found".
+/// Two statements: the case with the identity, and what hangs off it.
 pub(crate) fn load_for(conn: &mut DbConnection, actor: &Actor, id: CaseId) -> Result<Loaded, Error> {
-    let row = db::cases::find(conn, id)?.ok_or(Error::NotFound)?;
-    load_row(conn, actor, row)
+    let (row, identity) = db::cases::find_with_identity(conn, id)?.ok_or(Error::NotFound)?;
+    let mut loaded = load_row(conn, actor, row)?;
+    loaded.identity = Some(identity);
+    Ok(loaded)
 }
 
 pub(crate) fn load_row(conn: &mut DbConnection, actor: &Actor, row: CaseRow) -> Result<Loaded, Error> {
-    let parties =
-        db::case_details::parties_of(conn, row.id)?.into_iter().map(|p| (p.organisation_id, p.party_role)).collect();
-    let categories =
-        db::case_details::categories_of(conn, &[row.id])?.into_iter().map(|(_, category)| category).collect();
-    let case = row.into_domain(categories)?;
+    let sides = db::case_details::sides_of(conn, row.id)?;
+    let case = row.into_domain(sides.categories)?;
     let access = CaseAccess {
         case_id: case.id,
         worker_user_id: case.worker_user_id,
         advocate_organisation_id: case.advocate_organisation_id,
         mediator_user_id: case.mediator_user_id,
-        parties,
+        parties: sides.parties,
     };
     let role = policy::case_role(actor, &access).ok_or(Error::NotFound)?;
-    Ok(Loaded { case, role, access })
+    Ok(Loaded { case, role, access, identity: None, indicators: sides.indicators })
 }
 
 /// What a declared conflict of interest is checked against: the case and
@@ -103,12 +109,28 @@ pub(crate) fn save(
     }
 }
 
+/// Appends a case event, with its one dispatch row for the webhooks that may
+/// hear of it.
 pub(crate) fn record_event(
     conn: &mut DbConnection,
     case_id: CaseId,
     actor: &Actor,
     role: CaseRole,
     event: &NewEvent,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    record_event_telling(conn, case_id, actor, role, event, None, now)
+}
+
+/// Appends a case event and tells whoever hears of `news`, in ONE dispatch
+/// row for both the webhooks and the mail.
+pub(crate) fn record_event_telling(
+    conn: &mut DbConnection,
+    case_id: CaseId,
+    actor: &Actor,
+    role: CaseRole,
+    event: &NewEvent,
+    news: Option<&crate::service::notifications::News<'_>>,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
     let row = EventRow {
@@ -126,7 +148,7 @@ pub(crate) fn record_event(
         visibility: event.visibility,
     };
     db::case_events::insert(conn, &row)?;
-    // Organisations with webhooks hear of the events they may see, in the same transaction.
-    crate::service::webhooks::enqueue_for_event(conn, &row, now)?;
-    Ok(())
+    // Organisations with webhooks hear of the events they may see: queued in
+    // the same transaction, fanned out by the outbox worker.
+    crate::service::notifications::record(conn, &row, news, now)
 }

@@ -54,30 +54,54 @@ pub fn get_by_reference(
 }
 
 pub(crate) fn view(conn: &mut DbConnection, loaded: Loaded, now: DateTime<Utc>) -> Result<CaseView, Error> {
-    let Loaded { mut case, role, access } = loaded;
+    view_with(conn, loaded, None, now)
+}
+
+/// The view, with the remedies when the caller has just read them (and
+/// nothing changed them since).
+pub(crate) fn view_with(
+    conn: &mut DbConnection,
+    loaded: Loaded,
+    remedies: Option<Vec<Remedy>>,
+    now: DateTime<Utc>,
+) -> Result<CaseView, Error> {
+    let Loaded { mut case, role, access, identity, indicators } = loaded;
     let seen = Projection::of(role, case.identity_disclosure_consent);
     case.categories.retain(|category| seen.sees_category(*category));
     if !policy::sees_assignee(role) {
         case.assigned_handler_user_id = None;
     }
     let id = case.id;
-    let identity =
-        if seen.identity { db::case_details::identity_of(conn, id)?.map(|row| row.into_domain()) } else { None };
-    let forced_labour_indicators =
-        if seen.assessment { Some(db::case_details::indicators_of(conn, id)?) } else { None };
+    let identity = if seen.identity {
+        let row = match identity {
+            Some(row) => row,
+            None => db::case_details::identity_of(conn, id)?,
+        };
+        row.map(|row| row.into_domain())
+    } else {
+        None
+    };
+    let forced_labour_indicators = seen.assessment.then_some(indicators);
     let visibilities: Vec<Visibility> = Visibility::ALL.iter().copied().filter(|v| seen.sees(*v)).collect();
     let timeline = db::case_events::for_case(conn, id, &visibilities)?
         .into_iter()
         .map(|row| row.into_domain())
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let remedies: Vec<Remedy> =
-        db::remedies::for_case(conn, case.id)?.into_iter().map(db::remedies::RemedyRow::into_domain).collect();
+    let remedies: Vec<Remedy> = match remedies {
+        Some(remedies) => remedies,
+        None => db::remedies::for_case(conn, case.id)?.into_iter().map(db::remedies::RemedyRow::into_domain).collect(),
+    };
     let remedy_ids: Vec<RemedyId> = remedies.iter().map(|r| r.id).collect();
-    let remedy_evidence = db::messages::evidence_of_remedies(conn, &remedy_ids)?
-        .into_iter()
-        .filter(|row| policy::sees(role, row.visibility))
-        .filter_map(|row| row.remedy_id.map(|remedy| (remedy, to_evidence(row))))
-        .collect();
+    // No remedies, no evidence of them: most views skip the query.
+    let remedy_evidence = if remedy_ids.is_empty() {
+        Default::default()
+    } else {
+        db::messages::evidence_of_remedies(conn, &remedy_ids)?
+            .into_iter()
+            .filter(|row| seen.sees(row.visibility))
+            .filter_map(|row| row.remedy_id.map(|remedy| (remedy, to_evidence(row))))
+            .collect()
+    };
     let allowed_actions = decision::allowed_for(&case, role, now);
     Ok(CaseView {
         case,
