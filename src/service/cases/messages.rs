@@ -207,35 +207,8 @@ pub fn attach(
         if !policy::may_attach_evidence(actor, loaded.role, row.author_role, row.author_user_id) {
             return Err(Error::Forbidden);
         }
-        store_file(data_dir, &sha256, bytes).map_err(Error::internal)?;
-        let evidence = EvidenceRow {
-            id: EvidenceId::new(),
-            case_id: id,
-            message_id: Some(row.id),
-            remedy_id: None,
-            uploaded_by_user_id: actor.user_id(),
-            uploader_role: loaded.role,
-            visibility,
-            file_name: file_name.to_owned(),
-            content_type: content_type.to_owned(),
-            size_bytes: i64::try_from(bytes.len()).map_err(Error::internal)?,
-            sha256: sha256.clone(),
-            created_at: db::timestamp(now),
-        };
-        db::messages::insert_evidence(conn, &evidence)?;
-        record_event(
-            conn,
-            id,
-            actor,
-            loaded.role,
-            &NewEvent::note(
-                EventKind::EvidenceAttached,
-                visibility,
-                json!({"message_id": row.id, "evidence_id": evidence.id, "sha256": sha256, "content_type": content_type}),
-            ),
-            now,
-        )?;
-        Ok(to_evidence(evidence))
+        let file = StoredFile { file_name, bytes, data_dir, content_type, sha256: &sha256 };
+        store_evidence(conn, actor, (id, loaded.role), AttachedTo::Message(row.id), visibility, file, now)
     })
 }
 
@@ -272,36 +245,67 @@ pub fn attach_to_remedy(
             return Err(Error::Conflict(Conflict::RemedyNotOwed(row.status)));
         }
         // Whoever may see the remedy sees how it was delivered.
-        let visibility = Visibility::Parties;
-        store_file(data_dir, &sha256, bytes).map_err(Error::internal)?;
-        let evidence = EvidenceRow {
-            id: EvidenceId::new(),
-            case_id: id,
-            message_id: None,
-            remedy_id: Some(remedy),
-            uploaded_by_user_id: actor.user_id(),
-            uploader_role: loaded.role,
-            visibility,
-            file_name: file_name.to_owned(),
-            content_type: content_type.to_owned(),
-            size_bytes: i64::try_from(bytes.len()).map_err(Error::internal)?,
-            sha256: sha256.clone(),
-            created_at: db::timestamp(now),
-        };
-        db::messages::insert_evidence(conn, &evidence)?;
-        let details = json!({
-            "remedy_id": remedy, "evidence_id": evidence.id, "sha256": sha256, "content_type": content_type
-        });
-        record_event(
-            conn,
-            id,
-            actor,
-            loaded.role,
-            &NewEvent::note(EventKind::EvidenceAttached, visibility, details),
-            now,
-        )?;
-        Ok(to_evidence(evidence))
+        let file = StoredFile { file_name, bytes, data_dir, content_type, sha256: &sha256 };
+        store_evidence(conn, actor, (id, loaded.role), AttachedTo::Remedy(remedy), Visibility::Parties, file, now)
     })
+}
+
+/// What a piece of evidence is attached to.
+#[derive(Debug, Clone, Copy)]
+enum AttachedTo {
+    Message(MessageId),
+    Remedy(RemedyId),
+}
+
+/// An uploaded file, checked and hashed.
+struct StoredFile<'a> {
+    file_name: &'a str,
+    bytes: &'a [u8],
+    data_dir: &'a Path,
+    content_type: &'static str,
+    sha256: &'a str,
+}
+
+/// Writes the file, then the row that points to it and the audit event, in
+/// the caller's transaction (a file without a committed row is harmless).
+fn store_evidence(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    (id, role): (CaseId, CaseRole),
+    attached: AttachedTo,
+    visibility: Visibility,
+    file: StoredFile<'_>,
+    now: DateTime<Utc>,
+) -> Result<EvidenceInfo, Error> {
+    let StoredFile { file_name, bytes, data_dir, content_type, sha256 } = file;
+    store_file(data_dir, sha256, bytes).map_err(Error::internal)?;
+    let (message_id, remedy_id) = match attached {
+        AttachedTo::Message(message) => (Some(message), None),
+        AttachedTo::Remedy(remedy) => (None, Some(remedy)),
+    };
+    let evidence = EvidenceRow {
+        id: EvidenceId::new(),
+        case_id: id,
+        message_id,
+        remedy_id,
+        uploaded_by_user_id: actor.user_id(),
+        uploader_role: role,
+        visibility,
+        file_name: file_name.to_owned(),
+        content_type: content_type.to_owned(),
+        size_bytes: i64::try_from(bytes.len()).map_err(Error::internal)?,
+        sha256: sha256.to_owned(),
+        created_at: db::timestamp(now),
+    };
+    db::messages::insert_evidence(conn, &evidence)?;
+    let mut details = json!({"evidence_id": evidence.id, "sha256": sha256, "content_type": content_type});
+    match attached {
+        AttachedTo::Message(message) => details["message_id"] = json!(message),
+        AttachedTo::Remedy(remedy) => details["remedy_id"] = json!(remedy),
+    }
+    let attached_event = NewEvent::note(EventKind::EvidenceAttached, visibility, details);
+    record_event(conn, id, actor, role, &attached_event, now)?;
+    Ok(to_evidence(evidence))
 }
 
 fn store_file(data_dir: &Path, sha256: &str, bytes: &[u8]) -> std::io::Result<()> {
