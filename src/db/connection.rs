@@ -65,6 +65,7 @@ impl DatabaseTarget {
     ) -> Result<DbConnection, ConnectionError> {
         match self {
             Self::Postgres(url) => {
+                init_tls();
                 let mut conn = PgConnection::establish(url)?;
                 // Timestamps are stored as UTC `timestamp` columns; make NOW() agree.
                 conn.batch_execute("SET TIME ZONE 'UTC'").map_err(ConnectionError::CouldntSetupConfiguration)?;
@@ -182,6 +183,16 @@ impl fmt::Debug for DatabaseTarget {
             Self::Sqlite(path) => write!(f, "Sqlite({})", path.display()),
         }
     }
+}
+
+/// Initialises OpenSSL, which libpq uses for TLS, without its exit-time
+/// cleanup. With that cleanup registered (as libpq's own first use does), a
+/// process that exits while another thread still has a TLS connection to
+/// PostgreSQL open (a pool's connections, a background worker) can crash
+/// inside OpenSSL after `main` has returned. Idempotent; it must run before
+/// the first PostgreSQL connection to take effect.
+pub fn init_tls() {
+    openssl_sys::init();
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@ impl TestDatabase {
         let dir = tempfile::tempdir().expect("temp dir");
         match std::env::var("TEST_DATABASE_URL") {
             Ok(admin_url) if admin_url.starts_with("postgres") => {
+                madoguchi::db::connection::init_tls();
                 let mut conn = PgConnection::establish(&admin_url)
                     .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at TEST_DATABASE_URL: {e}"));
                 SWEEP.call_once(|| sweep_leftover_databases(&mut conn));
