@@ -5,18 +5,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::connection::DbConnection;
-use super::organisations::OrganisationRow;
 use super::schema::{conflict_declarations, organisations, user_languages, users};
 use super::users::UserRow;
-use crate::domain::{CaseId, ConflictId, LanguageTag, OrganisationId, OrganisationKind, Role, UserId};
-
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
-
-/// `%text%` for LIKE, with the wildcards in `text` escaped by `\`.
-fn contains_pattern(text: &str) -> String {
-    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{}%", escaped.to_lowercase())
-}
+use crate::domain::{CaseId, ConflictId, LanguageTag, OrganisationId, Role, UserId};
 
 pub fn languages_of(conn: &mut DbConnection, users: &[UserId]) -> QueryResult<Vec<(UserId, LanguageTag)>> {
     if users.is_empty() {
@@ -92,31 +83,6 @@ pub fn conflicts_touching(
     query.load(conn)
 }
 
-/// Organisations by kind and name (a case-insensitive part of it), keyset by id.
-pub fn search_organisations(
-    conn: &mut DbConnection,
-    kind: Option<OrganisationKind>,
-    text: Option<&str>,
-    after_id: Option<OrganisationId>,
-    limit: i64,
-) -> QueryResult<Vec<OrganisationRow>> {
-    let mut query = organisations::table
-        .select(OrganisationRow::as_select())
-        .order(organisations::id.asc())
-        .limit(limit)
-        .into_boxed();
-    if let Some(kind) = kind {
-        query = query.filter(organisations::kind.eq(kind));
-    }
-    if let Some(text) = text {
-        query = query.filter(lower(organisations::name).like(contains_pattern(text)).escape('\\'));
-    }
-    if let Some(after) = after_id {
-        query = query.filter(organisations::id.gt(after));
-    }
-    query.load(conn)
-}
-
 /// (id, name) of these organisations.
 pub fn organisation_names(
     conn: &mut DbConnection,
@@ -160,7 +126,9 @@ pub fn search_staff(
         );
     }
     if let Some(text) = text {
-        query = query.filter(lower(users::display_name.assume_not_null()).like(contains_pattern(text)).escape('\\'));
+        query = query.filter(
+            super::lower(users::display_name.assume_not_null()).like(super::contains_pattern(text)).escape('\\'),
+        );
     }
     if let Some(after) = after_id {
         query = query.filter(users::id.gt(after));

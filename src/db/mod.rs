@@ -32,6 +32,17 @@ pub use fault::StorageFault;
 pub use pool::{DbPool, build_pool};
 pub use transaction::write_transaction;
 
+diesel::define_sql_function!(
+    /// SQL `lower`, in both databases.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text
+);
+
+/// `%text%` for LIKE, with the wildcards in `text` escaped by `\`.
+pub(crate) fn contains_pattern(text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{}%", escaped.to_lowercase())
+}
+
 /// A page of rows fetched by keyset pagination: one more row than asked for
 /// is fetched to learn whether another page follows.
 pub fn split_page<T>(mut rows: Vec<T>, limit: usize) -> (Vec<T>, bool) {

@@ -45,10 +45,12 @@ pub fn find(conn: &mut DbConnection, id: OrganisationId) -> QueryResult<Option<O
     organisations::table.find(id).select(OrganisationRow::as_select()).first(conn).optional()
 }
 
-/// Keyset page ordered by id (UUIDv7, so by creation time).
+/// Keyset page ordered by id (UUIDv7, so by creation time), by kind and by
+/// a case-insensitive part of the name.
 pub fn list(
     conn: &mut DbConnection,
     kind: Option<OrganisationKind>,
+    text: Option<&str>,
     after_id: Option<OrganisationId>,
     limit: i64,
 ) -> QueryResult<Vec<OrganisationRow>> {
@@ -59,6 +61,9 @@ pub fn list(
         .into_boxed();
     if let Some(kind) = kind {
         query = query.filter(organisations::kind.eq(kind));
+    }
+    if let Some(text) = text {
+        query = query.filter(super::lower(organisations::name).like(super::contains_pattern(text)).escape('\\'));
     }
     if let Some(after) = after_id {
         query = query.filter(organisations::id.gt(after));

@@ -91,7 +91,7 @@ pub fn organisations(
     policy::require(actor, Permission::ReadCaseWorkDirectory)?;
     let text = casework::search_text(text.as_deref());
     let (rows, has_more) =
-        fetch_page(limit, |limit| db::casework::search_organisations(conn, kind, text.as_deref(), cursor, limit))?;
+        fetch_page(limit, |limit| db::organisations::list(conn, kind, text.as_deref(), cursor, limit))?;
     let supervisors: Vec<OrganisationId> = rows.iter().filter_map(|r| r.supervising_organisation_id).collect();
     let names: HashMap<OrganisationId, String> =
         db::casework::organisation_names(conn, &supervisors)?.into_iter().collect();

@@ -61,7 +61,7 @@ pub fn list(
     limit: Option<u32>,
 ) -> Result<Page<Organisation>, Error> {
     policy::require(actor, Permission::ManageOrganisations)?;
-    let (rows, has_more) = fetch_page(limit, |limit| db::organisations::list(conn, kind, cursor, limit))?;
+    let (rows, has_more) = fetch_page(limit, |limit| db::organisations::list(conn, kind, None, cursor, limit))?;
     let items = rows.into_iter().map(OrganisationRow::into_domain).collect::<Result<Vec<_>, _>>()?;
     Ok(Page::new(items, has_more, |o| o.id.to_string()))
 }
