@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Benchmark: seeds N synthetic cases (default one million) straight into a
-fresh database, then times `madoguchi export summary` and
-`madoguchi export cases --format csv` with the peak memory of each run,
+fresh database, then times `madoguchi export summary` with its peak memory,
+times `madoguchi export cases --format csv` (and its peak memory) beside
+its anchor, interleaved over --rounds rounds (COPY of the same rows on
+PostgreSQL; one plain connection writing them with Python's csv on SQLite),
 measures how much `GET /api/v1/reports/summary` (JSON and XLSX) raises the
 peak memory of a running `madoguchi serve` above its own baseline (a fresh
 server per measurement, formats interleaved over --rounds rounds, median and
@@ -16,7 +18,7 @@ overhead: read them as an upper bound, not as the server's figure.
 
 It builds the release binary first (cargo build --release)."""
 
-import argparse, json, os, sqlite3, subprocess, sys, tempfile, threading, time, urllib.request, uuid
+import argparse, csv, json, os, sqlite3, subprocess, sys, tempfile, threading, time, urllib.request, uuid
 
 from common import describe, free_port, memory_kib, reset_peak, wait_ready
 
@@ -43,6 +45,7 @@ def seed_sql(backend, n):
             "{supervisor}": "lpad((1 + n % 20)::text, 12, '0')",
             "{pad3}": "lpad(n::text, 3, '0')", "{pad12}": "lpad(n::text, 12, '0')",
             "{prefecture}": "lpad((1 + n % 47)::text, 2, '0')", "{employer}": "lpad((1 + n % 200)::text, 12, '0')",
+            "{employer_n}": "(1 + n % 200)::text",
             "{false}": "FALSE",
             "{created}": "(TIMESTAMP '2026-01-01' + (n % 365) * INTERVAL '1 day' + (n % 86400) * INTERVAL '1 second')",
             "{created_plus_days}": "(TIMESTAMP '2026-01-01' + (n % 365 + 1 + n % 9) * INTERVAL '1 day')",
@@ -55,6 +58,7 @@ def seed_sql(backend, n):
             "{supervisor}": "printf('%012d', 1 + n % 20)",
             "{pad3}": "printf('%03d', n)", "{pad12}": "printf('%012d', n)",
             "{prefecture}": "printf('%02d', 1 + n % 47)", "{employer}": "printf('%012d', 1 + n % 200)",
+            "{employer_n}": "(1 + n % 200)",
             "{false}": "0",
             "{created}": "datetime('2026-01-01', '+' || (n % 365) || ' days', '+' || (n % 86400) || ' seconds')",
             "{created_plus_days}": "datetime('2026-01-01', '+' || (n % 365 + 1 + n % 9) || ' days')",
@@ -176,6 +180,62 @@ def list_latency(binary, env, clients, requests_per_client):
         server.wait()
 
 
+def export_sql(backend):
+    """The case export's rows in one statement: its joins, and the categories
+    aggregated per case, in id order."""
+    categories = ("(SELECT string_agg(category, ',' ORDER BY category) FROM case_categories cc WHERE cc.case_id = c.id)"
+                  if backend == "postgres" else
+                  "(SELECT group_concat(category, ',') FROM case_categories cc WHERE cc.case_id = c.id)")
+    return ("SELECT c.id, c.created_at, c.state, c.priority, c.nationality, c.residence_status, c.prefecture, "
+            "c.industry, c.employer_organisation_id, COALESCE(o.name, c.employer_name) AS employer, "
+            "s.id AS supervising_organisation_id, s.name AS supervising_organisation, c.lodged_via, c.channel, "
+            "c.acknowledged_at, c.referred_at, c.first_response_at, c.remedy_verified_at, c.finished_at, "
+            f"c.satisfaction_rating, {categories} AS categories "
+            "FROM cases c LEFT JOIN organisations o ON o.id = c.employer_organisation_id "
+            "LEFT JOIN case_parties sp ON sp.case_id = c.id AND sp.party_role = 'supervisor' "
+            "LEFT JOIN organisations s ON s.id = sp.organisation_id ORDER BY c.id")
+
+
+def export_anchor(backend, env):
+    """Seconds the database itself takes to write the export's rows as CSV:
+    COPY on PostgreSQL (through psql, to /dev/null); on SQLite one plain
+    connection with Python's csv writer."""
+    started = time.monotonic()
+    if backend == "postgres":
+        with open(os.devnull, "w") as sink:
+            subprocess.run(["psql", env["DATABASE_URL"], "-qv", "ON_ERROR_STOP=1", "-c",
+                            f"COPY ({export_sql(backend)}) TO STDOUT WITH (FORMAT csv, HEADER)"],
+                           stdout=sink, check=True)
+    else:
+        db = sqlite3.connect(env["DATABASE_URL"].removeprefix("sqlite://"))
+        cursor = db.execute(export_sql(backend))
+        with open(os.devnull, "w", newline="") as sink:
+            writer = csv.writer(sink)
+            writer.writerow([column[0] for column in cursor.description])
+            writer.writerows(cursor)
+        db.close()
+    return time.monotonic() - started
+
+
+def export_beside_anchor(binary, env, backend, work, rounds):
+    """`madoguchi export cases --format csv` and its anchor, interleaved round by round."""
+    anchors, apps, peaks = [], [], []
+    output = os.path.join(work, "cases.csv")
+    for round_ in range(rounds):
+        anchors.append(export_anchor(backend, env))
+        seconds, peak = run(binary, env, ["export", "cases", "--format", "csv", "--output", output])
+        apps.append(seconds)
+        peaks.append(peak)
+        print(f"  round {round_ + 1}: case CSV export {seconds:.2f} s (peak {peak:.1f} MiB), "
+              f"anchor {anchors[-1]:.2f} s, x{seconds / anchors[-1]:.2f}", flush=True)
+    rows = sum(1 for _ in open(output, encoding="utf-8-sig")) - 1
+    times = [app / anchor for app, anchor in zip(apps, anchors)]
+    anchor_name = "COPY" if backend == "postgres" else "one connection and Python's csv"
+    print(f"case CSV export ({rows:,} rows): {describe(apps, 's', 2)}, peak {describe(peaks, 'MiB', 1)}; "
+          f"anchor ({anchor_name}) {describe(anchors, 's', 2)}; export / anchor {describe(times, 'times', 2)} "
+          f"(goal <= 3 on PostgreSQL)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("backend", choices=["sqlite", "postgres"])
@@ -216,15 +276,13 @@ def main():
         for label, command in [
             ("summary (json)", ["export", "summary", "--format", "json", "--output", os.path.join(work, "summary.json")]),
             ("summary (xlsx)", ["export", "summary", "--format", "xlsx", "--output", os.path.join(work, "summary.xlsx")]),
-            ("cases (csv)", ["export", "cases", "--format", "csv", "--output", os.path.join(work, "cases.csv")]),
         ]:
             seconds, peak = run(binary, env, command)
             results.append((label, seconds, peak))
-        rows = sum(1 for _ in open(os.path.join(work, "cases.csv"), encoding="utf-8-sig")) - 1
         print(f"{'step':<16} {'seconds':>9} {'peak MiB':>9}")
         for label, seconds, peak in results:
             print(f"{label:<16} {seconds:>9.2f} {peak:>9.1f}")
-        print(f"cases.csv: {rows:,} rows")
+        export_beside_anchor(binary, env, args.backend, work, args.rounds)
         create_handler(binary, env)
         for fmt, runs in summary_memory(binary, env, args.rounds).items():
             print(f"GET /reports/summary?format={fmt}, {len(runs)} rounds: growth over the server's baseline "

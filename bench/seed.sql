@@ -5,6 +5,11 @@ INSERT INTO organisations (id, name, kind, contact_email, supervising_organisati
 SELECT '02000000-0000-7000-8000-' || {pad12}, 'Bench Employer ' || n, 'employer', NULL, NULL, '2026-01-01 00:00:00', '2026-01-01 00:00:00', 'ja'
 FROM ({seq200}) AS s;
 
+-- 20 supervising organisations (before the cases, which name one each).
+INSERT INTO organisations (id, name, kind, contact_email, supervising_organisation_id, created_at, updated_at, preferred_language)
+SELECT '04000000-0000-7000-8000-' || {pad12}, 'Bench Supervisor ' || n, 'supervising_org', NULL, NULL, '2026-01-01 00:00:00', '2026-01-01 00:00:00', 'ja'
+FROM ({seq20}) AS s;
+
 -- The operator, for the handler who lists cases in the latency run.
 INSERT INTO organisations (id, name, kind, contact_email, supervising_organisation_id, created_at, updated_at, preferred_language)
 VALUES ('01000000-0000-7000-8000-000000000001', 'Bench Operator', 'operator', NULL, NULL, '2026-01-01 00:00:00', '2026-01-01 00:00:00', 'ja');
@@ -13,7 +18,8 @@ INSERT INTO cases (id, reference, state, version, priority, narrative, narrative
     prefecture, industry, employer_organisation_id, employer_name, nationality, residence_status, lodged_via,
     lodged_by_user_id, worker_user_id, advocate_organisation_id, mediator_user_id, receipt_code_hash,
     identity_disclosure_consent, satisfaction_rating, satisfaction_comment, created_at, updated_at, stage_entered_at,
-    stage_due_at, acknowledged_at, referred_at, first_response_at, remedy_verified_at, finished_at)
+    stage_due_at, acknowledged_at, referred_at, first_response_at, remedy_verified_at, finished_at,
+    supervising_organisation_id, employer_key)
 SELECT
     '03000000-0000-7000-8000-' || {pad12},
     'MG-1999-' || {pad12},
@@ -35,21 +41,19 @@ SELECT
     CASE WHEN n % 2 = 0 THEN {created_plus_days} ELSE NULL END,
     NULL, NULL,
     CASE WHEN n % 10 = 0 THEN {created_plus_days} ELSE NULL END,
-    NULL
+    NULL,
+    -- The list filters' denormalised columns, as the application keeps them.
+    '04000000-0000-7000-8000-' || {supervisor},
+    'benchemployer' || {employer_n}
 FROM ({seq}) AS s;
 
 INSERT INTO case_categories (case_id, category)
 SELECT '03000000-0000-7000-8000-' || {pad12}, (ARRAY_CATEGORIES) FROM ({seq}) AS s;
 
--- What hangs off real cases, so that joins cost what they would: 20
--- supervising organisations; from referral on (states 2 to 11), the
+-- What hangs off real cases, so that joins cost what they would: from referral on (states 2 to 11), the
 -- employer and a supervising organisation as parties; an identity and the
 -- lodging event for every case; a remedy for cases from remedy_proposed to
 -- remedy_verified (states 5 to 8).
-INSERT INTO organisations (id, name, kind, contact_email, supervising_organisation_id, created_at, updated_at, preferred_language)
-SELECT '04000000-0000-7000-8000-' || {pad12}, 'Bench Supervisor ' || n, 'supervising_org', NULL, NULL, '2026-01-01 00:00:00', '2026-01-01 00:00:00', 'ja'
-FROM ({seq20}) AS s;
-
 INSERT INTO case_parties (case_id, organisation_id, party_role, added_at)
 SELECT '03000000-0000-7000-8000-' || {pad12}, '02000000-0000-7000-8000-' || {employer}, 'employer', {created}
 FROM ({seq}) AS s WHERE n % 14 BETWEEN 2 AND 11;

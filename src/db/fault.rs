@@ -8,6 +8,7 @@
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use diesel::connection::{Instrumentation, InstrumentationEvent};
 use diesel::result::Error as DieselError;
@@ -63,14 +64,17 @@ impl fmt::Display for StorageFault {
 }
 
 /// Installed on every pooled connection: notes the first storage fault its
-/// queries meet (the pool reads it back to discard the connection), and
-/// counts the statements sent into the pool's counter, leaving out
-/// transaction control and the pool's checkout ping.
+/// queries meet (the pool reads it back to discard the connection), when
+/// the server last answered a statement without error (so that a
+/// connection in steady use skips the checkout ping), and counts the
+/// statements sent into the pool's counter, leaving out transaction control
+/// and the pool's checkout ping.
 #[derive(Debug, Default)]
 pub struct FaultWatch {
     seen: Option<StorageFault>,
     statements: Option<Arc<AtomicU64>>,
     pinging: bool,
+    answered_at: Option<Instant>,
 }
 
 impl FaultWatch {
@@ -95,6 +99,12 @@ impl FaultWatch {
     pub fn seen_on(conn: &mut impl diesel::Connection) -> Option<StorageFault> {
         conn.instrumentation().downcast_ref::<Self>().and_then(|watch| watch.seen)
     }
+
+    /// When the server last answered a statement on this connection, if its
+    /// last statement did not fail.
+    pub fn answered_at(conn: &mut impl diesel::Connection) -> Option<Instant> {
+        conn.instrumentation().downcast_ref::<Self>().and_then(|watch| watch.answered_at)
+    }
 }
 
 impl FaultWatch {
@@ -112,9 +122,15 @@ impl FaultWatch {
 impl Instrumentation for FaultWatch {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
         match event {
-            InstrumentationEvent::FinishQuery { error: Some(error), .. } if self.seen.is_none() => {
-                self.seen = StorageFault::of(error);
+            InstrumentationEvent::FinishQuery { error: Some(error), .. } => {
+                // Any error, a dropped connection's included, makes the next
+                // checkout ask the server again.
+                self.answered_at = None;
+                if self.seen.is_none() {
+                    self.seen = StorageFault::of(error);
+                }
             }
+            InstrumentationEvent::FinishQuery { error: None, .. } => self.answered_at = Some(Instant::now()),
             InstrumentationEvent::StartQuery { .. } if !self.pinging => self.count(1),
             // Diesel announces each BEGIN, COMMIT and ROLLBACK (and savepoint)
             // before it sends it as a query: those are not counted.

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::RunQueryDsl;
 
@@ -15,6 +15,9 @@ use super::connection::{ConnectionOptions, DatabaseTarget, DbConnection};
 use super::fault::{FaultWatch, StorageFault};
 
 pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+/// How long after its last answer a connection is trusted without a ping.
+const UNPINGED_AFTER_ANSWER: Duration = Duration::from_millis(250);
 
 /// The writer and the readers. `get` hands out a connection that may write
 /// (the only one on SQLite); `read` one for reads only.
@@ -106,9 +109,17 @@ impl r2d2::ManageConnection for ConnectionManager {
 
     /// Idle connections can carry a fault too (opened read-only, never yet
     /// returned), so checkout looks at the fault before the round trip.
+    /// A connection the server answered without error within the last
+    /// `UNPINGED_AFTER_ANSWER` is handed out unpinged: under load that saves
+    /// a round trip per request, and a server that went away since would
+    /// have had to restart faster than that (the failed statement then
+    /// makes the next checkout ping again).
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ManagerError> {
         if let Some(fault) = storage_fault_seen(conn) {
             return Err(ManagerError::StorageFault(fault));
+        }
+        if answered_at(conn).is_some_and(|at| at.elapsed() < UNPINGED_AFTER_ANSWER) {
+            return Ok(());
         }
         set_pinging(conn, true);
         let pinged = diesel::sql_query("SELECT 1").execute(conn);
@@ -133,9 +144,10 @@ pub fn build_pool(target: DatabaseTarget, max_size: u32, timeout: Duration, opti
             .max_size(size)
             .min_idle(Some(0))
             .connection_timeout(timeout)
-            // One `SELECT 1` per checkout: a connection the server dropped (a
-            // restart, a failover, a cut network) is replaced instead of failing
-            // every request until the process restarts.
+            // A `SELECT 1` on checkout (unless just answered, see `is_valid`):
+            // a connection the server dropped (a restart, a failover, a cut
+            // network) is replaced instead of failing every request until the
+            // process restarts.
             .test_on_check_out(true)
             .error_handler(Box::new(LogConnectionErrors))
             .build_unchecked(ConnectionManager { target: target.clone(), options, statements: statements.clone() })
@@ -168,6 +180,13 @@ pub fn storage_fault_seen(conn: &mut DbConnection) -> Option<StorageFault> {
     match conn {
         DbConnection::Postgresql(conn) => FaultWatch::seen_on(conn),
         DbConnection::Sqlite(conn) => FaultWatch::seen_on(conn),
+    }
+}
+
+fn answered_at(conn: &mut DbConnection) -> Option<Instant> {
+    match conn {
+        DbConnection::Postgresql(conn) => FaultWatch::answered_at(conn),
+        DbConnection::Sqlite(conn) => FaultWatch::answered_at(conn),
     }
 }
 

@@ -52,6 +52,17 @@ impl TestDatabase {
     pub fn is_postgres(&self) -> bool {
         self.postgres.is_some()
     }
+
+    /// PostgreSQL only: the server ends every connection to this database.
+    pub fn terminate_connections(&self) {
+        let (admin_url, name) = self.postgres.as_ref().expect("a PostgreSQL test database");
+        let mut conn = PgConnection::establish(admin_url).unwrap();
+        diesel::sql_query(format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    }
 }
 
 impl Drop for TestDatabase {

@@ -90,6 +90,40 @@ async fn requests_get_503_while_postgres_is_away_and_all_heals_when_it_is_back()
     app.worker.run_once().await.expect("the outbox worker recovers without a restart");
 }
 
+/// The server ends every connection of the application (an administrator's
+/// `pg_terminate_backend`, a failover, an idle timeout). A request in the
+/// next moment may meet a connection the pool trusted without a ping (it
+/// had just answered): it gets a 503 to retry, never a 500; from then on
+/// every checkout pings, so the pool replaces the dead connections and the
+/// API carries on without a restart.
+#[tokio::test]
+async fn connections_the_server_ended_are_replaced_without_a_restart() {
+    use std::time::Duration;
+
+    let db = TestDatabase::create();
+    if !db.is_postgres() {
+        eprintln!("SQLite has no server to end its connections");
+        return;
+    }
+    let app = TestApp::spawn_on(db, |_| {}, Arc::new(SystemClock)).await;
+    let worker = app.registered_worker("ren").await;
+    assert_eq!(app.get("/api/v1/me", Some(&worker)).await.status(), 200);
+
+    app.db.terminate_connections();
+    let right_after = app.get("/api/v1/me", Some(&worker)).await;
+    if right_after.status() != 200 {
+        assert!(right_after.headers().contains_key("retry-after"));
+        assert_problem(right_after, 503, "database_unavailable").await;
+    }
+    // Past the pool's trust in a recent answer (a quarter of a second of
+    // real time, which no manual clock governs), every checkout pings.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for _ in 0..5 {
+        assert_eq!(app.get("/api/v1/me", Some(&worker)).await.status(), 200);
+    }
+    assert_eq!(app.get("/health/ready", None).await.status(), 200);
+}
+
 /// SQLite on a small file system of its own, which the test fills up and
 /// then makes read-only. Each fault is a 503 `storage_unavailable` with
 /// Retry-After, never a 500; readiness says which fault; nothing accepted
