@@ -336,3 +336,26 @@ async fn the_access_download_holds_the_workers_data_and_nothing_of_anyone_else()
         assert_problem(w.app.get("/api/v1/me/personal-data", Some(staff)).await, 403, "forbidden").await;
     }
 }
+
+#[tokio::test]
+async fn a_worker_with_an_account_is_told_of_the_erasure_and_loses_the_empty_case() {
+    let (w, _clock) = world().await;
+    w.app.create_user_directly(madoguchi::domain::Role::Worker, "an.worker@mail.example", None);
+    let worker = w.app.token(&crate::helpers::Login::email("an.worker@mail.example")).await;
+    let response = w.app.post("/api/v1/cases", &w.grievance(), Some(&worker)).await;
+    assert_eq!(response.status(), 201);
+    let lodged: Value = body(response).await;
+    let id = lodged["case_id"].as_str().unwrap().to_owned();
+    w.act(&worker, &id, json!({"action": "withdraw"})).await;
+    assert_eq!(w.command(&worker, &id, "erasure-request", json!({})).await.status(), 200);
+    assert_eq!(w.command(&w.handler, &id, "erasure-request/approve", json!({})).await.status(), 200);
+
+    w.app.worker.fan_out().await.unwrap();
+    assert_eq!(notices(&w, &id, "personal_data_erased"), 1, "the worker's account hears of it");
+    // The anonymous record is no longer the worker's: not in their list, not theirs to read.
+    let listed: Value = w.app.read("/api/v1/cases", Some(&worker)).await;
+    assert_eq!(listed["items"], json!([]));
+    assert_problem(w.app.get(&format!("/api/v1/cases/{id}"), Some(&worker)).await, 404, "not_found").await;
+    let data: Value = w.app.read("/api/v1/me/personal-data", Some(&worker)).await;
+    assert_eq!(data["cases"], json!([]));
+}
