@@ -32,6 +32,17 @@ pub struct Settings {
     pub outbox: OutboxSettings,
     pub webhooks: WebhookSettings,
     pub reports: ReportSettings,
+    pub privacy: PrivacySettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacySettings {
+    /// Days after a case is closed, withdrawn or found not admissible until
+    /// the retention run erases its personal data (README, "Personal data").
+    pub retention_days_after_closure: i64,
+    /// How often the worker runs the retention job.
+    pub retention_check_interval_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -369,6 +380,17 @@ impl Settings {
             return invalid("mail.message_id_domain", "must be a domain name such as mail.example.org");
         }
         let watch = crate::domain::lifecycle::REPRISAL_WATCH_DAYS;
+        // Erasing sooner would empty a case the worker may still reopen, or one still under the reprisal watch.
+        let keep_at_least = crate::domain::lifecycle::REOPEN_WINDOW_DAYS.max(watch);
+        if self.privacy.retention_days_after_closure < keep_at_least {
+            return invalid(
+                "privacy.retention_days_after_closure",
+                "must be at least 90: the worker's reopening window and the reprisal watch",
+            );
+        }
+        if self.privacy.retention_check_interval_seconds == 0 {
+            return invalid("privacy.retention_check_interval_seconds", "must be at least 1");
+        }
         if self.outbox.reprisal_check_in_days.iter().any(|day| !(1..=watch).contains(day)) {
             return invalid("outbox.reprisal_check_in_days", "each day must be within the 90-day reprisal watch");
         }

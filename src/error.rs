@@ -13,6 +13,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
 use crate::auth::AuthFailure;
 use crate::domain::lifecycle::Action;
+use crate::domain::privacy::ErasureRefusal;
 use crate::domain::{FieldError, FieldErrors};
 use crate::service::{self, Conflict};
 
@@ -249,6 +250,21 @@ problem_codes! {
     DatabaseNotEmpty = "database_not_empty", CONFLICT,
         "Demo data goes only into an empty database.",
         "Use a fresh database for the demo.";
+    CaseStillOpen = "case_still_open", CONFLICT,
+        "The personal data of an open case cannot be erased, nor its erasure asked for.",
+        "Withdraw the case first (`POST /api/v1/cases/{id}/actions` with `withdraw`), then ask for erasure.";
+    LegalHold = "legal_hold", CONFLICT,
+        "A handler holds the case for legal reasons, so its personal data is kept.",
+        "A handler clears the hold (`POST /api/v1/cases/{id}/legal-hold/clear`) before approving the erasure.";
+    AlreadyErased = "already_erased", CONFLICT,
+        "The personal data on this case has already been erased.",
+        "Nothing left to do: the case remains only as an anonymous statistical record.";
+    ErasureAlreadyRequested = "erasure_already_requested", CONFLICT,
+        "Erasure of this case's personal data has already been asked for.",
+        "Wait for a handler's decision; it appears in the case's timeline.";
+    ErasureNotRequested = "erasure_not_requested", CONFLICT,
+        "Nobody has asked for this case's personal data to be erased, so there is nothing to decide.",
+        "Reload the case; decide only a pending request (`erasure_requested` in its privacy status).";
     // 414
     UriTooLong = "uri_too_long", URI_TOO_LONG,
         "The request line is longer than the server reads (answered by the edge proxy, `deploy/nginx`).",
@@ -447,6 +463,13 @@ fn conflict_code(conflict: &Conflict) -> ProblemCode {
         Conflict::EmailTaken => ProblemCode::EmailTaken,
         Conflict::UsernameTaken => ProblemCode::UsernameTaken,
         Conflict::DatabaseNotEmpty => ProblemCode::DatabaseNotEmpty,
+        Conflict::Erasure(refusal) => match refusal {
+            ErasureRefusal::CaseStillOpen => ProblemCode::CaseStillOpen,
+            ErasureRefusal::LegalHold => ProblemCode::LegalHold,
+            ErasureRefusal::AlreadyErased => ProblemCode::AlreadyErased,
+            ErasureRefusal::AlreadyRequested => ProblemCode::ErasureAlreadyRequested,
+            ErasureRefusal::NotRequested => ProblemCode::ErasureNotRequested,
+        },
     }
 }
 

@@ -567,6 +567,12 @@ pub enum CaseAmendment {
     Advocate,
     /// Issue a new receipt code, ending the old one.
     ReplaceReceiptCode,
+    /// Ask for the case's personal data to be erased (APPI).
+    RequestErasure,
+    /// Approve or refuse a request for erasure.
+    DecideErasure,
+    /// Set or clear a legal hold, which keeps the case past its retention period.
+    LegalHold,
 }
 
 impl CaseAmendment {
@@ -579,6 +585,9 @@ impl CaseAmendment {
         Self::UpdateIdentity,
         Self::Advocate,
         Self::ReplaceReceiptCode,
+        Self::RequestErasure,
+        Self::DecideErasure,
+        Self::LegalHold,
     ];
 }
 
@@ -598,6 +607,9 @@ pub fn may_amend(role: CaseRole, amendment: CaseAmendment) -> bool {
         CaseAmendment::Advocate => &[R::Worker, R::Handler],
         // After checking the worker's identity, for a worker who lost the code.
         CaseAmendment::ReplaceReceiptCode => &[R::Handler],
+        // The data is the worker's: they, or whoever acts for them, ask; a handler decides.
+        CaseAmendment::RequestErasure => &[R::Worker, R::Advocate],
+        CaseAmendment::DecideErasure | CaseAmendment::LegalHold => &[R::Handler],
     };
     allowed.contains(&role)
 }
@@ -959,6 +971,8 @@ mod tests {
                 CaseAmendment::UpdateIdentity => vec![R::Worker, R::Advocate, R::Handler],
                 CaseAmendment::Advocate => vec![R::Worker, R::Handler],
                 CaseAmendment::ReplaceReceiptCode => vec![R::Handler],
+                CaseAmendment::RequestErasure => vec![R::Worker, R::Advocate],
+                CaseAmendment::DecideErasure | CaseAmendment::LegalHold => vec![R::Handler],
             }
         };
         for &amendment in CaseAmendment::ALL {

@@ -10,6 +10,7 @@ pub mod casework;
 pub mod connection;
 pub mod deadlines;
 pub mod dispatches;
+pub mod erasure;
 pub mod fault;
 pub mod intake;
 pub mod messages;

@@ -140,6 +140,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    case_privacy (case_id) {
+        case_id -> Text,
+        legal_hold_reason -> Nullable<Text>,
+        legal_hold_set_at -> Nullable<Timestamp>,
+        erasure_requested_at -> Nullable<Timestamp>,
+        erased_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     case_events (id) {
         id -> Text,
         case_id -> Text,
@@ -301,6 +311,7 @@ diesel::joinable!(case_indicators -> cases (case_id));
 diesel::joinable!(case_parties -> cases (case_id));
 diesel::joinable!(case_identities -> cases (case_id));
 diesel::joinable!(case_events -> cases (case_id));
+diesel::joinable!(case_privacy -> cases (case_id));
 diesel::joinable!(case_messages -> cases (case_id));
 diesel::joinable!(remedies -> cases (case_id));
 diesel::joinable!(evidence -> cases (case_id));
@@ -315,6 +326,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_indicators,
     case_parties,
     case_identities,
+    case_privacy,
     case_events,
     case_messages,
     remedies,

@@ -41,6 +41,15 @@ string_enum!(
         AdvocateRemoved = "advocate_removed",
         /// A handler issued a new receipt code after checking the worker's identity; the old one ended.
         ReceiptCodeReplaced = "receipt_code_replaced",
+        /// A handler holds the case past its retention period (reason: why).
+        LegalHoldSet = "legal_hold_set",
+        LegalHoldCleared = "legal_hold_cleared",
+        /// The worker side asked for the case's personal data to be erased.
+        ErasureRequested = "erasure_requested",
+        /// A handler refused a request for erasure (reason: why, shown to the worker).
+        ErasureRefused = "erasure_refused",
+        /// The case's personal data was erased (details: the reason and the kinds of data, never content).
+        PersonalDataErased = "personal_data_erased",
     }
 );
 

@@ -16,6 +16,7 @@ pub mod lifecycle;
 pub mod names;
 pub mod notification;
 pub mod organisation;
+pub mod privacy;
 pub mod remedy;
 pub mod report;
 pub mod user;

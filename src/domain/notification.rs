@@ -59,6 +59,12 @@ string_enum!(
         ReprisalCheckIn = "reprisal_check_in",
         /// The worker side reported retaliation: the case reopened as urgent.
         ReprisalReported = "reprisal_reported",
+        /// The worker side asked for the case's personal data to be erased.
+        ErasureRequested = "erasure_requested",
+        /// A handler refused the request for erasure, with a reason.
+        ErasureRefused = "erasure_refused",
+        /// The case's personal data was erased (on request or after the retention period).
+        PersonalDataErased = "personal_data_erased",
     }
 );
 
@@ -144,6 +150,9 @@ impl Happening {
             Self::ReprisalCheckIn => roles(&[R::Worker, R::Advocate]),
             // Not the respondents: the handlers decide what they are told, and when.
             Self::ReprisalReported => roles(WORKER_SIDE_AND_STAFF),
+            Self::ErasureRequested => roles(&[R::Handler]),
+            // Only those who may hear of it once the identity is gone: an account or the advocate.
+            Self::ErasureRefused | Self::PersonalDataErased => roles(&[R::Worker, R::Advocate]),
         }
     }
 

@@ -7,6 +7,7 @@ use crate::auth::policy::Denied;
 use crate::domain::FieldErrors;
 use crate::domain::decision::Refusal;
 use crate::domain::lifecycle::{Action, REOPEN_WINDOW_DAYS};
+use crate::domain::privacy::ErasureRefusal;
 use crate::domain::remedy::RemedyStatus;
 
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +59,8 @@ pub enum Conflict {
     EmailTaken,
     UsernameTaken,
     DatabaseNotEmpty,
+    /// Erasure (or a request for it) on a case that is still open.
+    Erasure(ErasureRefusal),
 }
 
 impl Conflict {
@@ -86,6 +89,18 @@ impl Conflict {
             Self::DatabaseNotEmpty => {
                 "the database already has organisations or users; seed-demo fills only an empty database".to_owned()
             }
+            Self::Erasure(refusal) => match refusal {
+                ErasureRefusal::CaseStillOpen => {
+                    "the case is still open: withdraw it first (action `withdraw`), then ask for erasure".to_owned()
+                }
+                ErasureRefusal::LegalHold => {
+                    "a handler holds this case for legal reasons; the hold must be cleared before its data can be erased"
+                        .to_owned()
+                }
+                ErasureRefusal::AlreadyErased => "the personal data on this case has already been erased".to_owned(),
+                ErasureRefusal::AlreadyRequested => "erasure has already been asked for; a handler will decide".to_owned(),
+                ErasureRefusal::NotRequested => "nobody has asked for this case's data to be erased".to_owned(),
+            },
         }
     }
 }

@@ -11,7 +11,7 @@ use anyhow::Context;
 use lettre::message::Mailbox;
 
 use crate::clock::Clock;
-use crate::config::{OutboxSettings, Settings};
+use crate::config::{OutboxSettings, PrivacySettings, Settings};
 use crate::db::{self, DbConnection, DbPool, outbox::OutboxRow};
 use crate::domain::WebhookId;
 use crate::domain::notification::{AccountParams, Channel, OutboxTopic, Params};
@@ -37,6 +37,9 @@ pub struct OutboxWorker {
     message_id_domain: String,
     worker_details: bool,
     pub(super) settings: OutboxSettings,
+    pub(super) privacy: PrivacySettings,
+    /// Where evidence files live, for the retention run to delete them.
+    pub(super) data_dir: std::path::PathBuf,
     pub(super) clock: Arc<dyn Clock>,
     id: String,
 }
@@ -57,6 +60,8 @@ impl OutboxWorker {
             message_id_domain: settings.mail.message_id_domain()?,
             worker_details: settings.mail.worker_details,
             settings: settings.outbox.clone(),
+            privacy: settings.privacy.clone(),
+            data_dir: settings.storage.data_dir.clone(),
             clock,
             id: format!("worker-{}", uuid::Uuid::new_v4().simple()),
         })

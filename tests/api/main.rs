@@ -20,6 +20,7 @@ mod cors;
 mod deadlines;
 mod demo;
 mod edge;
+mod erasure;
 mod errors;
 mod exports;
 mod matrix;

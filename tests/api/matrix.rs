@@ -86,6 +86,12 @@ cases_identity_update       409|404  409|404  409      403|404  403|404    403|4
 cases_advocate_set          409|404  403|404  409      403|404  403|404    403|404  404     404      409|404  401
 cases_advocate_remove       409|404  403|404  409      403|404  403|404    403|404  404     404      409|404  401
 cases_receipt_code_replace  403|404  403|404  409      403|404  403|404    403|404  404     404      403|404  401
+cases_erasure_request       409|404  409|404  403      403|404  403|404    403|404  404     404      409|404  401
+cases_erasure_approve       403|404  403|404  409      403|404  403|404    403|404  404     404      403|404  401
+cases_erasure_refuse        403|404  403|404  409      403|404  403|404    403|404  404     404      403|404  401
+cases_legal_hold_set        403|404  403|404  409      403|404  403|404    403|404  404     404      403|404  401
+cases_legal_hold_clear      403|404  403|404  409      403|404  403|404    403|404  404     404      403|404  401
+personal_data_download      200      403      403      403      403        403      403     403      200      401
 messages_list               200|404  200|404  200      200|404  200|404    200|404  404     404      200|404  401
 messages_create             201|404  201|404  201      422|404  422|404    201|404  404     404      201|404  401
 evidence_upload             403|404  403|404  201      403|404  403|404    403|404  404     404      403|404  401
@@ -630,6 +636,7 @@ impl Matrix {
             | "intake_session_renew"
             | "errors_list"
             | "me_get"
+            | "personal_data_download"
             | "admin_organisations_list"
             | "admin_users_list"
             | "cases_list"
@@ -744,6 +751,11 @@ impl Matrix {
             })),
             "cases_receipt_code_replace" => {
                 json_body(json!({"version": STALE, "identity_check": "date of birth and employer, by phone"}))
+            }
+            // A stale version: the status tells the access decision, and nothing is asked, decided or held.
+            "cases_erasure_request" | "cases_erasure_approve" => json_body(json!({"version": STALE})),
+            "cases_erasure_refuse" | "cases_legal_hold_set" | "cases_legal_hold_clear" => {
+                json_body(json!({"version": STALE, "reason": "A probe of the matrix"}))
             }
             "intake_recorded_create" => json_body(json!({"channel": "phone", "grievance": self.grievance()})),
             // Respondents may not write where they could not read.

@@ -2,6 +2,7 @@
 
 pub mod dto;
 pub mod messages;
+pub mod privacy;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -37,7 +38,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(set_advocate)
         .service(remove_advocate)
         .service(replace_receipt_code)
-        .configure(messages::configure);
+        .configure(messages::configure)
+        .configure(privacy::configure);
 }
 
 /// Reads an optional `Idempotency-Key` header.
@@ -183,7 +185,7 @@ fn parse_assignee(raw: &str) -> Result<AssigneeFilter, ApiError> {
 }
 
 /// Runs a case command for the caller and answers with the case as they now see it.
-async fn run_command<F>(
+pub(super) async fn run_command<F>(
     state: &web::Data<AppState>,
     caller: Caller,
     id: Uuid,
