@@ -32,6 +32,16 @@ pub struct Settings {
     pub outbox: OutboxSettings,
     pub webhooks: WebhookSettings,
     pub reports: ReportSettings,
+    pub window: WindowSettings,
+}
+
+/// The worker's window: the HTML pages served by this binary.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowSettings {
+    pub enabled: bool,
+    /// Where the pages live: `""` for the site's root, or a path such as `"/window"`.
+    pub prefix: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

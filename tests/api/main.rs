@@ -30,3 +30,4 @@ mod people;
 mod reports;
 mod statements;
 mod webhooks;
+mod window;
