@@ -33,6 +33,7 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     pub reports: ReportSettings,
     pub privacy: PrivacySettings,
+    pub window: WindowSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -43,6 +44,15 @@ pub struct PrivacySettings {
     pub retention_days_after_closure: i64,
     /// How often the worker runs the retention job.
     pub retention_check_interval_seconds: u64,
+}
+
+/// The worker's window: the HTML pages served by this binary.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowSettings {
+    pub enabled: bool,
+    /// Where the pages live: `""` for the site's root, or a path such as `"/window"`.
+    pub prefix: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

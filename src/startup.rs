@@ -56,6 +56,7 @@ impl Application {
         let cors_origins = crate::cors::parse_origins(&settings.server.cors_allowed_origins)
             .map_err(|message| anyhow::anyhow!("invalid setting `server.cors_allowed_origins`: {message}"))?;
         let route_methods = web::Data::new(routes::methods::RouteMethods::from_document(&routes::docs::document()));
+        let window_settings = settings.window.clone();
         let mut server = HttpServer::new(move || {
             let cors = crate::cors::middleware(cors_origins.clone());
             App::new()
@@ -79,6 +80,7 @@ impl Application {
                 .app_data(web::PayloadConfig::new(json_limit))
                 .app_data(web::PathConfig::default().error_handler(extract::path_error))
                 .app_data(web::QueryConfig::default().error_handler(extract::query_error))
+                .configure(|cfg| routes::window::configure(cfg, &window_settings))
                 .configure(routes::configure)
                 .default_service(web::to(routes::support::not_found))
         })

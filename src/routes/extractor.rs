@@ -81,8 +81,21 @@ fn app_state(req: &HttpRequest) -> Result<&web::Data<AppState>, ApiError> {
 /// The token's signature, audience and expiry: no database needed.
 fn verify(req: &HttpRequest, state: &AppState) -> Result<AuthUser, ApiError> {
     let token = bearer_token(req).ok_or(service::Error::Unauthenticated(AuthFailure::MissingToken))?;
+    verify_token(state, token)
+}
+
+fn verify_token(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
     let identity = state.tokens.verify(token, state.clock.now()).map_err(service::Error::Unauthenticated)?;
     Ok(AuthUser(identity))
+}
+
+/// What `AuthUser` checks of a bearer header, for a token carried another
+/// way (the window's session cookie): the same signature, expiry and live
+/// session.
+pub async fn authenticate(state: &web::Data<AppState>, token: &str) -> Result<AuthUser, ApiError> {
+    let auth = verify_token(state, token)?;
+    require_live_session(state, &auth).await?;
+    Ok(auth)
 }
 
 /// A genuine access token whose session has ended (logout, a password

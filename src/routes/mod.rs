@@ -21,6 +21,7 @@ pub mod reports;
 pub mod staff;
 pub mod support;
 pub mod webhooks;
+pub mod window;
 
 use actix_web::web;
 

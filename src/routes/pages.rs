@@ -1,9 +1,11 @@
-//! The pages that links in mail land on: `/case/{reference}` for workers,
-//! `/staff/cases/{case_id}` for staff and `/account/{page}` for mailed codes. They read nothing from the database,
-//! so they cannot tell a real reference from a made-up one, and say only
-//! what the link already carried. The worker's web window will take over
-//! these addresses (`mail.worker_link` and `mail.staff_link` can point
-//! elsewhere meanwhile).
+//! The pages that links in mail land on when the worker's window
+//! (`routes::window`) is turned off or moved: `/case/{reference}` for
+//! workers, `/staff/cases/{case_id}` for staff and `/account/{page}` for
+//! mailed codes. They read nothing from the database, so they cannot tell a
+//! real reference from a made-up one, and say only what the link already
+//! carried. With the window on at the root, it registers first and answers
+//! `/case/{reference}` with its login form; `/staff/cases/{case_id}` and
+//! `/account/{page}` are still these placeholders.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};

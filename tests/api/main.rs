@@ -31,3 +31,4 @@ mod people;
 mod reports;
 mod statements;
 mod webhooks;
+mod window;

@@ -66,17 +66,28 @@ pub async fn lodge_for(
     body: LodgeCaseRequest,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(req)?;
+    let lodged = lodge_with_key(state, caller, body, key).await?;
+    Ok(lodged_response(lodged))
+}
+
+/// Lodges with an optional retry key, however it arrived (the API's
+/// `Idempotency-Key` header, the window's one-time form key).
+pub async fn lodge_with_key(
+    state: &web::Data<AppState>,
+    caller: Option<Actor>,
+    body: LodgeCaseRequest,
+    key: Option<String>,
+) -> Result<lodge::Lodged, ApiError> {
     let request_hash = crate::crypto::sha256_hex(&serde_json::to_vec(&body).map_err(ApiError::internal)?);
     let now = state.clock.now();
     let input = body.into_input(now.date_naive())?;
     let retry_key = key.map(|key| RetryKey { key, request_hash });
     let state_for_block = state.clone();
-    let lodged = with_conn(state, move |conn| {
+    with_conn(state, move |conn| {
         let keys = lodge::Intake { receipts: &state_for_block.receipts, references: &state_for_block.references };
         lodge::lodge(conn, caller.as_ref(), input, retry_key, keys, now)
     })
-    .await?;
-    Ok(lodged_response(lodged))
+    .await
 }
 
 /// `201 Created` with the case's URL, the reference and the receipt code.
