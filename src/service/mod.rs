@@ -11,6 +11,7 @@ pub mod notifications;
 pub mod organisations;
 pub mod outbox;
 pub mod reports;
+pub mod sealing;
 pub mod sessions;
 pub mod users;
 pub mod webhooks;

@@ -28,5 +28,6 @@ mod notifications;
 mod operations;
 mod people;
 mod reports;
+mod sealing;
 mod statements;
 mod webhooks;
