@@ -163,7 +163,7 @@ async fn personal_data_is_nowhere_in_plain_text_before_or_after_a_key_rotation()
     let w = World::new().await;
     let (id, worker, evidence) = lodge_and_write(&w).await;
     let data_dir = w.app.settings.storage.data_dir.clone();
-    assert!(w.app.mail_to(EMAIL).len() >= 1, "the worker was told at the address they gave");
+    assert!(!w.app.mail_to(EMAIL).is_empty(), "the worker was told at the address they gave");
     assert_nothing_plain(&w.app.db.url, &data_dir, "sealed under the development key");
     assert_reads_back(&w.app.client, &w.app.address, &w.handler, &id, &evidence).await;
 

@@ -599,7 +599,7 @@ pub async fn set_advocate(
     let consent = body.worker_consent.map(WorkerConsentDto::into_recorded);
     let advocate = Some(body.advocate_organisation_id.into());
     run_command(&state, caller, id.into_inner(), move |conn, sealer, actor, id, now| {
-        commands::set_advocate(conn, sealer, actor, id, body.version, advocate, consent, now)
+        commands::set_advocate(conn, sealer, actor, (id, body.version), advocate, consent, now)
     })
     .await
 }
@@ -633,7 +633,7 @@ pub async fn remove_advocate(
     let body = body.0;
     let consent = body.worker_consent.map(WorkerConsentDto::into_recorded);
     run_command(&state, caller, id.into_inner(), move |conn, sealer, actor, id, now| {
-        commands::set_advocate(conn, sealer, actor, id, body.version, None, consent, now)
+        commands::set_advocate(conn, sealer, actor, (id, body.version), None, consent, now)
     })
     .await
 }
@@ -676,8 +676,7 @@ pub async fn replace_receipt_code(
             &state_for_block.sealer,
             &actor,
             &state_for_block.receipts,
-            id,
-            body.version,
+            (id, body.version),
             check,
             now,
         )

@@ -35,8 +35,7 @@ fn amend<F>(
     conn: &mut DbConnection,
     sealer: &Sealer,
     actor: &Actor,
-    id: CaseId,
-    expected_version: i32,
+    (id, expected_version): (CaseId, i32),
     amendment: CaseAmendment,
     now: DateTime<Utc>,
     f: F,
@@ -77,7 +76,7 @@ pub fn set_disclosure_consent(
     disclose: bool,
     now: DateTime<Utc>,
 ) -> Result<CaseView, Error> {
-    amend(conn, sealer, actor, id, expected_version, CaseAmendment::DisclosureConsent, now, |_, _| {
+    amend(conn, sealer, actor, (id, expected_version), CaseAmendment::DisclosureConsent, now, |_, _| {
         let kind = if disclose { EventKind::DisclosureConsentGiven } else { EventKind::DisclosureConsentWithdrawn };
         Ok(Amended {
             changes: CaseChanges { identity_disclosure_consent: Some(disclose), ..CaseChanges::default() },
@@ -98,7 +97,7 @@ pub fn assign_mediator(
     mediator: UserId,
     now: DateTime<Utc>,
 ) -> Result<CaseView, Error> {
-    amend(conn, sealer, actor, id, expected_version, CaseAmendment::AssignMediator, now, |conn, loaded| {
+    amend(conn, sealer, actor, (id, expected_version), CaseAmendment::AssignMediator, now, |conn, loaded| {
         let user = db::users::find(conn, mediator)?
             .ok_or_else(|| Error::validation("mediator_user_id", "unknown_user", "no user has this id"))?;
         if user.role != Role::Mediator {
@@ -137,7 +136,7 @@ pub fn assign_handler(
     handler: Option<UserId>,
     now: DateTime<Utc>,
 ) -> Result<CaseView, Error> {
-    amend(conn, sealer, actor, id, expected_version, CaseAmendment::AssignHandler, now, |conn, loaded| {
+    amend(conn, sealer, actor, (id, expected_version), CaseAmendment::AssignHandler, now, |conn, loaded| {
         let field = "handler_user_id";
         if let Some(handler) = handler {
             let user = db::users::find(conn, handler)?
@@ -181,7 +180,7 @@ pub fn link_employer(
     employer: OrganisationId,
     now: DateTime<Utc>,
 ) -> Result<CaseView, Error> {
-    amend(conn, sealer, actor, id, expected_version, CaseAmendment::LinkEmployer, now, |conn, loaded| {
+    amend(conn, sealer, actor, (id, expected_version), CaseAmendment::LinkEmployer, now, |conn, loaded| {
         if !loaded.access.parties.is_empty() {
             return Err(Error::Conflict(Conflict::AlreadyReferred));
         }
@@ -214,7 +213,7 @@ pub fn classify(
     mut classification: Classification,
     now: DateTime<Utc>,
 ) -> Result<CaseView, Error> {
-    amend(conn, sealer, actor, id, expected_version, CaseAmendment::Classify, now, |conn, _| {
+    amend(conn, sealer, actor, (id, expected_version), CaseAmendment::Classify, now, |conn, _| {
         if let Some(codes) = &mut classification.forced_labour_indicators {
             codes.sort();
             codes.dedup();
@@ -262,7 +261,7 @@ pub fn update_identity(
     patch: IdentityPatch,
     now: DateTime<Utc>,
 ) -> Result<CaseView, Error> {
-    amend(conn, sealer, actor, id, expected_version, CaseAmendment::UpdateIdentity, now, |conn, _| {
+    amend(conn, sealer, actor, (id, expected_version), CaseAmendment::UpdateIdentity, now, |conn, _| {
         let current = db::case_details::identity_of(conn, id)?
             .map(|row| row.into_domain(sealer))
             .transpose()?
@@ -324,14 +323,13 @@ pub fn replace_receipt_code(
     sealer: &Sealer,
     actor: &Actor,
     receipts: &ReceiptKeys,
-    id: CaseId,
-    expected_version: i32,
+    (id, expected_version): (CaseId, i32),
     identity_check: String,
     now: DateTime<Utc>,
 ) -> Result<(CaseView, String), Error> {
     let code = receipts.random_code()?;
     let hash = receipts.hash(&code);
-    let view = amend(conn, sealer, actor, id, expected_version, CaseAmendment::ReplaceReceiptCode, now, |_, _| {
+    let view = amend(conn, sealer, actor, (id, expected_version), CaseAmendment::ReplaceReceiptCode, now, |_, _| {
         // How the identity was checked is recorded; never the code.
         let details = json!({"identity_check": identity_check});
         Ok(Amended {
@@ -358,13 +356,12 @@ pub fn set_advocate(
     conn: &mut DbConnection,
     sealer: &Sealer,
     actor: &Actor,
-    id: CaseId,
-    expected_version: i32,
+    (id, expected_version): (CaseId, i32),
     advocate: Option<OrganisationId>,
     consent: Option<RecordedConsent>,
     now: DateTime<Utc>,
 ) -> Result<CaseView, Error> {
-    amend(conn, sealer, actor, id, expected_version, CaseAmendment::Advocate, now, |conn, loaded| {
+    amend(conn, sealer, actor, (id, expected_version), CaseAmendment::Advocate, now, |conn, loaded| {
         if policy::advocate_change_needs_consent(loaded.role) && consent.is_none() {
             return Err(Error::validation(
                 "worker_consent",

@@ -233,7 +233,8 @@ fn insert_case(
     let at = db::timestamp(now);
     let reference = CaseReference::new(now.year(), references.next(conn, now.year())?);
     let lodging = Lodging::of(lodger, id, channel);
-    let row = case_row(id, &reference, input, &lodging, employer, receipt_hash, now, sealer)?;
+    let mut row = case_row(id, &reference, input, &lodging, employer, receipt_hash, now);
+    row.narrative = sealer.seal(db::cases::narrative_place(&id.to_string()), &input.narrative)?;
     let priority = row.priority;
     db::cases::insert(conn, &row)?;
     db::case_details::insert_categories(conn, id, &input.categories)?;
@@ -337,18 +338,18 @@ fn case_row(
     employer: db::cases::EmployerColumns,
     receipt_code_hash: String,
     now: DateTime<Utc>,
-    sealer: &Sealer,
-) -> Result<CaseRow, crate::seal::SealError> {
+) -> CaseRow {
     let at = db::timestamp(now);
     let urgent = input.categories.iter().any(|c| c.urgent_by_default());
     let state = CaseState::Submitted;
-    Ok(CaseRow {
+    CaseRow {
         id,
         reference: reference.to_string(),
         state,
         version: 1,
         priority: if urgent { Priority::Urgent } else { Priority::Normal },
-        narrative: sealer.seal(db::cases::narrative_place(&id.to_string()), &input.narrative)?,
+        // Sealed by the caller before the row is written.
+        narrative: input.narrative.clone(),
         narrative_language: input.narrative_language.clone(),
         incident_from: input.incident_from,
         incident_to: input.incident_to,
@@ -382,5 +383,5 @@ fn case_row(
         assigned_handler_user_id: None,
         supervising_organisation_id: employer.supervising_organisation_id,
         employer_key: Some(employer.key),
-    })
+    }
 }

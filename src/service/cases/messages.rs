@@ -90,7 +90,7 @@ pub fn post(
             Some(&news),
             now,
         )?;
-        Ok(to_message(row, actor, Vec::new(), sealer)?)
+        to_message(row, actor, Vec::new(), sealer)
     })
 }
 
