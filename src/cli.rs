@@ -78,6 +78,20 @@ pub enum AdminCommand {
     /// receipt codes of the cases lodged without an account. Refuses to run if the database already has
     /// any organisation or user, so demo data never mixes with real data.
     SeedDemo,
+    /// Re-seal personal data under the current key (the first in `privacy.keys`).
+    ///
+    /// Re-encrypts every identity field, narrative, message body, evidence file name and evidence file
+    /// not yet under the current key, and seals plaintext written before sealing existed. Runs while the
+    /// service runs, a batch per committed transaction; a rerun continues where the last stopped. Keep
+    /// the old keys in the keyring until this reports nothing left.
+    RotateKey(RotateKeyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RotateKeyArgs {
+    /// Rows per transaction.
+    #[arg(long, default_value_t = 500)]
+    pub batch: i64,
 }
 
 #[derive(Debug, Args)]
@@ -120,6 +134,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Admin(AdminCommand::CreateUser(args)) => create_user(settings, args),
         Command::Admin(AdminCommand::SeedDemo) => seed_demo(settings),
+        Command::Admin(AdminCommand::RotateKey(args)) => {
+            tokio::task::spawn_blocking(move || rotate_key(settings, args)).await.context("the rotation task failed")?
+        }
     }
 }
 
@@ -296,11 +313,39 @@ fn create_user(settings: Settings, args: CreateUserArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `admin rotate-key`: prints what was re-sealed and what is left.
+pub fn rotate_key(settings: Settings, args: RotateKeyArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(args.batch >= 1, "--batch must be at least 1");
+    let pool = startup::open_database(&settings)?;
+    let mut conn = pool.get().context("cannot connect to the database")?;
+    let (sealer, _) = crate::seal::Sealer::from_settings(&settings)?;
+    let report = crate::service::sealing::rotate(&mut conn, &sealer, &settings.storage.data_dir, args.batch)
+        .map_err(describe_app_error)?;
+    println!(
+        "re-sealed under key {}: {} values, {} files ({} changed meanwhile and were already current; {} unsealed old files removed)",
+        sealer.current_key_id(),
+        report.values_resealed,
+        report.files_resealed,
+        report.values_skipped,
+        report.legacy_files_removed
+    );
+    if report.values_left == 0 && report.files_left == 0 {
+        println!("nothing is left under other keys: older keys may now leave privacy.keys");
+    } else {
+        println!(
+            "still under other keys: {} values, {} files; run again before removing any key",
+            report.values_left, report.files_left
+        );
+    }
+    Ok(())
+}
+
 fn seed_demo(settings: Settings) -> anyhow::Result<()> {
     let pool = startup::open_database(&settings)?;
     let mut conn = pool.get().context("cannot connect to the database")?;
     let receipts = ReceiptKeys::from_settings(&settings.auth);
-    let report = demo::seed(&mut conn, &receipts, chrono::Utc::now()).map_err(describe_app_error)?;
+    let (sealer, _) = crate::seal::Sealer::from_settings(&settings)?;
+    let report = demo::seed(&mut conn, &receipts, &sealer, chrono::Utc::now()).map_err(describe_app_error)?;
     print!("{report}");
     Ok(())
 }

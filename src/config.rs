@@ -36,14 +36,29 @@ pub struct Settings {
     pub window: WindowSettings,
 }
 
+/// Personal data at rest and its lifetime: the keys that seal it (see
+/// `crate::seal`) and how long it is kept after a case ends.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PrivacySettings {
+    /// `id:base64-of-32-bytes`, comma-separated, the first sealing new data
+    /// (MADOGUCHI__PRIVACY__KEYS). Empty: the keys are read from `key_file`.
+    pub keys: SecretString,
+    /// A file of such keys, one a line. Unset (and `keys` empty): outside
+    /// production, a development key generated under the data folder.
+    pub key_file: Option<PathBuf>,
     /// Days after a case is closed, withdrawn or found not admissible until
     /// the retention run erases its personal data (README, "Personal data").
     pub retention_days_after_closure: i64,
     /// How often the worker runs the retention job.
     pub retention_check_interval_seconds: u64,
+}
+
+impl PrivacySettings {
+    /// Where the development key is generated when no key is configured.
+    pub fn development_key_file(data_dir: &Path) -> PathBuf {
+        data_dir.join("development-sealing-keys")
+    }
 }
 
 /// The worker's window: the HTML pages served by this binary.
@@ -416,6 +431,23 @@ impl Settings {
                  MADOGUCHI__REPORTS__PSEUDONYM_KEY to a random value (openssl rand -hex 32)",
             );
         }
+        if self.profile == Profile::Production
+            && self.privacy.keys.expose_secret().trim().is_empty()
+            && self.privacy.key_file.is_none()
+        {
+            return invalid(
+                "privacy.keys",
+                "no key seals personal data; set MADOGUCHI__PRIVACY__KEYS to `id:<openssl rand -base64 32>` \
+                 (or privacy.key_file), kept apart from the database and backed up on its own: a lost key \
+                 makes every sealed name, document number, narrative, message and file unrecoverable, and \
+                 a development key generated beside the data would protect nothing",
+            );
+        }
+        if !self.privacy.keys.expose_secret().trim().is_empty()
+            && let Err(error) = crate::seal::Keyring::parse(self.privacy.keys.expose_secret())
+        {
+            return invalid("privacy.keys", &error.to_string());
+        }
         if self.profile == Profile::Production && self.webhooks.allow_http {
             return invalid(
                 "webhooks.allow_http",
@@ -538,6 +570,12 @@ mod tests {
         let error = Settings::load(&opts).unwrap_err();
         assert!(error.to_string().contains("reports.pseudonym_key"), "{error}");
         opts.env.insert("MADOGUCHI__REPORTS__PSEUDONYM_KEY".into(), "60303ae22b998861bce3b28f33eec1be".into());
+        let error = Settings::load(&opts).unwrap_err();
+        assert!(error.to_string().contains("privacy.keys") && error.to_string().contains("unrecoverable"), "{error}");
+        opts.env.insert("MADOGUCHI__PRIVACY__KEYS".into(), "k1:too-short".into());
+        let error = Settings::load(&opts).unwrap_err();
+        assert!(error.to_string().contains("privacy.keys"), "{error}");
+        opts.env.insert("MADOGUCHI__PRIVACY__KEYS".into(), "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8".into());
         assert!(Settings::load(&opts).is_ok());
         opts.env.insert("MADOGUCHI__WEBHOOKS__ALLOW_HTTP".into(), "true".into());
         let error = Settings::load(&opts).unwrap_err();

@@ -17,6 +17,7 @@ pub mod export;
 pub mod metrics;
 pub mod notify;
 pub mod routes;
+pub mod seal;
 pub mod service;
 pub mod startup;
 pub mod state;

@@ -36,6 +36,9 @@ impl Application {
     /// Binds the listener (port 0 picks a free port) and prepares the server.
     pub fn build_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let pool = open_database(&settings)?;
+        let (sealer, key_source) = crate::seal::Sealer::from_settings(&settings)?;
+        tracing::info!(key_id = sealer.current_key_id(), source = ?key_source, "personal data sealed");
+        let sealer = Arc::new(sealer);
         let mailer = Mailer::from_settings(&settings.mail, &settings.storage.data_dir)?;
         let worker = OutboxWorker::new(pool.clone(), mailer.clone(), &settings, clock.clone())?;
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
@@ -51,6 +54,7 @@ impl Application {
             settings: Arc::new(settings.clone()),
             pool: pool.clone(),
             clock,
+            sealer: sealer.clone(),
         });
         let json_limit = settings.server.json_body_limit_bytes;
         let cors_origins = crate::cors::parse_origins(&settings.server.cors_allowed_origins)

@@ -22,4 +22,6 @@ pub struct AppState {
     pub rate_limits: RateLimits,
     pub live_sessions: LiveSessions,
     pub metrics: PrometheusHandle,
+    /// Seals and opens personal data at rest.
+    pub sealer: Arc<crate::seal::Sealer>,
 }

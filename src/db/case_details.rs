@@ -12,6 +12,7 @@ use super::schema::{case_categories, case_identities, case_indicators, case_part
 use crate::domain::case::PartyRole;
 use crate::domain::catalogue::Category;
 use crate::domain::{CaseId, OrganisationId};
+use crate::seal::{Place, SealError, Sealer};
 
 pub fn insert_category(conn: &mut DbConnection, case_id: CaseId, category: Category) -> QueryResult<()> {
     diesel::insert_into(case_categories::table)
@@ -153,29 +154,48 @@ pub fn identity_of(conn: &mut DbConnection, case_id: CaseId) -> QueryResult<Opti
 }
 
 impl IdentityRow {
-    pub fn into_domain(self) -> crate::domain::case::Identity {
-        crate::domain::case::Identity {
-            full_name: self.full_name,
-            email: self.email,
-            phone: self.phone,
-            address: self.address,
-            residence_card_number: self.residence_card_number,
-            passport_number: self.passport_number,
-        }
+    /// The identity, opened: every field is sealed, bound to its column and case.
+    pub fn into_domain(self, sealer: &Sealer) -> Result<crate::domain::case::Identity, SealError> {
+        let row = self.case_id.to_string();
+        let open = |column, value: Option<String>| sealer.open_optional(identity_place(column, &row), value.as_deref());
+        Ok(crate::domain::case::Identity {
+            full_name: open("full_name", self.full_name)?,
+            email: open("email", self.email)?,
+            phone: open("phone", self.phone)?,
+            address: open("address", self.address)?,
+            residence_card_number: open("residence_card_number", self.residence_card_number)?,
+            passport_number: open("passport_number", self.passport_number)?,
+        })
     }
 
-    pub fn from_domain(case_id: CaseId, identity: crate::domain::case::Identity, at: NaiveDateTime) -> Self {
-        Self {
+    /// The row to store: every field sealed under the current key.
+    pub fn from_domain(
+        case_id: CaseId,
+        identity: crate::domain::case::Identity,
+        at: NaiveDateTime,
+        sealer: &Sealer,
+    ) -> Result<Self, SealError> {
+        let row = case_id.to_string();
+        let seal = |column, value: Option<String>| sealer.seal_optional(identity_place(column, &row), value.as_deref());
+        Ok(Self {
             case_id,
-            full_name: identity.full_name,
-            email: identity.email,
-            phone: identity.phone,
-            address: identity.address,
-            residence_card_number: identity.residence_card_number,
-            passport_number: identity.passport_number,
+            full_name: seal("full_name", identity.full_name)?,
+            email: seal("email", identity.email)?,
+            phone: seal("phone", identity.phone)?,
+            address: seal("address", identity.address)?,
+            residence_card_number: seal("residence_card_number", identity.residence_card_number)?,
+            passport_number: seal("passport_number", identity.passport_number)?,
             updated_at: at,
-        }
+        })
     }
+}
+
+/// The sealed columns of `case_identities`.
+pub const IDENTITY_COLUMNS: [&str; 6] =
+    ["full_name", "email", "phone", "address", "residence_card_number", "passport_number"];
+
+pub fn identity_place<'a>(column: &'static str, case_id: &'a str) -> Place<'a> {
+    Place { table: "case_identities", column, row: case_id }
 }
 
 /// (case id, indicator code) pairs for the given cases.

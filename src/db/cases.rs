@@ -3,6 +3,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::seal::{Place, SealError, Sealer};
+
 use super::connection::DbConnection;
 use super::schema::{case_categories, case_parties, cases};
 use super::timestamp;
@@ -405,7 +407,17 @@ pub fn mediated_touching(
         .load(conn)
 }
 
+pub fn narrative_place(case_id: &str) -> Place<'_> {
+    Place { table: "cases", column: "narrative", row: case_id }
+}
+
 impl CaseRow {
+    /// The narrative, opened; it stays out of the domain's `Case`, which
+    /// every command loads, and is opened only where it is shown.
+    pub fn narrative(&self, sealer: &Sealer) -> Result<String, SealError> {
+        sealer.open(narrative_place(&self.id.to_string()), &self.narrative)
+    }
+
     pub fn into_domain(self, categories: Vec<Category>) -> anyhow::Result<Case> {
         Ok(Case {
             id: self.id,
@@ -415,7 +427,6 @@ impl CaseRow {
             version: self.version,
             priority: self.priority,
             categories,
-            narrative: self.narrative,
             narrative_language: self.narrative_language,
             incident_from: self.incident_from,
             incident_to: self.incident_to,

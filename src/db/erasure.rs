@@ -14,8 +14,8 @@ use super::schema::{
     case_events, case_identities, case_messages, case_privacy, cases, dispatches, evidence, idempotency_keys, outbox,
     remedies,
 };
-use crate::domain::CaseId;
 use crate::domain::lifecycle::CaseState;
+use crate::domain::{CaseId, EvidenceId};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = case_privacy)]
@@ -107,9 +107,12 @@ pub struct Wiped {
     pub satisfaction_comment: bool,
     pub notifications: usize,
     pub retry_keys: usize,
-    /// Content hashes of the evidence files no case refers to any more:
-    /// the caller deletes them from the evidence store once this commits.
-    pub orphaned_files: Vec<String>,
+    /// The erased evidence rows, whose sealed files (one per row) the caller
+    /// deletes from the evidence store once this commits.
+    pub evidence_files: Vec<EvidenceId>,
+    /// Content hashes of files stored before sealing (named by hash, shared
+    /// between rows) that no row refers to any more: deleted likewise.
+    pub orphaned_legacy_files: Vec<String>,
 }
 
 /// Wipes the personal data of one case, in the caller's transaction: the
@@ -139,13 +142,16 @@ pub fn wipe_case(conn: &mut DbConnection, case_id: CaseId, unusable_receipt_hash
     wiped.identity =
         diesel::delete(case_identities::table.filter(case_identities::case_id.eq(case_id))).execute(conn)? > 0;
 
-    let hashes: Vec<String> =
-        evidence::table.filter(evidence::case_id.eq(case_id)).select(evidence::sha256).distinct().load(conn)?;
+    let files: Vec<(EvidenceId, String)> =
+        evidence::table.filter(evidence::case_id.eq(case_id)).select((evidence::id, evidence::sha256)).load(conn)?;
     wiped.evidence = diesel::delete(evidence::table.filter(evidence::case_id.eq(case_id))).execute(conn)?;
-    // Files are content-addressed: one another case also holds stays.
+    let hashes: Vec<String> = files.iter().map(|(_, hash)| hash.clone()).collect();
+    // A file from before sealing is named by its content: one another case also holds stays.
     let still_held: Vec<String> =
         evidence::table.filter(evidence::sha256.eq_any(&hashes)).select(evidence::sha256).distinct().load(conn)?;
-    wiped.orphaned_files = hashes.into_iter().filter(|hash| !still_held.contains(hash)).collect();
+    wiped.orphaned_legacy_files = hashes.into_iter().filter(|hash| !still_held.contains(hash)).collect();
+    wiped.orphaned_legacy_files.dedup();
+    wiped.evidence_files = files.into_iter().map(|(id, _)| id).collect();
     wiped.messages = diesel::delete(case_messages::table.filter(case_messages::case_id.eq(case_id))).execute(conn)?;
 
     wiped.remedy_texts = diesel::update(remedies::table.filter(remedies::case_id.eq(case_id)))

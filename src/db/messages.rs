@@ -8,6 +8,7 @@ use super::schema::{case_messages, evidence};
 use crate::domain::case::Visibility;
 use crate::domain::lifecycle::CaseRole;
 use crate::domain::{CaseId, EvidenceId, LanguageTag, MessageId, RemedyId, UserId};
+use crate::seal::Place;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = case_messages)]
@@ -20,6 +21,16 @@ pub struct MessageRow {
     pub body: String,
     pub language: Option<LanguageTag>,
     pub created_at: NaiveDateTime,
+}
+
+/// Where a message body is sealed (bound to its row).
+pub fn body_place(message_id: &str) -> Place<'_> {
+    Place { table: "case_messages", column: "body", row: message_id }
+}
+
+/// Where an evidence file's name is sealed.
+pub fn file_name_place(evidence_id: &str) -> Place<'_> {
+    Place { table: "evidence", column: "file_name", row: evidence_id }
 }
 
 pub fn insert(conn: &mut DbConnection, row: &MessageRow) -> QueryResult<()> {
@@ -109,4 +120,14 @@ pub fn evidence_of_remedies(conn: &mut DbConnection, remedy_ids: &[RemedyId]) ->
         .select(EvidenceRow::as_select())
         .order(evidence::id.asc())
         .load(conn)
+}
+
+/// Evidence rows after `after` by id, for a pass over every stored file.
+pub fn evidence_after(conn: &mut DbConnection, after: Option<EvidenceId>, limit: i64) -> QueryResult<Vec<EvidenceRow>> {
+    let mut query =
+        evidence::table.select(EvidenceRow::as_select()).order(evidence::id.asc()).limit(limit).into_boxed();
+    if let Some(after) = after {
+        query = query.filter(evidence::id.gt(after));
+    }
+    query.load(conn)
 }

@@ -23,6 +23,7 @@ pub mod refresh_tokens;
 pub mod remedies;
 pub mod reports;
 pub mod schema;
+pub mod sealed;
 mod sql_text;
 pub mod transaction;
 pub mod users;

@@ -9,6 +9,7 @@ use super::connection::DbConnection;
 use super::schema::outbox;
 use crate::domain::notification::{Channel, OutboxStatus, OutboxTopic};
 use crate::domain::{CaseId, OutboxId};
+use crate::seal::Place;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, QueryableByName)]
 #[diesel(table_name = outbox)]
@@ -69,17 +70,22 @@ pub fn insert(conn: &mut DbConnection, row: &OutboxRow) -> QueryResult<()> {
     Ok(())
 }
 
-/// The Message-ID of the first e-mail about a case to a recipient: the root
-/// of that recipient's thread for the case.
-pub fn first_mail_to(conn: &mut DbConnection, case_id: CaseId, recipient: &str) -> QueryResult<Option<String>> {
+/// Where a case notice's recipient is sealed: the address may be the
+/// worker's own, from their identity.
+pub fn recipient_place(outbox_id: &str) -> Place<'_> {
+    Place { table: "outbox", column: "recipient", row: outbox_id }
+}
+
+/// The e-mail about a case, oldest first, as (id, recipient as stored,
+/// Message-ID): the first to a recipient is the root of their thread. The
+/// recipients are sealed, so they are compared once opened, not in SQL.
+pub fn mail_about(conn: &mut DbConnection, case_id: CaseId) -> QueryResult<Vec<(OutboxId, String, String)>> {
     outbox::table
         .filter(outbox::case_id.eq(case_id))
         .filter(outbox::channel.eq(Channel::Email))
-        .filter(outbox::recipient.eq(recipient))
-        .select(outbox::message_id)
+        .select((outbox::id, outbox::recipient, outbox::message_id))
         .order(outbox::id.asc())
-        .first(conn)
-        .optional()
+        .load(conn)
 }
 
 /// Leases up to `limit` due messages to `worker` until `lease_until`. A

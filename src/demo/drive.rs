@@ -12,6 +12,7 @@ use crate::domain::command::{CaseCommand, Instruction, Rating};
 use crate::domain::lifecycle::{Action, CaseState};
 use crate::domain::remedy::{Money, NewRemedy};
 use crate::domain::{CaseId, LanguageTag, RemedyId, UserId};
+use crate::seal::Sealer;
 use crate::service::Error;
 use crate::service::cases::act;
 use crate::service::cases::commands::{self, Classification};
@@ -53,6 +54,7 @@ pub(super) fn tell(
         at: lodged_at,
         step: Duration::hours(story.step_hours),
         now,
+        sealer: keys.sealer,
     };
     walk(conn, &players, story.steps, &mut case)?;
     if case.state != story.target {
@@ -182,7 +184,8 @@ impl Players<'_> {
 
 /// A demo case on its way: its version and its own clock, which moves
 /// forward a step per command and never past `now`.
-struct Running {
+struct Running<'s> {
+    sealer: &'s Sealer,
     id: CaseId,
     version: i32,
     state: CaseState,
@@ -191,7 +194,7 @@ struct Running {
     now: DateTime<Utc>,
 }
 
-impl Running {
+impl Running<'_> {
     fn tick(&mut self) -> DateTime<Utc> {
         self.at = (self.at + self.step).min(self.now);
         self.at
@@ -220,7 +223,7 @@ impl Running {
     ) -> Result<CaseView, Error> {
         let instruction = Instruction::new(command, reason.map(str::to_owned), self.version);
         let at = self.tick();
-        let view = act::act(conn, actor, self.id, instruction, at)?;
+        let view = act::act(conn, self.sealer, actor, self.id, instruction, at)?;
         self.seen(&view);
         Ok(view)
     }
@@ -276,7 +279,7 @@ impl Running {
 
     fn assign_mediator(&mut self, conn: &mut DbConnection, handler: &Actor, mediator: UserId) -> Result<(), Error> {
         let at = self.tick();
-        let view = commands::assign_mediator(conn, handler, self.id, self.version, mediator, at)?;
+        let view = commands::assign_mediator(conn, self.sealer, handler, self.id, self.version, mediator, at)?;
         self.seen(&view);
         Ok(())
     }
@@ -287,14 +290,14 @@ impl Running {
             ..Classification::default()
         };
         let at = self.tick();
-        let view = commands::classify(conn, handler, self.id, self.version, classification, at)?;
+        let view = commands::classify(conn, self.sealer, handler, self.id, self.version, classification, at)?;
         self.seen(&view);
         Ok(())
     }
 
     fn consent(&mut self, conn: &mut DbConnection, worker: &Actor) -> Result<(), Error> {
         let at = self.tick();
-        let view = commands::set_disclosure_consent(conn, worker, self.id, self.version, true, at)?;
+        let view = commands::set_disclosure_consent(conn, self.sealer, worker, self.id, self.version, true, at)?;
         self.seen(&view);
         Ok(())
     }

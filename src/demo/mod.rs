@@ -63,13 +63,18 @@ pub struct DemoCase {
 
 /// Fills an empty database with demo data; refuses if any organisation or user exists.
 #[tracing::instrument(skip_all)]
-pub fn seed(conn: &mut DbConnection, receipts: &ReceiptKeys, now: DateTime<Utc>) -> Result<DemoReport, Error> {
+pub fn seed(
+    conn: &mut DbConnection,
+    receipts: &ReceiptKeys,
+    sealer: &crate::seal::Sealer,
+    now: DateTime<Utc>,
+) -> Result<DemoReport, Error> {
     require_empty(conn)?;
     let setup_at = now - Duration::days(90);
     let mut report = DemoReport { organisations: Vec::new(), logins: Vec::new(), cases: Vec::new() };
     let cast = cast::create_cast(conn, &mut report, setup_at)?;
     let references = crate::db::intake::ReferenceSource::default();
-    let keys = crate::service::cases::lodge::Intake { receipts, references: &references };
+    let keys = crate::service::cases::lodge::Intake { receipts, references: &references, sealer };
     for story in stories::STORIES {
         report.cases.push(drive::tell(conn, &cast, story, keys, now)?);
     }

@@ -285,7 +285,6 @@ pub struct Case {
     pub version: i32,
     pub priority: Priority,
     pub categories: Vec<super::catalogue::Category>,
-    pub narrative: String,
     pub narrative_language: super::LanguageTag,
     pub incident_from: Option<chrono::NaiveDate>,
     pub incident_to: Option<chrono::NaiveDate>,

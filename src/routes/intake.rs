@@ -125,7 +125,11 @@ pub async fn record(
     let (channel, retry_key) = (body.channel, key.map(|key| RetryKey { key, request_hash }));
     let state_for_block = state.clone();
     let lodged = with_conn(&state, move |conn| {
-        let keys = lodge::Intake { receipts: &state_for_block.receipts, references: &state_for_block.references };
+        let keys = lodge::Intake {
+            receipts: &state_for_block.receipts,
+            references: &state_for_block.references,
+            sealer: &state_for_block.sealer,
+        };
         lodge::record(conn, &actor, channel, input, retry_key, keys, now)
     })
     .await?;

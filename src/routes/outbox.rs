@@ -92,8 +92,9 @@ pub async fn list_outbox(
     let query = query.into_inner();
     let status = query.status.unwrap_or(OutboxStatus::Dead);
     let actor = auth.actor();
+    let sealer = state.sealer.clone();
     let page = with_reader(&state, move |conn| {
-        outbox::list(conn, &actor, status, query.cursor.map(OutboxId::from), query.limit)
+        outbox::list(conn, &sealer, &actor, status, query.cursor.map(OutboxId::from), query.limit)
     })
     .await?;
     let mut page = OutboxPage::from(page);

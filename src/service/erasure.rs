@@ -21,6 +21,7 @@ use crate::domain::case::Visibility;
 use crate::domain::event::{EventKind, NewEvent};
 use crate::domain::notification::Happening;
 use crate::domain::privacy::{self, ErasedKind, ErasureReason, ErasureRefusal, PrivacyStatus};
+use crate::seal::Sealer;
 use crate::service::{Conflict, Error};
 
 /// How many cases one page of the retention run holds.
@@ -59,9 +60,15 @@ fn load_checked(
 }
 
 /// The case as the caller now sees it.
-fn reread(conn: &mut DbConnection, actor: &Actor, id: CaseId, now: DateTime<Utc>) -> Result<CaseView, Error> {
+fn reread(
+    conn: &mut DbConnection,
+    sealer: &Sealer,
+    actor: &Actor,
+    id: CaseId,
+    now: DateTime<Utc>,
+) -> Result<CaseView, Error> {
     let loaded = load_for(conn, actor, id)?;
-    view(conn, loaded, now)
+    view(conn, sealer, loaded, now)
 }
 
 /// Bumps the case's version (a privacy command changes what the case is),
@@ -84,6 +91,7 @@ fn commit(
 #[tracing::instrument(skip_all, fields(case_id = %id))]
 pub fn request(
     conn: &mut DbConnection,
+    sealer: &Sealer,
     actor: &Actor,
     id: CaseId,
     expected_version: i32,
@@ -95,7 +103,7 @@ pub fn request(
         db::erasure::set_erasure_requested(conn, id, Some(db::timestamp(now)))?;
         let event = NewEvent::note(EventKind::ErasureRequested, Visibility::WorkerSide, json!({}));
         commit(conn, actor, &loaded, &event, Some(Happening::ErasureRequested), now)?;
-        reread(conn, actor, id, now)
+        reread(conn, sealer, actor, id, now)
     })
 }
 
@@ -104,6 +112,7 @@ pub fn request(
 #[tracing::instrument(skip_all, fields(case_id = %id))]
 pub fn refuse(
     conn: &mut DbConnection,
+    sealer: &Sealer,
     actor: &Actor,
     id: CaseId,
     expected_version: i32,
@@ -119,7 +128,7 @@ pub fn refuse(
             ..NewEvent::note(EventKind::ErasureRefused, Visibility::WorkerSide, json!({}))
         };
         commit(conn, actor, &loaded, &event, Some(Happening::ErasureRefused), now)?;
-        reread(conn, actor, id, now)
+        reread(conn, sealer, actor, id, now)
     })
 }
 
@@ -129,6 +138,7 @@ pub fn refuse(
 #[tracing::instrument(skip_all, fields(case_id = %id))]
 pub fn approve(
     conn: &mut DbConnection,
+    sealer: &Sealer,
     actor: &Actor,
     id: CaseId,
     expected_version: i32,
@@ -139,9 +149,9 @@ pub fn approve(
         let loaded = load_checked(conn, actor, id, expected_version, CaseAmendment::DecideErasure)?;
         privacy::may_decide(status_of(conn, id)?).map_err(refused)?;
         let wiped = erase(conn, actor, &loaded, ErasureReason::Request, now)?;
-        Ok::<_, Error>((reread(conn, actor, id, now)?, wiped))
+        Ok::<_, Error>((reread(conn, sealer, actor, id, now)?, wiped))
     })?;
-    delete_files(conn, data_dir, id, &wiped.orphaned_files);
+    delete_files(conn, data_dir, id, &wiped);
     Ok(view)
 }
 
@@ -150,6 +160,7 @@ pub fn approve(
 #[tracing::instrument(skip_all, fields(case_id = %id))]
 pub fn set_legal_hold(
     conn: &mut DbConnection,
+    sealer: &Sealer,
     actor: &Actor,
     id: CaseId,
     expected_version: i32,
@@ -165,7 +176,7 @@ pub fn set_legal_hold(
         let kind = if hold.is_some() { EventKind::LegalHoldSet } else { EventKind::LegalHoldCleared };
         let event = NewEvent { reason: hold.or(reason), ..NewEvent::note(kind, Visibility::Internal, json!({})) };
         commit(conn, actor, &loaded, &event, None, now)?;
-        reread(conn, actor, id, now)
+        reread(conn, sealer, actor, id, now)
     })
 }
 
@@ -220,19 +231,21 @@ fn erased_kinds(wiped: &Wiped, had_account: bool) -> Vec<&'static str> {
     kinds.into_iter().filter(|(_, erased)| *erased).map(|(kind, _)| kind.as_str()).collect()
 }
 
-/// Deletes evidence files no case refers to any more. Checked again here,
-/// after the commit: an identical file uploaded meanwhile to another case keeps it.
-fn delete_files(conn: &mut DbConnection, data_dir: &Path, case_id: CaseId, hashes: &[String]) {
-    for hash in hashes {
+/// Deletes the erased rows' evidence files, and the files from before
+/// sealing (named by content) that no row refers to any more: checked again
+/// here, after the commit, since an identical file may have been uploaded
+/// meanwhile to another case.
+fn delete_files(conn: &mut DbConnection, data_dir: &Path, case_id: CaseId, wiped: &Wiped) {
+    let sealed = wiped.evidence_files.iter().map(|&id| super::cases::messages::evidence_path(data_dir, id));
+    let mut paths: Vec<_> = sealed.collect();
+    for hash in &wiped.orphaned_legacy_files {
         match db::erasure::file_still_held(conn, hash) {
-            Ok(false) => {}
-            Ok(true) => continue,
-            Err(error) => {
-                tracing::warn!(%case_id, error = %error, "could not check an erased evidence file; it stays");
-                continue;
-            }
+            Ok(false) => paths.push(super::cases::messages::legacy_evidence_path(data_dir, hash)),
+            Ok(true) => {}
+            Err(error) => tracing::warn!(%case_id, error = %error, "could not check an erased evidence file; it stays"),
         }
-        let path = super::cases::messages::evidence_path(data_dir, hash);
+    }
+    for path in paths {
         match std::fs::remove_file(&path) {
             Ok(()) => {}
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
@@ -274,7 +287,7 @@ pub fn run_retention(
             match outcome {
                 Ok(wiped) => {
                     report.erased += 1;
-                    delete_files(&mut conn, data_dir, id, &wiped.orphaned_files);
+                    delete_files(&mut conn, data_dir, id, &wiped);
                 }
                 // Reopened, held or erased by a request meanwhile, or a busy database: the next run sees it again.
                 Err(Error::Conflict(_) | Error::Busy) => report.deferred += 1,

@@ -211,6 +211,7 @@ internal_from! {
     crate::domain::language::InvalidLanguageTag => "unreadable stored language tag",
     uuid::Error => "unreadable stored id",
     serde_json::Error => "JSON (de)serialisation failed",
+    crate::seal::SealError => "sealed personal data does not open or seal",
 }
 
 impl From<anyhow::Error> for Error {

@@ -13,6 +13,7 @@ pub mod organisations;
 pub mod outbox;
 pub mod personal_data;
 pub mod reports;
+pub mod sealing;
 pub mod sessions;
 pub mod users;
 pub mod webhooks;

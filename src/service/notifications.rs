@@ -20,6 +20,7 @@ use crate::domain::case::{Case, PartyRole, Priority, Visibility};
 use crate::domain::lifecycle::{CaseRole, CaseState};
 use crate::domain::notification::{Audience, Channel, Happening, OutboxTopic, Params};
 use crate::domain::{CaseId, LanguageTag, OrganisationId, Role, UserId};
+use crate::seal::Sealer;
 use crate::service::Error;
 use crate::service::webhooks::CaseEventPayload;
 
@@ -154,12 +155,12 @@ fn write(
 /// Fans out up to `limit` queued happenings, oldest first, in one
 /// transaction: their mail and webhook rows are written and the happenings
 /// deleted together. Returns how many were fanned out.
-pub fn fan_out(conn: &mut DbConnection, limit: i64, now: DateTime<Utc>) -> Result<usize, Error> {
+pub fn fan_out(conn: &mut DbConnection, sealer: &Sealer, limit: i64, now: DateTime<Utc>) -> Result<usize, Error> {
     db::write_transaction(conn, |conn| {
         let rows = db::dispatches::take(conn, limit)?;
         for row in &rows {
             let dispatch: Dispatch = serde_json::from_str(&row.payload)?;
-            deliver(conn, dispatch, now)?;
+            deliver(conn, sealer, dispatch, now)?;
         }
         let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
         db::dispatches::delete(conn, &ids)?;
@@ -167,7 +168,7 @@ pub fn fan_out(conn: &mut DbConnection, limit: i64, now: DateTime<Utc>) -> Resul
     })
 }
 
-fn deliver(conn: &mut DbConnection, dispatch: Dispatch, now: DateTime<Utc>) -> Result<(), Error> {
+fn deliver(conn: &mut DbConnection, sealer: &Sealer, dispatch: Dispatch, now: DateTime<Utc>) -> Result<(), Error> {
     let case = match dispatch.case {
         Some(case) => case,
         None => {
@@ -182,7 +183,7 @@ fn deliver(conn: &mut DbConnection, dispatch: Dispatch, now: DateTime<Utc>) -> R
         }
     };
     if let Some(news) = &dispatch.news {
-        mail(conn, &case, news, now)?;
+        mail(conn, sealer, &case, news, now)?;
     }
     if let Some(event) = dispatch.event {
         let mut payload = event.payload;
@@ -214,7 +215,13 @@ struct Recipient {
 }
 
 /// Queues one e-mail per distinct address among those the table tells.
-fn mail(conn: &mut DbConnection, case: &CaseFacts, news: &NewsFacts, now: DateTime<Utc>) -> Result<usize, Error> {
+fn mail(
+    conn: &mut DbConnection,
+    sealer: &Sealer,
+    case: &CaseFacts,
+    news: &NewsFacts,
+    now: DateTime<Utc>,
+) -> Result<usize, Error> {
     let audience = news.happening.audience();
     let roles: &[CaseRole] = match audience {
         Audience::Roles(roles) => roles,
@@ -226,7 +233,7 @@ fn mail(conn: &mut DbConnection, case: &CaseFacts, news: &NewsFacts, now: DateTi
         if role == news.actor && !news.happening.tells_the_actor() {
             continue;
         }
-        recipients.extend(of_role(conn, case, role)?);
+        recipients.extend(of_role(conn, sealer, case, role)?);
     }
     if let (Audience::ResponsibleOrganisation, Some((responsible, _))) = (audience, news.remedy) {
         for (org, party) in case.parties.iter().filter(|(org, _)| *org == responsible) {
@@ -255,7 +262,7 @@ fn mail(conn: &mut DbConnection, case: &CaseFacts, news: &NewsFacts, now: DateTi
     let at = db::timestamp(now);
     for recipient in &recipients {
         let params = Params { role: Some(recipient.role), ..base.clone() };
-        let row = OutboxRow::pending(
+        let mut row = OutboxRow::pending(
             Channel::Email,
             OutboxTopic::Notification(news.happening),
             Some(case.id),
@@ -264,14 +271,20 @@ fn mail(conn: &mut DbConnection, case: &CaseFacts, news: &NewsFacts, now: DateTi
             serde_json::to_string(&params)?,
             at,
         );
+        row.recipient = sealer.seal(db::outbox::recipient_place(&row.id.to_string()), &recipient.address)?;
         db::outbox::insert(conn, &row)?;
     }
     Ok(recipients.len())
 }
 
-fn of_role(conn: &mut DbConnection, case: &CaseFacts, role: CaseRole) -> Result<Vec<Recipient>, Error> {
+fn of_role(
+    conn: &mut DbConnection,
+    sealer: &Sealer,
+    case: &CaseFacts,
+    role: CaseRole,
+) -> Result<Vec<Recipient>, Error> {
     match role {
-        CaseRole::Worker => worker(conn, case),
+        CaseRole::Worker => worker(conn, sealer, case),
         CaseRole::Advocate => match case.advocate_organisation_id {
             Some(advocate) => organisation(conn, advocate, Role::Advocate, CaseRole::Advocate),
             None => Ok(Vec::new()),
@@ -308,7 +321,7 @@ fn tagged(rows: Vec<(String, LanguageTag)>, role: CaseRole) -> Vec<Recipient> {
 }
 
 /// The worker's address: their account's, or the one they gave on intake.
-fn worker(conn: &mut DbConnection, case: &CaseFacts) -> Result<Vec<Recipient>, Error> {
+fn worker(conn: &mut DbConnection, sealer: &Sealer, case: &CaseFacts) -> Result<Vec<Recipient>, Error> {
     let role = CaseRole::Worker;
     if let Some(user) = case.worker_user_id
         && let Some(row) = db::users::find(conn, user)?
@@ -317,7 +330,7 @@ fn worker(conn: &mut DbConnection, case: &CaseFacts) -> Result<Vec<Recipient>, E
     {
         return Ok(vec![Recipient { address: email, language: row.preferred_language, role }]);
     }
-    let identity = db::case_details::identity_of(conn, case.id)?;
+    let identity = db::case_details::identity_of(conn, case.id)?.map(|row| row.into_domain(sealer)).transpose()?;
     Ok(identity
         .and_then(|i| i.email)
         .map(|address| vec![Recipient { address, language: case.narrative_language.clone(), role }])

@@ -10,6 +10,7 @@ use crate::db::{self, DbConnection, outbox::OutboxRow};
 use crate::domain::notification::{Channel, OutboxStatus, OutboxTopic};
 use crate::domain::user as user_rules;
 use crate::domain::{CaseId, OutboxId};
+use crate::seal::Sealer;
 use crate::service::Error;
 
 /// An outbox message as an operator sees it: where it goes and how its
@@ -70,13 +71,17 @@ impl From<OutboxRow> for OutboxEntry {
 
 pub fn list(
     conn: &mut DbConnection,
+    sealer: &Sealer,
     actor: &Actor,
     status: OutboxStatus,
     cursor: Option<OutboxId>,
     limit: Option<u32>,
 ) -> Result<Page<OutboxEntry>, Error> {
     policy::require(actor, Permission::OperateOutbox)?;
-    let (rows, has_more) = fetch_page(limit, |limit| db::outbox::list(conn, Some(status), cursor, limit))?;
+    let (mut rows, has_more) = fetch_page(limit, |limit| db::outbox::list(conn, Some(status), cursor, limit))?;
+    for row in rows.iter_mut().filter(|row| row.channel == Channel::Email) {
+        row.recipient = sealer.open(db::outbox::recipient_place(&row.id.to_string()), &row.recipient)?;
+    }
     let emails: Vec<String> = rows
         .iter()
         .filter(|row| row.channel == Channel::Email)

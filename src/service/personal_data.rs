@@ -12,6 +12,7 @@ use super::cases::read::{self, CaseFilter, CaseView};
 use crate::auth::policy::Actor;
 use crate::db::{self, DbConnection, users::UserRow};
 use crate::domain::{CaseId, Role};
+use crate::seal::Sealer;
 use crate::service::Error;
 
 /// One case, with the whole conversation the worker may read.
@@ -30,7 +31,12 @@ pub struct HeldData {
 /// Everything held about the worker calling: only workers (in an account or
 /// a receipt-code session) ask for their own data here.
 #[tracing::instrument(skip_all)]
-pub fn of_caller(conn: &mut DbConnection, actor: &Actor, now: DateTime<Utc>) -> Result<HeldData, Error> {
+pub fn of_caller(
+    conn: &mut DbConnection,
+    sealer: &Sealer,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<HeldData, Error> {
     let (account, case_ids) = match actor {
         Actor::CaseSession { case_id } => (None, vec![*case_id]),
         Actor::User { id, role: Role::Worker, .. } => {
@@ -41,8 +47,8 @@ pub fn of_caller(conn: &mut DbConnection, actor: &Actor, now: DateTime<Utc>) -> 
     };
     let mut cases = Vec::with_capacity(case_ids.len());
     for id in case_ids {
-        let case = read::get(conn, actor, id, now)?;
-        cases.push(HeldCase { case, messages: all_messages(conn, actor, id)? });
+        let case = read::get(conn, sealer, actor, id, now)?;
+        cases.push(HeldCase { case, messages: all_messages(conn, sealer, actor, id)? });
     }
     Ok(HeldData { account, cases })
 }
@@ -60,10 +66,10 @@ fn own_cases(conn: &mut DbConnection, actor: &Actor, now: DateTime<Utc>) -> Resu
     }
 }
 
-fn all_messages(conn: &mut DbConnection, actor: &Actor, id: CaseId) -> Result<Vec<Message>, Error> {
+fn all_messages(conn: &mut DbConnection, sealer: &Sealer, actor: &Actor, id: CaseId) -> Result<Vec<Message>, Error> {
     let (mut all, mut after) = (Vec::new(), None);
     loop {
-        let page = messages::list(conn, actor, id, after, Some(super::MAX_PAGE_SIZE))?;
+        let page = messages::list(conn, sealer, actor, id, after, Some(super::MAX_PAGE_SIZE))?;
         let more = page.next_cursor.is_some();
         after = page.items.last().map(|message| message.id);
         all.extend(page.items);

@@ -13,12 +13,13 @@ use lettre::message::Mailbox;
 use crate::clock::Clock;
 use crate::config::{OutboxSettings, PrivacySettings, Settings};
 use crate::db::{self, DbConnection, DbPool, outbox::OutboxRow};
-use crate::domain::WebhookId;
 use crate::domain::notification::{AccountParams, Channel, OutboxTopic, Params};
+use crate::domain::{OutboxId, WebhookId};
 use crate::notify::message_id_under;
 use crate::notify::templates::{self, Links};
 use crate::notify::transport::{Mailer, OutgoingMail};
 use crate::notify::webhook::WebhookSender;
+use crate::seal::Sealer;
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct BatchReport {
@@ -41,12 +42,16 @@ pub struct OutboxWorker {
     /// Where evidence files live, for the retention run to delete them.
     pub(super) data_dir: std::path::PathBuf,
     pub(super) clock: Arc<dyn Clock>,
+    /// Opens the worker's sealed address when a notice is fanned out.
+    sealer: Arc<Sealer>,
     id: String,
 }
 
 impl OutboxWorker {
     pub fn new(pool: DbPool, mailer: Mailer, settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let (sealer, _) = Sealer::from_settings(settings)?;
         Ok(Self {
+            sealer: Arc::new(sealer),
             pool,
             mailer,
             webhooks: WebhookSender::new(Duration::from_secs(settings.webhooks.timeout_seconds))?,
@@ -73,9 +78,10 @@ impl OutboxWorker {
         let mut total = 0;
         loop {
             let (pool, now, batch) = (self.pool.clone(), self.clock.now(), self.settings.batch_size);
+            let sealer = self.sealer.clone();
             let done = tokio::task::spawn_blocking(move || {
                 let mut conn = pool.get().context("no database connection")?;
-                crate::service::notifications::fan_out(&mut conn, batch, now)
+                crate::service::notifications::fan_out(&mut conn, &sealer, batch, now)
                     .map_err(|error| anyhow::Error::new(error).context("fanning out notices failed"))
             })
             .await
@@ -115,7 +121,7 @@ impl OutboxWorker {
                     report.sent += 1;
                 }
                 Err(error) => {
-                    let message = format!("{error:#}");
+                    let message = self.without_address(&row, format!("{error:#}"));
                     tracing::warn!(outbox_id = %row.id, attempts = row.attempts + 1, error = %message, "delivery failed");
                     let retry_at = db::timestamp(self.clock.now() + self.backoff(row.attempts));
                     let (id, worker, max) = (row.id, self.id.clone(), self.settings.max_attempts);
@@ -173,10 +179,11 @@ impl OutboxWorker {
             }
             OutboxTopic::CaseEvent => anyhow::bail!("{} is not sent by e-mail", row.notification),
         };
+        let recipient = self.sealer.open(db::outbox::recipient_place(&row.id.to_string()), &row.recipient)?;
         let thread = match row.case_id {
             Some(case_id) => {
-                let recipient = row.recipient.clone();
-                self.blocking(move |conn| db::outbox::first_mail_to(conn, case_id, &recipient)).await?
+                let earlier = self.blocking(move |conn| db::outbox::mail_about(conn, case_id)).await?;
+                self.first_to(&recipient, earlier)?
             }
             None => None,
         };
@@ -185,7 +192,7 @@ impl OutboxWorker {
             .filter(|first| *first != row.message_id)
             .map(|first| message_id_under(&first, &self.message_id_domain));
         let mail = OutgoingMail {
-            to: row.recipient.clone(),
+            to: recipient,
             subject: rendered.subject,
             text: rendered.text,
             html: rendered.html,
@@ -194,6 +201,31 @@ impl OutboxWorker {
             language: rendered.language,
         };
         self.mailer.send(&self.from, &mail).await
+    }
+
+    /// A delivery error as stored and logged: a sealed recipient's address is
+    /// cut out (an SMTP error may quote it), leaving its domain.
+    fn without_address(&self, row: &OutboxRow, message: String) -> String {
+        if row.channel != Channel::Email || crate::seal::text_key_id(&row.recipient).is_none() {
+            return message;
+        }
+        match self.sealer.open(db::outbox::recipient_place(&row.id.to_string()), &row.recipient) {
+            Ok(address) => {
+                let domain = address.rsplit_once('@').map(|(_, domain)| domain).unwrap_or("");
+                message.replace(&address, &format!("…@{domain}"))
+            }
+            Err(_) => message,
+        }
+    }
+
+    /// The Message-ID of the first of `mail` (a case's, oldest first) to `recipient`.
+    fn first_to(&self, recipient: &str, mail: Vec<(OutboxId, String, String)>) -> anyhow::Result<Option<String>> {
+        for (id, stored, message_id) in mail {
+            if self.sealer.open(db::outbox::recipient_place(&id.to_string()), &stored)? == recipient {
+                return Ok(Some(message_id));
+            }
+        }
+        Ok(None)
     }
 
     async fn blocking<T, F>(&self, f: F) -> anyhow::Result<T>

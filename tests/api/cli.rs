@@ -114,6 +114,33 @@ fn invalid_settings_exit_with_one_clear_line() {
     let output =
         madoguchi(&db, data_dir.path()).env("MADOGUCHI_PROFILE", "production").arg("migrate").output().unwrap();
     assert_config_error(output, "auth.jwt_secret");
+
+    // Production will not seal personal data under a key it made up beside the data.
+    let output = madoguchi(&db, data_dir.path())
+        .env("MADOGUCHI_PROFILE", "production")
+        .env("MADOGUCHI__AUTH__JWT_SECRET", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822c")
+        .env("MADOGUCHI__REPORTS__PSEUDONYM_KEY", "60303ae22b998861bce3b28f33eec1be")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    assert!(stderr.contains("unrecoverable"), "{stderr}");
+    assert_config_error(output, "privacy.keys");
+}
+
+#[test]
+fn rotate_key_seals_under_the_configured_key_and_reports_nothing_left() {
+    let db = TestDatabase::create();
+    let data_dir = tempfile::tempdir().unwrap();
+    let output = madoguchi(&db, data_dir.path())
+        .env("MADOGUCHI__PRIVACY__KEYS", "k9:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8")
+        .args(["admin", "rotate-key", "--batch", "10"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("under key k9: 0 values, 0 files"), "{stdout}");
+    assert!(stdout.contains("nothing is left under other keys"), "{stdout}");
 }
 
 #[test]
@@ -131,9 +158,13 @@ fn migrate_applies_the_schema_once() {
 
 #[test]
 fn every_command_has_help() {
-    for args in
-        [vec!["--help"], vec!["serve", "--help"], vec!["migrate", "--help"], vec!["admin", "create-user", "--help"]]
-    {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["migrate", "--help"],
+        vec!["admin", "create-user", "--help"],
+        vec!["admin", "rotate-key", "--help"],
+    ] {
         let output = Command::new(env!("CARGO_BIN_EXE_madoguchi")).args(&args).output().unwrap();
         assert!(output.status.success(), "{args:?}");
         assert!(String::from_utf8_lossy(&output.stdout).contains("Usage"), "{args:?}");

@@ -29,6 +29,7 @@ mod notifications;
 mod operations;
 mod people;
 mod reports;
+mod sealing;
 mod statements;
 mod webhooks;
 mod window;

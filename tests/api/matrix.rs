@@ -804,12 +804,28 @@ fn kill_one_outbox_row(w: &World) -> String {
         #[diesel(sql_type = diesel::sql_types::Text)]
         id: String,
     }
+    #[derive(diesel::QueryableByName)]
+    struct Recipient {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        id: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        recipient: String,
+    }
     let mut conn = w.app.pool.get().unwrap();
-    let rows: Vec<Row> = diesel::sql_query(
-        "SELECT id FROM outbox WHERE channel = 'email' AND recipient = 'bich.ngoc.tran@mail.example' ORDER BY id",
-    )
-    .load(&mut *conn)
-    .unwrap();
+    // Recipients of case notices are sealed: compared once opened.
+    let (sealer, _) = madoguchi::seal::Sealer::from_settings(&w.app.settings).unwrap();
+    let rows: Vec<Recipient> =
+        diesel::sql_query("SELECT id, recipient FROM outbox WHERE channel = 'email' ORDER BY id")
+            .load(&mut *conn)
+            .unwrap();
+    let rows: Vec<Row> = rows
+        .into_iter()
+        .filter(|row| {
+            let place = madoguchi::db::outbox::recipient_place(&row.id);
+            sealer.open(place, &row.recipient).unwrap() == "bich.ngoc.tran@mail.example"
+        })
+        .map(|row| Row { id: row.id })
+        .collect();
     let id = rows.first().expect("the advocate's case queued mail to the worker").id.clone();
     diesel::sql_query(format!("UPDATE outbox SET status = 'dead' WHERE id = '{id}'")).execute(&mut *conn).unwrap();
     id

@@ -126,7 +126,7 @@ struct Evidence {
 impl crate::views::View for Evidence {}
 
 #[tokio::test]
-async fn evidence_is_checked_by_content_stored_by_hash_and_served_to_those_who_may_read_it() {
+async fn evidence_is_checked_by_content_stored_sealed_and_served_to_those_who_may_read_it() {
     let w = World::on(TestApp::spawn_with(|s| s.storage.evidence_max_bytes = 4096).await).await;
     let (id, worker) = referred_case(&w).await;
     let message: Created =
@@ -140,8 +140,11 @@ async fn evidence_is_checked_by_content_stored_by_hash_and_served_to_those_who_m
     assert_eq!(evidence.size_bytes, PNG.len());
     let sha = evidence.sha256.as_str();
     assert_eq!(sha.len(), 64);
-    let stored = w.app.settings.storage.data_dir.join("evidence").join(&sha[..2]).join(sha);
-    assert_eq!(std::fs::read(stored).unwrap(), PNG);
+    // Sealed on disk, under the evidence row's id (not its hash, which would tell which known file it is).
+    let stored =
+        w.app.settings.storage.data_dir.join("evidence").join(&evidence.id[evidence.id.len() - 2..]).join(&evidence.id);
+    let stored = std::fs::read(stored).unwrap();
+    assert!(stored.starts_with(b"MGF1") && !stored.windows(PNG.len()).any(|w| w == PNG));
 
     let download = format!("/api/v1/cases/{id}/evidence/{}", evidence.id);
     for reader in [&worker, &w.handler] {

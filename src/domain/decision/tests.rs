@@ -21,7 +21,6 @@ fn case_in(state: CaseState) -> Case {
         version: 3,
         priority: Priority::Normal,
         categories: Vec::new(),
-        narrative: "what happened".into(),
         narrative_language: LanguageTag::parse("vi").unwrap(),
         incident_from: None,
         incident_to: None,

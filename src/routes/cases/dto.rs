@@ -643,7 +643,7 @@ impl CaseResponse {
             version: case.version,
             priority: case.priority,
             categories: case.categories,
-            narrative: case.narrative,
+            narrative: view.narrative,
             narrative_language: case.narrative_language.to_string(),
             incident_from: case.incident_from,
             incident_to: case.incident_to,

@@ -127,9 +127,11 @@ pub async fn list_messages(
     let actor = auth.actor();
     let id = id.into_inner().into();
     let query = query.into_inner();
-    let page =
-        with_reader(&state, move |conn| messages::list(conn, &actor, id, query.cursor.map(Into::into), query.limit))
-            .await?;
+    let sealer = state.sealer.clone();
+    let page = with_reader(&state, move |conn| {
+        messages::list(conn, &sealer, &actor, id, query.cursor.map(Into::into), query.limit)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(MessagePage::from(page)))
 }
 
@@ -165,7 +167,8 @@ pub async fn post_message(
         visibility: body.visibility,
         language: body.language.as_deref().map(LanguageTag::parse).transpose().unwrap_or(None),
     };
-    let posted = with_conn(&state, move |conn| messages::post(conn, &actor, id, message, now)).await?;
+    let sealer = state.sealer.clone();
+    let posted = with_conn(&state, move |conn| messages::post(conn, &sealer, &actor, id, message, now)).await?;
     Ok(HttpResponse::Created().json(MessageDto::from(posted)))
 }
 
@@ -219,8 +222,15 @@ pub async fn upload_evidence(
     let (id, message_id) = path.into_inner();
     let Caller { actor, now } = caller;
     let data_dir = state.settings.storage.data_dir.clone();
+    let sealer = state.sealer.clone();
     let info = with_conn(&state, move |conn| {
-        let upload = Upload { message: message_id.into(), file_name: &file_name, bytes: &bytes, data_dir: &data_dir };
+        let upload = Upload {
+            message: message_id.into(),
+            file_name: &file_name,
+            bytes: &bytes,
+            data_dir: &data_dir,
+            sealer: &sealer,
+        };
         messages::attach(conn, &actor, id.into(), upload, now)
     })
     .await?;
@@ -296,8 +306,15 @@ pub async fn upload_remedy_evidence(
     let (id, remedy) = path.into_inner();
     let Caller { actor, now } = caller;
     let data_dir = state.settings.storage.data_dir.clone();
+    let sealer = state.sealer.clone();
     let info = with_conn(&state, move |conn| {
-        let upload = RemedyUpload { remedy: remedy.into(), file_name: &file_name, bytes: &bytes, data_dir: &data_dir };
+        let upload = RemedyUpload {
+            remedy: remedy.into(),
+            file_name: &file_name,
+            bytes: &bytes,
+            data_dir: &data_dir,
+            sealer: &sealer,
+        };
         messages::attach_to_remedy(conn, &actor, id.into(), upload, now)
     })
     .await?;
@@ -343,8 +360,11 @@ pub async fn download_evidence(
     let (id, evidence_id) = path.into_inner();
     let actor = auth.actor();
     let data_dir = state.settings.storage.data_dir.clone();
-    let (info, bytes) =
-        with_reader(&state, move |conn| messages::open(conn, &actor, id.into(), evidence_id.into(), &data_dir)).await?;
+    let sealer = state.sealer.clone();
+    let (info, bytes) = with_reader(&state, move |conn| {
+        messages::open(conn, &actor, id.into(), evidence_id.into(), &data_dir, &sealer)
+    })
+    .await?;
     Ok(HttpResponse::Ok()
         .content_type(info.content_type.as_str())
         .insert_header((

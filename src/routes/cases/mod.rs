@@ -84,7 +84,11 @@ pub async fn lodge_with_key(
     let retry_key = key.map(|key| RetryKey { key, request_hash });
     let state_for_block = state.clone();
     with_conn(state, move |conn| {
-        let keys = lodge::Intake { receipts: &state_for_block.receipts, references: &state_for_block.references };
+        let keys = lodge::Intake {
+            receipts: &state_for_block.receipts,
+            references: &state_for_block.references,
+            sealer: &state_for_block.sealer,
+        };
         lodge::lodge(conn, caller.as_ref(), input, retry_key, keys, now)
     })
     .await
@@ -205,6 +209,7 @@ pub(super) async fn run_command<F>(
 where
     F: FnOnce(
             &mut crate::db::DbConnection,
+            &crate::seal::Sealer,
             &crate::auth::Actor,
             CaseId,
             DateTime<Utc>,
@@ -213,7 +218,8 @@ where
         + 'static,
 {
     let Caller { actor, now } = caller;
-    let view = with_conn(state, move |conn| command(conn, &actor, id.into(), now)).await?;
+    let sealer = state.sealer.clone();
+    let view = with_conn(state, move |conn| command(conn, &sealer, &actor, id.into(), now)).await?;
     Ok(case_response(view, now))
 }
 
@@ -245,7 +251,8 @@ pub async fn get_case(
 ) -> Result<HttpResponse, ApiError> {
     let Caller { actor, now } = caller;
     let id = id.into_inner().into();
-    let view = with_reader(&state, move |conn| read::get(conn, &actor, id, now)).await?;
+    let sealer = state.sealer.clone();
+    let view = with_reader(&state, move |conn| read::get(conn, &sealer, &actor, id, now)).await?;
     Ok(case_response(view, now))
 }
 
@@ -273,7 +280,8 @@ pub async fn get_case_by_reference(
 ) -> Result<HttpResponse, ApiError> {
     let Caller { actor, now } = caller;
     let reference = reference.into_inner();
-    let view = with_reader(&state, move |conn| read::get_by_reference(conn, &actor, &reference, now)).await?;
+    let sealer = state.sealer.clone();
+    let view = with_reader(&state, move |conn| read::get_by_reference(conn, &sealer, &actor, &reference, now)).await?;
     Ok(case_response(view, now))
 }
 
@@ -328,7 +336,8 @@ pub async fn take_action(
     let instruction = body.into_instruction(version)?;
     let Caller { actor, now } = caller;
     let id = id.into_inner().into();
-    let view = with_conn(&state, move |conn| act::act(conn, &actor, id, instruction, now)).await?;
+    let sealer = state.sealer.clone();
+    let view = with_conn(&state, move |conn| act::act(conn, &sealer, &actor, id, instruction, now)).await?;
     Ok(case_response(view, now))
 }
 
@@ -358,8 +367,8 @@ pub async fn set_consent(
     body: ApiJson<ConsentRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
-    run_command(&state, caller, id.into_inner(), move |conn, actor, id, now| {
-        commands::set_disclosure_consent(conn, actor, id, body.version, body.disclose_identity_to_employer, now)
+    run_command(&state, caller, id.into_inner(), move |conn, sealer, actor, id, now| {
+        commands::set_disclosure_consent(conn, sealer, actor, id, body.version, body.disclose_identity_to_employer, now)
     })
     .await
 }
@@ -390,8 +399,8 @@ pub async fn assign_mediator(
     body: ApiJson<AssignMediatorRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
-    run_command(&state, caller, id.into_inner(), move |conn, actor, id, now| {
-        commands::assign_mediator(conn, actor, id, body.version, body.mediator_user_id.into(), now)
+    run_command(&state, caller, id.into_inner(), move |conn, sealer, actor, id, now| {
+        commands::assign_mediator(conn, sealer, actor, id, body.version, body.mediator_user_id.into(), now)
     })
     .await
 }
@@ -424,8 +433,8 @@ pub async fn assign_handler(
     body: ApiJson<AssignHandlerRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
-    run_command(&state, caller, id.into_inner(), move |conn, actor, id, now| {
-        commands::assign_handler(conn, actor, id, body.version, body.handler_user_id.map(Into::into), now)
+    run_command(&state, caller, id.into_inner(), move |conn, sealer, actor, id, now| {
+        commands::assign_handler(conn, sealer, actor, id, body.version, body.handler_user_id.map(Into::into), now)
     })
     .await
 }
@@ -497,8 +506,8 @@ pub async fn link_employer(
     body: ApiJson<LinkEmployerRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
-    run_command(&state, caller, id.into_inner(), move |conn, actor, id, now| {
-        commands::link_employer(conn, actor, id, body.version, body.employer_organisation_id.into(), now)
+    run_command(&state, caller, id.into_inner(), move |conn, sealer, actor, id, now| {
+        commands::link_employer(conn, sealer, actor, id, body.version, body.employer_organisation_id.into(), now)
     })
     .await
 }
@@ -534,8 +543,8 @@ pub async fn classify(
         categories: body.categories,
         forced_labour_indicators: body.forced_labour_indicators,
     };
-    run_command(&state, caller, id.into_inner(), move |conn, actor, id, now| {
-        commands::classify(conn, actor, id, body.version, classification, now)
+    run_command(&state, caller, id.into_inner(), move |conn, sealer, actor, id, now| {
+        commands::classify(conn, sealer, actor, id, body.version, classification, now)
     })
     .await
 }
@@ -565,8 +574,8 @@ pub async fn update_identity(
     body: ApiJson<IdentityUpdateRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
-    run_command(&state, caller, id.into_inner(), move |conn, actor, id, now| {
-        commands::update_identity(conn, actor, id, body.version, body.identity.into(), now)
+    run_command(&state, caller, id.into_inner(), move |conn, sealer, actor, id, now| {
+        commands::update_identity(conn, sealer, actor, id, body.version, body.identity.into(), now)
     })
     .await
 }
@@ -602,8 +611,8 @@ pub async fn set_advocate(
     let body = body.0;
     let consent = body.worker_consent.map(WorkerConsentDto::into_recorded);
     let advocate = Some(body.advocate_organisation_id.into());
-    run_command(&state, caller, id.into_inner(), move |conn, actor, id, now| {
-        commands::set_advocate(conn, actor, id, body.version, advocate, consent, now)
+    run_command(&state, caller, id.into_inner(), move |conn, sealer, actor, id, now| {
+        commands::set_advocate(conn, sealer, actor, (id, body.version), advocate, consent, now)
     })
     .await
 }
@@ -636,8 +645,8 @@ pub async fn remove_advocate(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
     let consent = body.worker_consent.map(WorkerConsentDto::into_recorded);
-    run_command(&state, caller, id.into_inner(), move |conn, actor, id, now| {
-        commands::set_advocate(conn, actor, id, body.version, None, consent, now)
+    run_command(&state, caller, id.into_inner(), move |conn, sealer, actor, id, now| {
+        commands::set_advocate(conn, sealer, actor, (id, body.version), None, consent, now)
     })
     .await
 }
@@ -675,7 +684,15 @@ pub async fn replace_receipt_code(
     let state_for_block = state.clone();
     let (view, receipt_code) = with_conn(&state, move |conn| {
         let check = body.identity_check.trim().to_owned();
-        commands::replace_receipt_code(conn, &actor, &state_for_block.receipts, id, body.version, check, now)
+        commands::replace_receipt_code(
+            conn,
+            &state_for_block.sealer,
+            &actor,
+            &state_for_block.receipts,
+            (id, body.version),
+            check,
+            now,
+        )
     })
     .await?;
     Ok(HttpResponse::Ok().insert_header((header::ETAG, format!("\"{}\"", view.case.version))).json(

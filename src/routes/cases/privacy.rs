@@ -84,8 +84,8 @@ pub async fn request_erasure(
     body: ApiJson<ErasureRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let version = body.0.version;
-    run_command(&state, caller, id.into_inner(), move |conn, actor, id, now| {
-        erasure::request(conn, actor, id, version, now)
+    run_command(&state, caller, id.into_inner(), move |conn, sealer, actor, id, now| {
+        erasure::request(conn, sealer, actor, id, version, now)
     })
     .await
 }
@@ -118,8 +118,8 @@ pub async fn approve_erasure(
 ) -> Result<HttpResponse, ApiError> {
     let version = body.0.version;
     let data_dir = state.settings.storage.data_dir.clone();
-    run_command(&state, caller, id.into_inner(), move |conn, actor, id, now| {
-        erasure::approve(conn, actor, id, version, &data_dir, now)
+    run_command(&state, caller, id.into_inner(), move |conn, sealer, actor, id, now| {
+        erasure::approve(conn, sealer, actor, id, version, &data_dir, now)
     })
     .await
 }
@@ -150,8 +150,8 @@ pub async fn refuse_erasure(
     body: ApiJson<ErasureRefusalRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let ErasureRefusalRequest { version, reason } = body.0;
-    run_command(&state, caller, id.into_inner(), move |conn, actor, id, now| {
-        erasure::refuse(conn, actor, id, version, reason.trim().to_owned(), now)
+    run_command(&state, caller, id.into_inner(), move |conn, sealer, actor, id, now| {
+        erasure::refuse(conn, sealer, actor, id, version, reason.trim().to_owned(), now)
     })
     .await
 }
@@ -183,8 +183,8 @@ pub async fn set_legal_hold(
     body: ApiJson<LegalHoldRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let LegalHoldRequest { version, reason } = body.0;
-    run_command(&state, caller, id.into_inner(), move |conn, actor, id, now| {
-        erasure::set_legal_hold(conn, actor, id, version, Some(reason.trim().to_owned()), None, now)
+    run_command(&state, caller, id.into_inner(), move |conn, sealer, actor, id, now| {
+        erasure::set_legal_hold(conn, sealer, actor, id, version, Some(reason.trim().to_owned()), None, now)
     })
     .await
 }
@@ -215,8 +215,8 @@ pub async fn clear_legal_hold(
     body: ApiJson<LegalHoldRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let LegalHoldRequest { version, reason } = body.0;
-    run_command(&state, caller, id.into_inner(), move |conn, actor, id, now| {
-        erasure::set_legal_hold(conn, actor, id, version, None, Some(reason.trim().to_owned()), now)
+    run_command(&state, caller, id.into_inner(), move |conn, sealer, actor, id, now| {
+        erasure::set_legal_hold(conn, sealer, actor, id, version, None, Some(reason.trim().to_owned()), now)
     })
     .await
 }
@@ -306,7 +306,8 @@ fn held_case(held: HeldCase, now: DateTime<Utc>) -> HeldCaseDto {
 #[get("/me/personal-data")]
 pub async fn download_personal_data(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     let Caller { actor, now } = caller;
-    let held = with_reader(&state, move |conn| personal_data::of_caller(conn, &actor, now)).await?;
+    let sealer = state.sealer.clone();
+    let held = with_reader(&state, move |conn| personal_data::of_caller(conn, &sealer, &actor, now)).await?;
     let account = held.account.map(|user| AccountDataDto {
         id: user.id.as_uuid(),
         username: user.username,

@@ -92,9 +92,10 @@ pub async fn staff_or_worker_page(
     form_path: String,
 ) -> Result<HttpResponse, PageError> {
     let now = state.clock.now();
+    let sealer = state.sealer.clone();
     let (view, messages) = with_reader(state, move |conn| {
-        let view = read::get(conn, &actor, id, now)?;
-        let messages = messages::list(conn, &actor, id, None, Some(100))?;
+        let view = read::get(conn, &sealer, &actor, id, now)?;
+        let messages = messages::list(conn, &sealer, &actor, id, None, Some(100))?;
         Ok((view, messages))
     })
     .await
@@ -229,7 +230,10 @@ pub async fn act_from_form(
         .and_then(|request| request.into_instruction(version).map_err(ApiError::from))
         .map_err(|e| window.fail(e))?;
     let now = state.clock.now();
-    with_conn(state, move |conn| act::act(conn, &actor, id, instruction, now)).await.map_err(|e| window.fail(e))?;
+    let sealer = state.sealer.clone();
+    with_conn(state, move |conn| act::act(conn, &sealer, &actor, id, instruction, now))
+        .await
+        .map_err(|e| window.fail(e))?;
     Ok(())
 }
 
@@ -263,7 +267,10 @@ pub async fn message_from_form(
         .ok_or_else(|| window.fail(ApiError::validation("visibility", "required", "choose who reads it")))?;
     let message = NewMessage { body, visibility, language: LanguageTag::parse(window.lang).ok() };
     let now = state.clock.now();
-    with_conn(state, move |conn| messages::post(conn, &actor, id, message, now)).await.map_err(|e| window.fail(e))?;
+    let sealer = state.sealer.clone();
+    with_conn(state, move |conn| messages::post(conn, &sealer, &actor, id, message, now))
+        .await
+        .map_err(|e| window.fail(e))?;
     Ok(())
 }
 
@@ -290,7 +297,8 @@ async fn set_consent(
     let version = version(&form, &window)?;
     let disclose = form.get("disclose") == Some("yes");
     let now = state.clock.now();
-    with_conn(&state, move |conn| commands::set_disclosure_consent(conn, &actor, id, version, disclose, now))
+    let sealer = state.sealer.clone();
+    with_conn(&state, move |conn| commands::set_disclosure_consent(conn, &sealer, &actor, id, version, disclose, now))
         .await
         .map_err(|e| window.fail(e))?;
     Ok(window.see_other("/follow"))

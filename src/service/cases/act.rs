@@ -13,12 +13,14 @@ use crate::domain::decision::{self, Decision, RemedyChange, Situation};
 use crate::domain::notification::Happening;
 use crate::domain::remedy::Remedy;
 use crate::domain::{CaseId, OrganisationId};
+use crate::seal::Sealer;
 use crate::service::Error;
 use crate::service::notifications::News;
 
 #[tracing::instrument(skip_all, fields(case_id = %id, action = %instruction.command.action()))]
 pub fn act(
     conn: &mut DbConnection,
+    sealer: &Sealer,
     actor: &Actor,
     id: CaseId,
     instruction: Instruction,
@@ -27,7 +29,7 @@ pub fn act(
     db::write_transaction(conn, |conn| {
         let loaded = load_for(conn, actor, id)?;
         let (after, remedies) = act_on_keeping(conn, actor, loaded, &instruction, now)?;
-        view_with(conn, after, remedies, now)
+        view_with(conn, sealer, after, remedies, now)
     })
 }
 
@@ -46,6 +48,7 @@ pub(crate) fn act_on(
         access: loaded.access.clone(),
         identity: loaded.identity.clone(),
         indicators: loaded.indicators.clone(),
+        sealed_narrative: loaded.sealed_narrative.clone(),
     };
     Ok(act_on_keeping(conn, actor, copy, instruction, now)?.0)
 }

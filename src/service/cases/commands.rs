@@ -16,6 +16,7 @@ use crate::domain::catalogue::{self, Category};
 use crate::domain::event::{EventKind, NewEvent};
 use crate::domain::notification::Happening;
 use crate::domain::{CaseId, OrganisationId, Role, UserId};
+use crate::seal::Sealer;
 use crate::service::notifications::{self, News};
 use crate::service::{Conflict, Error};
 
@@ -32,9 +33,9 @@ struct Amended {
 /// with the case as the caller now sees it.
 fn amend<F>(
     conn: &mut DbConnection,
+    sealer: &Sealer,
     actor: &Actor,
-    id: CaseId,
-    expected_version: i32,
+    (id, expected_version): (CaseId, i32),
     amendment: CaseAmendment,
     now: DateTime<Utc>,
     f: F,
@@ -59,7 +60,7 @@ where
             let news = News::new(happening, &reloaded.case, &reloaded.access.parties, loaded.role);
             notifications::tell(conn, &news, now)?;
         }
-        view(conn, reloaded, now)
+        view(conn, sealer, reloaded, now)
     })
 }
 
@@ -68,13 +69,14 @@ where
 #[tracing::instrument(skip_all, fields(case_id = %id))]
 pub fn set_disclosure_consent(
     conn: &mut DbConnection,
+    sealer: &Sealer,
     actor: &Actor,
     id: CaseId,
     expected_version: i32,
     disclose: bool,
     now: DateTime<Utc>,
 ) -> Result<CaseView, Error> {
-    amend(conn, actor, id, expected_version, CaseAmendment::DisclosureConsent, now, |_, _| {
+    amend(conn, sealer, actor, (id, expected_version), CaseAmendment::DisclosureConsent, now, |_, _| {
         let kind = if disclose { EventKind::DisclosureConsentGiven } else { EventKind::DisclosureConsentWithdrawn };
         Ok(Amended {
             changes: CaseChanges { identity_disclosure_consent: Some(disclose), ..CaseChanges::default() },
@@ -88,13 +90,14 @@ pub fn set_disclosure_consent(
 #[tracing::instrument(skip_all, fields(case_id = %id))]
 pub fn assign_mediator(
     conn: &mut DbConnection,
+    sealer: &Sealer,
     actor: &Actor,
     id: CaseId,
     expected_version: i32,
     mediator: UserId,
     now: DateTime<Utc>,
 ) -> Result<CaseView, Error> {
-    amend(conn, actor, id, expected_version, CaseAmendment::AssignMediator, now, |conn, loaded| {
+    amend(conn, sealer, actor, (id, expected_version), CaseAmendment::AssignMediator, now, |conn, loaded| {
         let user = db::users::find(conn, mediator)?
             .ok_or_else(|| Error::validation("mediator_user_id", "unknown_user", "no user has this id"))?;
         if user.role != Role::Mediator {
@@ -126,13 +129,14 @@ pub fn assign_mediator(
 #[tracing::instrument(skip_all, fields(case_id = %id))]
 pub fn assign_handler(
     conn: &mut DbConnection,
+    sealer: &Sealer,
     actor: &Actor,
     id: CaseId,
     expected_version: i32,
     handler: Option<UserId>,
     now: DateTime<Utc>,
 ) -> Result<CaseView, Error> {
-    amend(conn, actor, id, expected_version, CaseAmendment::AssignHandler, now, |conn, loaded| {
+    amend(conn, sealer, actor, (id, expected_version), CaseAmendment::AssignHandler, now, |conn, loaded| {
         let field = "handler_user_id";
         if let Some(handler) = handler {
             let user = db::users::find(conn, handler)?
@@ -169,13 +173,14 @@ pub fn assign_handler(
 #[tracing::instrument(skip_all, fields(case_id = %id))]
 pub fn link_employer(
     conn: &mut DbConnection,
+    sealer: &Sealer,
     actor: &Actor,
     id: CaseId,
     expected_version: i32,
     employer: OrganisationId,
     now: DateTime<Utc>,
 ) -> Result<CaseView, Error> {
-    amend(conn, actor, id, expected_version, CaseAmendment::LinkEmployer, now, |conn, loaded| {
+    amend(conn, sealer, actor, (id, expected_version), CaseAmendment::LinkEmployer, now, |conn, loaded| {
         if !loaded.access.parties.is_empty() {
             return Err(Error::Conflict(Conflict::AlreadyReferred));
         }
@@ -201,13 +206,14 @@ pub struct Classification {
 #[tracing::instrument(skip_all, fields(case_id = %id))]
 pub fn classify(
     conn: &mut DbConnection,
+    sealer: &Sealer,
     actor: &Actor,
     id: CaseId,
     expected_version: i32,
     mut classification: Classification,
     now: DateTime<Utc>,
 ) -> Result<CaseView, Error> {
-    amend(conn, actor, id, expected_version, CaseAmendment::Classify, now, |conn, _| {
+    amend(conn, sealer, actor, (id, expected_version), CaseAmendment::Classify, now, |conn, _| {
         if let Some(codes) = &mut classification.forced_labour_indicators {
             codes.sort();
             codes.dedup();
@@ -248,16 +254,20 @@ pub fn classify(
 #[tracing::instrument(skip_all, fields(case_id = %id))]
 pub fn update_identity(
     conn: &mut DbConnection,
+    sealer: &Sealer,
     actor: &Actor,
     id: CaseId,
     expected_version: i32,
     patch: IdentityPatch,
     now: DateTime<Utc>,
 ) -> Result<CaseView, Error> {
-    amend(conn, actor, id, expected_version, CaseAmendment::UpdateIdentity, now, |conn, _| {
-        let current = db::case_details::identity_of(conn, id)?.map(IdentityRow::into_domain).unwrap_or_default();
+    amend(conn, sealer, actor, (id, expected_version), CaseAmendment::UpdateIdentity, now, |conn, _| {
+        let current = db::case_details::identity_of(conn, id)?
+            .map(|row| row.into_domain(sealer))
+            .transpose()?
+            .unwrap_or_default();
         let identity = current.patched(patch);
-        db::case_details::update_identity(conn, &IdentityRow::from_domain(id, identity, db::timestamp(now)))?;
+        db::case_details::update_identity(conn, &IdentityRow::from_domain(id, identity, db::timestamp(now), sealer)?)?;
         // The event says that, not what: identities stay out of the audit trail.
         Ok(Amended {
             changes: CaseChanges::default(),
@@ -310,16 +320,16 @@ pub fn require_live_receipt_session(conn: &mut DbConnection, case_id: CaseId, re
 #[tracing::instrument(skip_all, fields(case_id = %id))]
 pub fn replace_receipt_code(
     conn: &mut DbConnection,
+    sealer: &Sealer,
     actor: &Actor,
     receipts: &ReceiptKeys,
-    id: CaseId,
-    expected_version: i32,
+    (id, expected_version): (CaseId, i32),
     identity_check: String,
     now: DateTime<Utc>,
 ) -> Result<(CaseView, String), Error> {
     let code = receipts.random_code()?;
     let hash = receipts.hash(&code);
-    let view = amend(conn, actor, id, expected_version, CaseAmendment::ReplaceReceiptCode, now, |_, _| {
+    let view = amend(conn, sealer, actor, (id, expected_version), CaseAmendment::ReplaceReceiptCode, now, |_, _| {
         // How the identity was checked is recorded; never the code.
         let details = json!({"identity_check": identity_check});
         Ok(Amended {
@@ -344,14 +354,14 @@ pub struct RecordedConsent {
 #[tracing::instrument(skip_all, fields(case_id = %id))]
 pub fn set_advocate(
     conn: &mut DbConnection,
+    sealer: &Sealer,
     actor: &Actor,
-    id: CaseId,
-    expected_version: i32,
+    (id, expected_version): (CaseId, i32),
     advocate: Option<OrganisationId>,
     consent: Option<RecordedConsent>,
     now: DateTime<Utc>,
 ) -> Result<CaseView, Error> {
-    amend(conn, actor, id, expected_version, CaseAmendment::Advocate, now, |conn, loaded| {
+    amend(conn, sealer, actor, (id, expected_version), CaseAmendment::Advocate, now, |conn, loaded| {
         if policy::advocate_change_needs_consent(loaded.role) && consent.is_none() {
             return Err(Error::validation(
                 "worker_consent",

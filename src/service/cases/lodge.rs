@@ -16,6 +16,7 @@ use crate::domain::event::{EventKind, NewEvent};
 use crate::domain::lifecycle::{self, CaseRole, CaseState};
 use crate::domain::notification::Happening;
 use crate::domain::{CaseId, LanguageTag, OrganisationId, Role, UserId};
+use crate::seal::Sealer;
 use crate::service::notifications::News;
 use crate::service::{Conflict, Error};
 
@@ -78,12 +79,13 @@ pub struct Lodged {
     pub replayed: bool,
 }
 
-/// What lodging needs besides the database: the receipt-code keys and the
-/// source of reference numbers.
+/// What lodging needs besides the database: the receipt-code keys, the
+/// source of reference numbers and the sealer of personal data.
 #[derive(Clone, Copy)]
 pub struct Intake<'a> {
     pub receipts: &'a ReceiptKeys,
     pub references: &'a ReferenceSource,
+    pub sealer: &'a Sealer,
 }
 
 /// Lodges a case: the one way in, for every intake path. One transaction.
@@ -135,7 +137,7 @@ fn lodge_as(
     keys: Intake<'_>,
     now: DateTime<Utc>,
 ) -> Result<Lodged, Error> {
-    let Intake { receipts, references } = keys;
+    let Intake { receipts, references, sealer } = keys;
     let scope = match lodger {
         Lodger::Worker(user) | Lodger::Advocate { user, .. } => format!("cases:{user}"),
         Lodger::Handler { user, .. } => format!("recorded:{user}"),
@@ -163,7 +165,7 @@ fn lodge_as(
         }
         insert_case(
             conn,
-            references,
+            (references, sealer),
             (lodger, channel),
             &input,
             idempotency.as_ref(),
@@ -216,7 +218,7 @@ fn replay(conn: &mut DbConnection, key: &IdempotencyInput, receipt_code: &str) -
 
 fn insert_case(
     conn: &mut DbConnection,
-    references: &ReferenceSource,
+    (references, sealer): (&ReferenceSource, &Sealer),
     (lodger, channel): (Lodger, IntakeChannel),
     input: &NewCaseInput,
     idempotency: Option<&IdempotencyInput>,
@@ -231,11 +233,12 @@ fn insert_case(
     let at = db::timestamp(now);
     let reference = CaseReference::new(now.year(), references.next(conn, now.year())?);
     let lodging = Lodging::of(lodger, id, channel);
-    let row = case_row(id, &reference, input, &lodging, employer, receipt_hash, now);
+    let mut row = case_row(id, &reference, input, &lodging, employer, receipt_hash, now);
+    row.narrative = sealer.seal(db::cases::narrative_place(&id.to_string()), &input.narrative)?;
     let priority = row.priority;
     db::cases::insert(conn, &row)?;
     db::case_details::insert_categories(conn, id, &input.categories)?;
-    db::case_details::insert_identity(conn, &IdentityRow::from_domain(id, input.identity.clone(), at))?;
+    db::case_details::insert_identity(conn, &IdentityRow::from_domain(id, input.identity.clone(), at, sealer)?)?;
     if let Some(key) = idempotency {
         let IdempotencyInput { scope, key, request_hash } = key.clone();
         db::intake::insert_key(conn, &IdempotencyRow { scope, key, request_hash, case_id: id, created_at: at })?;
@@ -345,6 +348,7 @@ fn case_row(
         state,
         version: 1,
         priority: if urgent { Priority::Urgent } else { Priority::Normal },
+        // Sealed by the caller before the row is written.
         narrative: input.narrative.clone(),
         narrative_language: input.narrative_language.clone(),
         incident_from: input.incident_from,

@@ -15,6 +15,7 @@ use crate::domain::lifecycle::CaseRole;
 use crate::domain::notification::Happening;
 use crate::domain::remedy::RemedyStatus;
 use crate::domain::{CaseId, EvidenceId, LanguageTag, MessageId, RemedyId};
+use crate::seal::Sealer;
 use crate::service::notifications::News;
 use crate::service::{Conflict, Error};
 use crate::service::{Page, fetch_page};
@@ -51,6 +52,7 @@ pub struct NewMessage {
 #[tracing::instrument(skip_all, fields(case_id = %id))]
 pub fn post(
     conn: &mut DbConnection,
+    sealer: &Sealer,
     actor: &Actor,
     id: CaseId,
     message: NewMessage,
@@ -72,7 +74,7 @@ pub fn post(
             author_user_id: actor.user_id(),
             author_role: loaded.role,
             visibility: message.visibility,
-            body: message.body,
+            body: sealer.seal(db::messages::body_place(&message_id.to_string()), &message.body)?,
             language: message.language,
             created_at: db::timestamp(now),
         };
@@ -88,12 +90,13 @@ pub fn post(
             Some(&news),
             now,
         )?;
-        Ok(to_message(row, actor, Vec::new()))
+        to_message(row, actor, Vec::new(), sealer)
     })
 }
 
 pub fn list(
     conn: &mut DbConnection,
+    sealer: &Sealer,
     actor: &Actor,
     id: CaseId,
     after: Option<MessageId>,
@@ -110,39 +113,40 @@ pub fn list(
         .map(|row| {
             let (own, rest): (Vec<_>, Vec<_>) = evidence.drain(..).partition(|e| e.message_id == Some(row.id));
             evidence = rest;
-            to_message(row, actor, own)
+            to_message(row, actor, own, sealer)
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     Ok(Page::new(items, has_more, |m| m.id.to_string()))
 }
 
-fn to_message(row: MessageRow, actor: &Actor, evidence: Vec<EvidenceRow>) -> Message {
+fn to_message(row: MessageRow, actor: &Actor, evidence: Vec<EvidenceRow>, sealer: &Sealer) -> Result<Message, Error> {
     let mine = match actor {
         Actor::User { id, .. } => row.author_user_id == Some(*id),
         Actor::CaseSession { .. } => row.author_user_id.is_none() && row.author_role == CaseRole::Worker,
         Actor::System => false,
     };
-    Message {
+    Ok(Message {
         id: row.id,
         author_role: row.author_role,
         mine,
         visibility: row.visibility,
-        body: row.body,
+        body: sealer.open(db::messages::body_place(&row.id.to_string()), &row.body)?,
         language: row.language,
         created_at: row.created_at.and_utc(),
-        evidence: evidence.into_iter().map(to_evidence).collect(),
-    }
+        evidence: evidence.into_iter().map(|row| to_evidence(row, sealer)).collect::<Result<_, _>>()?,
+    })
 }
 
-pub(crate) fn to_evidence(row: EvidenceRow) -> EvidenceInfo {
-    EvidenceInfo {
+pub(crate) fn to_evidence(row: EvidenceRow, sealer: &Sealer) -> Result<EvidenceInfo, Error> {
+    let file_name = sealer.open(db::messages::file_name_place(&row.id.to_string()), &row.file_name)?;
+    Ok(EvidenceInfo {
         id: row.id,
-        file_name: row.file_name,
+        file_name,
         content_type: row.content_type,
         size_bytes: row.size_bytes,
         sha256: row.sha256,
         created_at: row.created_at.and_utc(),
-    }
+    })
 }
 
 /// File types accepted as evidence, recognised by their content (not their
@@ -170,9 +174,22 @@ pub fn sniff_content_type(bytes: &[u8]) -> Option<&'static str> {
     ACCEPTED_TYPES.iter().copied().find(|accepted| *accepted == kind.mime_type())
 }
 
-/// Where a file with this hash lives.
-pub fn evidence_path(data_dir: &Path, sha256: &str) -> PathBuf {
-    data_dir.join("evidence").join(&sha256[..2]).join(sha256)
+/// Where a file stored before sealing lives: named by its plaintext hash
+/// (which told anyone with a list of the folder which known files it holds).
+pub fn legacy_evidence_path(data_dir: &Path, sha256: &str) -> PathBuf {
+    data_dir.join("evidence").join(sha256.get(..2).unwrap_or("00")).join(sha256)
+}
+
+/// Where an evidence file lives, sealed, one file per evidence row (so it
+/// is bound to its row and can be erased with it).
+pub fn evidence_path(data_dir: &Path, id: EvidenceId) -> PathBuf {
+    let name = id.to_string();
+    let folder = name.get(name.len().saturating_sub(2)..).unwrap_or("00");
+    data_dir.join("evidence").join(folder).join(name)
+}
+
+pub fn evidence_place(id: &str) -> crate::seal::Place<'_> {
+    crate::seal::Place { table: "evidence", column: "file", row: id }
 }
 
 /// A file to attach to a message.
@@ -181,11 +198,12 @@ pub struct Upload<'a> {
     pub file_name: &'a str,
     pub bytes: &'a [u8],
     pub data_dir: &'a Path,
+    pub sealer: &'a Sealer,
 }
 
 /// Attaches a file to a message the caller wrote. The file is written
-/// (content-addressed, so identical uploads share storage) before the row
-/// that points to it is committed.
+/// (sealed, under the evidence row's id) before the row that points to it
+/// is committed.
 #[tracing::instrument(skip_all, fields(case_id = %id))]
 pub fn attach(
     conn: &mut DbConnection,
@@ -194,7 +212,7 @@ pub fn attach(
     upload: Upload<'_>,
     now: DateTime<Utc>,
 ) -> Result<EvidenceInfo, Error> {
-    let Upload { message, file_name, bytes, data_dir } = upload;
+    let Upload { message, file_name, bytes, data_dir, sealer } = upload;
     let content_type = sniff_content_type(bytes).ok_or(Error::UnsupportedEvidenceType)?;
     let sha256 = crate::crypto::sha256_hex(bytes);
     db::write_transaction(conn, |conn| {
@@ -207,7 +225,7 @@ pub fn attach(
         if !policy::may_attach_evidence(actor, loaded.role, row.author_role, row.author_user_id) {
             return Err(Error::Forbidden);
         }
-        let file = StoredFile { file_name, bytes, data_dir, content_type, sha256: &sha256 };
+        let file = StoredFile { file_name, bytes, data_dir, sealer, content_type, sha256: &sha256 };
         store_evidence(conn, actor, (id, loaded.role), AttachedTo::Message(row.id), visibility, file, now)
     })
 }
@@ -218,6 +236,7 @@ pub struct RemedyUpload<'a> {
     pub file_name: &'a str,
     pub bytes: &'a [u8],
     pub data_dir: &'a Path,
+    pub sealer: &'a Sealer,
 }
 
 /// Attaches a file (a signed receipt, a photo of the returned passport, a
@@ -232,7 +251,7 @@ pub fn attach_to_remedy(
     upload: RemedyUpload<'_>,
     now: DateTime<Utc>,
 ) -> Result<EvidenceInfo, Error> {
-    let RemedyUpload { remedy, file_name, bytes, data_dir } = upload;
+    let RemedyUpload { remedy, file_name, bytes, data_dir, sealer } = upload;
     let content_type = sniff_content_type(bytes).ok_or(Error::UnsupportedEvidenceType)?;
     let sha256 = crate::crypto::sha256_hex(bytes);
     db::write_transaction(conn, |conn| {
@@ -245,7 +264,7 @@ pub fn attach_to_remedy(
             return Err(Error::Conflict(Conflict::RemedyNotOwed(row.status)));
         }
         // Whoever may see the remedy sees how it was delivered.
-        let file = StoredFile { file_name, bytes, data_dir, content_type, sha256: &sha256 };
+        let file = StoredFile { file_name, bytes, data_dir, sealer, content_type, sha256: &sha256 };
         store_evidence(conn, actor, (id, loaded.role), AttachedTo::Remedy(remedy), Visibility::Parties, file, now)
     })
 }
@@ -262,6 +281,7 @@ struct StoredFile<'a> {
     file_name: &'a str,
     bytes: &'a [u8],
     data_dir: &'a Path,
+    sealer: &'a Sealer,
     content_type: &'static str,
     sha256: &'a str,
 }
@@ -277,21 +297,23 @@ fn store_evidence(
     file: StoredFile<'_>,
     now: DateTime<Utc>,
 ) -> Result<EvidenceInfo, Error> {
-    let StoredFile { file_name, bytes, data_dir, content_type, sha256 } = file;
-    store_file(data_dir, sha256, bytes).map_err(Error::internal)?;
+    let StoredFile { file_name, bytes, data_dir, sealer, content_type, sha256 } = file;
+    let evidence_id = EvidenceId::new();
+    let sealed = sealer.seal_file(evidence_place(&evidence_id.to_string()), bytes)?;
+    write_file(&evidence_path(data_dir, evidence_id), &sealed).map_err(Error::internal)?;
     let (message_id, remedy_id) = match attached {
         AttachedTo::Message(message) => (Some(message), None),
         AttachedTo::Remedy(remedy) => (None, Some(remedy)),
     };
     let evidence = EvidenceRow {
-        id: EvidenceId::new(),
+        id: evidence_id,
         case_id: id,
         message_id,
         remedy_id,
         uploaded_by_user_id: actor.user_id(),
         uploader_role: role,
         visibility,
-        file_name: file_name.to_owned(),
+        file_name: sealer.seal(db::messages::file_name_place(&evidence_id.to_string()), file_name)?,
         content_type: content_type.to_owned(),
         size_bytes: i64::try_from(bytes.len()).map_err(Error::internal)?,
         sha256: sha256.to_owned(),
@@ -305,20 +327,31 @@ fn store_evidence(
     }
     let attached_event = NewEvent::note(EventKind::EvidenceAttached, visibility, details);
     record_event(conn, id, actor, role, &attached_event, now)?;
-    Ok(to_evidence(evidence))
+    to_evidence(evidence, sealer)
 }
 
-fn store_file(data_dir: &Path, sha256: &str, bytes: &[u8]) -> std::io::Result<()> {
-    let path = evidence_path(data_dir, sha256);
-    if path.exists() {
-        return Ok(());
-    }
-    let folder = path.parent().unwrap_or(data_dir);
+/// Writes aside, then renames: a reader never sees half a file, and a
+/// rewrite under a new key replaces the old one whole.
+pub fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let folder = path.parent().ok_or_else(|| std::io::Error::other("an evidence path has a folder"))?;
     std::fs::create_dir_all(folder)?;
-    // Write aside, then rename: a reader never sees half a file.
-    let partial = folder.join(format!("{sha256}.{}.partial", uuid::Uuid::new_v4().simple()));
+    let partial = folder.join(format!(".{}.partial", uuid::Uuid::new_v4().simple()));
     std::fs::write(&partial, bytes)?;
-    std::fs::rename(&partial, &path)
+    std::fs::rename(&partial, path)
+}
+
+/// The plaintext of an evidence file: sealed under its id, or, for a file
+/// stored before sealing that `rotate-key` has not reached yet, as it is.
+pub fn read_evidence_file(data_dir: &Path, sealer: &Sealer, row: &EvidenceRow) -> anyhow::Result<Vec<u8>> {
+    use anyhow::Context;
+    let sealed_path = evidence_path(data_dir, row.id);
+    match std::fs::read(&sealed_path) {
+        Ok(stored) => Ok(sealer.open_file(evidence_place(&row.id.to_string()), &stored)?),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::read(legacy_evidence_path(data_dir, &row.sha256)).context("evidence file missing")
+        }
+        Err(error) => Err(anyhow::Error::new(error).context("evidence file unreadable")),
+    }
 }
 
 /// An evidence file, if the caller may see the message that carries it.
@@ -328,13 +361,13 @@ pub fn open(
     id: CaseId,
     evidence: EvidenceId,
     data_dir: &Path,
+    sealer: &Sealer,
 ) -> Result<(EvidenceInfo, Vec<u8>), Error> {
     let loaded = load_for(conn, actor, id)?;
     let row = db::messages::find_evidence(conn, id, evidence)?.ok_or(Error::NotFound)?;
     if !policy::sees(loaded.role, row.visibility) {
         return Err(Error::NotFound);
     }
-    let bytes = std::fs::read(evidence_path(data_dir, &row.sha256))
-        .map_err(|error| Error::internal(anyhow::Error::new(error).context("evidence file missing")))?;
-    Ok((to_evidence(row), bytes))
+    let bytes = read_evidence_file(data_dir, sealer, &row)?;
+    Ok((to_evidence(row, sealer)?, bytes))
 }

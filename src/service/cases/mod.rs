@@ -32,6 +32,8 @@ pub(crate) struct Loaded {
     pub identity: Option<Option<IdentityRow>>,
     /// The handlers' forced-labour indicators.
     pub indicators: Vec<String>,
+    /// The narrative as stored (sealed), opened only for a view.
+    pub sealed_narrative: String,
 }
 
 /// Loads a case for `actor`; a case that is none of their business is "not found".
@@ -45,6 +47,7 @@ pub(crate) fn load_for(conn: &mut DbConnection, actor: &Actor, id: CaseId) -> Re
 
 pub(crate) fn load_row(conn: &mut DbConnection, actor: &Actor, row: CaseRow) -> Result<Loaded, Error> {
     let sides = db::case_details::sides_of(conn, row.id)?;
+    let sealed_narrative = row.narrative.clone();
     let case = row.into_domain(sides.categories)?;
     let access = CaseAccess {
         case_id: case.id,
@@ -54,7 +57,7 @@ pub(crate) fn load_row(conn: &mut DbConnection, actor: &Actor, row: CaseRow) -> 
         parties: sides.parties,
     };
     let role = policy::case_role(actor, &access).ok_or(Error::NotFound)?;
-    Ok(Loaded { case, role, access, identity: None, indicators: sides.indicators })
+    Ok(Loaded { case, role, access, identity: None, indicators: sides.indicators, sealed_narrative })
 }
 
 /// What a declared conflict of interest is checked against: the case and

@@ -13,6 +13,7 @@ use crate::domain::decision;
 use crate::domain::lifecycle::{Action, CaseRole, CaseState};
 use crate::domain::remedy::Remedy;
 use crate::domain::{CaseId, OrganisationId, RemedyId, UserId};
+use crate::seal::Sealer;
 use crate::service::Error;
 use crate::service::{Page, fetch_page};
 
@@ -20,6 +21,8 @@ use crate::service::{Page, fetch_page};
 #[derive(Debug, Clone)]
 pub struct CaseView {
     pub case: Case,
+    /// What happened, in the worker's words (opened from its sealed column).
+    pub narrative: String,
     pub role: CaseRole,
     /// What this caller may do next.
     pub allowed_actions: Vec<Action>,
@@ -34,15 +37,22 @@ pub struct CaseView {
     pub timeline: Vec<CaseEvent>,
 }
 
-pub fn get(conn: &mut DbConnection, actor: &Actor, id: CaseId, now: DateTime<Utc>) -> Result<CaseView, Error> {
+pub fn get(
+    conn: &mut DbConnection,
+    sealer: &Sealer,
+    actor: &Actor,
+    id: CaseId,
+    now: DateTime<Utc>,
+) -> Result<CaseView, Error> {
     let loaded = load_for(conn, actor, id)?;
-    view(conn, loaded, now)
+    view(conn, sealer, loaded, now)
 }
 
 /// A case by its reference (as printed on the worker's receipt), within the
 /// caller's scope; a malformed reference is simply not found.
 pub fn get_by_reference(
     conn: &mut DbConnection,
+    sealer: &Sealer,
     actor: &Actor,
     reference: &str,
     now: DateTime<Utc>,
@@ -50,22 +60,29 @@ pub fn get_by_reference(
     let reference = CaseReference::parse(reference).ok_or(Error::NotFound)?;
     let row = db::cases::find_by_reference(conn, reference.as_str())?.ok_or(Error::NotFound)?;
     let loaded = super::load_row(conn, actor, row)?;
-    view(conn, loaded, now)
+    view(conn, sealer, loaded, now)
 }
 
-pub(crate) fn view(conn: &mut DbConnection, loaded: Loaded, now: DateTime<Utc>) -> Result<CaseView, Error> {
-    view_with(conn, loaded, None, now)
+pub(crate) fn view(
+    conn: &mut DbConnection,
+    sealer: &Sealer,
+    loaded: Loaded,
+    now: DateTime<Utc>,
+) -> Result<CaseView, Error> {
+    view_with(conn, sealer, loaded, None, now)
 }
 
 /// The view, with the remedies when the caller has just read them (and
 /// nothing changed them since).
 pub(crate) fn view_with(
     conn: &mut DbConnection,
+    sealer: &Sealer,
     loaded: Loaded,
     remedies: Option<Vec<Remedy>>,
     now: DateTime<Utc>,
 ) -> Result<CaseView, Error> {
-    let Loaded { mut case, role, access, identity, indicators } = loaded;
+    let Loaded { mut case, role, access, identity, indicators, sealed_narrative } = loaded;
+    let narrative = sealer.open(db::cases::narrative_place(&case.id.to_string()), &sealed_narrative)?;
     let seen = Projection::of(role, case.identity_disclosure_consent);
     case.categories.retain(|category| seen.sees_category(*category));
     if !policy::sees_assignee(role) {
@@ -77,7 +94,7 @@ pub(crate) fn view_with(
             Some(row) => row,
             None => db::case_details::identity_of(conn, id)?,
         };
-        row.map(|row| row.into_domain())
+        row.map(|row| row.into_domain(sealer)).transpose()?
     } else {
         None
     };
@@ -99,12 +116,13 @@ pub(crate) fn view_with(
         db::messages::evidence_of_remedies(conn, &remedy_ids)?
             .into_iter()
             .filter(|row| seen.sees(row.visibility))
-            .filter_map(|row| row.remedy_id.map(|remedy| (remedy, to_evidence(row))))
-            .collect()
+            .filter_map(|row| row.remedy_id.map(|remedy| to_evidence(row, sealer).map(|info| (remedy, info))))
+            .collect::<Result<_, _>>()?
     };
     let allowed_actions = decision::allowed_for(&case, role, now);
     Ok(CaseView {
         case,
+        narrative,
         role,
         allowed_actions,
         identity,
