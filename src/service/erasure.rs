@@ -155,8 +155,15 @@ pub fn approve(
     Ok(view)
 }
 
-/// A handler sets (`Some(reason)`) or clears a legal hold; a held case is
-/// kept past its retention period and cannot be erased on request.
+/// A legal hold set or cleared, each with the handler's reason.
+#[derive(Debug, Clone)]
+pub enum HoldChange {
+    Set(String),
+    Clear(String),
+}
+
+/// A handler sets or clears a legal hold; a held case is kept past its
+/// retention period and cannot be erased on request.
 #[tracing::instrument(skip_all, fields(case_id = %id))]
 pub fn set_legal_hold(
     conn: &mut DbConnection,
@@ -164,17 +171,19 @@ pub fn set_legal_hold(
     actor: &Actor,
     id: CaseId,
     expected_version: i32,
-    hold: Option<String>,
-    reason: Option<String>,
+    change: HoldChange,
     now: DateTime<Utc>,
 ) -> Result<CaseView, Error> {
     db::write_transaction(conn, |conn| {
         let loaded = load_checked(conn, actor, id, expected_version, CaseAmendment::LegalHold)?;
         privacy::may_hold(status_of(conn, id)?).map_err(refused)?;
         let at = db::timestamp(now);
-        db::erasure::set_legal_hold(conn, id, hold.as_deref().map(|why| (why, at)))?;
-        let kind = if hold.is_some() { EventKind::LegalHoldSet } else { EventKind::LegalHoldCleared };
-        let event = NewEvent { reason: hold.or(reason), ..NewEvent::note(kind, Visibility::Internal, json!({})) };
+        let (kind, reason, held) = match change {
+            HoldChange::Set(reason) => (EventKind::LegalHoldSet, reason, true),
+            HoldChange::Clear(reason) => (EventKind::LegalHoldCleared, reason, false),
+        };
+        db::erasure::set_legal_hold(conn, id, held.then_some((reason.as_str(), at)))?;
+        let event = NewEvent { reason: Some(reason), ..NewEvent::note(kind, Visibility::Internal, json!({})) };
         commit(conn, actor, &loaded, &event, None, now)?;
         reread(conn, sealer, actor, id, now)
     })

@@ -37,7 +37,7 @@ async fn world() -> (World, madoguchi::clock::ManualClock) {
 
 /// The usual grievance with an e-mail address, lodged and walked to
 /// `referred`; the worker writes a message with a photo; then withdraws.
-/// Answers the case, the receipt code and the photo's hash.
+/// Answers the case, the receipt code and the photo's evidence id.
 async fn finished_case(w: &World) -> (crate::world::CaseAt, String, String) {
     let mut grievance = w.grievance();
     grievance["identity"]["email"] = json!("bich.ngoc@mail.example");
@@ -67,11 +67,13 @@ async fn message_with_photo(w: &World, token: &Token, id: &str) -> String {
         .unwrap();
     assert_eq!(response.status(), 201);
     let evidence: Value = body(response).await;
-    evidence["sha256"].as_str().unwrap().to_owned()
+    evidence["id"].as_str().unwrap().to_owned()
 }
 
-fn evidence_file(w: &World, sha: &str) -> std::path::PathBuf {
-    w.app.settings.storage.data_dir.join("evidence").join(&sha[..2]).join(sha)
+/// Where the photo's sealed file lives: one file per evidence row, named by its id.
+fn evidence_file(w: &World, evidence_id: &str) -> std::path::PathBuf {
+    let id: uuid::Uuid = evidence_id.parse().unwrap();
+    madoguchi::service::cases::messages::evidence_path(&w.app.settings.storage.data_dir, id.into())
 }
 
 #[derive(diesel::QueryableByName)]

@@ -18,7 +18,7 @@ use crate::routes::Caller;
 use crate::routes::extract::ApiJson;
 use crate::routes::support::with_reader;
 use crate::service::cases::messages::EvidenceInfo;
-use crate::service::erasure;
+use crate::service::erasure::{self, HoldChange};
 use crate::service::personal_data::{self, HeldCase};
 use crate::state::AppState;
 
@@ -184,7 +184,7 @@ pub async fn set_legal_hold(
 ) -> Result<HttpResponse, ApiError> {
     let LegalHoldRequest { version, reason } = body.0;
     run_command(&state, caller, id.into_inner(), move |conn, sealer, actor, id, now| {
-        erasure::set_legal_hold(conn, sealer, actor, id, version, Some(reason.trim().to_owned()), None, now)
+        erasure::set_legal_hold(conn, sealer, actor, id, version, HoldChange::Set(reason.trim().to_owned()), now)
     })
     .await
 }
@@ -216,7 +216,7 @@ pub async fn clear_legal_hold(
 ) -> Result<HttpResponse, ApiError> {
     let LegalHoldRequest { version, reason } = body.0;
     run_command(&state, caller, id.into_inner(), move |conn, sealer, actor, id, now| {
-        erasure::set_legal_hold(conn, sealer, actor, id, version, None, Some(reason.trim().to_owned()), now)
+        erasure::set_legal_hold(conn, sealer, actor, id, version, HoldChange::Clear(reason.trim().to_owned()), now)
     })
     .await
 }
