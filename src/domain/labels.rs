@@ -40,6 +40,26 @@ pub fn served_language_of(tag: &str) -> &'static str {
     REQUIRED_LANGUAGES.iter().copied().find(|language| *language == primary).unwrap_or("en")
 }
 
+/// The placeholders in a text (`{reference}`, `{{ name }}`), sorted, for the
+/// tests that hold every translation to the English one's.
+#[cfg(test)]
+pub(crate) fn placeholders(text: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open..];
+        let Some(close) = after.find('}') else {
+            found.push(after);
+            break;
+        };
+        let end = after[close..].find(|c| c != '}').map_or(after.len(), |n| close + n);
+        found.push(&after[..end]);
+        rest = &after[end..];
+    }
+    found.sort_unstable();
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +99,30 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn every_category_hint_is_in_every_language_with_the_english_placeholders() {
+        let hints = table().get("category_hint").expect("category_hint group missing");
+        assert_eq!(hints.len(), Category::ALL.len(), "category_hint has extra or missing entries");
+        for category in Category::ALL {
+            let key = category.as_str();
+            let entry = hints.get(key).unwrap_or_else(|| panic!("category_hint.{key} missing"));
+            assert_eq!(entry.len(), REQUIRED_LANGUAGES.len(), "category_hint.{key} has an unknown language");
+            let english = placeholders(&entry["en"]);
+            for language in REQUIRED_LANGUAGES {
+                let text = entry.get(language).unwrap_or_else(|| panic!("category_hint.{key} lacks {language}"));
+                assert!(!text.trim().is_empty(), "category_hint.{key}.{language} empty");
+                assert_eq!(placeholders(text), english, "category_hint.{key}.{language} placeholders");
+            }
+        }
+    }
+
+    #[test]
+    fn placeholders_are_found_in_either_syntax() {
+        assert_eq!(placeholders("Case {reference}, {{ name }} and {a}"), ["{a}", "{reference}", "{{ name }}"]);
+        assert!(placeholders("no braces").is_empty());
+        assert_eq!(placeholders("broken {x"), ["{x"]);
     }
 
     #[test]

@@ -23,6 +23,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, prefix: &str) {
 struct CategoryChoice {
     key: &'static str,
     label: &'static str,
+    /// One plain sentence shown under the label (`category_hint` in labels.toml).
+    hint: &'static str,
 }
 
 #[derive(Serialize)]
@@ -38,7 +40,11 @@ fn offered_categories(lang: &str) -> Vec<CategoryChoice> {
     Category::ALL
         .iter()
         .filter(|c| **c != Category::Reprisal)
-        .map(|c| CategoryChoice { key: c.as_str(), label: labels::label("category", c.as_str(), lang) })
+        .map(|c| CategoryChoice {
+            key: c.as_str(),
+            label: labels::label("category", c.as_str(), lang),
+            hint: labels::label("category_hint", c.as_str(), lang),
+        })
         .collect()
 }
 

@@ -127,6 +127,19 @@ mod tests {
     }
 
     #[test]
+    fn every_phrase_is_in_every_language_with_the_english_placeholders() {
+        let parsed: Phrases = toml::from_str(include_str!("phrases.toml")).unwrap();
+        for (key, by_language) in &parsed {
+            let english = labels::placeholders(&by_language["en"]);
+            for language in labels::REQUIRED_LANGUAGES {
+                let text = by_language.get(language).unwrap_or_else(|| panic!("{key} lacks {language}"));
+                assert!(!text.trim().is_empty(), "{key}.{language} empty");
+                assert_eq!(labels::placeholders(text), english, "{key}.{language} placeholders");
+            }
+        }
+    }
+
+    #[test]
     fn templates_parse() {
         for (name, source) in TEMPLATES {
             Environment::new().template_from_str(source).unwrap_or_else(|e| panic!("{name}: {e}"));
