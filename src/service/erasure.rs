@@ -11,7 +11,7 @@ use std::path::Path;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
-use super::cases::read::{CaseView, view};
+use super::cases::read::{self, CaseView};
 use super::cases::{Loaded, load_for, record_event_telling, save};
 use super::notifications::News;
 use crate::auth::policy::{self, Actor, CaseAmendment};
@@ -59,18 +59,6 @@ fn load_checked(
     Ok(loaded)
 }
 
-/// The case as the caller now sees it.
-fn reread(
-    conn: &mut DbConnection,
-    sealer: &Sealer,
-    actor: &Actor,
-    id: CaseId,
-    now: DateTime<Utc>,
-) -> Result<CaseView, Error> {
-    let loaded = load_for(conn, actor, id)?;
-    view(conn, sealer, loaded, now)
-}
-
 /// Bumps the case's version (a privacy command changes what the case is),
 /// records the event and tells whoever hears of `happening`.
 fn commit(
@@ -103,7 +91,7 @@ pub fn request(
         db::erasure::set_erasure_requested(conn, id, Some(db::timestamp(now)))?;
         let event = NewEvent::note(EventKind::ErasureRequested, Visibility::WorkerSide, json!({}));
         commit(conn, actor, &loaded, &event, Some(Happening::ErasureRequested), now)?;
-        reread(conn, sealer, actor, id, now)
+        read::get(conn, sealer, actor, id, now)
     })
 }
 
@@ -128,7 +116,7 @@ pub fn refuse(
             ..NewEvent::note(EventKind::ErasureRefused, Visibility::WorkerSide, json!({}))
         };
         commit(conn, actor, &loaded, &event, Some(Happening::ErasureRefused), now)?;
-        reread(conn, sealer, actor, id, now)
+        read::get(conn, sealer, actor, id, now)
     })
 }
 
@@ -149,7 +137,7 @@ pub fn approve(
         let loaded = load_checked(conn, actor, id, expected_version, CaseAmendment::DecideErasure)?;
         privacy::may_decide(status_of(conn, id)?).map_err(refused)?;
         let wiped = erase(conn, actor, &loaded, ErasureReason::Request, now)?;
-        Ok::<_, Error>((reread(conn, sealer, actor, id, now)?, wiped))
+        Ok::<_, Error>((read::get(conn, sealer, actor, id, now)?, wiped))
     })?;
     delete_files(conn, data_dir, id, &wiped);
     Ok(view)
@@ -185,7 +173,7 @@ pub fn set_legal_hold(
         db::erasure::set_legal_hold(conn, id, held.then_some((reason.as_str(), at)))?;
         let event = NewEvent { reason: Some(reason), ..NewEvent::note(kind, Visibility::Internal, json!({})) };
         commit(conn, actor, &loaded, &event, None, now)?;
-        reread(conn, sealer, actor, id, now)
+        read::get(conn, sealer, actor, id, now)
     })
 }
 
